@@ -1,0 +1,307 @@
+//! Printing for humans (aligned tables) or for scripts (`--json`).
+
+use grantry_core::catalog::{DatabaseNode, Page, RelationNode, SchemaNode};
+use grantry_core::connect::ConnectionReport;
+use grantry_core::import::ImportCandidate;
+use grantry_core::model::{Environment, Integration};
+use grantry_core::sandbox::SandboxStatus;
+use serde::Serialize;
+
+pub struct Out {
+    pub json: bool,
+}
+
+fn human_bytes(b: Option<i64>) -> String {
+    let Some(b) = b else { return "-".into() };
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+fn table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let s: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{:w$}", c, w = widths[i]))
+            .collect();
+        println!("{}", s.join("  ").trim_end());
+    };
+    line(headers.iter().map(|h| h.to_uppercase()).collect());
+    for r in rows {
+        line(r);
+    }
+}
+
+fn more<T>(p: &Page<T>) {
+    let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
+    let shown = p.items.len();
+    if shown > 0 || p.total.is_some() {
+        let from = p.offset as usize + usize::from(shown > 0);
+        let to = p.offset as usize + shown;
+        let hint = if p.has_more {
+            format!("; next page: --offset {to}")
+        } else {
+            String::new()
+        };
+        eprintln!("({from}-{to}{total}{hint})");
+    }
+}
+
+impl Out {
+    fn print_json<T: Serialize>(&self, v: &T) {
+        println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+    }
+
+    pub fn integration(&self, it: &Integration, verb: &str) {
+        if self.json {
+            return self.print_json(it);
+        }
+        if !verb.is_empty() {
+            println!("{verb} integration {}", it.name);
+        }
+        let e = it.connection.endpoint();
+        println!("name:         {}", it.name);
+        println!("kind:         {}", it.connection.kind());
+        println!("host:         {}", e.host);
+        println!("port:         {}", e.port);
+        println!("database:     {}", e.database);
+        println!("user:         {}", e.username);
+        println!("sslmode:      {}", e.sslmode.as_str());
+        println!(
+            "environment:  {}{}",
+            it.environment.as_str(),
+            if it.environment == Environment::Production {
+                " (!)"
+            } else {
+                ""
+            }
+        );
+        println!("read-only:    {}", it.read_only);
+        println!(
+            "password:     {} ({})",
+            if it.has_password {
+                "available"
+            } else {
+                "not available"
+            },
+            it.password_storage.as_str()
+        );
+    }
+
+    pub fn integrations(&self, list: &[Integration]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        table(
+            &[
+                "name",
+                "kind",
+                "host",
+                "port",
+                "database",
+                "user",
+                "sslmode",
+                "environment",
+            ],
+            list.iter()
+                .map(|i| {
+                    let e = i.connection.endpoint();
+                    vec![
+                        i.name.clone(),
+                        i.connection.kind().into(),
+                        e.host.clone(),
+                        e.port.to_string(),
+                        e.database.clone(),
+                        e.username.clone(),
+                        e.sslmode.as_str().into(),
+                        i.environment.as_str().into(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+
+    pub fn report(&self, r: &ConnectionReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        for s in &r.steps {
+            println!(
+                "{} {:<20} {:>5} ms  {}",
+                if s.ok { "ok  " } else { "FAIL" },
+                s.name,
+                s.elapsed_ms,
+                s.note
+            );
+        }
+        println!("{}", r.message);
+        if let Some(s) = &r.server {
+            let p = &s.powers;
+            println!("server:       PostgreSQL {} ({})", s.version, s.version_num);
+            println!(
+                "ssl:          {}{}",
+                if s.ssl_in_use { "yes" } else { "no" },
+                s.ssl_version
+                    .as_ref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default()
+            );
+            println!("superuser:    {}", p.superuser);
+            println!("createrole:   {}", p.createrole);
+            println!("read stats:   {} (pg_read_all_stats)", p.read_all_stats);
+            println!(
+                "pg_stat_statements: {}, {}",
+                p.pg_stat_statements_installed
+                    .as_ref()
+                    .map(|v| format!("installed {v}"))
+                    .unwrap_or_else(|| "not installed".into()),
+                match p.pg_stat_statements_loaded {
+                    Some(true) => "loaded",
+                    Some(false) => "not loaded (shared_preload_libraries)",
+                    None => "loading unknown (needs pg_read_all_settings)",
+                }
+            );
+        }
+    }
+
+    pub fn candidates(&self, c: &[ImportCandidate]) {
+        if self.json {
+            return self.print_json(&c);
+        }
+        table(
+            &[
+                "index",
+                "suggested name",
+                "host",
+                "port",
+                "database",
+                "user",
+                "password",
+                "source",
+            ],
+            c.iter()
+                .map(|c| {
+                    vec![
+                        c.index.to_string(),
+                        c.suggested_name.clone(),
+                        c.host.clone(),
+                        c.port.to_string(),
+                        c.database.clone(),
+                        c.username.clone(),
+                        if c.has_password { "yes" } else { "no" }.into(),
+                        c.source.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+
+    pub fn databases(&self, p: &Page<DatabaseNode>) {
+        if self.json {
+            return self.print_json(p);
+        }
+        table(
+            &["name", "owner", "size", "comment"],
+            p.items
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.name.clone(),
+                        d.owner.clone(),
+                        human_bytes(d.size_bytes),
+                        d.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        );
+        more(p);
+    }
+
+    pub fn schemas(&self, p: &Page<SchemaNode>) {
+        if self.json {
+            return self.print_json(p);
+        }
+        table(
+            &["name", "owner", "relations", "size", "comment"],
+            p.items
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        s.owner.clone(),
+                        s.relation_count.to_string(),
+                        human_bytes(Some(s.size_bytes)),
+                        s.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        );
+        more(p);
+    }
+
+    pub fn relations(&self, p: &Page<RelationNode>) {
+        if self.json {
+            return self.print_json(p);
+        }
+        table(
+            &["name", "kind", "owner", "size", "rows", "comment"],
+            p.items
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.kind.label().into(),
+                        r.owner.clone(),
+                        human_bytes(r.size_bytes),
+                        r.estimated_rows
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        r.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        );
+        more(p);
+    }
+
+    pub fn sandbox(&self, s: &SandboxStatus) {
+        if self.json {
+            return self.print_json(s);
+        }
+        println!(
+            "state:        {}",
+            serde_json::to_value(s.state)
+                .unwrap()
+                .as_str()
+                .unwrap_or("?")
+        );
+        if let Some(v) = &s.version {
+            println!("version:      PostgreSQL {v}");
+        }
+        if let Some(p) = s.port {
+            println!("port:         {p} (127.0.0.1)");
+        }
+        if let Some(d) = &s.data_dir {
+            println!("data dir:     {d}");
+        }
+        if let Some(i) = &s.integration {
+            println!("integration:  {i}");
+        }
+    }
+}

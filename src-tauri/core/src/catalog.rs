@@ -1,0 +1,443 @@
+//! The catalog tree: host > databases > schemas > relations, lazy per level and paged on the
+//! server. Every query lives in a `.sql` file beside this one.
+
+use crate::connect::classify;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgPool;
+use ts_rs::TS;
+
+pub const DEFAULT_PAGE: u32 = 200;
+pub const MAX_PAGE: u32 = 5000;
+
+/// Paging and filtering for one tree level.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+
+pub struct TreeQuery {
+    /// Case-insensitive substring of the name.
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+    /// Show system schemas (pg_catalog, information_schema, pg_toast) and template databases.
+    pub include_system: bool,
+    /// Also count all matches (costs one more pass on big schemas).
+    pub with_total: bool,
+}
+
+impl TreeQuery {
+    fn limit(&self) -> Result<i64> {
+        match self.limit {
+            None => Ok(DEFAULT_PAGE as i64),
+            Some(0) => Err(Error::invalid("limit must be at least 1")),
+            Some(n) if n > MAX_PAGE => Err(Error::invalid(format!("limit is at most {MAX_PAGE}"))),
+            Some(n) => Ok(n as i64),
+        }
+    }
+    fn offset(&self) -> i64 {
+        self.offset.unwrap_or(0) as i64
+    }
+    /// The ILIKE pattern for the search text, with LIKE's wildcards escaped.
+    pub fn pattern(&self) -> Option<String> {
+        let s = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())?;
+        let mut p = String::with_capacity(s.len() + 2);
+        p.push('%');
+        for ch in s.chars() {
+            if matches!(ch, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(ch);
+        }
+        p.push('%');
+        Some(p)
+    }
+}
+
+/// One page of a tree level.
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub offset: u32,
+    pub limit: u32,
+    pub has_more: bool,
+    /// All matches, when asked for with `with_total`.
+    #[ts(type = "number | null")]
+    pub total: Option<i64>,
+}
+
+fn page<T>(mut items: Vec<T>, q: &TreeQuery, limit: i64, total: Option<i64>) -> Page<T> {
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Page {
+        items,
+        offset: q.offset() as u32,
+        limit: limit as u32,
+        has_more,
+        total,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+
+pub struct DatabaseNode {
+    pub name: String,
+    pub owner: String,
+    #[ts(type = "number | null")]
+    pub size_bytes: Option<i64>,
+    pub comment: Option<String>,
+    pub is_template: bool,
+    pub allow_connections: bool,
+    pub encoding: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+
+pub struct SchemaNode {
+    pub name: String,
+    pub owner: String,
+    pub comment: Option<String>,
+    pub is_system: bool,
+    #[ts(type = "number")]
+    pub relation_count: i64,
+    /// Estimated from relpages.
+    #[ts(type = "number")]
+    pub size_bytes: i64,
+    #[ts(type = "number")]
+    pub estimated_rows: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum RelationKind {
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+    ForeignTable,
+    Sequence,
+    Other,
+}
+
+impl RelationKind {
+    pub fn from_relkind(k: &str) -> Self {
+        match k {
+            "r" => Self::Table,
+            "p" => Self::PartitionedTable,
+            "v" => Self::View,
+            "m" => Self::MaterializedView,
+            "f" => Self::ForeignTable,
+            "S" => Self::Sequence,
+            _ => Self::Other,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::PartitionedTable => "partitioned table",
+            Self::View => "view",
+            Self::MaterializedView => "materialized view",
+            Self::ForeignTable => "foreign table",
+            Self::Sequence => "sequence",
+            Self::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct RelationNode {
+    pub oid: u32,
+    pub name: String,
+    pub kind: RelationKind,
+    pub owner: String,
+    #[ts(type = "number | null")]
+    pub size_bytes: Option<i64>,
+    #[ts(type = "number | null")]
+    pub estimated_rows: Option<i64>,
+    pub comment: Option<String>,
+    pub is_partition: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct RelationRow {
+    oid: i64,
+    name: String,
+    kind: String,
+    owner: String,
+    size_bytes: Option<i64>,
+    estimated_rows: Option<i64>,
+    comment: Option<String>,
+    is_partition: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+
+pub struct ColumnInfo {
+    pub name: String,
+    pub data_type: String,
+    pub not_null: bool,
+    pub default_value: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct RelationDetail {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    pub kind: RelationKind,
+    pub owner: String,
+    #[ts(type = "number | null")]
+    pub table_bytes: Option<i64>,
+    #[ts(type = "number | null")]
+    pub index_bytes: Option<i64>,
+    #[ts(type = "number | null")]
+    pub total_bytes: Option<i64>,
+    #[ts(type = "number | null")]
+    pub estimated_rows: Option<i64>,
+    pub comment: Option<String>,
+    /// The raw ACL (`relacl`), NULL meaning the owner's defaults.
+    pub acl: Option<Vec<String>>,
+    pub row_security: bool,
+    pub is_partition: bool,
+    #[ts(type = "number")]
+    pub index_count: i64,
+    pub definition: Option<String>,
+    pub last_vacuum: Option<String>,
+    pub last_autovacuum: Option<String>,
+    pub last_analyze: Option<String>,
+    pub last_autoanalyze: Option<String>,
+    #[ts(type = "number | null")]
+    pub seq_scan: Option<i64>,
+    #[ts(type = "number | null")]
+    pub idx_scan: Option<i64>,
+    pub columns: Vec<ColumnInfo>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    oid: i64,
+    name: String,
+    schema: String,
+    kind: String,
+    owner: String,
+    table_bytes: Option<i64>,
+    index_bytes: Option<i64>,
+    total_bytes: Option<i64>,
+    estimated_rows: Option<i64>,
+    comment: Option<String>,
+    acl: Option<Vec<String>>,
+    row_security: bool,
+    is_partition: bool,
+    index_count: i64,
+    definition: Option<String>,
+    last_vacuum: Option<String>,
+    last_autovacuum: Option<String>,
+    last_analyze: Option<String>,
+    last_autoanalyze: Option<String>,
+    seq_scan: Option<i64>,
+    idx_scan: Option<i64>,
+}
+
+pub const DATABASES_SQL: &str = include_str!("sql/databases.sql");
+pub const DATABASES_COUNT_SQL: &str = include_str!("sql/databases_count.sql");
+pub const SCHEMAS_SQL: &str = include_str!("sql/schemas.sql");
+pub const SCHEMAS_COUNT_SQL: &str = include_str!("sql/schemas_count.sql");
+pub const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
+pub const RELATIONS_COUNT_SQL: &str = include_str!("sql/relations_count.sql");
+const RELATION_DETAIL_SQL: &str = include_str!("sql/relation_detail.sql");
+const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
+
+fn q_err(e: sqlx::Error) -> Error {
+    classify(&e)
+}
+
+pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode>> {
+    let limit = q.limit()?;
+    let pattern = q.pattern();
+    let items: Vec<DatabaseNode> = sqlx::query_as(DATABASES_SQL)
+        .bind(&pattern)
+        .bind(q.include_system)
+        .bind(limit + 1)
+        .bind(q.offset())
+        .fetch_all(pool)
+        .await
+        .map_err(q_err)?;
+    let total = if q.with_total {
+        Some(
+            sqlx::query_scalar(DATABASES_COUNT_SQL)
+                .bind(&pattern)
+                .bind(q.include_system)
+                .fetch_one(pool)
+                .await
+                .map_err(q_err)?,
+        )
+    } else {
+        None
+    };
+    Ok(page(items, q, limit, total))
+}
+
+pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
+    let limit = q.limit()?;
+    let pattern = q.pattern();
+    let items: Vec<SchemaNode> = sqlx::query_as(SCHEMAS_SQL)
+        .bind(&pattern)
+        .bind(q.include_system)
+        .bind(limit + 1)
+        .bind(q.offset())
+        .fetch_all(pool)
+        .await
+        .map_err(q_err)?;
+    let total = if q.with_total {
+        Some(
+            sqlx::query_scalar(SCHEMAS_COUNT_SQL)
+                .bind(&pattern)
+                .bind(q.include_system)
+                .fetch_one(pool)
+                .await
+                .map_err(q_err)?,
+        )
+    } else {
+        None
+    };
+    Ok(page(items, q, limit, total))
+}
+
+async fn schema_exists(pool: &PgPool, schema: &str) -> Result<()> {
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+        .bind(schema)
+        .fetch_optional(pool)
+        .await
+        .map_err(q_err)?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found(format!("no schema named {schema:?}")))
+}
+
+pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Page<RelationNode>> {
+    let limit = q.limit()?;
+    let pattern = q.pattern();
+    let rows: Vec<RelationRow> = sqlx::query_as(RELATIONS_SQL)
+        .bind(schema)
+        .bind(&pattern)
+        .bind(limit + 1)
+        .bind(q.offset())
+        .fetch_all(pool)
+        .await
+        .map_err(q_err)?;
+    if rows.is_empty() && q.offset() == 0 {
+        schema_exists(pool, schema).await?;
+    }
+    let total = if q.with_total {
+        Some(
+            sqlx::query_scalar(RELATIONS_COUNT_SQL)
+                .bind(schema)
+                .bind(&pattern)
+                .fetch_one(pool)
+                .await
+                .map_err(q_err)?,
+        )
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| RelationNode {
+            oid: r.oid as u32,
+            name: r.name,
+            kind: RelationKind::from_relkind(&r.kind),
+            owner: r.owner,
+            size_bytes: r.size_bytes,
+            estimated_rows: r.estimated_rows,
+            comment: r.comment,
+            is_partition: r.is_partition,
+        })
+        .collect();
+    Ok(page(items, q, limit, total))
+}
+
+pub async fn relation_detail(pool: &PgPool, schema: &str, name: &str) -> Result<RelationDetail> {
+    let row: Option<DetailRow> = sqlx::query_as(RELATION_DETAIL_SQL)
+        .bind(schema)
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+        .map_err(q_err)?;
+    let r = row.ok_or_else(|| Error::not_found(format!("no relation {schema:?}.{name:?}")))?;
+    let columns: Vec<ColumnInfo> = sqlx::query_as(COLUMNS_SQL)
+        .bind(r.oid)
+        .fetch_all(pool)
+        .await
+        .map_err(q_err)?;
+    Ok(RelationDetail {
+        oid: r.oid as u32,
+        name: r.name,
+        schema: r.schema,
+        kind: RelationKind::from_relkind(&r.kind),
+        owner: r.owner,
+        table_bytes: r.table_bytes,
+        index_bytes: r.index_bytes,
+        total_bytes: r.total_bytes,
+        estimated_rows: r.estimated_rows,
+        comment: r.comment,
+        acl: r.acl,
+        row_security: r.row_security,
+        is_partition: r.is_partition,
+        index_count: r.index_count,
+        definition: r.definition,
+        last_vacuum: r.last_vacuum,
+        last_autovacuum: r.last_autovacuum,
+        last_analyze: r.last_analyze,
+        last_autoanalyze: r.last_autoanalyze,
+        seq_scan: r.seq_scan,
+        idx_scan: r.idx_scan,
+        columns,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_pattern_escapes_wildcards() {
+        let q = TreeQuery {
+            search: Some("a_b%c\\".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.pattern().unwrap(), "%a\\_b\\%c\\\\%");
+        assert_eq!(
+            TreeQuery {
+                search: Some("  ".into()),
+                ..Default::default()
+            }
+            .pattern(),
+            None
+        );
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        assert!(TreeQuery {
+            limit: Some(0),
+            ..Default::default()
+        }
+        .limit()
+        .is_err());
+        assert!(TreeQuery {
+            limit: Some(MAX_PAGE + 1),
+            ..Default::default()
+        }
+        .limit()
+        .is_err());
+        assert_eq!(TreeQuery::default().limit().unwrap(), DEFAULT_PAGE as i64);
+    }
+}

@@ -1,0 +1,566 @@
+//! Connecting to PostgreSQL with libpq's semantics, and the "test connection" report that tells
+//! apart every way a connection can fail.
+//!
+//! sqlx implements five of libpq's six SSL modes; `allow` (plain first, TLS only when the server
+//! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
+//! `verify-ca`.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::{expand_home, read_cert_bytes, CertSource, KeySource, PgEndpoint, SslMode};
+use crate::secret::Secret;
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+use sqlx::{ConnectOptions, Connection as _, Row};
+use std::time::{Duration, Instant};
+use ts_rs::TS;
+
+/// Secrets needed for one connection, fetched from the keychain just before connecting.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectSecrets {
+    pub password: Option<Secret>,
+    pub client_key_pem: Option<Secret>,
+}
+
+/// The SSL mode sqlx is asked for. `allow` starts as `disable`.
+fn driver_mode(endpoint: &PgEndpoint) -> PgSslMode {
+    match endpoint.sslmode {
+        SslMode::Disable | SslMode::Allow => PgSslMode::Disable,
+        SslMode::Prefer => PgSslMode::Prefer,
+        // libpq: "if a root CA file exists, sslmode=require behaves like verify-ca".
+        SslMode::Require if endpoint.ca_cert.is_some() => PgSslMode::VerifyCa,
+        SslMode::Require => PgSslMode::Require,
+        SslMode::VerifyCa => PgSslMode::VerifyCa,
+        SslMode::VerifyFull => PgSslMode::VerifyFull,
+    }
+}
+
+/// Builds the driver's options for `database` (the integration's default when `None`).
+pub fn connect_options(
+    endpoint: &PgEndpoint,
+    secrets: &ConnectSecrets,
+    database: Option<&str>,
+) -> Result<PgConnectOptions> {
+    let mut opts = PgConnectOptions::new_without_pgpass()
+        .port(endpoint.port)
+        .username(&endpoint.username)
+        .database(database.unwrap_or(&endpoint.database))
+        .application_name(&endpoint.application_name)
+        .ssl_mode(driver_mode(endpoint))
+        .statement_cache_capacity(64);
+    opts = if endpoint.host.starts_with('/') {
+        opts.socket(&endpoint.host)
+    } else {
+        opts.host(&endpoint.host)
+    };
+    if let Some(pw) = &secrets.password {
+        opts = opts.password(pw.expose());
+    }
+    if let Some(ca) = &endpoint.ca_cert {
+        opts = opts.ssl_root_cert_from_pem(read_cert_bytes("CA certificate", ca)?);
+    }
+    if let Some(cert) = &endpoint.client_cert {
+        opts = match cert {
+            CertSource::File { path } => opts.ssl_client_cert(expand_home(path)),
+            CertSource::Pem { pem } => opts.ssl_client_cert_from_pem(pem.as_bytes()),
+        };
+    }
+    match &endpoint.client_key {
+        Some(KeySource::File { path }) => opts = opts.ssl_client_key(expand_home(path)),
+        Some(KeySource::Keychain) => {
+            let key = secrets.client_key_pem.as_ref().ok_or_else(|| {
+                Error::new(
+                    ErrorCode::SecretMissing,
+                    "the client key is not in the keychain",
+                )
+            })?;
+            opts = opts.ssl_client_key_from_pem(key.expose().as_bytes());
+        }
+        None => {}
+    }
+    Ok(opts.log_statements(tracing::log::LevelFilter::Trace))
+}
+
+/// Opens one connection with libpq semantics (including `allow`), bounded by the timeout.
+pub async fn connect(
+    endpoint: &PgEndpoint,
+    secrets: &ConnectSecrets,
+    database: Option<&str>,
+) -> Result<(PgConnection, PgConnectOptions)> {
+    let opts = connect_options(endpoint, secrets, database)?;
+    let timeout = Duration::from_secs(endpoint.connect_timeout_secs as u64);
+    match connect_once(&opts, timeout).await {
+        Ok(c) => Ok((c, opts)),
+        // allow: the plain attempt was rejected by the server: try again with TLS.
+        Err(e) if endpoint.sslmode == SslMode::Allow && e.server_rejected => {
+            let tls = opts.clone().ssl_mode(PgSslMode::Require);
+            let c = connect_once(&tls, timeout).await.map_err(|e| e.error)?;
+            Ok((c, tls))
+        }
+        Err(e) => Err(e.error),
+    }
+}
+
+struct ConnectFailure {
+    error: Error,
+    server_rejected: bool,
+}
+
+async fn connect_once(
+    opts: &PgConnectOptions,
+    timeout: Duration,
+) -> Result<PgConnection, ConnectFailure> {
+    match tokio::time::timeout(timeout, PgConnection::connect_with(opts)).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => {
+            let server_rejected = matches!(&e, sqlx::Error::Database(_));
+            Err(ConnectFailure {
+                error: classify(&e),
+                server_rejected,
+            })
+        }
+        Err(_) => Err(ConnectFailure {
+            error: Error::new(
+                ErrorCode::Timeout,
+                format!("the server did not answer within {} s", timeout.as_secs()),
+            ),
+            server_rejected: false,
+        }),
+    }
+}
+
+/// Which check of a connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum FailureKind {
+    Dns,
+    ConnectionRefused,
+    Timeout,
+    Network,
+    /// sslmode needs TLS but the server has SSL off.
+    TlsNotSupported,
+    /// The server certificate does not chain to the given CA.
+    TlsUnknownCa,
+    /// The certificate does not name the host (verify-full).
+    TlsHostnameMismatch,
+    TlsOther,
+    /// Wrong password, or pg_hba.conf rejects this user/host/encryption.
+    AuthFailed,
+    DatabaseMissing,
+    /// The password is not available (keychain or session).
+    SecretMissing,
+    Other,
+}
+
+impl FailureKind {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            FailureKind::Dns => ErrorCode::Dns,
+            FailureKind::ConnectionRefused => ErrorCode::ConnectionRefused,
+            FailureKind::Timeout => ErrorCode::Timeout,
+            FailureKind::Network => ErrorCode::Network,
+            FailureKind::TlsNotSupported
+            | FailureKind::TlsUnknownCa
+            | FailureKind::TlsHostnameMismatch
+            | FailureKind::TlsOther => ErrorCode::Tls,
+            FailureKind::AuthFailed => ErrorCode::AuthFailed,
+            FailureKind::DatabaseMissing => ErrorCode::DatabaseMissing,
+            FailureKind::SecretMissing => ErrorCode::SecretMissing,
+            FailureKind::Other => ErrorCode::Database,
+        }
+    }
+}
+
+fn tls_kind(text: &str) -> (FailureKind, &'static str) {
+    let t = text.to_ascii_lowercase();
+    if t.contains("does not support tls") {
+        (
+            FailureKind::TlsNotSupported,
+            "the server does not accept SSL connections, but the SSL mode requires SSL",
+        )
+    } else if t.contains("hostname mismatch") || t.contains("ip address mismatch") {
+        (
+            FailureKind::TlsHostnameMismatch,
+            "the server certificate does not name this host (verify-full)",
+        )
+    } else if t.contains("certificate verify failed")
+        || t.contains("unable to get local issuer")
+        || t.contains("self-signed")
+        || t.contains("self signed")
+    {
+        (
+            FailureKind::TlsUnknownCa,
+            "the server certificate is not signed by the given CA",
+        )
+    } else {
+        (
+            FailureKind::TlsOther,
+            "TLS negotiation with the server failed",
+        )
+    }
+}
+
+/// Maps a driver error to a clear, specific error. Never includes a secret: driver errors carry
+/// none, and server messages do not echo passwords.
+pub fn classify(e: &sqlx::Error) -> Error {
+    let (kind, message) = classify_kind(e);
+    Error::new(kind.code(), message).with_detail(e.to_string())
+}
+
+pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
+    match e {
+        sqlx::Error::Tls(inner) => {
+            let (k, m) = tls_kind(&format!("{inner} {inner:?}"));
+            (k, m.to_string())
+        }
+        sqlx::Error::Database(d) => match d.code().as_deref() {
+            Some("28P01") => (
+                FailureKind::AuthFailed,
+                "password authentication failed".into(),
+            ),
+            Some("28000") => (
+                FailureKind::AuthFailed,
+                format!("the server rejected the connection: {}", d.message()),
+            ),
+            Some("3D000") => (
+                FailureKind::DatabaseMissing,
+                format!("the database does not exist: {}", d.message()),
+            ),
+            Some(code) => (
+                FailureKind::Other,
+                format!(
+                    "the server answered with an error ({code}): {}",
+                    d.message()
+                ),
+            ),
+            None => (FailureKind::Other, d.message().to_string()),
+        },
+        sqlx::Error::Io(io) => io_kind(io),
+        sqlx::Error::PoolTimedOut => (
+            FailureKind::Timeout,
+            "timed out waiting for a connection".into(),
+        ),
+        sqlx::Error::Protocol(p) if p.contains("password") => (
+            FailureKind::AuthFailed,
+            "the server asked for a password and none is saved".into(),
+        ),
+        other => {
+            let text = other.to_string();
+            if text.contains("no password") || text.contains("password authentication") {
+                (FailureKind::AuthFailed, text)
+            } else {
+                (FailureKind::Other, text)
+            }
+        }
+    }
+}
+
+fn io_kind(io: &std::io::Error) -> (FailureKind, String) {
+    use std::io::ErrorKind as K;
+    let text = io.to_string();
+    match io.kind() {
+        K::ConnectionRefused => (
+            FailureKind::ConnectionRefused,
+            "connection refused: nothing listens on that host and port".into(),
+        ),
+        K::TimedOut => (FailureKind::Timeout, "the connection timed out".into()),
+        _ if text.contains("failed to lookup address")
+            || text.contains("Name or service not known") =>
+        {
+            (
+                FailureKind::Dns,
+                format!("cannot resolve the host name: {text}"),
+            )
+        }
+        _ => (FailureKind::Network, format!("network error: {text}")),
+    }
+}
+
+/// One check of the connection test, in order.
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct CheckStep {
+    pub name: String,
+    pub ok: bool,
+    pub elapsed_ms: u32,
+    pub note: String,
+}
+
+/// What the connected user may do, as far as Grantry cares.
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct ConnectorPowers {
+    pub superuser: bool,
+    pub createrole: bool,
+    pub createdb: bool,
+    /// Member of pg_read_all_stats (sees every user's query text in pg_stat_statements).
+    pub read_all_stats: bool,
+    /// Installed version in the connected database, if installed.
+    pub pg_stat_statements_installed: Option<String>,
+    /// In shared_preload_libraries; `None` when the server does not let this user see that.
+    pub pg_stat_statements_loaded: Option<bool>,
+    pub pg_stat_statements_available: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct ServerInfo {
+    pub version: String,
+    pub version_num: i32,
+    pub current_user: String,
+    pub database: String,
+    pub ssl_in_use: bool,
+    pub ssl_version: Option<String>,
+    pub ssl_cipher: Option<String>,
+    /// The SSL mode that finally connected (differs from the requested one for `allow`).
+    pub effective_sslmode: String,
+    pub powers: ConnectorPowers,
+}
+
+/// The answer to "test connection".
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub failure: Option<FailureKind>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub steps: Vec<CheckStep>,
+    pub server: Option<ServerInfo>,
+}
+
+impl ConnectionReport {
+    pub fn failed(
+        steps: Vec<CheckStep>,
+        kind: FailureKind,
+        message: String,
+        detail: Option<String>,
+    ) -> Self {
+        ConnectionReport {
+            ok: false,
+            failure: Some(kind),
+            message,
+            detail,
+            steps,
+            server: None,
+        }
+    }
+    /// The report as an error, for callers that only want success or a reason.
+    pub fn into_result(self) -> Result<ServerInfo> {
+        match (self.ok, self.server) {
+            (true, Some(s)) => Ok(s),
+            _ => {
+                let code = self
+                    .failure
+                    .map(FailureKind::code)
+                    .unwrap_or(ErrorCode::Internal);
+                let mut e = Error::new(code, self.message);
+                e.detail = self.detail;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn step(name: &str, started: Instant, ok: bool, note: impl Into<String>) -> CheckStep {
+    CheckStep {
+        name: name.to_string(),
+        ok,
+        elapsed_ms: started.elapsed().as_millis().min(u32::MAX as u128) as u32,
+        note: note.into(),
+    }
+}
+
+/// Runs every check in order and stops at the first failure.
+pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) -> ConnectionReport {
+    let mut steps = Vec::new();
+    let timeout = Duration::from_secs(endpoint.connect_timeout_secs as u64);
+    if !endpoint.host.starts_with('/') {
+        // 1. DNS
+        let t = Instant::now();
+        let addrs = match tokio::time::timeout(
+            timeout,
+            tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port)),
+        )
+        .await
+        {
+            Ok(Ok(a)) => a.collect::<Vec<_>>(),
+            Ok(Err(e)) => {
+                steps.push(step("resolve host", t, false, e.to_string()));
+                return ConnectionReport::failed(
+                    steps,
+                    FailureKind::Dns,
+                    format!("cannot resolve host {:?}", endpoint.host),
+                    Some(e.to_string()),
+                );
+            }
+            Err(_) => {
+                steps.push(step("resolve host", t, false, "timed out"));
+                return ConnectionReport::failed(
+                    steps,
+                    FailureKind::Timeout,
+                    format!("resolving {:?} timed out", endpoint.host),
+                    None,
+                );
+            }
+        };
+        let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+        steps.push(step("resolve host", t, true, shown.join(", ")));
+        // 2. TCP
+        let t = Instant::now();
+        let mut last: Option<(FailureKind, String)> = None;
+        let mut reached = None;
+        for addr in &addrs {
+            match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
+                Ok(Ok(_)) => {
+                    reached = Some(*addr);
+                    break;
+                }
+                Ok(Err(e)) => last = Some(io_kind(&e)),
+                Err(_) => {
+                    last = Some((
+                        FailureKind::Timeout,
+                        format!("no answer from {addr} within {} s", timeout.as_secs()),
+                    ))
+                }
+            }
+        }
+        match reached {
+            Some(a) => steps.push(step("open TCP connection", t, true, a.to_string())),
+            None => {
+                let (kind, msg) =
+                    last.unwrap_or((FailureKind::Network, "no address to connect to".into()));
+                steps.push(step("open TCP connection", t, false, msg.clone()));
+                return ConnectionReport::failed(
+                    steps,
+                    kind,
+                    format!("{msg} ({}:{})", endpoint.host, endpoint.port),
+                    None,
+                );
+            }
+        }
+    }
+    // 3. PostgreSQL handshake: TLS, authentication, database.
+    let t = Instant::now();
+    let (mut conn, opts) = match connect(endpoint, secrets, None).await {
+        Ok(c) => c,
+        Err(e) => {
+            let kind = failure_of(&e);
+            steps.push(step("log in", t, false, e.message.clone()));
+            let mut message = e.message.clone();
+            if kind == FailureKind::AuthFailed && secrets.password.is_none() {
+                message.push_str(" (no password is saved for this integration)");
+            }
+            return ConnectionReport::failed(steps, kind, message, e.detail);
+        }
+    };
+    steps.push(step(
+        "log in",
+        t,
+        true,
+        format!("as {} to {}", endpoint.username, endpoint.database),
+    ));
+    // 4. What the server is and what we may do there.
+    let t = Instant::now();
+    match server_info(&mut conn, &opts).await {
+        Ok(info) => {
+            steps.push(step(
+                "inspect server",
+                t,
+                true,
+                format!("PostgreSQL {}", info.version),
+            ));
+            let _ = conn.close().await;
+            ConnectionReport {
+                ok: true,
+                failure: None,
+                message: format!(
+                    "connected to PostgreSQL {} as {}{}",
+                    info.version,
+                    info.current_user,
+                    if info.ssl_in_use {
+                        " over SSL"
+                    } else {
+                        " without SSL"
+                    }
+                ),
+                detail: None,
+                steps,
+                server: Some(info),
+            }
+        }
+        Err(e) => {
+            steps.push(step("inspect server", t, false, e.message.clone()));
+            ConnectionReport::failed(steps, FailureKind::Other, e.message, e.detail)
+        }
+    }
+}
+
+fn failure_of(e: &Error) -> FailureKind {
+    match e.code {
+        ErrorCode::Dns => FailureKind::Dns,
+        ErrorCode::ConnectionRefused => FailureKind::ConnectionRefused,
+        ErrorCode::Timeout => FailureKind::Timeout,
+        ErrorCode::Network => FailureKind::Network,
+        ErrorCode::AuthFailed => FailureKind::AuthFailed,
+        ErrorCode::DatabaseMissing => FailureKind::DatabaseMissing,
+        ErrorCode::SecretMissing => FailureKind::SecretMissing,
+        ErrorCode::Tls => tls_kind(e.detail.as_deref().unwrap_or_default()).0,
+        _ => FailureKind::Other,
+    }
+}
+
+/// Version, SSL and the connector's powers, from the server itself.
+pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Result<ServerInfo> {
+    let row = sqlx::query(include_str!("sql/server_info.sql"))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| classify(&e))?;
+    let installed: Option<String> = row.get("pgss_installed");
+    let preload: Option<String> = row.get("shared_preload_libraries");
+    let mut loaded = preload.map(|p| {
+        p.split(',')
+            .any(|l| l.trim().trim_matches('"') == "pg_stat_statements")
+    });
+    if installed.is_some() {
+        // The view refuses to be read when the library is not preloaded.
+        let probe = sqlx::query("SELECT 1 FROM pg_stat_statements LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await;
+        match probe {
+            Ok(_) => loaded = Some(true),
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("55000") => {
+                loaded = Some(false)
+            }
+            Err(_) => {}
+        }
+    }
+    let ssl_in_use: bool = row.get::<Option<bool>, _>("ssl").unwrap_or(false);
+    Ok(ServerInfo {
+        version: row.get("server_version"),
+        version_num: row.get("server_version_num"),
+        current_user: row.get("current_user"),
+        database: row.get("current_database"),
+        ssl_in_use,
+        ssl_version: row.get("ssl_version"),
+        ssl_cipher: row.get("ssl_cipher"),
+        effective_sslmode: match opts.get_ssl_mode() {
+            PgSslMode::Disable => "disable",
+            PgSslMode::Allow => "allow",
+            PgSslMode::Prefer => "prefer",
+            PgSslMode::Require => "require",
+            PgSslMode::VerifyCa => "verify-ca",
+            PgSslMode::VerifyFull => "verify-full",
+        }
+        .to_string(),
+        powers: ConnectorPowers {
+            superuser: row.get("superuser"),
+            createrole: row.get("createrole"),
+            createdb: row.get("createdb"),
+            read_all_stats: row.get("read_all_stats"),
+            pg_stat_statements_installed: installed,
+            pg_stat_statements_loaded: loaded,
+            pg_stat_statements_available: row.get("pgss_available"),
+        },
+    })
+}

@@ -1,0 +1,566 @@
+//! Importing integrations from what DBAs already have: libpq connection URIs and keyword/value
+//! strings, `~/.pgpass` and `pg_service.conf`. Parsed passwords stay on the Rust side: candidates
+//! shown to the UI carry only a `has_password` flag.
+
+use crate::error::{Error, Result};
+use crate::model::{CertSource, IntegrationInput, KeyInput, SslMode};
+use crate::secret::Secret;
+use percent_encoding::percent_decode_str;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// Settings read from a connection string, a pgpass line or a service.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub input: IntegrationInput,
+    pub warnings: Vec<String>,
+}
+
+/// What the UI sees of an import: never the password.
+#[derive(Debug, Clone, Serialize, TS)]
+
+pub struct ImportCandidate {
+    /// Index within the source, to import it by.
+    pub index: u32,
+    pub suggested_name: String,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub username: String,
+    pub sslmode: Option<SslMode>,
+    pub has_password: bool,
+    pub source: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(tag = "kind", rename_all = "snake_case")]
+pub enum ImportSource {
+    /// A libpq URI (`postgresql://...`) or keyword/value string (`host=... dbname=...`).
+    Uri {
+        #[ts(type = "string")]
+        uri: Secret,
+    },
+    /// `~/.pgpass` (or `$PGPASSFILE`) when `path` is absent.
+    Pgpass { path: Option<String> },
+    /// `$PGSERVICEFILE`, `~/.pg_service.conf` or `$PGSYSCONFDIR/pg_service.conf` when absent.
+    Service { path: Option<String> },
+}
+
+fn apply_param(
+    input: &mut IntegrationInput,
+    warnings: &mut Vec<String>,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    match key {
+        "host" | "hostaddr" => {
+            if value.contains(',') {
+                warnings.push(format!(
+                    "several hosts given ({value}); the first one is used"
+                ));
+            }
+            input.host = value.split(',').next().unwrap_or_default().to_string();
+        }
+        "port" => {
+            let first = value.split(',').next().unwrap_or_default();
+            input.port = Some(
+                first
+                    .parse()
+                    .map_err(|_| Error::invalid(format!("invalid port {first:?}")))?,
+            );
+        }
+        "dbname" => input.database = Some(value.to_string()),
+        "user" => input.username = value.to_string(),
+        "password" => input.password = Some(Secret::new(value)),
+        "sslmode" => input.sslmode = Some(SslMode::parse(value)?),
+        "sslrootcert" => {
+            input.ca_cert = Some(CertSource::File {
+                path: value.to_string(),
+            })
+        }
+        "sslcert" => {
+            input.client_cert = Some(CertSource::File {
+                path: value.to_string(),
+            })
+        }
+        "sslkey" => {
+            input.client_key = Some(KeyInput::File {
+                path: value.to_string(),
+            })
+        }
+        "connect_timeout" => {
+            input.connect_timeout_secs = Some(
+                value
+                    .parse()
+                    .map_err(|_| Error::invalid(format!("invalid connect_timeout {value:?}")))?,
+            )
+        }
+        "application_name" | "fallback_application_name" => {
+            input.application_name = Some(value.to_string())
+        }
+        other => warnings.push(format!("parameter {other} is not used by Grantry")),
+    }
+    Ok(())
+}
+
+fn decode(s: &str) -> Result<String> {
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| Error::invalid("the connection URI has invalid percent-encoding"))
+}
+
+/// Parses a libpq connection URI or keyword/value string.
+pub fn parse_connection_string(text: &str) -> Result<Parsed> {
+    let text = text.trim();
+    let mut input = IntegrationInput::default();
+    let mut warnings = Vec::new();
+    if let Some(rest) = text
+        .strip_prefix("postgresql://")
+        .or_else(|| text.strip_prefix("postgres://"))
+    {
+        let (main, query) = match rest.split_once('?') {
+            Some((m, q)) => (m, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match main.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (main, None),
+        };
+        let hostspec = match authority.rsplit_once('@') {
+            Some((user, h)) => {
+                match user.split_once(':') {
+                    Some((u, p)) => {
+                        input.username = decode(u)?;
+                        input.password = Some(Secret::new(decode(p)?));
+                    }
+                    None => input.username = decode(user)?,
+                }
+                h
+            }
+            None => authority,
+        };
+        let first = hostspec.split(',').next().unwrap_or_default();
+        if hostspec.contains(',') {
+            warnings.push(format!(
+                "several hosts given ({hostspec}); the first one is used"
+            ));
+        }
+        let (host, port) = if let Some(v6) = first.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| Error::invalid("unclosed [ in the URI host"))?;
+            (h.to_string(), after.strip_prefix(':'))
+        } else {
+            match first.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (first.to_string(), None),
+            }
+        };
+        input.host = decode(&host)?;
+        if let Some(p) = port.filter(|p| !p.is_empty()) {
+            input.port = Some(
+                p.parse()
+                    .map_err(|_| Error::invalid(format!("invalid port {p:?} in the URI")))?,
+            );
+        }
+        if let Some(db) = path.filter(|p| !p.is_empty()) {
+            input.database = Some(decode(db)?);
+        }
+        for pair in query
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| Error::invalid(format!("invalid URI parameter {pair:?}")))?;
+            apply_param(&mut input, &mut warnings, &decode(k)?, &decode(v)?)?;
+        }
+    } else if text.contains('=') {
+        for (k, v) in parse_keyword_values(text)? {
+            apply_param(&mut input, &mut warnings, &k, &v)?;
+        }
+    } else {
+        return Err(Error::invalid(
+            "not a connection string: expected postgresql://... or host=... dbname=... user=...",
+        ));
+    }
+    if input.host.is_empty() {
+        input.host = "localhost".into();
+    }
+    Ok(Parsed { input, warnings })
+}
+
+/// `key=value key='quoted value'` as libpq reads it.
+fn parse_keyword_values(text: &str) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next() != Some('=') {
+            return Err(Error::invalid(format!(
+                "missing = after {key:?} in the connection string"
+            )));
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'\'') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('\\') => value.extend(chars.next()),
+                    Some('\'') => break,
+                    Some(c) => value.push(c),
+                    None => {
+                        return Err(Error::invalid(
+                            "unterminated quoted value in the connection string",
+                        ))
+                    }
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                if c == '\\' {
+                    chars.next();
+                    value.extend(chars.next());
+                    continue;
+                }
+                value.push(c);
+                chars.next();
+            }
+        }
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+/// One usable line of a pgpass file.
+#[derive(Debug, Clone)]
+pub struct PgpassEntry {
+    pub line: usize,
+    pub host: String,
+    pub port: String,
+    pub database: String,
+    pub username: String,
+    pub password: Secret,
+}
+
+fn split_pgpass(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => fields.last_mut().unwrap().extend(chars.next()),
+            ':' => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+pub fn parse_pgpass(text: &str) -> Vec<PgpassEntry> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .filter_map(|(i, l)| {
+            let f = split_pgpass(l);
+            (f.len() == 5).then(|| PgpassEntry {
+                line: i + 1,
+                host: f[0].clone(),
+                port: f[1].clone(),
+                database: f[2].clone(),
+                username: f[3].clone(),
+                password: Secret::new(f[4].clone()),
+            })
+        })
+        .collect()
+}
+
+pub fn pgpass_path(path: Option<&str>) -> Option<PathBuf> {
+    path.map(PathBuf::from)
+        .or_else(|| std::env::var_os("PGPASSFILE").map(PathBuf::from))
+        .or_else(|| dirs::home_dir().map(|h| h.join(".pgpass")))
+}
+
+pub fn service_paths(path: Option<&str>) -> Vec<PathBuf> {
+    if let Some(p) = path {
+        return vec![PathBuf::from(p)];
+    }
+    let mut v = Vec::new();
+    if let Some(p) = std::env::var_os("PGSERVICEFILE") {
+        v.push(PathBuf::from(p));
+    }
+    if let Some(h) = dirs::home_dir() {
+        v.push(h.join(".pg_service.conf"));
+    }
+    if let Some(d) = std::env::var_os("PGSYSCONFDIR") {
+        v.push(PathBuf::from(d).join("pg_service.conf"));
+    }
+    v.push(PathBuf::from("/etc/postgresql-common/pg_service.conf"));
+    v
+}
+
+/// `[name]` sections of key=value lines, in file order.
+pub fn parse_service_file(text: &str) -> Result<Vec<(String, BTreeMap<String, String>)>> {
+    let mut out: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            out.push((name.trim().to_string(), BTreeMap::new()));
+        } else if let Some((k, v)) = line.split_once('=') {
+            let section = out.last_mut().ok_or_else(|| {
+                Error::invalid(format!(
+                    "line {}: setting outside a [service] section",
+                    i + 1
+                ))
+            })?;
+            section.1.insert(k.trim().to_string(), v.trim().to_string());
+        } else {
+            return Err(Error::invalid(format!(
+                "line {}: expected [service] or key=value",
+                i + 1
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn read(path: &Path, what: &str) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid(format!(
+            "cannot read the {what} file {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn candidate(index: usize, name: String, parsed: &Parsed, source: String) -> ImportCandidate {
+    let i = &parsed.input;
+    ImportCandidate {
+        index: index as u32,
+        suggested_name: name,
+        host: i.host.clone(),
+        port: i.port.unwrap_or(crate::model::DEFAULT_PORT as i64) as u16,
+        database: i
+            .database
+            .clone()
+            .unwrap_or_else(|| crate::model::DEFAULT_DATABASE.into()),
+        username: i.username.clone(),
+        sslmode: i.sslmode,
+        has_password: i.password.is_some(),
+        source,
+        warnings: parsed.warnings.clone(),
+    }
+}
+
+/// Reads a source into parsed settings (passwords included, for the core only).
+pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)>> {
+    match source {
+        ImportSource::Uri { uri } => {
+            let p = parse_connection_string(uri.expose())?;
+            let name = format!(
+                "{}-{}",
+                p.input.host,
+                p.input
+                    .database
+                    .clone()
+                    .unwrap_or_else(|| "postgres".into())
+            );
+            Ok(vec![(name, p, "connection string".into())])
+        }
+        ImportSource::Pgpass { path } => {
+            let path = pgpass_path(path.as_deref())
+                .ok_or_else(|| Error::invalid("cannot locate ~/.pgpass"))?;
+            let text = read(&path, "pgpass")?;
+            Ok(parse_pgpass(&text)
+                .into_iter()
+                .map(|e| {
+                    let mut warnings = Vec::new();
+                    let wild = |v: &str, what: &str, w: &mut Vec<String>| {
+                        if v == "*" {
+                            w.push(format!("{what} is * in the pgpass line: fill it in"));
+                            String::new()
+                        } else {
+                            v.to_string()
+                        }
+                    };
+                    let host = wild(&e.host, "host", &mut warnings);
+                    let database = wild(&e.database, "database", &mut warnings);
+                    let username = wild(&e.username, "user", &mut warnings);
+                    let port = if e.port == "*" {
+                        None
+                    } else {
+                        e.port.parse().ok()
+                    };
+                    let input = IntegrationInput {
+                        host: host.clone(),
+                        port,
+                        database: Some(database.clone()).filter(|d| !d.is_empty()),
+                        username,
+                        password: Some(e.password.clone()),
+                        ..Default::default()
+                    };
+                    let name = format!(
+                        "{}-{}",
+                        if host.is_empty() { "host" } else { &host },
+                        if database.is_empty() {
+                            "postgres"
+                        } else {
+                            &database
+                        }
+                    );
+                    (
+                        name,
+                        Parsed { input, warnings },
+                        format!("{} line {}", path.display(), e.line),
+                    )
+                })
+                .collect())
+        }
+        ImportSource::Service { path } => {
+            let paths = service_paths(path.as_deref());
+            let found = paths.iter().find(|p| p.is_file()).ok_or_else(|| {
+                Error::invalid(format!(
+                    "no service file found (looked at {})",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            let text = read(found, "service")?;
+            let mut out = Vec::new();
+            for (name, settings) in parse_service_file(&text)? {
+                let mut input = IntegrationInput::default();
+                let mut warnings = Vec::new();
+                for (k, v) in &settings {
+                    apply_param(&mut input, &mut warnings, k, v)?;
+                }
+                if input.host.is_empty() {
+                    input.host = "localhost".into();
+                }
+                out.push((
+                    name.clone(),
+                    Parsed { input, warnings },
+                    format!("{} [{name}]", found.display()),
+                ));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Candidates for the UI: no passwords.
+pub fn candidates(source: &ImportSource) -> Result<Vec<ImportCandidate>> {
+    Ok(read_source(source)?
+        .iter()
+        .enumerate()
+        .map(|(i, (name, p, src))| candidate(i, name.clone(), p, src.clone()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_uri() {
+        let p = parse_connection_string(
+            "postgresql://ad%40min:s%3Acret@db.example.com:6432/sales?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x&connect_timeout=7",
+        )
+        .unwrap();
+        let i = &p.input;
+        assert_eq!(i.username, "ad@min");
+        assert_eq!(i.password.as_ref().unwrap().expose(), "s:cret");
+        assert_eq!(
+            (i.host.as_str(), i.port, i.database.as_deref()),
+            ("db.example.com", Some(6432), Some("sales"))
+        );
+        assert_eq!(i.sslmode, Some(SslMode::VerifyFull));
+        assert_eq!(
+            i.ca_cert,
+            Some(CertSource::File {
+                path: "/etc/ca.pem".into()
+            })
+        );
+        assert_eq!(i.connect_timeout_secs, Some(7));
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn parses_ipv6_and_multi_host() {
+        let p = parse_connection_string("postgres://[::1]:5433,other:5432/db").unwrap();
+        assert_eq!(p.input.host, "::1");
+        assert_eq!(p.input.port, Some(5433));
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    #[test]
+    fn parses_keyword_values() {
+        let p = parse_connection_string(
+            "host=h port=5555 dbname='my db' user=u password='it\\'s' sslmode=require",
+        )
+        .unwrap();
+        assert_eq!(p.input.database.as_deref(), Some("my db"));
+        assert_eq!(p.input.password.unwrap().expose(), "it's");
+        assert_eq!(p.input.port, Some(5555));
+    }
+
+    #[test]
+    fn rejects_bad_strings() {
+        assert!(parse_connection_string("mysql://x").is_err());
+        assert!(parse_connection_string("postgresql://h:notaport/db").is_err());
+        assert!(parse_connection_string("postgresql://h/db?sslmode=sometimes").is_err());
+    }
+
+    #[test]
+    fn parses_pgpass() {
+        let e = parse_pgpass("# c\nh:5432:db:u:p\\:w\nbad line\n*:*:*:u2:x\n");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].password.expose(), "p:w");
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[1].host, "*");
+    }
+
+    #[test]
+    fn parses_service_file() {
+        let s = parse_service_file(
+            "# x\n[prod]\nhost=p.example\nport=5433\ndbname=app\n\n[dev]\nhost=localhost\n",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].0, "prod");
+        assert_eq!(s[0].1["port"], "5433");
+        assert!(parse_service_file("host=x\n").is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! Grantry's core: every domain concept and all I/O, with no Tauri dependency. The desktop shell
+//! and the `grantry` CLI are two thin faces of [`Grantry`].
+
+pub mod app;
+pub mod catalog;
+pub mod connect;
+pub mod error;
+pub mod home;
+pub mod import;
+pub mod localpg;
+pub mod model;
+pub mod pool;
+pub mod quote;
+pub mod sandbox;
+pub mod secret;
+pub mod store;
+
+pub use app::{Grantry, ImportRequest, OpenOptions};
+pub use error::{Error, ErrorCode, Result};
+pub use secret::Secret;
+
+/// Writes the TypeScript declarations of every type that crosses IPC into `dir` (one file per
+/// type, as ts-rs lays them out). `ui/src/gen/` is generated this way; a test fails when stale.
+pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs::ExportError> {
+    use ts_rs::TS;
+    error::Error::export_all_to(dir)?;
+    error::ErrorCode::export_all_to(dir)?;
+    model::Integration::export_all_to(dir)?;
+    model::IntegrationInput::export_all_to(dir)?;
+    connect::ConnectionReport::export_all_to(dir)?;
+    catalog::TreeQuery::export_all_to(dir)?;
+    catalog::Page::<catalog::DatabaseNode>::export_all_to(dir)?;
+    catalog::Page::<catalog::SchemaNode>::export_all_to(dir)?;
+    catalog::Page::<catalog::RelationNode>::export_all_to(dir)?;
+    catalog::RelationDetail::export_all_to(dir)?;
+    import::ImportCandidate::export_all_to(dir)?;
+    app::ImportRequest::export_all_to(dir)?;
+    sandbox::SandboxStatus::export_all_to(dir)?;
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! Secrets: a redacting wrapper type and the OS keychain behind a small trait.
+//!
+//! Secrets live only in the OS keychain (Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows) through the `keyring` crate. There is no plaintext or in-memory fallback for
+//! saved secrets: when the keychain cannot be reached the caller gets `KeychainUnavailable` and may
+//! choose to keep the secret for the running session only.
+
+use crate::error::{Error, ErrorCode, Result};
+use serde::{Deserialize, Deserializer};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+/// A secret value. Debug and Display print `<redacted>`; it cannot be serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The only way to read the value. Call it where the secret is handed to a driver, nowhere else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// A random password of `len` characters from an unambiguous alphabet.
+    pub fn generate(len: usize) -> Self {
+        use rand::Rng;
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        let mut rng = rand::rng();
+        Secret(
+            (0..len)
+                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// Which secret of an integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretKind {
+    Password,
+    ClientKey,
+}
+
+impl SecretKind {
+    fn account(self, integration_id: &str) -> String {
+        match self {
+            SecretKind::Password => format!("integration/{integration_id}/password"),
+            SecretKind::ClientKey => format!("integration/{integration_id}/client-key"),
+        }
+    }
+}
+
+/// Where secrets are kept. The real implementation is [`Keychain`]; [`MemoryKeychain`] exists for
+/// unit tests only and is never chosen at run time.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, integration_id: &str, kind: SecretKind) -> Result<Option<Secret>>;
+    fn set(&self, integration_id: &str, kind: SecretKind, value: &Secret) -> Result<()>;
+    fn delete(&self, integration_id: &str, kind: SecretKind) -> Result<()>;
+    /// A short description for error messages and diagnostics.
+    fn describe(&self) -> String;
+}
+
+/// The OS keychain through the keyring crate.
+pub struct Keychain {
+    service: String,
+}
+
+impl Keychain {
+    /// `service` names Grantry's entries in the keychain; tests pass their own to stay isolated.
+    pub fn new(service: impl Into<String>) -> Self {
+        Keychain {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, integration_id: &str, kind: SecretKind) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &kind.account(integration_id)).map_err(keychain_error)
+    }
+}
+
+fn keychain_error(e: keyring::Error) -> Error {
+    use keyring::Error as K;
+    let detail = e.to_string();
+    match e {
+        K::NoStorageAccess(_) | K::PlatformFailure(_) | K::NoDefaultStore => Error::new(
+            ErrorCode::KeychainUnavailable,
+            "the OS keychain is not available, so the secret was not saved",
+        )
+        .with_detail(detail),
+        _ => Error::new(
+            ErrorCode::KeychainUnavailable,
+            "the OS keychain refused the request",
+        )
+        .with_detail(detail),
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, integration_id: &str, kind: SecretKind) -> Result<Option<Secret>> {
+        match self.entry(integration_id, kind)?.get_password() {
+            Ok(v) => Ok(Some(Secret(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+    fn set(&self, integration_id: &str, kind: SecretKind, value: &Secret) -> Result<()> {
+        self.entry(integration_id, kind)?
+            .set_password(value.expose())
+            .map_err(keychain_error)
+    }
+    fn delete(&self, integration_id: &str, kind: SecretKind) -> Result<()> {
+        match self.entry(integration_id, kind)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+    fn describe(&self) -> String {
+        format!("OS keychain (service {:?})", self.service)
+    }
+}
+
+/// In-memory store for unit tests.
+#[derive(Default)]
+pub struct MemoryKeychain {
+    entries: Mutex<HashMap<(String, SecretKind), Secret>>,
+    /// When set, every call fails as an unreachable keychain does.
+    pub unavailable: bool,
+}
+
+impl MemoryKeychain {
+    pub fn unavailable() -> Self {
+        MemoryKeychain {
+            unavailable: true,
+            ..Default::default()
+        }
+    }
+    fn check(&self) -> Result<()> {
+        if self.unavailable {
+            return Err(Error::new(
+                ErrorCode::KeychainUnavailable,
+                "the OS keychain is not available, so the secret was not saved",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SecretStore for MemoryKeychain {
+    fn get(&self, id: &str, kind: SecretKind) -> Result<Option<Secret>> {
+        self.check()?;
+        Ok(self
+            .entries
+            .lock()
+            .unwrap()
+            .get(&(id.to_string(), kind))
+            .cloned())
+    }
+    fn set(&self, id: &str, kind: SecretKind, value: &Secret) -> Result<()> {
+        self.check()?;
+        self.entries
+            .lock()
+            .unwrap()
+            .insert((id.to_string(), kind), value.clone());
+        Ok(())
+    }
+    fn delete(&self, id: &str, kind: SecretKind) -> Result<()> {
+        self.check()?;
+        self.entries.lock().unwrap().remove(&(id.to_string(), kind));
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        "in-memory test keychain".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_prints() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?} {s}"), "<redacted> <redacted>");
+        assert!(!format!("{:?}", Some(s.clone())).contains("hunter2"));
+    }
+
+    #[test]
+    fn generated_passwords_differ() {
+        let a = Secret::generate(24);
+        let b = Secret::generate(24);
+        assert_eq!(a.expose().len(), 24);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,5 @@
+-- How many databases match (same filter as databases.sql).
+SELECT count(*)
+  FROM pg_database d
+ WHERE ($2 OR NOT d.datistemplate)
+   AND ($1::text IS NULL OR d.datname ILIKE $1);

@@ -1,0 +1,47 @@
+#![allow(dead_code)]
+//! Shared set-up for the core's integration tests.
+
+use grantry_core::model::{CertSource, IntegrationInput, SslMode};
+use grantry_core::secret::MemoryKeychain;
+use grantry_core::{Grantry, OpenOptions, Secret};
+use grantry_testrig::{pki, Cluster};
+use std::sync::Arc;
+
+pub struct Env {
+    pub g: Grantry,
+    pub home: tempfile::TempDir,
+}
+
+/// A Grantry over a fresh data dir with the in-memory keychain (keychain tests use the real one).
+pub async fn grantry() -> Env {
+    let home = tempfile::tempdir().unwrap();
+    let g = Grantry::open(OpenOptions {
+        home: Some(home.path().to_path_buf()),
+        secrets: Some(Arc::new(MemoryKeychain::default())),
+    })
+    .await
+    .unwrap();
+    Env { g, home }
+}
+
+pub fn input(c: &Cluster, name: &str, mode: SslMode) -> IntegrationInput {
+    IntegrationInput {
+        name: name.into(),
+        host: "localhost".into(),
+        port: Some(c.port as i64),
+        username: c.superuser.clone(),
+        password: Some(c.password.clone()),
+        sslmode: Some(mode),
+        ca_cert: matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull).then(|| {
+            CertSource::File {
+                path: pki().ca_cert.display().to_string(),
+            }
+        }),
+        connect_timeout_secs: Some(5),
+        ..Default::default()
+    }
+}
+
+pub fn secret(s: &str) -> Option<Secret> {
+    Some(Secret::new(s))
+}

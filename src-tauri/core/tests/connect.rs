@@ -1,0 +1,333 @@
+//! Connection tests against real clusters: every SSL mode against servers with and without SSL,
+//! wrong CA, hostname mismatch, wrong password, missing database, closed port, DNS, timeout,
+//! client certificates, and the connector's powers.
+
+mod common;
+
+use common::{grantry, input, secret};
+use grantry_core::connect::FailureKind;
+use grantry_core::model::{CertSource, IntegrationInput, KeyInput, SslMode};
+use grantry_testrig::{pki, Cluster, Options};
+use std::sync::OnceLock;
+
+fn ssl_cluster() -> &'static Cluster {
+    static C: OnceLock<Cluster> = OnceLock::new();
+    C.get_or_init(|| Cluster::start(Options::default()))
+}
+
+fn plain_cluster() -> &'static Cluster {
+    static C: OnceLock<Cluster> = OnceLock::new();
+    C.get_or_init(|| {
+        Cluster::start(Options {
+            ssl: false,
+            ..Options::default()
+        })
+    })
+}
+
+/// A server that accepts only TLS connections (hostssl), plus certificate logins for cert_user.
+fn ssl_only_cluster() -> &'static Cluster {
+    static C: OnceLock<Cluster> = OnceLock::new();
+    C.get_or_init(|| {
+        let c = Cluster::start(Options {
+            hba: Some(vec![
+                "local all all trust".into(),
+                "hostssl all cert_user 127.0.0.1/32 cert".into(),
+                "hostssl all all 127.0.0.1/32 scram-sha-256".into(),
+            ]),
+            ..Options::default()
+        });
+        c.psql("postgres", "CREATE ROLE cert_user LOGIN");
+        c
+    })
+}
+
+async fn check(c: &Cluster, mut inp: IntegrationInput, expect: Result<bool, FailureKind>) {
+    let env = grantry().await;
+    inp.name = "t".into();
+    let mode = inp.sslmode;
+    let report = env.g.test_input(inp, None).await.unwrap();
+    match expect {
+        Ok(ssl) => {
+            assert!(
+                report.ok,
+                "{mode:?}: expected success, got {:?}: {} {:?}",
+                report.failure, report.message, report.detail
+            );
+            let server = report.server.unwrap();
+            assert_eq!(server.ssl_in_use, ssl, "{mode:?}: ssl in use");
+            assert!(server.version_num >= 130000);
+        }
+        Err(kind) => {
+            assert!(!report.ok, "{mode:?}: expected {kind:?}, got success");
+            assert_eq!(
+                report.failure,
+                Some(kind),
+                "{mode:?}: {} {:?}",
+                report.message,
+                report.detail
+            );
+            assert!(!report.message.is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_sslmode_against_a_server_with_ssl() {
+    let c = ssl_cluster();
+    for (mode, ssl) in [
+        (SslMode::Disable, false),
+        (SslMode::Allow, false),
+        (SslMode::Prefer, true),
+        (SslMode::Require, true),
+        (SslMode::VerifyCa, true),
+        (SslMode::VerifyFull, true),
+    ] {
+        check(c, input(c, "t", mode), Ok(ssl)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_sslmode_against_a_server_without_ssl() {
+    let c = plain_cluster();
+    check(c, input(c, "t", SslMode::Disable), Ok(false)).await;
+    check(c, input(c, "t", SslMode::Allow), Ok(false)).await;
+    check(c, input(c, "t", SslMode::Prefer), Ok(false)).await;
+    check(
+        c,
+        input(c, "t", SslMode::Require),
+        Err(FailureKind::TlsNotSupported),
+    )
+    .await;
+    check(
+        c,
+        input(c, "t", SslMode::VerifyCa),
+        Err(FailureKind::TlsNotSupported),
+    )
+    .await;
+    check(
+        c,
+        input(c, "t", SslMode::VerifyFull),
+        Err(FailureKind::TlsNotSupported),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_sslmode_against_a_server_that_requires_ssl() {
+    let c = ssl_only_cluster();
+    // disable is refused by pg_hba.conf; allow retries with TLS, as libpq does.
+    check(
+        c,
+        input(c, "t", SslMode::Disable),
+        Err(FailureKind::AuthFailed),
+    )
+    .await;
+    check(c, input(c, "t", SslMode::Allow), Ok(true)).await;
+    check(c, input(c, "t", SslMode::Prefer), Ok(true)).await;
+    check(c, input(c, "t", SslMode::Require), Ok(true)).await;
+    check(c, input(c, "t", SslMode::VerifyCa), Ok(true)).await;
+    check(c, input(c, "t", SslMode::VerifyFull), Ok(true)).await;
+}
+
+#[tokio::test]
+async fn wrong_ca_is_reported_as_unknown_ca() {
+    let c = ssl_cluster();
+    let other = CertSource::File {
+        path: pki().other_ca_cert.display().to_string(),
+    };
+    for mode in [SslMode::VerifyCa, SslMode::VerifyFull, SslMode::Require] {
+        // libpq: require with a CA certificate verifies the chain like verify-ca.
+        let inp = IntegrationInput {
+            ca_cert: Some(other.clone()),
+            ..input(c, "t", mode)
+        };
+        check(c, inp, Err(FailureKind::TlsUnknownCa)).await;
+    }
+    // Without a CA, require does not look at the certificate at all.
+    check(c, input(c, "t", SslMode::Require), Ok(true)).await;
+}
+
+#[tokio::test]
+async fn hostname_mismatch_fails_only_verify_full() {
+    let c = ssl_cluster();
+    // The certificate names localhost and 127.0.0.1, not 127.0.0.2.
+    let at = |mode| IntegrationInput {
+        host: "127.0.0.2".into(),
+        ..input(c, "t", mode)
+    };
+    check(
+        c,
+        at(SslMode::VerifyFull),
+        Err(FailureKind::TlsHostnameMismatch),
+    )
+    .await;
+    check(c, at(SslMode::VerifyCa), Ok(true)).await;
+    let ip = IntegrationInput {
+        host: "127.0.0.1".into(),
+        ..input(c, "t", SslMode::VerifyFull)
+    };
+    check(c, ip, Ok(true)).await;
+}
+
+#[tokio::test]
+async fn wrong_password_missing_database_closed_port() {
+    let c = ssl_cluster();
+    let wrong = IntegrationInput {
+        password: secret("not-the-password"),
+        ..input(c, "t", SslMode::Prefer)
+    };
+    check(c, wrong, Err(FailureKind::AuthFailed)).await;
+    let nopw = IntegrationInput {
+        password: None,
+        ..input(c, "t", SslMode::Prefer)
+    };
+    check(c, nopw, Err(FailureKind::AuthFailed)).await;
+    let nodb = IntegrationInput {
+        database: Some("no_such_db".into()),
+        ..input(c, "t", SslMode::Prefer)
+    };
+    check(c, nodb, Err(FailureKind::DatabaseMissing)).await;
+    let closed = grantry_core::localpg::free_port().unwrap();
+    let refused = IntegrationInput {
+        port: Some(closed as i64),
+        ..input(c, "t", SslMode::Prefer)
+    };
+    check(c, refused, Err(FailureKind::ConnectionRefused)).await;
+}
+
+#[tokio::test]
+async fn unresolvable_host_is_a_dns_failure() {
+    let c = ssl_cluster();
+    let inp = IntegrationInput {
+        host: "no-such-host.invalid".into(),
+        ..input(c, "t", SslMode::Prefer)
+    };
+    check(c, inp, Err(FailureKind::Dns)).await;
+}
+
+#[tokio::test]
+async fn silent_server_times_out() {
+    let c = ssl_cluster();
+    // Accepts TCP connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hold = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(1).collect();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        drop(conns);
+    });
+    let inp = IntegrationInput {
+        host: "127.0.0.1".into(),
+        port: Some(port as i64),
+        connect_timeout_secs: Some(1),
+        ..input(c, "t", SslMode::Disable)
+    };
+    let started = std::time::Instant::now();
+    check(c, inp, Err(FailureKind::Timeout)).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the connect timeout was not applied"
+    );
+    hold.join().unwrap();
+}
+
+#[tokio::test]
+async fn client_certificate_login_from_file_and_from_keychain() {
+    let c = ssl_only_cluster();
+    let p = pki();
+    let base = IntegrationInput {
+        username: "cert_user".into(),
+        password: None,
+        client_cert: Some(CertSource::File {
+            path: p.client_cert.display().to_string(),
+        }),
+        client_key: Some(KeyInput::File {
+            path: p.client_key.display().to_string(),
+        }),
+        ..input(c, "t", SslMode::VerifyFull)
+    };
+    check(c, base.clone(), Ok(true)).await;
+    // Pasted PEM key: kept in the keychain, used at connect time.
+    let env = grantry().await;
+    let pem = std::fs::read_to_string(&p.client_key).unwrap();
+    let saved = env
+        .g
+        .add_integration(IntegrationInput {
+            name: "certs".into(),
+            client_key: Some(KeyInput::Pem {
+                pem: grantry_core::Secret::new(pem),
+            }),
+            ..base.clone()
+        })
+        .await
+        .unwrap();
+    let report = env.g.test_integration(&saved.name).await.unwrap();
+    assert!(report.ok, "{} {:?}", report.message, report.detail);
+    assert_eq!(report.server.unwrap().current_user, "cert_user");
+    // Without the client certificate the server refuses.
+    let without = IntegrationInput {
+        client_cert: None,
+        client_key: None,
+        ..base
+    };
+    check(c, without, Err(FailureKind::AuthFailed)).await;
+}
+
+#[tokio::test]
+async fn reports_the_connectors_powers() {
+    let c = ssl_cluster();
+    c.psql(
+        "postgres",
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+    );
+    c.psql(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'plain_user') THEN \
+         CREATE ROLE plain_user LOGIN PASSWORD 'plain-pw-123'; END IF; END $$",
+    );
+    let env = grantry().await;
+    let report = env
+        .g
+        .test_input(input(c, "t", SslMode::VerifyFull), None)
+        .await
+        .unwrap();
+    let s = report.server.unwrap();
+    assert!(s.powers.superuser && s.powers.createrole && s.powers.read_all_stats);
+    assert!(s.powers.pg_stat_statements_installed.is_some());
+    assert_eq!(s.powers.pg_stat_statements_loaded, Some(true));
+    assert!(
+        s.version.starts_with(&c.version),
+        "{} vs {}",
+        s.version,
+        c.version
+    );
+    assert!(s.ssl_version.unwrap().starts_with("TLS"));
+
+    let plain = IntegrationInput {
+        username: "plain_user".into(),
+        password: secret("plain-pw-123"),
+        ..input(c, "t", SslMode::VerifyFull)
+    };
+    let report = env.g.test_input(plain, None).await.unwrap();
+    let p = report.server.unwrap().powers;
+    assert!(!p.superuser && !p.createrole && !p.read_all_stats);
+    // The extension is installed, so the probe tells whether it is loaded.
+    assert_eq!(p.pg_stat_statements_loaded, Some(true));
+
+    // A server without the library preloaded.
+    let bare = Cluster::start(Options {
+        pg_stat_statements: false,
+        ..Options::default()
+    });
+    bare.psql("postgres", "CREATE EXTENSION pg_stat_statements");
+    let report = env
+        .g
+        .test_input(input(&bare, "t", SslMode::VerifyFull), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.server.unwrap().powers.pg_stat_statements_loaded,
+        Some(false)
+    );
+}

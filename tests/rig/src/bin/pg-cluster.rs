@@ -1,0 +1,42 @@
+//! Starts one throwaway cluster for whole-system tests (the desktop E2E), prints its connection
+//! settings as one JSON line on stdout, and stops it when stdin closes.
+//!
+//! It creates a login role `e2e_user` with a random password, a database `e2e` owned by it with a
+//! schema `app` and a few tables.
+
+use grantry_testrig::{pki, Cluster, Options};
+use std::io::Read;
+
+fn main() {
+    let c = Cluster::start(Options::default());
+    let password = grantry_core::Secret::generate(20);
+    c.psql(
+        "postgres",
+        &format!(
+            "CREATE ROLE e2e_user LOGIN PASSWORD '{}'; CREATE DATABASE e2e OWNER e2e_user;",
+            password.expose()
+        ),
+    );
+    c.psql(
+        "e2e",
+        "SET ROLE e2e_user; CREATE SCHEMA app; \
+         CREATE TABLE app.customers (id bigint PRIMARY KEY, name text NOT NULL, email text); \
+         COMMENT ON TABLE app.customers IS 'People who buy things'; \
+         CREATE TABLE app.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES app.customers (id), total numeric(12,2)); \
+         CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100; \
+         INSERT INTO app.customers SELECT g, 'c' || g, NULL FROM generate_series(1, 500) g; ANALYZE app.customers;",
+    );
+    let line = serde_json::json!({
+        "host": "localhost",
+        "port": c.port,
+        "user": "e2e_user",
+        "password": password.expose(),
+        "database": "e2e",
+        "ca_cert": pki().ca_cert,
+        "version": c.version,
+    });
+    println!("{line}");
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    drop(c);
+}

@@ -1,0 +1,302 @@
+//! The test rig: throwaway PostgreSQL clusters that tests start themselves, with their own CA and
+//! TLS certificates (openssl), SCRAM passwords and pg_stat_statements. Clusters stop when dropped.
+//!
+//! Server binaries: `GRANTRY_PG_BINDIR` or the newest /usr/lib/postgresql/*/bin (see
+//! grantry_core::localpg). `Cluster::start_with(bindir)` runs another major version.
+
+use grantry_core::localpg::{free_port, ClusterSpec, LocalCluster, PgBinaries, SslFiles};
+use grantry_core::Secret;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// A CA and the certificates it signed, made once per test process.
+pub struct Pki {
+    pub dir: PathBuf,
+    /// The rig's CA: signs the server certificate.
+    pub ca_cert: PathBuf,
+    /// A second CA that signed nothing the server uses ("wrong CA").
+    pub other_ca_cert: PathBuf,
+    /// Server certificate for DNS:localhost, IP:127.0.0.1 (not 127.0.0.2).
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    /// Client certificate for CN=cert_user, signed by the rig's CA.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn make_ca(dir: &Path, name: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.crt"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+}
+
+fn sign(dir: &Path, ca: &str, name: &str, subject: &str, ext: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            subject,
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+        ],
+    );
+    std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.crt"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            "3650",
+            "-out",
+            &format!("{name}.crt"),
+            "-extfile",
+            &format!("{name}.ext"),
+        ],
+    );
+}
+
+/// The process-wide PKI (generated on first use).
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("grantry-pki-").tempdir().unwrap().keep();
+        make_ca(&dir, "rig-ca");
+        make_ca(&dir, "other-ca");
+        sign(&dir, "rig-ca", "server", "/CN=localhost",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+        sign(&dir, "rig-ca", "client", "/CN=cert_user", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n");
+        Pki {
+            ca_cert: dir.join("rig-ca.crt"),
+            other_ca_cert: dir.join("other-ca.crt"),
+            server_cert: dir.join("server.crt"),
+            server_key: dir.join("server.key"),
+            client_cert: dir.join("client.crt"),
+            client_key: dir.join("client.key"),
+            dir,
+        }
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub ssl: bool,
+    pub pg_stat_statements: bool,
+    /// pg_hba.conf lines; `None` = SCRAM for everyone over TCP (host lines: SSL optional).
+    pub hba: Option<Vec<String>>,
+    /// Server binaries; `None` = the machine's default.
+    pub bindir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ssl: true,
+            pg_stat_statements: true,
+            hba: None,
+            bindir: None,
+        }
+    }
+}
+
+/// A running throwaway cluster. Listens on 127.0.0.1 and 127.0.0.2.
+pub struct Cluster {
+    pub port: u16,
+    pub superuser: String,
+    pub password: Secret,
+    pub version: String,
+    pub major: u32,
+    pub cluster: LocalCluster,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn start(opts: Options) -> Cluster {
+        let bin = match &opts.bindir {
+            Some(d) => PgBinaries::at(d),
+            None => PgBinaries::find(),
+        }
+        .expect("PostgreSQL server binaries");
+        let dir = tempfile::Builder::new()
+            .prefix("grantry-pg-")
+            .tempdir()
+            .unwrap();
+        let password = Secret::generate(24);
+        let ssl = opts.ssl.then(|| {
+            let p = pki();
+            SslFiles {
+                cert: p.server_cert.clone(),
+                key: p.server_key.clone(),
+                ca: Some(p.ca_cert.clone()),
+            }
+        });
+        let port = free_port().unwrap();
+        let spec = ClusterSpec {
+            base_dir: dir.path().to_path_buf(),
+            port,
+            listen_addresses: "127.0.0.1,127.0.0.2".into(),
+            superuser: "rig_admin".into(),
+            password: password.clone(),
+            ssl,
+            hba: opts.hba.clone(),
+            preload_pg_stat_statements: opts.pg_stat_statements,
+            extra_conf: vec!["max_connections = 200".into()],
+        };
+        let version = bin.version.clone();
+        let major = bin.major;
+        let cluster = LocalCluster::init(bin, &spec)
+            .unwrap_or_else(|e| panic!("initdb: {} {:?}", e.message, e.detail));
+        cluster
+            .start()
+            .unwrap_or_else(|e| panic!("start: {} {:?}", e.message, e.detail));
+        Cluster {
+            port,
+            superuser: "rig_admin".into(),
+            password,
+            version,
+            major,
+            cluster,
+            _dir: dir,
+        }
+    }
+
+    /// Runs SQL as the superuser through psql over the private socket (setup only).
+    pub fn psql(&self, database: &str, sql: &str) -> String {
+        let psql = self.cluster.bin.bindir.join("psql");
+        let psql = if psql.exists() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        };
+        let out = Command::new(psql)
+            .arg("-X")
+            .arg("-q")
+            .arg("-At")
+            .arg("-v")
+            .arg("ON_ERROR_STOP=1")
+            .arg("-h")
+            .arg(self.cluster.socket_dir())
+            .arg("-p")
+            .arg(self.port.to_string())
+            .arg("-U")
+            .arg(&self.superuser)
+            .arg("-d")
+            .arg(database)
+            .arg("-c")
+            .arg(sql)
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "psql failed on {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Replaces pg_hba.conf and reloads.
+    pub fn set_hba(&self, lines: &[&str]) {
+        let path = self.cluster.data_dir().join("pg_hba.conf");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        self.cluster.reload().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.cluster.stop();
+    }
+}
+
+/// Runs the calling test inside its own D-Bus session with an unlocked gnome-keyring (a real
+/// Secret Service), so keychain tests need no set-up from whoever runs `cargo test`.
+///
+/// Returns `true` inside that session (run the test body), `false` in the outer process after the
+/// inner run passed (the outer test then returns). Panics when the inner run fails or when
+/// dbus-run-session / gnome-keyring-daemon are missing: such a test never silently skips.
+pub fn in_secret_service_session(test_name: &str) -> bool {
+    const MARK: &str = "GRANTRY_TEST_IN_KEYRING_SESSION";
+    if std::env::var_os(MARK).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let data = tempfile::Builder::new()
+        .prefix("grantry-keyring-")
+        .tempdir()
+        .unwrap();
+    let script = format!(
+        "set -e; printf %s rig-keyring-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
+         exec \"$0\" --exact {test_name} --nocapture --test-threads=1"
+    );
+    let out = Command::new("dbus-run-session")
+        .arg("--")
+        .arg("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(&exe)
+        .env(MARK, "1")
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_RUNTIME_DIR", data.path())
+        .output()
+        .unwrap_or_else(|e| panic!("dbus-run-session is required for keychain tests (apt-get install dbus gnome-keyring): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        out.status.success(),
+        "{test_name} failed inside the Secret Service session"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "{test_name} did not run inside the Secret Service session"
+    );
+    false
+}
