@@ -206,7 +206,8 @@ impl Cluster {
         }
     }
 
-    /// Runs SQL as the superuser through psql over the private socket (setup only).
+    /// Runs SQL as the superuser through psql over the private socket (setup only). Statements run
+    /// one by one, as in a script file.
     pub fn psql(&self, database: &str, sql: &str) -> String {
         let psql = self.cluster.bin.bindir.join("psql");
         let psql = if psql.exists() {
@@ -228,9 +229,17 @@ impl Cluster {
             .arg(&self.superuser)
             .arg("-d")
             .arg(database)
-            .arg("-c")
-            .arg(sql)
-            .output()
+            .arg("-f")
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(sql.as_bytes())?;
+                child.wait_with_output()
+            })
             .expect("psql");
         assert!(
             out.status.success(),

@@ -1,0 +1,116 @@
+//! The real OS keychain: a Secret Service (gnome-keyring) in its own D-Bus session. Passwords go
+//! there and nowhere else: not into any file under GRANTRY_HOME, not into any IPC response.
+
+use grantry_core::model::{IntegrationInput, SslMode};
+use grantry_core::secret::{Keychain, SecretKind, SecretStore};
+use grantry_core::{Grantry, OpenOptions, Secret};
+use grantry_testrig::{in_secret_service_session, Cluster, Options};
+use std::path::Path;
+use std::sync::Arc;
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                hits.push(path.display().to_string());
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn passwords_live_only_in_the_secret_service() {
+    if !in_secret_service_session("passwords_live_only_in_the_secret_service") {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let cluster = Cluster::start(Options::default());
+        let home = tempfile::tempdir().unwrap();
+        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let password = cluster.password.expose().to_string();
+        let mut responses = Vec::new();
+
+        let input = IntegrationInput {
+            name: "real-keychain".into(),
+            host: "localhost".into(),
+            port: Some(cluster.port as i64),
+            username: cluster.superuser.clone(),
+            password: Some(Secret::new(password.clone())),
+            sslmode: Some(SslMode::Require),
+            ..Default::default()
+        };
+        let it = g.add_integration(input).await.expect("saving into the Secret Service");
+        responses.push(serde_json::to_string(&it).unwrap());
+
+        // It is really in the Secret Service, under Grantry's service name.
+        let keychain = Keychain::new(grantry_core::app::KEYCHAIN_SERVICE);
+        assert_eq!(keychain.get(&it.id, SecretKind::Password).unwrap().unwrap().expose(), password);
+
+        // A new process (a fresh Grantry) connects with it.
+        drop(g);
+        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let report = g.test_integration("real-keychain").await.unwrap();
+        assert!(report.ok, "{} {:?}", report.message, report.detail);
+        responses.push(serde_json::to_string(&report).unwrap());
+        responses.push(serde_json::to_string(&g.list_integrations().await.unwrap()).unwrap());
+        let page = g.databases("real-keychain", &Default::default()).await.unwrap();
+        responses.push(serde_json::to_string(&page).unwrap());
+        // A failing test's report and error carry no secret either.
+        let bad = g
+            .test_input(
+                IntegrationInput { password: Some(Secret::new(format!("{password}-wrong"))), ..Default::default() },
+                Some("real-keychain"),
+            )
+            .await;
+        responses.push(format!("{bad:?}"));
+
+        g.close().await;
+        let hits = files_containing(home.path(), password.as_bytes());
+        assert!(hits.is_empty(), "the password is in {hits:?}");
+        for r in &responses {
+            assert!(!r.contains(&password), "an IPC response contains the password: {r}");
+        }
+
+        // Removing the integration removes the keychain entry.
+        g.remove_integration("real-keychain").await.unwrap();
+        assert!(keychain.get(&it.id, SecretKind::Password).unwrap().is_none());
+
+        // The store and keychain are independent per service name: nothing leaks across.
+        let other = Arc::new(Keychain::new("grantry-test-other"));
+        assert!(other.get(&it.id, SecretKind::Password).unwrap().is_none());
+    });
+}
+
+#[test]
+fn without_a_secret_service_saving_a_password_fails_cleanly() {
+    if !in_secret_service_session("without_a_secret_service_saving_a_password_fails_cleanly") {
+        return;
+    }
+    // Point the client at a bus with no Secret Service.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/grantry-no-bus");
+    rt.block_on(async {
+        let home = tempfile::tempdir().unwrap();
+        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let input = IntegrationInput {
+            name: "no-keychain".into(),
+            host: "localhost".into(),
+            username: "u".into(),
+            password: Some(Secret::new("never-stored-anywhere")),
+            ..Default::default()
+        };
+        let err = g.add_integration(input.clone()).await.unwrap_err();
+        assert_eq!(err.code, grantry_core::ErrorCode::KeychainUnavailable, "{err:?}");
+        assert!(g.list_integrations().await.unwrap().is_empty());
+        // The user's choice: keep it for this session only.
+        let it = g.add_integration(IntegrationInput { session_only_password: true, ..input }).await.unwrap();
+        assert!(it.has_password);
+        assert!(files_containing(home.path(), b"never-stored-anywhere").is_empty());
+    });
+}
