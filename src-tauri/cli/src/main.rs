@@ -36,7 +36,7 @@ enum Command {
 #[derive(Subcommand)]
 enum IntegrationCmd {
     /// Save a self-hosted PostgreSQL integration (password read from stdin with --password-stdin).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List saved integrations.
     List,
     /// Show one integration.
@@ -219,7 +219,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Integration(cmd) => match cmd {
             IntegrationCmd::Add(a) => {
-                let it = g.add_integration(add_input(a)?).await?;
+                let it = g.add_integration(add_input(*a)?).await?;
                 out.integration(&it, "saved")
             }
             IntegrationCmd::List => out.integrations(&g.list_integrations().await?),

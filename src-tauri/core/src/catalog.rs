@@ -13,7 +13,6 @@ pub const MAX_PAGE: u32 = 5000;
 /// Paging and filtering for one tree level.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(default)]
-
 pub struct TreeQuery {
     /// Case-insensitive substring of the name.
     pub search: Option<String>,
@@ -59,7 +58,6 @@ impl TreeQuery {
 
 /// One page of a tree level.
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct Page<T> {
     pub items: Vec<T>,
     pub offset: u32,
@@ -83,7 +81,6 @@ fn page<T>(mut items: Vec<T>, q: &TreeQuery, limit: i64, total: Option<i64>) -> 
 }
 
 #[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
-
 pub struct DatabaseNode {
     pub name: String,
     pub owner: String,
@@ -96,7 +93,6 @@ pub struct DatabaseNode {
 }
 
 #[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
-
 pub struct SchemaNode {
     pub name: String,
     pub owner: String,
@@ -150,7 +146,6 @@ impl RelationKind {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct RelationNode {
     pub oid: u32,
     pub name: String,
@@ -177,7 +172,6 @@ struct RelationRow {
 }
 
 #[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
-
 pub struct ColumnInfo {
     pub name: String,
     pub data_type: String,
@@ -187,7 +181,6 @@ pub struct ColumnInfo {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct RelationDetail {
     pub oid: u32,
     pub name: String,

@@ -46,7 +46,10 @@ pub fn connect_options(
         .database(database.unwrap_or(&endpoint.database))
         .application_name(&endpoint.application_name)
         .ssl_mode(driver_mode(endpoint))
-        .statement_cache_capacity(64);
+        .statement_cache_capacity(64)
+        // Catalog queries take optional filters as parameters; a generic plan for them is poor
+        // (seen: 7x slower on 1,000 schemas), so plan each execution with its values.
+        .options([("plan_cache_mode", "force_custom_plan")]);
     opts = if endpoint.host.starts_with('/') {
         opts.socket(&endpoint.host)
     } else {
@@ -278,7 +281,6 @@ fn io_kind(io: &std::io::Error) -> (FailureKind, String) {
 
 /// One check of the connection test, in order.
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct CheckStep {
     pub name: String,
     pub ok: bool,
@@ -288,7 +290,6 @@ pub struct CheckStep {
 
 /// What the connected user may do, as far as Grantry cares.
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct ConnectorPowers {
     pub superuser: bool,
     pub createrole: bool,
@@ -303,7 +304,6 @@ pub struct ConnectorPowers {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct ServerInfo {
     pub version: String,
     pub version_num: i32,
@@ -319,7 +319,6 @@ pub struct ServerInfo {
 
 /// The answer to "test connection".
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct ConnectionReport {
     pub ok: bool,
     pub failure: Option<FailureKind>,

@@ -45,12 +45,10 @@ pub enum ErrorCode {
 
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
-
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    /// Technical detail (driver or server text); never a secret.
     pub detail: Option<String>,
 }
 

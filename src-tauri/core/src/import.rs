@@ -20,7 +20,6 @@ pub struct Parsed {
 
 /// What the UI sees of an import: never the password.
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct ImportCandidate {
     /// Index within the source, to import it by.
     pub index: u32,

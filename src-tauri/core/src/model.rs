@@ -163,7 +163,6 @@ impl PasswordStorage {
 
 /// Connection settings of a server reached by host, port and password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct PgEndpoint {
     pub host: String,
     pub port: u16,
@@ -201,7 +200,6 @@ impl Connection {
 
 /// A saved integration as shown to the UI and CLI: no secret, only whether one is available.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-
 pub struct Integration {
     pub id: String,
     pub name: String,
@@ -226,7 +224,6 @@ pub const DEFAULT_APPLICATION_NAME: &str = "grantry";
 /// [`IntegrationInput::validate`] before anything is saved.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(default)]
-
 pub struct IntegrationInput {
     pub name: String,
     pub host: String,

@@ -30,7 +30,6 @@ pub enum SandboxState {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-
 pub struct SandboxStatus {
     pub state: SandboxState,
     pub data_dir: Option<String>,

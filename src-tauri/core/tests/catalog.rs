@@ -10,13 +10,22 @@ use grantry_core::ErrorCode;
 use grantry_testrig::{Cluster, Options};
 
 fn q(search: Option<&str>, limit: Option<u32>, offset: Option<u32>) -> TreeQuery {
-    TreeQuery { search: search.map(Into::into), limit, offset, include_system: false, with_total: true }
+    TreeQuery {
+        search: search.map(Into::into),
+        limit,
+        offset,
+        include_system: false,
+        with_total: true,
+    }
 }
 
 #[tokio::test]
 async fn walks_and_pages_the_tree() {
     let c = Cluster::start(Options::default());
-    c.psql("postgres", "CREATE DATABASE big; COMMENT ON DATABASE big IS 'lots of tables'");
+    c.psql(
+        "postgres",
+        "CREATE DATABASE big; COMMENT ON DATABASE big IS 'lots of tables'",
+    );
     c.psql(
         "big",
         "CREATE SCHEMA wide; CREATE SCHEMA \"Odd Name\"; CREATE SCHEMA other; COMMENT ON SCHEMA wide IS 'wide schema';
@@ -37,20 +46,45 @@ async fn walks_and_pages_the_tree() {
          COMMENT ON COLUMN \"Odd Name\".\"Mixed Case\".\"Column A\" IS 'a column';",
     );
     let env = grantry().await;
-    let it = env.g.add_integration(input(&c, "big", SslMode::VerifyFull)).await.unwrap();
+    let it = env
+        .g
+        .add_integration(input(&c, "big", SslMode::VerifyFull))
+        .await
+        .unwrap();
 
     // Databases: templates hidden unless asked.
-    let dbs = env.g.databases(&it.name, &q(None, None, None)).await.unwrap();
+    let dbs = env
+        .g
+        .databases(&it.name, &q(None, None, None))
+        .await
+        .unwrap();
     let names: Vec<_> = dbs.items.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["big", "postgres"]);
     let big = &dbs.items[0];
     assert_eq!(big.comment.as_deref(), Some("lots of tables"));
     assert!(big.size_bytes.unwrap() > 1_000_000);
-    let all = env.g.databases(&it.name, &TreeQuery { include_system: true, ..q(None, None, None) }).await.unwrap();
-    assert!(all.items.iter().any(|d| d.name == "template1" && d.is_template));
+    let all = env
+        .g
+        .databases(
+            &it.name,
+            &TreeQuery {
+                include_system: true,
+                ..q(None, None, None)
+            },
+        )
+        .await
+        .unwrap();
+    assert!(all
+        .items
+        .iter()
+        .any(|d| d.name == "template1" && d.is_template));
 
     // Schemas with relation counts; system schemas hidden unless asked.
-    let schemas = env.g.schemas(&it.name, "big", &q(None, None, None)).await.unwrap();
+    let schemas = env
+        .g
+        .schemas(&it.name, "big", &q(None, None, None))
+        .await
+        .unwrap();
     let names: Vec<_> = schemas.items.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Odd Name", "other", "public", "wide"]);
     let wide = schemas.items.iter().find(|s| s.name == "wide").unwrap();
@@ -60,15 +94,33 @@ async fn walks_and_pages_the_tree() {
         .unwrap();
     assert_eq!(wide.relation_count, expected);
     assert_eq!(wide.comment.as_deref(), Some("wide schema"));
-    let sys = env.g.schemas(&it.name, "big", &TreeQuery { include_system: true, ..q(None, None, None) }).await.unwrap();
-    assert!(sys.items.iter().any(|s| s.name == "pg_catalog" && s.is_system));
+    let sys = env
+        .g
+        .schemas(
+            &it.name,
+            "big",
+            &TreeQuery {
+                include_system: true,
+                ..q(None, None, None)
+            },
+        )
+        .await
+        .unwrap();
+    assert!(sys
+        .items
+        .iter()
+        .any(|s| s.name == "pg_catalog" && s.is_system));
     assert_eq!(sys.total.unwrap(), sys.items.len() as i64);
 
     // Paging through 1,500+ relations: pages are disjoint, ordered and complete.
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let p = env.g.relations(&it.name, "big", "wide", &q(None, Some(400), Some(offset))).await.unwrap();
+        let p = env
+            .g
+            .relations(&it.name, "big", "wide", &q(None, Some(400), Some(offset)))
+            .await
+            .unwrap();
         assert_eq!(p.total, Some(expected));
         seen.extend(p.items.iter().map(|r| r.name.clone()));
         offset += p.items.len() as u32;
@@ -90,18 +142,42 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(seen, by_server, "order differs from the server's");
 
     // Search: case-insensitive substring; LIKE wildcards are literal.
-    let s = env.g.relations(&it.name, "big", "wide", &q(Some("SCORE"), None, None)).await.unwrap();
+    let s = env
+        .g
+        .relations(&it.name, "big", "wide", &q(Some("SCORE"), None, None))
+        .await
+        .unwrap();
     let names: Vec<_> = s.items.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["under_score", "underxscore"]);
-    let s = env.g.relations(&it.name, "big", "wide", &q(Some("r_s"), None, None)).await.unwrap();
-    assert_eq!(s.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["under_score"]);
+    let s = env
+        .g
+        .relations(&it.name, "big", "wide", &q(Some("r_s"), None, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["under_score"]
+    );
     assert_eq!(s.total, Some(1));
-    let s = env.g.relations(&it.name, "big", "wide", &q(Some("t0149"), None, None)).await.unwrap();
+    let s = env
+        .g
+        .relations(&it.name, "big", "wide", &q(Some("t0149"), None, None))
+        .await
+        .unwrap();
     assert_eq!(s.total, Some(10));
 
     // Kinds, rows, sizes, comments.
-    let p = env.g.relations(&it.name, "big", "wide", &q(None, Some(5000), None)).await.unwrap();
-    let find = |n: &str| p.items.iter().find(|r| r.name == n).unwrap_or_else(|| panic!("{n} missing"));
+    let p = env
+        .g
+        .relations(&it.name, "big", "wide", &q(None, Some(5000), None))
+        .await
+        .unwrap();
+    let find = |n: &str| {
+        p.items
+            .iter()
+            .find(|r| r.name == n)
+            .unwrap_or_else(|| panic!("{n} missing"))
+    };
     assert_eq!(find("filled").kind, RelationKind::Table);
     assert_eq!(find("filled").estimated_rows, Some(5000));
     assert_eq!(find("filled").comment.as_deref(), Some("has rows"));
@@ -115,38 +191,74 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(find("t00001").owner, c.superuser);
 
     // Details, with hostile names.
-    let d = env.g.relation_detail(&it.name, "big", "Odd Name", "Mixed Case").await.unwrap();
+    let d = env
+        .g
+        .relation_detail(&it.name, "big", "Odd Name", "Mixed Case")
+        .await
+        .unwrap();
     assert_eq!(d.columns.len(), 1);
     assert_eq!(d.columns[0].name, "Column A");
     assert_eq!(d.columns[0].data_type, "integer");
     assert!(d.columns[0].not_null);
     assert_eq!(d.columns[0].default_value.as_deref(), Some("7"));
     assert_eq!(d.columns[0].comment.as_deref(), Some("a column"));
-    let d = env.g.relation_detail(&it.name, "big", "wide", "v_filled").await.unwrap();
+    let d = env
+        .g
+        .relation_detail(&it.name, "big", "wide", "v_filled")
+        .await
+        .unwrap();
     assert!(d.definition.unwrap().contains("FROM wide.filled"));
 
     // Errors: missing schema / relation / database are specific.
-    let e = env.g.relations(&it.name, "big", "nope", &q(None, None, None)).await.unwrap_err();
+    let e = env
+        .g
+        .relations(&it.name, "big", "nope", &q(None, None, None))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
-    let e = env.g.relation_detail(&it.name, "big", "wide", "nope").await.unwrap_err();
+    let e = env
+        .g
+        .relation_detail(&it.name, "big", "wide", "nope")
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
-    let e = env.g.schemas(&it.name, "no_such_db", &q(None, None, None)).await.unwrap_err();
+    let e = env
+        .g
+        .schemas(&it.name, "no_such_db", &q(None, None, None))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::DatabaseMissing);
-    let e = env.g.relations(&it.name, "big", "wide", &q(None, Some(0), None)).await.unwrap_err();
+    let e = env
+        .g
+        .relations(&it.name, "big", "wide", &q(None, Some(0), None))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
 
     // One pool per (integration, database), reused.
     let before = env.g.open_pools().await;
     for _ in 0..5 {
-        env.g.relations(&it.name, "big", "wide", &q(None, Some(10), None)).await.unwrap();
-        env.g.databases(&it.name, &q(None, None, None)).await.unwrap();
+        env.g
+            .relations(&it.name, "big", "wide", &q(None, Some(10), None))
+            .await
+            .unwrap();
+        env.g
+            .databases(&it.name, &q(None, None, None))
+            .await
+            .unwrap();
     }
     assert_eq!(env.g.open_pools().await, before);
     let backends: i64 = c
-        .psql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'grantry'")
+        .psql(
+            "postgres",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'grantry'",
+        )
         .parse()
         .unwrap();
-    assert!(backends <= 2 * grantry_core::pool::MAX_CONNECTIONS_PER_POOL as i64, "{backends} connections");
+    assert!(
+        backends <= 2 * grantry_core::pool::MAX_CONNECTIONS_PER_POOL as i64,
+        "{backends} connections"
+    );
     // Editing the integration drops its pools.
     env.g.remove_integration(&it.name).await.unwrap();
     assert_eq!(env.g.open_pools().await, 0);

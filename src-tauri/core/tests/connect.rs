@@ -42,7 +42,7 @@ fn ssl_only_cluster() -> &'static Cluster {
     })
 }
 
-async fn check(c: &Cluster, mut inp: IntegrationInput, expect: Result<bool, FailureKind>) {
+async fn check(mut inp: IntegrationInput, expect: Result<bool, FailureKind>) {
     let env = grantry().await;
     inp.name = "t".into();
     let mode = inp.sslmode;
@@ -83,30 +83,27 @@ async fn every_sslmode_against_a_server_with_ssl() {
         (SslMode::VerifyCa, true),
         (SslMode::VerifyFull, true),
     ] {
-        check(c, input(c, "t", mode), Ok(ssl)).await;
+        check(input(c, "t", mode), Ok(ssl)).await;
     }
 }
 
 #[tokio::test]
 async fn every_sslmode_against_a_server_without_ssl() {
     let c = plain_cluster();
-    check(c, input(c, "t", SslMode::Disable), Ok(false)).await;
-    check(c, input(c, "t", SslMode::Allow), Ok(false)).await;
-    check(c, input(c, "t", SslMode::Prefer), Ok(false)).await;
+    check(input(c, "t", SslMode::Disable), Ok(false)).await;
+    check(input(c, "t", SslMode::Allow), Ok(false)).await;
+    check(input(c, "t", SslMode::Prefer), Ok(false)).await;
     check(
-        c,
         input(c, "t", SslMode::Require),
         Err(FailureKind::TlsNotSupported),
     )
     .await;
     check(
-        c,
         input(c, "t", SslMode::VerifyCa),
         Err(FailureKind::TlsNotSupported),
     )
     .await;
     check(
-        c,
         input(c, "t", SslMode::VerifyFull),
         Err(FailureKind::TlsNotSupported),
     )
@@ -118,16 +115,15 @@ async fn every_sslmode_against_a_server_that_requires_ssl() {
     let c = ssl_only_cluster();
     // disable is refused by pg_hba.conf; allow retries with TLS, as libpq does.
     check(
-        c,
         input(c, "t", SslMode::Disable),
         Err(FailureKind::AuthFailed),
     )
     .await;
-    check(c, input(c, "t", SslMode::Allow), Ok(true)).await;
-    check(c, input(c, "t", SslMode::Prefer), Ok(true)).await;
-    check(c, input(c, "t", SslMode::Require), Ok(true)).await;
-    check(c, input(c, "t", SslMode::VerifyCa), Ok(true)).await;
-    check(c, input(c, "t", SslMode::VerifyFull), Ok(true)).await;
+    check(input(c, "t", SslMode::Allow), Ok(true)).await;
+    check(input(c, "t", SslMode::Prefer), Ok(true)).await;
+    check(input(c, "t", SslMode::Require), Ok(true)).await;
+    check(input(c, "t", SslMode::VerifyCa), Ok(true)).await;
+    check(input(c, "t", SslMode::VerifyFull), Ok(true)).await;
 }
 
 #[tokio::test]
@@ -142,10 +138,10 @@ async fn wrong_ca_is_reported_as_unknown_ca() {
             ca_cert: Some(other.clone()),
             ..input(c, "t", mode)
         };
-        check(c, inp, Err(FailureKind::TlsUnknownCa)).await;
+        check(inp, Err(FailureKind::TlsUnknownCa)).await;
     }
     // Without a CA, require does not look at the certificate at all.
-    check(c, input(c, "t", SslMode::Require), Ok(true)).await;
+    check(input(c, "t", SslMode::Require), Ok(true)).await;
 }
 
 #[tokio::test]
@@ -157,17 +153,16 @@ async fn hostname_mismatch_fails_only_verify_full() {
         ..input(c, "t", mode)
     };
     check(
-        c,
         at(SslMode::VerifyFull),
         Err(FailureKind::TlsHostnameMismatch),
     )
     .await;
-    check(c, at(SslMode::VerifyCa), Ok(true)).await;
+    check(at(SslMode::VerifyCa), Ok(true)).await;
     let ip = IntegrationInput {
         host: "127.0.0.1".into(),
         ..input(c, "t", SslMode::VerifyFull)
     };
-    check(c, ip, Ok(true)).await;
+    check(ip, Ok(true)).await;
 }
 
 #[tokio::test]
@@ -177,23 +172,23 @@ async fn wrong_password_missing_database_closed_port() {
         password: secret("not-the-password"),
         ..input(c, "t", SslMode::Prefer)
     };
-    check(c, wrong, Err(FailureKind::AuthFailed)).await;
+    check(wrong, Err(FailureKind::AuthFailed)).await;
     let nopw = IntegrationInput {
         password: None,
         ..input(c, "t", SslMode::Prefer)
     };
-    check(c, nopw, Err(FailureKind::AuthFailed)).await;
+    check(nopw, Err(FailureKind::AuthFailed)).await;
     let nodb = IntegrationInput {
         database: Some("no_such_db".into()),
         ..input(c, "t", SslMode::Prefer)
     };
-    check(c, nodb, Err(FailureKind::DatabaseMissing)).await;
+    check(nodb, Err(FailureKind::DatabaseMissing)).await;
     let closed = grantry_core::localpg::free_port().unwrap();
     let refused = IntegrationInput {
         port: Some(closed as i64),
         ..input(c, "t", SslMode::Prefer)
     };
-    check(c, refused, Err(FailureKind::ConnectionRefused)).await;
+    check(refused, Err(FailureKind::ConnectionRefused)).await;
 }
 
 #[tokio::test]
@@ -203,7 +198,7 @@ async fn unresolvable_host_is_a_dns_failure() {
         host: "no-such-host.invalid".into(),
         ..input(c, "t", SslMode::Prefer)
     };
-    check(c, inp, Err(FailureKind::Dns)).await;
+    check(inp, Err(FailureKind::Dns)).await;
 }
 
 #[tokio::test]
@@ -224,7 +219,7 @@ async fn silent_server_times_out() {
         ..input(c, "t", SslMode::Disable)
     };
     let started = std::time::Instant::now();
-    check(c, inp, Err(FailureKind::Timeout)).await;
+    check(inp, Err(FailureKind::Timeout)).await;
     assert!(
         started.elapsed() < std::time::Duration::from_secs(3),
         "the connect timeout was not applied"
@@ -247,7 +242,7 @@ async fn client_certificate_login_from_file_and_from_keychain() {
         }),
         ..input(c, "t", SslMode::VerifyFull)
     };
-    check(c, base.clone(), Ok(true)).await;
+    check(base.clone(), Ok(true)).await;
     // Pasted PEM key: kept in the keychain, used at connect time.
     let env = grantry().await;
     let pem = std::fs::read_to_string(&p.client_key).unwrap();
@@ -271,7 +266,7 @@ async fn client_certificate_login_from_file_and_from_keychain() {
         client_key: None,
         ..base
     };
-    check(c, without, Err(FailureKind::AuthFailed)).await;
+    check(without, Err(FailureKind::AuthFailed)).await;
 }
 
 #[tokio::test]

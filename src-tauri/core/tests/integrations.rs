@@ -4,7 +4,9 @@
 mod common;
 
 use common::{grantry, secret};
-use grantry_core::model::{CertSource, Environment, IntegrationInput, KeyInput, PasswordStorage, SslMode};
+use grantry_core::model::{
+    CertSource, Environment, IntegrationInput, KeyInput, PasswordStorage, SslMode,
+};
 use grantry_core::secret::{MemoryKeychain, SecretKind, SecretStore};
 use grantry_core::{ErrorCode, Grantry, OpenOptions, Secret};
 use std::sync::Arc;
@@ -21,7 +23,12 @@ fn valid(name: &str) -> IntegrationInput {
 }
 
 async fn open_with(home: &std::path::Path, keychain: Arc<MemoryKeychain>) -> Grantry {
-    Grantry::open(OpenOptions { home: Some(home.to_path_buf()), secrets: Some(keychain) }).await.unwrap()
+    Grantry::open(OpenOptions {
+        home: Some(home.to_path_buf()),
+        secrets: Some(keychain),
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -30,32 +37,102 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     let keychain = Arc::new(MemoryKeychain::default());
     let g = open_with(home.path(), keychain.clone()).await;
     let cases: Vec<(IntegrationInput, &str)> = vec![
-        (IntegrationInput { port: Some(0), ..valid("a") }, "invalid port 0"),
-        (IntegrationInput { port: Some(70000), ..valid("a") }, "invalid port 70000"),
-        (IntegrationInput { name: "  ".into(), ..valid("a") }, "needs a name"),
-        (IntegrationInput { host: "".into(), ..valid("a") }, "host is required"),
-        (IntegrationInput { host: "bad host".into(), ..valid("a") }, "white space"),
-        (IntegrationInput { username: "".into(), ..valid("a") }, "user name is required"),
         (
-            IntegrationInput { ca_cert: Some(CertSource::File { path: "/does/not/exist.pem".into() }), ..valid("a") },
+            IntegrationInput {
+                port: Some(0),
+                ..valid("a")
+            },
+            "invalid port 0",
+        ),
+        (
+            IntegrationInput {
+                port: Some(70000),
+                ..valid("a")
+            },
+            "invalid port 70000",
+        ),
+        (
+            IntegrationInput {
+                name: "  ".into(),
+                ..valid("a")
+            },
+            "needs a name",
+        ),
+        (
+            IntegrationInput {
+                host: "".into(),
+                ..valid("a")
+            },
+            "host is required",
+        ),
+        (
+            IntegrationInput {
+                host: "bad host".into(),
+                ..valid("a")
+            },
+            "white space",
+        ),
+        (
+            IntegrationInput {
+                username: "".into(),
+                ..valid("a")
+            },
+            "user name is required",
+        ),
+        (
+            IntegrationInput {
+                ca_cert: Some(CertSource::File {
+                    path: "/does/not/exist.pem".into(),
+                }),
+                ..valid("a")
+            },
             "cannot read the CA certificate file /does/not/exist.pem",
         ),
         (
-            IntegrationInput { ca_cert: Some(CertSource::Pem { pem: "not a cert".into() }), ..valid("a") },
+            IntegrationInput {
+                ca_cert: Some(CertSource::Pem {
+                    pem: "not a cert".into(),
+                }),
+                ..valid("a")
+            },
             "not a PEM certificate",
         ),
-        (IntegrationInput { sslmode: Some(SslMode::VerifyCa), ..valid("a") }, "give the CA certificate"),
         (
-            IntegrationInput { client_key: Some(KeyInput::Pem { pem: Secret::new("secret-ish garbage") }), ..valid("a") },
+            IntegrationInput {
+                sslmode: Some(SslMode::VerifyCa),
+                ..valid("a")
+            },
+            "give the CA certificate",
+        ),
+        (
+            IntegrationInput {
+                client_key: Some(KeyInput::Pem {
+                    pem: Secret::new("secret-ish garbage"),
+                }),
+                ..valid("a")
+            },
             "not a PEM private key",
         ),
-        (IntegrationInput { connect_timeout_secs: Some(0), ..valid("a") }, "invalid connect timeout"),
+        (
+            IntegrationInput {
+                connect_timeout_secs: Some(0),
+                ..valid("a")
+            },
+            "invalid connect timeout",
+        ),
     ];
     for (input, expect) in cases {
         let err = g.add_integration(input).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{expect}");
-        assert!(err.message.contains(expect), "{:?} does not mention {expect:?}", err.message);
-        assert!(!err.message.contains("secret-ish"), "an error echoed a secret");
+        assert!(
+            err.message.contains(expect),
+            "{:?} does not mention {expect:?}",
+            err.message
+        );
+        assert!(
+            !err.message.contains("secret-ish"),
+            "an error echoed a secret"
+        );
     }
     // An unreadable certificate file (permissions, not absence).
     let dir = tempfile::tempdir().unwrap();
@@ -63,14 +140,23 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     std::fs::create_dir(&unreadable).unwrap(); // a directory cannot be read as a file
     let err = g
         .add_integration(IntegrationInput {
-            ca_cert: Some(CertSource::File { path: unreadable.display().to_string() }),
+            ca_cert: Some(CertSource::File {
+                path: unreadable.display().to_string(),
+            }),
             ..valid("a")
         })
         .await
         .unwrap_err();
-    assert!(err.message.contains("cannot read the CA certificate file"), "{}", err.message);
+    assert!(
+        err.message.contains("cannot read the CA certificate file"),
+        "{}",
+        err.message
+    );
 
-    assert!(g.list_integrations().await.unwrap().is_empty(), "a rejected integration was saved");
+    assert!(
+        g.list_integrations().await.unwrap().is_empty(),
+        "a rejected integration was saved"
+    );
 }
 
 #[tokio::test]
@@ -84,7 +170,10 @@ async fn duplicate_and_unknown_names() {
     assert_eq!(err.code, ErrorCode::DuplicateName);
     assert!(err.message.contains("already exists"));
     g.add_integration(valid("other")).await.unwrap();
-    let err = g.update_integration("other", valid("PROD")).await.unwrap_err();
+    let err = g
+        .update_integration("other", valid("PROD"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::DuplicateName);
     assert_eq!(g.get_integration("other").await.unwrap().name, "other");
 
@@ -92,7 +181,9 @@ async fn duplicate_and_unknown_names() {
         g.get_integration("missing").await.map(|_| ()),
         g.remove_integration("missing").await.map(|_| ()),
         g.test_integration("missing").await.map(|_| ()),
-        g.update_integration("missing", valid("x")).await.map(|_| ()),
+        g.update_integration("missing", valid("x"))
+            .await
+            .map(|_| ()),
     ] {
         let err = call.unwrap_err();
         assert_eq!(err.code, ErrorCode::NotFound);
@@ -107,19 +198,82 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     let keychain = Arc::new(MemoryKeychain::default());
     let g = open_with(home.path(), keychain.clone()).await;
     let it = g.add_integration(valid("kc")).await.unwrap();
-    assert_eq!(keychain.get(&it.id, SecretKind::Password).unwrap().unwrap().expose(), "pw-123");
+    assert_eq!(
+        keychain
+            .get(&it.id, SecretKind::Password)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "pw-123"
+    );
     // Edit without a password keeps it; with one replaces it; clear removes it.
-    let it = g.update_integration("kc", IntegrationInput { password: None, environment: Some(Environment::Production), ..valid("kc") }).await.unwrap();
+    let it = g
+        .update_integration(
+            "kc",
+            IntegrationInput {
+                password: None,
+                environment: Some(Environment::Production),
+                ..valid("kc")
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(it.environment, Environment::Production);
-    assert_eq!(keychain.get(&it.id, SecretKind::Password).unwrap().unwrap().expose(), "pw-123");
-    g.update_integration("kc", IntegrationInput { password: secret("new-pw"), ..valid("kc") }).await.unwrap();
-    assert_eq!(keychain.get(&it.id, SecretKind::Password).unwrap().unwrap().expose(), "new-pw");
-    let cleared = g.update_integration("kc", IntegrationInput { password: None, clear_password: true, ..valid("kc") }).await.unwrap();
+    assert_eq!(
+        keychain
+            .get(&it.id, SecretKind::Password)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "pw-123"
+    );
+    g.update_integration(
+        "kc",
+        IntegrationInput {
+            password: secret("new-pw"),
+            ..valid("kc")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        keychain
+            .get(&it.id, SecretKind::Password)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "new-pw"
+    );
+    let cleared = g
+        .update_integration(
+            "kc",
+            IntegrationInput {
+                password: None,
+                clear_password: true,
+                ..valid("kc")
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(cleared.password_storage, PasswordStorage::None);
-    assert!(keychain.get(&it.id, SecretKind::Password).unwrap().is_none());
-    g.update_integration("kc", IntegrationInput { password: secret("again"), ..valid("kc") }).await.unwrap();
+    assert!(keychain
+        .get(&it.id, SecretKind::Password)
+        .unwrap()
+        .is_none());
+    g.update_integration(
+        "kc",
+        IntegrationInput {
+            password: secret("again"),
+            ..valid("kc")
+        },
+    )
+    .await
+    .unwrap();
     g.remove_integration("kc").await.unwrap();
-    assert!(keychain.get(&it.id, SecretKind::Password).unwrap().is_none());
+    assert!(keychain
+        .get(&it.id, SecretKind::Password)
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -131,7 +285,13 @@ async fn unavailable_keychain_saves_nothing_unless_told_to_keep_the_password_for
     assert!(err.message.contains("nothing was saved"), "{}", err.message);
     assert!(g.list_integrations().await.unwrap().is_empty());
 
-    let it = g.add_integration(IntegrationInput { session_only_password: true, ..valid("nokc") }).await.unwrap();
+    let it = g
+        .add_integration(IntegrationInput {
+            session_only_password: true,
+            ..valid("nokc")
+        })
+        .await
+        .unwrap();
     assert_eq!(it.password_storage, PasswordStorage::Session);
     assert!(it.has_password);
     // A new session (process) does not have it, and says so.
@@ -140,8 +300,13 @@ async fn unavailable_keychain_saves_nothing_unless_told_to_keep_the_password_for
     let it = g.get_integration("nokc").await.unwrap();
     assert!(!it.has_password);
     let report = g.test_integration("nokc").await.unwrap();
-    assert_eq!(report.failure, Some(grantry_core::connect::FailureKind::SecretMissing));
-    g.set_session_password("nokc", Secret::new("typed-again")).await.unwrap();
+    assert_eq!(
+        report.failure,
+        Some(grantry_core::connect::FailureKind::SecretMissing)
+    );
+    g.set_session_password("nokc", Secret::new("typed-again"))
+        .await
+        .unwrap();
     assert!(g.get_integration("nokc").await.unwrap().has_password);
     // No secret reached the store file.
     let bytes = std::fs::read(home.path().join("grantry.sqlite3")).unwrap();
@@ -154,13 +319,22 @@ async fn corrupted_store_is_reported_and_left_untouched() {
     let path = home.path().join("grantry.sqlite3");
     let garbage = b"this is not an SQLite database, but it is someone's file".repeat(200);
     std::fs::write(&path, &garbage).unwrap();
-    let err = match Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: Some(Arc::new(MemoryKeychain::default())) }).await {
+    let err = match Grantry::open(OpenOptions {
+        home: Some(home.path().to_path_buf()),
+        secrets: Some(Arc::new(MemoryKeychain::default())),
+    })
+    .await
+    {
         Ok(_) => panic!("opened a corrupted store"),
         Err(e) => e,
     };
     assert_eq!(err.code, ErrorCode::LocalStore);
     assert!(err.message.contains("corrupted"), "{}", err.message);
-    assert_eq!(std::fs::read(&path).unwrap(), garbage, "the corrupted file was modified");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        garbage,
+        "the corrupted file was modified"
+    );
 }
 
 #[tokio::test]
@@ -169,18 +343,31 @@ async fn settings_survive_a_restart() {
     let keychain = Arc::new(MemoryKeychain::default());
     let input = IntegrationInput {
         sslmode: Some(SslMode::VerifyFull),
-        ca_cert: Some(CertSource::Pem { pem: std::fs::read_to_string(&grantry_testrig::pki().ca_cert).unwrap() }),
+        ca_cert: Some(CertSource::Pem {
+            pem: std::fs::read_to_string(&grantry_testrig::pki().ca_cert).unwrap(),
+        }),
         application_name: Some("audit-app".into()),
         connect_timeout_secs: Some(3),
         environment: Some(Environment::Staging),
         read_only: true,
         ..valid("kept")
     };
-    let saved = open_with(home.path(), keychain.clone()).await.add_integration(input).await.unwrap();
-    let again = open_with(home.path(), keychain).await.get_integration("kept").await.unwrap();
+    let saved = open_with(home.path(), keychain.clone())
+        .await
+        .add_integration(input)
+        .await
+        .unwrap();
+    let again = open_with(home.path(), keychain)
+        .await
+        .get_integration("kept")
+        .await
+        .unwrap();
     assert_eq!(saved, again);
     let e = again.connection.endpoint();
-    assert_eq!((e.port, e.sslmode, e.connect_timeout_secs), (6432, SslMode::VerifyFull, 3));
+    assert_eq!(
+        (e.port, e.sslmode, e.connect_timeout_secs),
+        (6432, SslMode::VerifyFull, 3)
+    );
     assert_eq!(e.application_name, "audit-app");
     assert!(again.read_only);
 }

@@ -32,7 +32,12 @@ fn passwords_live_only_in_the_secret_service() {
     rt.block_on(async {
         let cluster = Cluster::start(Options::default());
         let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let g = Grantry::open(OpenOptions {
+            home: Some(home.path().to_path_buf()),
+            secrets: None,
+        })
+        .await
+        .unwrap();
         let password = cluster.password.expose().to_string();
         let mut responses = Vec::new();
 
@@ -45,26 +50,47 @@ fn passwords_live_only_in_the_secret_service() {
             sslmode: Some(SslMode::Require),
             ..Default::default()
         };
-        let it = g.add_integration(input).await.expect("saving into the Secret Service");
+        let it = g
+            .add_integration(input)
+            .await
+            .expect("saving into the Secret Service");
         responses.push(serde_json::to_string(&it).unwrap());
 
         // It is really in the Secret Service, under Grantry's service name.
         let keychain = Keychain::new(grantry_core::app::KEYCHAIN_SERVICE);
-        assert_eq!(keychain.get(&it.id, SecretKind::Password).unwrap().unwrap().expose(), password);
+        assert_eq!(
+            keychain
+                .get(&it.id, SecretKind::Password)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            password
+        );
 
         // A new process (a fresh Grantry) connects with it.
         drop(g);
-        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let g = Grantry::open(OpenOptions {
+            home: Some(home.path().to_path_buf()),
+            secrets: None,
+        })
+        .await
+        .unwrap();
         let report = g.test_integration("real-keychain").await.unwrap();
         assert!(report.ok, "{} {:?}", report.message, report.detail);
         responses.push(serde_json::to_string(&report).unwrap());
         responses.push(serde_json::to_string(&g.list_integrations().await.unwrap()).unwrap());
-        let page = g.databases("real-keychain", &Default::default()).await.unwrap();
+        let page = g
+            .databases("real-keychain", &Default::default())
+            .await
+            .unwrap();
         responses.push(serde_json::to_string(&page).unwrap());
         // A failing test's report and error carry no secret either.
         let bad = g
             .test_input(
-                IntegrationInput { password: Some(Secret::new(format!("{password}-wrong"))), ..Default::default() },
+                IntegrationInput {
+                    password: Some(Secret::new(format!("{password}-wrong"))),
+                    ..Default::default()
+                },
                 Some("real-keychain"),
             )
             .await;
@@ -74,12 +100,18 @@ fn passwords_live_only_in_the_secret_service() {
         let hits = files_containing(home.path(), password.as_bytes());
         assert!(hits.is_empty(), "the password is in {hits:?}");
         for r in &responses {
-            assert!(!r.contains(&password), "an IPC response contains the password: {r}");
+            assert!(
+                !r.contains(&password),
+                "an IPC response contains the password: {r}"
+            );
         }
 
         // Removing the integration removes the keychain entry.
         g.remove_integration("real-keychain").await.unwrap();
-        assert!(keychain.get(&it.id, SecretKind::Password).unwrap().is_none());
+        assert!(keychain
+            .get(&it.id, SecretKind::Password)
+            .unwrap()
+            .is_none());
 
         // The store and keychain are independent per service name: nothing leaks across.
         let other = Arc::new(Keychain::new("grantry-test-other"));
@@ -94,10 +126,18 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
     }
     // Point the client at a bus with no Secret Service.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/grantry-no-bus");
+    std::env::set_var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/grantry-no-bus",
+    );
     rt.block_on(async {
         let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions { home: Some(home.path().to_path_buf()), secrets: None }).await.unwrap();
+        let g = Grantry::open(OpenOptions {
+            home: Some(home.path().to_path_buf()),
+            secrets: None,
+        })
+        .await
+        .unwrap();
         let input = IntegrationInput {
             name: "no-keychain".into(),
             host: "localhost".into(),
@@ -106,10 +146,20 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
             ..Default::default()
         };
         let err = g.add_integration(input.clone()).await.unwrap_err();
-        assert_eq!(err.code, grantry_core::ErrorCode::KeychainUnavailable, "{err:?}");
+        assert_eq!(
+            err.code,
+            grantry_core::ErrorCode::KeychainUnavailable,
+            "{err:?}"
+        );
         assert!(g.list_integrations().await.unwrap().is_empty());
         // The user's choice: keep it for this session only.
-        let it = g.add_integration(IntegrationInput { session_only_password: true, ..input }).await.unwrap();
+        let it = g
+            .add_integration(IntegrationInput {
+                session_only_password: true,
+                ..input
+            })
+            .await
+            .unwrap();
         assert!(it.has_password);
         assert!(files_containing(home.path(), b"never-stored-anywhere").is_empty());
     });

@@ -1,0 +1,525 @@
+//! The `grantry` binary end to end: real clusters, the real Secret Service (each test runs in its
+//! own D-Bus session), a throwaway GRANTRY_HOME.
+
+use grantry_testrig::{in_secret_service_session, pki, Cluster, Options};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn grantry(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantry"))
+        .args(args)
+        .env("GRANTRY_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn ok(home: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = grantry(home, args, stdin);
+    assert!(
+        out.status.success(),
+        "grantry {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(home: &Path, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    serde_json::from_str(&ok(home, &a, None)).unwrap()
+}
+
+fn fails(home: &Path, args: &[&str], status: i32, stderr_has: &str) {
+    let out = grantry(home, args, Some("pw\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(status), "grantry {args:?}: {err}");
+    assert!(
+        err.contains(stderr_has),
+        "grantry {args:?}: stderr {err:?} lacks {stderr_has:?}"
+    );
+    assert!(out.stdout.is_empty(), "errors go to stderr only");
+}
+
+#[test]
+fn integration_lifecycle_and_tree() {
+    if !in_secret_service_session("integration_lifecycle_and_tree") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE DATABASE app");
+    c.psql(
+        "app",
+        "CREATE SCHEMA s; DO $$ BEGIN FOR i IN 1..30 LOOP EXECUTE format('CREATE TABLE s.%I (id int)', 'tab_' || lpad(i::text, 2, '0')); END LOOP; END $$; CREATE VIEW s.v AS SELECT 1 AS x;",
+    );
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let port = c.port.to_string();
+    let ca = pki().ca_cert.display().to_string();
+    let pw = format!("{}\n", c.password.expose());
+
+    // Bad input: clear errors, exit status, nothing saved.
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "x",
+            "--host",
+            "localhost",
+            "--port",
+            "99999",
+            "--user",
+            "u",
+        ],
+        2,
+        "invalid port",
+    );
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "x",
+            "--host",
+            "localhost",
+            "--port",
+            "abc",
+            "--user",
+            "u",
+        ],
+        2,
+        "invalid port",
+    );
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "x",
+            "--host",
+            "localhost",
+            "--user",
+            "u",
+            "--ca-cert",
+            "/nope.pem",
+        ],
+        2,
+        "cannot read the CA certificate file",
+    );
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "x",
+            "--host",
+            "localhost",
+            "--user",
+            "u",
+            "--sslmode",
+            "sometimes",
+        ],
+        2,
+        "unknown SSL mode",
+    );
+    fails(
+        h,
+        &["integration", "show", "ghost"],
+        3,
+        "no integration named \"ghost\"",
+    );
+    fails(
+        h,
+        &["integration", "test", "ghost"],
+        3,
+        "no integration named",
+    );
+    fails(
+        h,
+        &["integration", "remove", "ghost"],
+        3,
+        "no integration named",
+    );
+    fails(h, &["tree", "ghost"], 3, "no integration named");
+    assert_eq!(json(h, &["integration", "list"]), serde_json::json!([]));
+
+    // Add with the password from stdin.
+    let saved = ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "local",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            &c.superuser,
+            "--database",
+            "app",
+            "--sslmode",
+            "verify-full",
+            "--ca-cert",
+            &ca,
+            "--environment",
+            "production",
+            "--password-stdin",
+        ],
+        Some(&pw),
+    );
+    assert!(saved.contains("saved integration local"));
+    fails(
+        h,
+        &["integration", "add", "LOCAL", "--host", "h", "--user", "u"],
+        2,
+        "already exists",
+    );
+
+    let list = json(h, &["integration", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "local");
+    assert_eq!(list[0]["environment"], "production");
+    assert_eq!(list[0]["connection"]["sslmode"], "verify-full");
+    assert_eq!(list[0]["has_password"], true);
+    let shown = json(h, &["integration", "show", "local"]);
+    assert_eq!(shown["connection"]["port"], c.port);
+    assert!(!serde_json::to_string(&shown)
+        .unwrap()
+        .contains(c.password.expose()));
+
+    // Test: success report in JSON; human output too.
+    let report = json(h, &["integration", "test", "local"]);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["server"]["ssl_in_use"], true);
+    assert_eq!(report["server"]["powers"]["superuser"], true);
+    let text = ok(h, &["integration", "test", "local"], None);
+    assert!(text.contains("connected to PostgreSQL"), "{text}");
+
+    // Tree, level by level, with search, limit and offset.
+    let dbs = json(h, &["tree", "local"]);
+    let names: Vec<&str> = dbs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app", "postgres"]);
+    let schemas = json(h, &["tree", "local", "app"]);
+    let s = schemas["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "s")
+        .unwrap();
+    assert_eq!(s["relation_count"], 31);
+    let page = json(
+        h,
+        &[
+            "tree", "local", "app", "s", "--limit", "10", "--offset", "10",
+        ],
+    );
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.first(), Some(&"tab_11"));
+    assert_eq!(names.len(), 10);
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["total"], 31);
+    let found = json(h, &["tree", "local", "app", "s", "--search", "B_2"]);
+    assert_eq!(found["total"], 10);
+    let human = ok(h, &["tree", "local", "app", "s", "--search", "v"], None);
+    assert!(
+        human
+            .lines()
+            .any(|l| l.starts_with("v ") && l.contains("view")),
+        "{human}"
+    );
+    fails(h, &["tree", "local", "app", "nope"], 3, "no schema named");
+    fails(h, &["tree", "local", "nodb"], 1, "database does not exist");
+
+    // A wrong password is a specific failure with a non-zero status.
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "wrongpw",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            &c.superuser,
+            "--password-stdin",
+        ],
+        Some("nope\n"),
+    );
+    let out = grantry(h, &["integration", "test", "wrongpw"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("password authentication failed"));
+
+    // Remove.
+    ok(h, &["integration", "remove", "local"], None);
+    ok(h, &["integration", "remove", "wrongpw"], None);
+    assert_eq!(json(h, &["integration", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn import_from_pgpass_and_service_file() {
+    if !in_secret_service_session("import_from_pgpass_and_service_file") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let files = tempfile::tempdir().unwrap();
+    let pgpass = files.path().join("pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "# comment\nlocalhost:{}:postgres:{}:{}\n*:*:*:nobody:x\n",
+            c.port,
+            c.superuser,
+            c.password.expose().replace(':', "\\:")
+        ),
+    )
+    .unwrap();
+    let service = files.path().join("pg_service.conf");
+    std::fs::write(
+        &service,
+        format!(
+            "[rig]\nhost=localhost\nport={}\ndbname=postgres\nuser={}\nsslmode=require\n",
+            c.port, c.superuser
+        ),
+    )
+    .unwrap();
+
+    let listed = json(
+        h,
+        &[
+            "integration",
+            "import",
+            "--pgpass",
+            pgpass.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["has_password"], true);
+    assert!(!serde_json::to_string(&listed)
+        .unwrap()
+        .contains(c.password.expose()));
+    ok(
+        h,
+        &[
+            "integration",
+            "import",
+            "--pgpass",
+            pgpass.to_str().unwrap(),
+            "--index",
+            "0",
+            "--name",
+            "from-pgpass",
+        ],
+        None,
+    );
+    assert_eq!(json(h, &["integration", "test", "from-pgpass"])["ok"], true);
+
+    let listed = json(
+        h,
+        &[
+            "integration",
+            "import",
+            "--service",
+            service.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(listed[0]["suggested_name"], "rig");
+    assert_eq!(listed[0]["sslmode"], "require");
+    ok(
+        h,
+        &[
+            "integration",
+            "import",
+            "--service",
+            service.to_str().unwrap(),
+            "--index",
+            "0",
+            "--name",
+            "from-service",
+        ],
+        None,
+    );
+    // The service file has no password: the saved integration says so, and the test says why it fails.
+    let shown = json(h, &["integration", "show", "from-service"]);
+    assert_eq!(shown["password_storage"], "none");
+    let out = grantry(h, &["integration", "test", "from-service"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no password is saved"));
+
+    // From a URI, flags overriding its parts.
+    let uri = format!(
+        "postgresql://{}@localhost:1/postgres?sslmode=disable",
+        c.superuser
+    );
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "from-uri",
+            "--uri",
+            &uri,
+            "--port",
+            &c.port.to_string(),
+            "--password-stdin",
+        ],
+        Some(&format!("{}\n", c.password.expose())),
+    );
+    let t = json(h, &["integration", "test", "from-uri"]);
+    assert_eq!(t["ok"], true);
+    assert_eq!(t["server"]["ssl_in_use"], false);
+}
+
+#[test]
+fn sandbox_start_status_stop() {
+    if !in_secret_service_session("sandbox_start_status_stop") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert_eq!(json(h, &["sandbox", "status"])["state"], "absent");
+    let started = json(h, &["sandbox", "start"]);
+    assert_eq!(started["state"], "running");
+    assert_eq!(started["integration"], "sandbox");
+
+    // A populated tree at once: several databases, schemas, thousands of tables.
+    let dbs = json(h, &["tree", "sandbox"]);
+    let names: Vec<&str> = dbs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for db in ["analytics", "hr", "shop"] {
+        assert!(names.contains(&db), "{names:?}");
+    }
+    let schemas = json(h, &["tree", "sandbox", "shop"]);
+    let archive = schemas["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "archive")
+        .unwrap();
+    assert!(archive["relation_count"].as_i64().unwrap() >= 2000);
+    let total: i64 = ["shop", "analytics", "hr"]
+        .iter()
+        .map(|db| {
+            json(h, &["tree", "sandbox", db])["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["relation_count"].as_i64().unwrap())
+                .sum::<i64>()
+        })
+        .sum();
+    assert!(total >= 3000, "{total} relations");
+    let report = json(h, &["integration", "test", "sandbox"]);
+    assert_eq!(report["ok"], true);
+    assert_eq!(
+        report["server"]["powers"]["pg_stat_statements_loaded"],
+        true
+    );
+    let sandbox = json(h, &["integration", "show", "sandbox"]);
+    assert_eq!(sandbox["is_sandbox"], true);
+
+    // Roles in a hierarchy with grants, and a workload in pg_stat_statements.
+    let status = json(h, &["sandbox", "status"]);
+    let port = status["port"].as_u64().unwrap();
+    let socket = Path::new(status["data_dir"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .join("socket");
+    let psql = |db: &str, sql: &str| {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-At",
+                "-h",
+                socket.to_str().unwrap(),
+                "-p",
+                &port.to_string(),
+                "-U",
+                "grantry",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(
+        psql("shop", "SELECT pg_has_role('bob', 'app_readonly', 'USAGE')"),
+        "t"
+    );
+    assert_eq!(
+        psql(
+            "shop",
+            "SELECT has_table_privilege('alice', 'sales.orders', 'SELECT')"
+        ),
+        "t"
+    );
+    assert_eq!(
+        psql(
+            "shop",
+            "SELECT has_table_privilege('alice', 'billing.payments', 'SELECT')"
+        ),
+        "f"
+    );
+    let users: i64 = psql(
+        "shop",
+        "SELECT count(DISTINCT userid) FROM pg_stat_statements",
+    )
+    .parse()
+    .unwrap();
+    assert!(users >= 5, "{users} users in pg_stat_statements");
+
+    // Idempotent start; stop; start again keeps the data.
+    assert_eq!(json(h, &["sandbox", "start"])["state"], "running");
+    assert_eq!(json(h, &["sandbox", "stop"])["state"], "stopped");
+    let out = grantry(h, &["tree", "sandbox"], None);
+    assert!(!out.status.success(), "the stopped sandbox still answered");
+    assert_eq!(json(h, &["sandbox", "start"])["state"], "running");
+    assert_eq!(
+        json(h, &["tree", "sandbox", "shop"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        schemas["items"].as_array().unwrap().len()
+    );
+    assert_eq!(json(h, &["sandbox", "stop"])["state"], "stopped");
+    if let Some(dir) = status["data_dir"].as_str() {
+        let _ = std::fs::remove_dir_all(Path::new(dir).parent().unwrap());
+    }
+}

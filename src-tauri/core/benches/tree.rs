@@ -1,0 +1,160 @@
+//! Catalog tree benchmark: one schema of 100,000 tables plus 1,000 small schemas.
+//!
+//! Measures the first page of the big schema, a name search in it, and the database's schema
+//! list, each through Grantry (warm pool, as the app uses it) and beside psql running the same
+//! SQL with the values written in (`\timing`) in the same run. Prints a Markdown table; docs/benchmarks.md records it.
+//!
+//! Run: `cargo bench -p grantry-core --bench tree` (set BENCH_TABLES to scale; default 100000).
+
+use grantry_core::catalog::{self, TreeQuery};
+use grantry_core::model::{IntegrationInput, SslMode};
+use grantry_core::secret::MemoryKeychain;
+use grantry_core::{Grantry, OpenOptions};
+use grantry_testrig::{Cluster, Options};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+const ITERATIONS: usize = 40;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn build_database(c: &Cluster, tables: usize) {
+    c.psql("postgres", "CREATE DATABASE bench");
+    let mut script = String::from("CREATE SCHEMA big;\n");
+    let batch = 1000;
+    for start in (1..=tables).step_by(batch) {
+        let end = (start + batch - 1).min(tables);
+        script.push_str(&format!(
+            "DO $$ BEGIN FOR i IN {start}..{end} LOOP \
+             EXECUTE format('CREATE TABLE big.%I (id int PRIMARY KEY, v text)', 'table_' || lpad(i::text, 6, '0')); \
+             END LOOP; END $$;\n"
+        ));
+    }
+    for s in (1..=1000).step_by(100) {
+        script.push_str(&format!(
+            "DO $$ BEGIN FOR s IN {s}..{e} LOOP \
+             EXECUTE format('CREATE SCHEMA %I', 'small_' || lpad(s::text, 4, '0')); \
+             FOR t IN 1..5 LOOP EXECUTE format('CREATE TABLE %I.%I (id int)', 'small_' || lpad(s::text, 4, '0'), 't' || t); END LOOP; \
+             END LOOP; END $$;\n",
+            e = s + 99
+        ));
+    }
+    script.push_str("VACUUM ANALYZE pg_class; VACUUM ANALYZE pg_namespace;\n");
+    c.psql("bench", &script);
+}
+
+/// Runs `sql` with `args` substituted for $1.. (as a DBA pastes it) ITERATIONS times in one psql
+/// session and returns psql's per-execution times (ms) as `\timing` reports them.
+fn psql_times(c: &Cluster, sql: &str, args: &[&str]) -> Vec<f64> {
+    let mut body = sql.trim().trim_end_matches(';').to_string();
+    for (i, a) in args.iter().enumerate().rev() {
+        body = body.replace(&format!("${}", i + 1), a);
+    }
+    let body: String = body.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    if std::env::var_os("BENCH_EXPLAIN").is_some() {
+        eprintln!("{}", c.psql("bench", &format!("EXPLAIN (ANALYZE, BUFFERS) {body};")));
+    }
+    let mut script = String::from("\\o /dev/null\n\\timing on\n");
+    for _ in 0..ITERATIONS + 3 {
+        script.push_str(&body);
+        script.push_str(";\n");
+    }
+    let psql = c.cluster.bin.bindir.join("psql");
+    let mut child = Command::new(psql)
+        .args(["-X", "-q", "-h"])
+        .arg(c.cluster.socket_dir())
+        .args(["-p", &c.port.to_string(), "-U", &c.superuser, "-d", "bench", "-f", "-"])
+        .env("PGPASSWORD", c.password.expose())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Time: "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(times.len(), ITERATIONS + 3, "psql printed no timings");
+    times[3..].to_vec()
+}
+
+async fn grantry_times<F, Fut>(mut f: F) -> Vec<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    for _ in 0..3 {
+        f().await;
+    }
+    let mut v = Vec::new();
+    for _ in 0..ITERATIONS {
+        let t = Instant::now();
+        let n = f().await;
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(n > 0);
+    }
+    v
+}
+
+fn main() {
+    let tables: usize = std::env::var("BENCH_TABLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let c = Cluster::start(Options { ssl: false, ..Options::default() });
+    let t = Instant::now();
+    build_database(&c, tables);
+    eprintln!("built {tables} tables + 1,000 schemas in {:.0} s", t.elapsed().as_secs_f64());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let home = tempfile::tempdir().unwrap();
+        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())) })
+            .await
+            .unwrap();
+        g.add_integration(IntegrationInput {
+            name: "bench".into(),
+            host: "127.0.0.1".into(),
+            port: Some(c.port as i64),
+            database: Some("bench".into()),
+            username: c.superuser.clone(),
+            password: Some(c.password.clone()),
+            sslmode: Some(SslMode::Disable),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let first_page = TreeQuery { limit: Some(200), ..Default::default() };
+        let search = TreeQuery { search: Some("4999".into()), limit: Some(200), with_total: true, ..Default::default() };
+        let schemas = TreeQuery { limit: Some(200), ..Default::default() };
+        let mut rows = Vec::new();
+
+        let g1 = grantry_times(|| async { g.relations("bench", "bench", "big", &first_page).await.unwrap().items.len() }).await;
+        let p1 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "NULL", "201", "0"]);
+        rows.push(("first page of the big schema (200 of 100,000)", g1, p1));
+
+        let g2 = grantry_times(|| async { g.relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
+        let mut p2 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'%4999%'", "201", "0"]);
+        let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'%4999%'"]);
+        for (a, b) in p2.iter_mut().zip(p2c) {
+            *a += b;
+        }
+        rows.push(("name search in the big schema (page + match count)", g2, p2));
+
+        let g3 = grantry_times(|| async { g.schemas("bench", "bench", &schemas).await.unwrap().items.len() }).await;
+        let p3 = psql_times(&c, catalog::SCHEMAS_SQL, &["NULL", "false", "201", "0"]);
+        rows.push(("schema list (first 200 of 1,002, with relation counts)", g3, p3));
+
+        println!("| operation | Grantry median (ms) | psql median (ms) | ratio |");
+        println!("|---|---:|---:|---:|");
+        for (name, gt, pt) in rows {
+            let (gm, pm) = (median(gt), median(pt));
+            println!("| {name} | {gm:.2} | {pm:.2} | {:.2}x |", gm / pm);
+        }
+        println!("\n{tables} tables in schema big, 1,000 schemas of 5 tables; {ITERATIONS} runs each after 3 warm-ups; PostgreSQL {}.", c.version);
+        g.close().await;
+    });
+}
