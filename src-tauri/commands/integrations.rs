@@ -8,12 +8,12 @@ use tauri::State;
 
 #[tauri::command]
 pub async fn list_integrations(state: State<'_, AppState>) -> CmdResult<Vec<Integration>> {
-    state.core.list_integrations().await
+    state.core()?.list_integrations().await
 }
 
 #[tauri::command]
 pub async fn get_integration(state: State<'_, AppState>, name: String) -> CmdResult<Integration> {
-    state.core.get_integration(&name).await
+    state.core()?.get_integration(&name).await
 }
 
 #[tauri::command]
@@ -21,7 +21,7 @@ pub async fn add_integration(
     state: State<'_, AppState>,
     input: IntegrationInput,
 ) -> CmdResult<Integration> {
-    state.core.add_integration(input).await
+    state.core()?.add_integration(input).await
 }
 
 #[tauri::command]
@@ -30,7 +30,7 @@ pub async fn update_integration(
     name: String,
     input: IntegrationInput,
 ) -> CmdResult<Integration> {
-    state.core.update_integration(&name, input).await
+    state.core()?.update_integration(&name, input).await
 }
 
 #[tauri::command]
@@ -38,7 +38,7 @@ pub async fn remove_integration(
     state: State<'_, AppState>,
     name: String,
 ) -> CmdResult<Integration> {
-    state.core.remove_integration(&name).await
+    state.core()?.remove_integration(&name).await
 }
 
 #[tauri::command]
@@ -47,7 +47,7 @@ pub async fn set_session_password(
     name: String,
     password: Secret,
 ) -> CmdResult<()> {
-    state.core.set_session_password(&name, password).await
+    state.core()?.set_session_password(&name, password).await
 }
 
 #[tauri::command]
@@ -55,7 +55,7 @@ pub async fn test_integration(
     state: State<'_, AppState>,
     name: String,
 ) -> CmdResult<ConnectionReport> {
-    state.core.test_integration(&name).await
+    state.core()?.test_integration(&name).await
 }
 
 #[tauri::command]
@@ -64,7 +64,7 @@ pub async fn test_integration_input(
     input: IntegrationInput,
     existing: Option<String>,
 ) -> CmdResult<ConnectionReport> {
-    state.core.test_input(input, existing.as_deref()).await
+    state.core()?.test_input(input, existing.as_deref()).await
 }
 
 #[tauri::command]
@@ -72,7 +72,7 @@ pub async fn import_candidates(
     state: State<'_, AppState>,
     source: ImportSource,
 ) -> CmdResult<Vec<ImportCandidate>> {
-    state.core.import_candidates(&source)
+    state.core()?.import_candidates(&source)
 }
 
 #[tauri::command]
@@ -80,5 +80,5 @@ pub async fn import_integration(
     state: State<'_, AppState>,
     request: ImportRequest,
 ) -> CmdResult<Integration> {
-    state.core.import(request).await
+    state.core()?.import(request).await
 }

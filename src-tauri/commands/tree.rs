@@ -11,7 +11,7 @@ pub async fn list_databases(
     integration: String,
     query: TreeQuery,
 ) -> CmdResult<Page<DatabaseNode>> {
-    state.core.databases(&integration, &query).await
+    state.core()?.databases(&integration, &query).await
 }
 
 #[tauri::command]
@@ -21,7 +21,7 @@ pub async fn list_schemas(
     database: String,
     query: TreeQuery,
 ) -> CmdResult<Page<SchemaNode>> {
-    state.core.schemas(&integration, &database, &query).await
+    state.core()?.schemas(&integration, &database, &query).await
 }
 
 #[tauri::command]
@@ -33,7 +33,7 @@ pub async fn list_relations(
     query: TreeQuery,
 ) -> CmdResult<Page<RelationNode>> {
     state
-        .core
+        .core()?
         .relations(&integration, &database, &schema, &query)
         .await
 }
@@ -47,7 +47,7 @@ pub async fn relation_detail(
     name: String,
 ) -> CmdResult<RelationDetail> {
     state
-        .core
+        .core()?
         .relation_detail(&integration, &database, &schema, &name)
         .await
 }

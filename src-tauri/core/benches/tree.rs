@@ -55,9 +55,16 @@ fn psql_times(c: &Cluster, sql: &str, args: &[&str]) -> Vec<f64> {
     for (i, a) in args.iter().enumerate().rev() {
         body = body.replace(&format!("${}", i + 1), a);
     }
-    let body: String = body.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    let body: String = body
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
     if std::env::var_os("BENCH_EXPLAIN").is_some() {
-        eprintln!("{}", c.psql("bench", &format!("EXPLAIN (ANALYZE, BUFFERS) {body};")));
+        eprintln!(
+            "{}",
+            c.psql("bench", &format!("EXPLAIN (ANALYZE, BUFFERS) {body};"))
+        );
     }
     let mut script = String::from("\\o /dev/null\n\\timing on\n");
     for _ in 0..ITERATIONS + 3 {
@@ -68,13 +75,27 @@ fn psql_times(c: &Cluster, sql: &str, args: &[&str]) -> Vec<f64> {
     let mut child = Command::new(psql)
         .args(["-X", "-q", "-h"])
         .arg(c.cluster.socket_dir())
-        .args(["-p", &c.port.to_string(), "-U", &c.superuser, "-d", "bench", "-f", "-"])
+        .args([
+            "-p",
+            &c.port.to_string(),
+            "-U",
+            &c.superuser,
+            "-d",
+            "bench",
+            "-f",
+            "-",
+        ])
         .env("PGPASSWORD", c.password.expose())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -104,11 +125,20 @@ where
 }
 
 fn main() {
-    let tables: usize = std::env::var("BENCH_TABLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let c = Cluster::start(Options { ssl: false, ..Options::default() });
+    let tables: usize = std::env::var("BENCH_TABLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let c = Cluster::start(Options {
+        ssl: false,
+        ..Options::default()
+    });
     let t = Instant::now();
     build_database(&c, tables);
-    eprintln!("built {tables} tables + 1,000 schemas in {:.0} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "built {tables} tables + 1,000 schemas in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let home = tempfile::tempdir().unwrap();

@@ -309,3 +309,22 @@ pub fn in_secret_service_session(test_name: &str) -> bool {
     );
     false
 }
+
+/// Server binaries of every major the version matrix covers: the machine's own (15 on Debian 12)
+/// and 16, 17, 18 from tests/rig/pg-versions (installed by its install.sh, which the project's
+/// test script runs). A missing major fails the calling test: the matrix never shrinks silently.
+pub fn version_matrix() -> Vec<PgBinaries> {
+    let mut out = vec![PgBinaries::find().expect("the machine's PostgreSQL server binaries")];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("pg-versions/node_modules");
+    for major in [16, 17, 18] {
+        let bindir = root.join(format!("pg{major}/native/bin"));
+        let bin = PgBinaries::at(&bindir).unwrap_or_else(|e| {
+            panic!("PostgreSQL {major} binaries missing at {}: run tests/rig/pg-versions/install.sh ({})", bindir.display(), e.message)
+        });
+        assert_eq!(bin.major, major);
+        out.push(bin);
+    }
+    out.sort_by_key(|b| b.major);
+    out.dedup_by_key(|b| b.major);
+    out
+}
