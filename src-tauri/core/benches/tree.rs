@@ -166,6 +166,11 @@ fn main() {
         let p1 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "NULL", "201", "0"]);
         rows.push(("first page of the big schema (200 of 100,000)", g1, p1));
 
+        let search_page = TreeQuery { with_total: false, ..search.clone() };
+        let g2p = grantry_times(|| async { g.relations("bench", "bench", "big", &search_page).await.unwrap().items.len() }).await;
+        let p2p = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'%4999%'", "201", "0"]);
+        rows.push(("name search in the big schema (page only)", g2p, p2p));
+
         let g2 = grantry_times(|| async { g.relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
         let mut p2 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'%4999%'", "201", "0"]);
         let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'%4999%'"]);
