@@ -1,0 +1,139 @@
+// The one gateway to the Rust core: every command and event of the desktop shell goes through
+// here. Errors always come out as GrantryError ({code, message, detail?}).
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { Error as GrantryError } from './gen/Error';
+import type { ErrorCode } from './gen/ErrorCode';
+import type { Integration } from './gen/Integration';
+import type { IntegrationInput } from './gen/IntegrationInput';
+import type { ConnectionReport } from './gen/ConnectionReport';
+import type { ImportSource } from './gen/ImportSource';
+import type { ImportCandidate } from './gen/ImportCandidate';
+import type { ImportRequest } from './gen/ImportRequest';
+import type { TreeQuery } from './gen/TreeQuery';
+import type { Page } from './gen/Page';
+import type { DatabaseNode } from './gen/DatabaseNode';
+import type { SchemaNode } from './gen/SchemaNode';
+import type { RelationNode } from './gen/RelationNode';
+import type { RelationDetail } from './gen/RelationDetail';
+import type { SandboxStatus } from './gen/SandboxStatus';
+
+export type { GrantryError };
+
+type Args = Record<string, unknown>;
+type Backend = {
+  invoke: (cmd: string, args: Args) => Promise<unknown>;
+  listen: (event: string, cb: (payload: unknown) => void) => Promise<() => void>;
+};
+
+/** A stand-in backend for UI development in a plain browser (dev server only). */
+let devBackend: Backend | null = null;
+
+export function setDevBackend(b: Backend | null): void {
+  devBackend = b;
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'invalid_input', 'duplicate_name', 'not_found', 'keychain_unavailable', 'secret_missing', 'local_store',
+  'dns', 'connection_refused', 'timeout', 'tls', 'auth_failed', 'database_missing', 'database', 'network',
+  'local_postgres', 'internal',
+]);
+
+export function isGrantryError(e: unknown): e is GrantryError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    KNOWN_CODES.has((e as { code: string }).code) &&
+    typeof (e as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Anything thrown (core error object, JS exception, string) as a GrantryError. */
+export function normalizeError(e: unknown): GrantryError {
+  if (isGrantryError(e)) {
+    const detail = (e as { detail?: unknown }).detail;
+    return { code: e.code, message: e.message, detail: typeof detail === 'string' && detail !== '' ? detail : null };
+  }
+  if (typeof e === 'string') return { code: 'internal', message: e, detail: null };
+  if (e instanceof globalThis.Error) {
+    return { code: 'internal', message: e.message || e.name, detail: e.stack ?? null };
+  }
+  let detail: string | null = null;
+  try {
+    detail = JSON.stringify(e) ?? null;
+  } catch {
+    // not serializable
+  }
+  return { code: 'internal', message: 'unexpected error', detail };
+}
+
+/** Whether the page runs inside the desktop shell (the Tauri IPC bridge is present). */
+export function hasIpc(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+const NO_IPC: GrantryError = {
+  code: 'internal',
+  message: 'The Grantry core is not reachable: this page must run inside the Grantry desktop app.',
+  detail: 'The Tauri IPC bridge (window.__TAURI_INTERNALS__) is missing.',
+};
+
+async function call<T>(cmd: string, args: Args = {}): Promise<T> {
+  try {
+    if (devBackend) return (await devBackend.invoke(cmd, args)) as T;
+    if (!hasIpc()) throw NO_IPC;
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw normalizeError(e);
+  }
+}
+
+/** Subscribes to a core event; returns the unsubscribe function. Never throws. */
+async function on<T>(event: string, cb: (payload: T) => void): Promise<() => void> {
+  try {
+    if (devBackend) return await devBackend.listen(event, (p) => cb(p as T));
+    if (!hasIpc()) return () => {};
+    return await listen<T>(event, (e) => cb(e.payload));
+  } catch {
+    return () => {};
+  }
+}
+
+// ------------------------------------------------------------------------- integrations
+
+export const listIntegrations = () => call<Integration[]>('list_integrations');
+export const getIntegration = (name: string) => call<Integration>('get_integration', { name });
+export const addIntegration = (input: IntegrationInput) => call<Integration>('add_integration', { input });
+export const updateIntegration = (name: string, input: IntegrationInput) =>
+  call<Integration>('update_integration', { name, input });
+export const removeIntegration = (name: string) => call<Integration>('remove_integration', { name });
+export const setSessionPassword = (name: string, password: string) =>
+  call<null>('set_session_password', { name, password });
+export const testIntegration = (name: string) => call<ConnectionReport>('test_integration', { name });
+export const testIntegrationInput = (input: IntegrationInput, existing: string | null) =>
+  call<ConnectionReport>('test_integration_input', { input, existing });
+export const importCandidates = (source: ImportSource) => call<ImportCandidate[]>('import_candidates', { source });
+export const importIntegration = (request: ImportRequest) => call<Integration>('import_integration', { request });
+
+// --------------------------------------------------------------------------------- tree
+
+export const listDatabases = (integration: string, query: TreeQuery) =>
+  call<Page<DatabaseNode>>('list_databases', { integration, query });
+export const listSchemas = (integration: string, database: string, query: TreeQuery) =>
+  call<Page<SchemaNode>>('list_schemas', { integration, database, query });
+export const listRelations = (integration: string, database: string, schema: string, query: TreeQuery) =>
+  call<Page<RelationNode>>('list_relations', { integration, database, schema, query });
+export const relationDetail = (integration: string, database: string, schema: string, name: string) =>
+  call<RelationDetail>('relation_detail', { integration, database, schema, name });
+
+// ------------------------------------------------------------------------------ sandbox
+
+export const sandboxStatus = () => call<SandboxStatus>('sandbox_status');
+export const sandboxStart = () => call<SandboxStatus>('sandbox_start');
+export const sandboxStop = () => call<SandboxStatus>('sandbox_stop');
+/** Called once at launch: may create the local sandbox (10-40 s, with progress events). */
+export const startup = () => call<SandboxStatus | null>('startup');
+
+export const onSandboxProgress = (cb: (message: string) => void) => on<string>('sandbox-progress', cb);

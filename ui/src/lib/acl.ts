@@ -1,0 +1,74 @@
+// Decoding PostgreSQL aclitem text ("alice=arwd/postgres", "=r/postgres") for display.
+
+const PRIVILEGES: Record<string, string> = {
+  r: 'SELECT',
+  w: 'UPDATE',
+  a: 'INSERT',
+  d: 'DELETE',
+  D: 'TRUNCATE',
+  x: 'REFERENCES',
+  t: 'TRIGGER',
+  X: 'EXECUTE',
+  U: 'USAGE',
+  C: 'CREATE',
+  c: 'CONNECT',
+  T: 'TEMPORARY',
+  m: 'MAINTAIN',
+  s: 'SET',
+  A: 'ALTER SYSTEM',
+};
+
+export interface AclEntry {
+  raw: string;
+  /** Role name; "PUBLIC" for the empty grantee. */
+  grantee: string;
+  grantor: string;
+  privileges: { name: string; grantable: boolean }[];
+}
+
+/** Reads one role name, double-quoted or not, from `s` at `i`; returns the name and next index. */
+function readRole(s: string, i: number, stop: string): [string, number] {
+  if (s[i] === '"') {
+    let out = '';
+    i++;
+    while (i < s.length) {
+      if (s[i] === '"') {
+        if (s[i + 1] === '"') {
+          out += '"';
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      out += s[i++];
+    }
+    return [out, i];
+  }
+  let out = '';
+  while (i < s.length && !stop.includes(s[i])) out += s[i++];
+  return [out, i];
+}
+
+export function parseAclItem(raw: string): AclEntry | null {
+  let [grantee, i] = readRole(raw, 0, '=');
+  if (raw[i] !== '=') return null;
+  i++;
+  const privileges: AclEntry['privileges'] = [];
+  while (i < raw.length && raw[i] !== '/') {
+    const ch = raw[i++];
+    const name = PRIVILEGES[ch];
+    if (!name) return null;
+    const grantable = raw[i] === '*';
+    if (grantable) i++;
+    privileges.push({ name, grantable });
+  }
+  if (raw[i] !== '/') return null;
+  const [grantor] = readRole(raw, i + 1, '');
+  return { raw, grantee: grantee === '' ? 'PUBLIC' : grantee, grantor, privileges };
+}
+
+export function describeAcl(e: AclEntry): string {
+  const privs = e.privileges.map((p) => (p.grantable ? `${p.name} (with grant option)` : p.name)).join(', ');
+  return `${e.grantee}: ${privs || 'no privileges'} — granted by ${e.grantor}`;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatAgo,
+  formatBytes,
+  formatCompact,
+  formatCount,
+  formatEndpoint,
+  formatEndpointShort,
+  formatMs,
+  formatPgTimestamp,
+  formatRows,
+  parsePgTimestamp,
+} from './format';
+
+describe('formatBytes', () => {
+  it('shows small sizes in bytes', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+  });
+  it('uses base 1024 with one decimal below 10', () => {
+    expect(formatBytes(1024)).toBe('1.0 kB');
+    expect(formatBytes(8192)).toBe('8.0 kB');
+    expect(formatBytes(1536)).toBe('1.5 kB');
+    expect(formatBytes(137 * 1024 * 1024)).toBe('137 MB');
+    expect(formatBytes(5 * 1024 ** 4)).toBe('5.0 TB');
+  });
+  it('carries into the next unit instead of printing 1024', () => {
+    expect(formatBytes(1024 * 1024 - 1)).toBe('1.0 MB');
+    expect(formatBytes(1023.6 * 1024)).toBe('1.0 MB');
+  });
+  it('shows a dash for unknown sizes', () => {
+    expect(formatBytes(null)).toBe('—');
+    expect(formatBytes(undefined)).toBe('—');
+    expect(formatBytes(-1)).toBe('—');
+    expect(formatBytes(Number.NaN)).toBe('—');
+  });
+});
+
+describe('row counts', () => {
+  it('compacts large numbers', () => {
+    expect(formatCompact(0)).toBe('0');
+    expect(formatCompact(950)).toBe('950');
+    expect(formatCompact(1000)).toBe('1k');
+    expect(formatCompact(12_345)).toBe('12k');
+    expect(formatCompact(1_250)).toBe('1.3k');
+    expect(formatCompact(4_500_000)).toBe('4.5M');
+    expect(formatCompact(1_200_000_000)).toBe('1.2B');
+  });
+  it('rounds 999,999 up to 1.0M rather than 1000k', () => {
+    expect(formatCompact(999_999)).toBe('1.0M');
+  });
+  it('marks estimated rows and hides unknown ones', () => {
+    expect(formatRows(12_300)).toBe('~12k');
+    expect(formatRows(7)).toBe('~7');
+    expect(formatRows(null)).toBe('');
+    expect(formatRows(-1)).toBe('');
+  });
+  it('groups thousands', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(-1000)).toBe('-1,000');
+    expect(formatCount(null)).toBe('—');
+  });
+});
+
+describe('timestamps', () => {
+  it('parses PostgreSQL timestamptz text', () => {
+    expect(parsePgTimestamp('2025-11-21 19:26:10.123456+00')?.toISOString()).toBe('2025-11-21T19:26:10.123Z');
+    expect(parsePgTimestamp('2025-11-21 19:26:10+05:30')?.toISOString()).toBe('2025-11-21T13:56:10.000Z');
+    expect(parsePgTimestamp('2025-11-21T19:26:10Z')?.toISOString()).toBe('2025-11-21T19:26:10.000Z');
+    expect(parsePgTimestamp('yesterday')).toBeNull();
+    expect(parsePgTimestamp(null)).toBeNull();
+  });
+  it('says how long ago', () => {
+    const now = new Date('2025-11-21T12:00:00Z');
+    expect(formatAgo(new Date('2025-11-21T11:59:30Z'), now)).toBe('30 s ago');
+    expect(formatAgo(new Date('2025-11-21T11:00:00Z'), now)).toBe('1 h ago');
+    expect(formatAgo(new Date('2025-11-18T12:00:00Z'), now)).toBe('3 d ago');
+  });
+  it('formats vacuum times, and never', () => {
+    const now = new Date('2025-11-21T12:00:00Z');
+    expect(formatPgTimestamp('2025-11-21 10:00:00.5+00', now)).toBe('2025-11-21 10:00:00+00 (2 h ago)');
+    expect(formatPgTimestamp(null, now)).toBe('never');
+  });
+});
+
+describe('misc', () => {
+  it('formats endpoints', () => {
+    expect(formatEndpoint('db.example.com', 5432)).toBe('db.example.com:5432');
+    expect(formatEndpoint('::1', 5433)).toBe('[::1]:5433');
+    expect(formatEndpoint('/var/run/postgresql', 5432)).toBe('/var/run/postgresql (port 5432)');
+    expect(formatEndpointShort('/var/run/postgresql', 5432)).toBe('socket :5432');
+    expect(formatEndpointShort('db', 5432)).toBe('db:5432');
+  });
+  it('formats durations', () => {
+    expect(formatMs(0)).toBe('0 ms');
+    expect(formatMs(999)).toBe('999 ms');
+    expect(formatMs(1500)).toBe('1.50 s');
+    expect(formatMs(12_345)).toBe('12.3 s');
+  });
+});

@@ -1,0 +1,89 @@
+// Words shown to the user for the core's enums.
+
+import type { FailureKind } from '../gen/FailureKind';
+import type { SslMode } from '../gen/SslMode';
+import type { Environment } from '../gen/Environment';
+import type { RelationKind } from '../gen/RelationKind';
+import type { PasswordStorage } from '../gen/PasswordStorage';
+import type { ErrorCode } from '../gen/ErrorCode';
+
+export const FAILURE_TEXT: Record<FailureKind, string> = {
+  dns: 'The host name could not be resolved. Check its spelling, and your DNS or VPN.',
+  connection_refused:
+    'Nothing accepts connections on that host and port: the server is down, listens on another port, or its listen_addresses leaves out this interface.',
+  timeout:
+    'The server did not answer in time: a firewall may drop the packets, or the host is unreachable. On a slow link, raise the connect timeout.',
+  network: 'A network error interrupted the connection.',
+  tls_not_supported:
+    'The server does not accept SSL connections (ssl = off), but the chosen SSL mode requires SSL. Enable SSL on the server, or choose prefer, allow or disable.',
+  tls_unknown_ca:
+    'The server certificate is not signed by the given CA certificate (or is self-signed). Check that the CA certificate is the one that issued the server certificate.',
+  tls_hostname_mismatch:
+    'The server certificate does not name this host. With verify-full, connect by a name listed in the certificate (CN or subjectAltName), or use verify-ca.',
+  tls_other: 'The TLS negotiation with the server failed.',
+  auth_failed:
+    'The server rejected the login: wrong user name or password, or pg_hba.conf does not allow this user from this host with this encryption.',
+  database_missing: 'The database does not exist on this server. Check its name, or connect to postgres.',
+  secret_missing:
+    'No password is available: none is saved in the keychain, or this integration asks for it once per session and it has not been given yet.',
+  other: 'The server answered with an error.',
+};
+
+export const SSL_MODES: { value: SslMode; label: string; short: string; help: string }[] = [
+  { value: 'disable', label: 'disable', short: 'never SSL', help: 'Never use SSL: everything, the password included, travels in clear.' },
+  { value: 'allow', label: 'allow', short: 'plain first, SSL if required', help: 'Plain connection first; SSL only if the server insists. No certificate check.' },
+  { value: 'prefer', label: 'prefer', short: 'SSL if offered, unchecked', help: 'SSL if the server offers it, plain otherwise. No certificate check (libpq default).' },
+  { value: 'require', label: 'require', short: 'SSL always, unchecked', help: 'SSL or fail. No certificate check, unless a CA certificate is given (then as verify-ca).' },
+  { value: 'verify-ca', label: 'verify-ca', short: 'SSL, CA checked', help: 'SSL, and the server certificate must be signed by the given CA.' },
+  { value: 'verify-full', label: 'verify-full', short: 'SSL, CA and host name checked', help: 'As verify-ca, and the certificate must name the host you connect to. The safest.' },
+];
+
+export const ENVIRONMENTS: { value: Environment; label: string }[] = [
+  { value: 'development', label: 'Development' },
+  { value: 'testing', label: 'Testing' },
+  { value: 'staging', label: 'Staging' },
+  { value: 'production', label: 'Production' },
+];
+
+export const ENV_SHORT: Record<Environment, string> = {
+  development: 'dev',
+  testing: 'test',
+  staging: 'staging',
+  production: 'PROD',
+};
+
+export const RELATION_KIND_LABEL: Record<RelationKind, string> = {
+  table: 'table',
+  partitioned_table: 'partitioned table',
+  view: 'view',
+  materialized_view: 'materialized view',
+  foreign_table: 'foreign table',
+  sequence: 'sequence',
+  other: 'relation',
+};
+
+export const PASSWORD_STORAGE_LABEL: Record<PasswordStorage, string> = {
+  keychain: 'saved in the keychain',
+  session: 'asked once per session',
+  none: 'no password',
+};
+
+/** A short title for an error code, shown above the core's own message. */
+export const ERROR_TITLE: Record<ErrorCode, string> = {
+  invalid_input: 'Invalid input',
+  duplicate_name: 'Name already used',
+  not_found: 'Not found',
+  keychain_unavailable: 'Keychain unavailable',
+  secret_missing: 'Password needed',
+  local_store: 'Local store problem',
+  dns: 'Host not found',
+  connection_refused: 'Connection refused',
+  timeout: 'Timed out',
+  tls: 'SSL/TLS failure',
+  auth_failed: 'Authentication failed',
+  database_missing: 'Database missing',
+  database: 'Server error',
+  network: 'Network error',
+  local_postgres: 'Local PostgreSQL problem',
+  internal: 'Unexpected error',
+};
