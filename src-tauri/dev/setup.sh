@@ -59,8 +59,4 @@ fi
 if [ "$want_test" = 1 ]; then
   echo "setup: PostgreSQL 16, 17 and 18 for the version matrix"
   tests/rig/pg-versions/install.sh
-  if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
-    echo "setup: installing the E2E test's npm packages"
-    (cd tests/e2e && npm ci --no-audit --no-fund)
-  fi
 fi
