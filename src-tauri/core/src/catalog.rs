@@ -252,10 +252,15 @@ fn q_err(e: sqlx::Error) -> Error {
     classify(&e)
 }
 
-pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode>> {
+/// One page of a top level (databases or schemas): both queries take
+/// `($1 pattern, $2 include_system, $3 limit, $4 offset)` and their counts `($1, $2)`.
+async fn top_level<T>(pool: &PgPool, q: &TreeQuery, sql: &str, count_sql: &str) -> Result<Page<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
     let limit = q.limit()?;
     let pattern = q.pattern();
-    let items: Vec<DatabaseNode> = sqlx::query_as(DATABASES_SQL)
+    let items: Vec<T> = sqlx::query_as(sql)
         .bind(&pattern)
         .bind(q.include_system)
         .bind(limit + 1)
@@ -265,7 +270,7 @@ pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode
         .map_err(q_err)?;
     let total = if q.with_total {
         Some(
-            sqlx::query_scalar(DATABASES_COUNT_SQL)
+            sqlx::query_scalar(count_sql)
                 .bind(&pattern)
                 .bind(q.include_system)
                 .fetch_one(pool)
@@ -278,30 +283,12 @@ pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode
     Ok(page(items, q, limit, total))
 }
 
+pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode>> {
+    top_level(pool, q, DATABASES_SQL, DATABASES_COUNT_SQL).await
+}
+
 pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
-    let limit = q.limit()?;
-    let pattern = q.pattern();
-    let items: Vec<SchemaNode> = sqlx::query_as(SCHEMAS_SQL)
-        .bind(&pattern)
-        .bind(q.include_system)
-        .bind(limit + 1)
-        .bind(q.offset())
-        .fetch_all(pool)
-        .await
-        .map_err(q_err)?;
-    let total = if q.with_total {
-        Some(
-            sqlx::query_scalar(SCHEMAS_COUNT_SQL)
-                .bind(&pattern)
-                .bind(q.include_system)
-                .fetch_one(pool)
-                .await
-                .map_err(q_err)?,
-        )
-    } else {
-        None
-    };
-    Ok(page(items, q, limit, total))
+    top_level(pool, q, SCHEMAS_SQL, SCHEMAS_COUNT_SQL).await
 }
 
 async fn schema_exists(pool: &PgPool, schema: &str) -> Result<()> {
