@@ -19,11 +19,7 @@ impl AppState {
 }
 
 pub fn run() {
-    let core = tauri::async_runtime::block_on(Grantry::open(OpenOptions {
-        home: None,
-        secrets: None,
-    }))
-    .map(Arc::new);
+    let core = tauri::async_runtime::block_on(Grantry::open(OpenOptions::system())).map(Arc::new);
     if let Err(e) = &core {
         eprintln!("grantry: {}", e.message);
     }

@@ -210,11 +210,7 @@ fn query(t: &TreeArgs) -> TreeQuery {
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-    let g = Grantry::open(OpenOptions {
-        home: None,
-        secrets: None,
-    })
-    .await?;
+    let g = Grantry::open(OpenOptions::system()).await?;
     let out = output::Out { json: cli.json };
     match cli.command {
         Command::Integration(cmd) => match cmd {

@@ -142,7 +142,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())) })
+        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
             .await
             .unwrap();
         g.add_integration(IntegrationInput {

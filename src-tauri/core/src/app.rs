@@ -38,6 +38,19 @@ pub struct OpenOptions {
     pub home: Option<std::path::PathBuf>,
     /// Secret store; `None` means the OS keychain.
     pub secrets: Option<Arc<dyn SecretStore>>,
+    /// How long an unused pooled connection stays open; `None` is [`crate::pool::IDLE_TIMEOUT`].
+    pub pool_idle_timeout: Option<std::time::Duration>,
+}
+
+impl OpenOptions {
+    /// The defaults: `$GRANTRY_HOME` (or the OS data dir) and the OS keychain.
+    pub fn system() -> Self {
+        OpenOptions {
+            home: None,
+            secrets: None,
+            pool_idle_timeout: None,
+        }
+    }
 }
 
 pub struct Grantry {
@@ -74,7 +87,9 @@ impl Grantry {
             store,
             secrets,
             session: Mutex::new(HashMap::new()),
-            pools: Pools::default(),
+            pools: Pools::with_idle_timeout(
+                opts.pool_idle_timeout.unwrap_or(crate::pool::IDLE_TIMEOUT),
+            ),
         })
     }
 

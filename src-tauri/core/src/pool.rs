@@ -14,12 +14,25 @@ use tokio::sync::Mutex;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const MAX_CONNECTIONS_PER_POOL: u32 = 4;
 
-#[derive(Default)]
 pub struct Pools {
     pools: Mutex<HashMap<(String, String), PgPool>>,
+    idle_timeout: Duration,
+}
+
+impl Default for Pools {
+    fn default() -> Self {
+        Self::with_idle_timeout(IDLE_TIMEOUT)
+    }
 }
 
 impl Pools {
+    pub fn with_idle_timeout(idle_timeout: Duration) -> Self {
+        Pools {
+            pools: Mutex::new(HashMap::new()),
+            idle_timeout,
+        }
+    }
+
     /// The pool for `(integration_id, database)`; `secrets` is called only when a pool is created.
     pub async fn get<F>(
         &self,
@@ -45,7 +58,7 @@ impl Pools {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS_PER_POOL)
             .min_connections(0)
-            .idle_timeout(IDLE_TIMEOUT)
+            .idle_timeout(self.idle_timeout)
             .acquire_timeout(Duration::from_secs(endpoint.connect_timeout_secs as u64))
             .connect_lazy_with(opts);
         pools.insert(key, pool.clone());

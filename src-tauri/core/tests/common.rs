@@ -18,6 +18,7 @@ pub async fn grantry() -> Env {
     let g = Grantry::open(OpenOptions {
         home: Some(home.path().to_path_buf()),
         secrets: Some(Arc::new(MemoryKeychain::default())),
+        pool_idle_timeout: None,
     })
     .await
     .unwrap();

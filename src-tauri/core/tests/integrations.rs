@@ -26,6 +26,7 @@ async fn open_with(home: &std::path::Path, keychain: Arc<MemoryKeychain>) -> Gra
     Grantry::open(OpenOptions {
         home: Some(home.to_path_buf()),
         secrets: Some(keychain),
+        pool_idle_timeout: None,
     })
     .await
     .unwrap()
@@ -322,6 +323,7 @@ async fn corrupted_store_is_reported_and_left_untouched() {
     let err = match Grantry::open(OpenOptions {
         home: Some(home.path().to_path_buf()),
         secrets: Some(Arc::new(MemoryKeychain::default())),
+        pool_idle_timeout: None,
     })
     .await
     {

@@ -35,6 +35,7 @@ fn passwords_live_only_in_the_secret_service() {
         let g = Grantry::open(OpenOptions {
             home: Some(home.path().to_path_buf()),
             secrets: None,
+            pool_idle_timeout: None,
         })
         .await
         .unwrap();
@@ -72,6 +73,7 @@ fn passwords_live_only_in_the_secret_service() {
         let g = Grantry::open(OpenOptions {
             home: Some(home.path().to_path_buf()),
             secrets: None,
+            pool_idle_timeout: None,
         })
         .await
         .unwrap();
@@ -135,6 +137,7 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
         let g = Grantry::open(OpenOptions {
             home: Some(home.path().to_path_buf()),
             secrets: None,
+            pool_idle_timeout: None,
         })
         .await
         .unwrap();
