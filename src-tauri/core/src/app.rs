@@ -12,6 +12,7 @@ use crate::model::{
     Connection, Integration, IntegrationInput, KeyInput, KeySource, PasswordStorage,
 };
 use crate::pool::Pools;
+use crate::privileges::inspect::Snapshot;
 use crate::secret::{Keychain, Secret, SecretKind, SecretStore};
 use crate::store::{Store, StoredIntegration};
 use sqlx::postgres::PgPool;
@@ -566,6 +567,23 @@ impl Grantry {
     ) -> Result<RelationDetail> {
         let pool = self.pool(integration, Some(database)).await?;
         catalog::relation_detail(&pool, schema, name).await
+    }
+
+    // ---------------------------------------------------------------- privileges
+
+    /// One bulk inspection of a database's privileges (its default database when `None`).
+    pub async fn snapshot(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        include_system: bool,
+    ) -> Result<Snapshot> {
+        let pool = self.pool(integration, database).await?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| crate::connect::classify(&e))?;
+        crate::privileges::inspect::inspect(&mut conn, include_system).await
     }
 
     pub async fn close(&self) {

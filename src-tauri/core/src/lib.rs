@@ -10,6 +10,7 @@ pub mod import;
 pub mod localpg;
 pub mod model;
 pub mod pool;
+pub mod privileges;
 pub mod quote;
 pub mod sandbox;
 pub mod secret;

@@ -270,7 +270,9 @@ async fn idle_pooled_connections_are_closed() {
     let home = tempfile::tempdir().unwrap();
     let g = grantry_core::Grantry::open(grantry_core::OpenOptions {
         home: Some(home.path().to_path_buf()),
-        secrets: Some(std::sync::Arc::new(grantry_core::secret::MemoryKeychain::default())),
+        secrets: Some(std::sync::Arc::new(
+            grantry_core::secret::MemoryKeychain::default(),
+        )),
         pool_idle_timeout: Some(std::time::Duration::from_secs(1)),
     })
     .await
@@ -279,15 +281,21 @@ async fn idle_pooled_connections_are_closed() {
     inp.application_name = Some("grantry-idle-test".into());
     g.add_integration(inp).await.unwrap();
     let count = || {
-        c.psql("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'grantry-idle-test'")
-            .parse::<i64>()
-            .unwrap()
+        c.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'grantry-idle-test'",
+        )
+        .parse::<i64>()
+        .unwrap()
     };
     g.databases("idle", &q(None, None, None)).await.unwrap();
     assert!(count() >= 1, "the pool holds no connection after a query");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while count() > 0 {
-        assert!(std::time::Instant::now() < deadline, "idle connections were not closed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle connections were not closed"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     // The pool is still there and reconnects on demand.

@@ -1,0 +1,483 @@
+//! Effective access, computed from a [`Snapshot`] the way the server computes it (aclmask,
+//! has_privs_of_role, is_member_of_role, member_can_set_role), with the reason for every answer.
+//!
+//! Rules followed (PostgreSQL 14-18):
+//! - superusers pass every check;
+//! - a role has a privilege when an ACL entry gives it to PUBLIC, to the role itself, or to a role
+//!   whose privileges it has: a chain of memberships each with INHERIT (per grant on 16+, the
+//!   member's INHERIT attribute before);
+//! - the current database's owner is implicitly a member of pg_database_owner;
+//! - pg_read_all_data gives SELECT on every relation and USAGE on every schema,
+//!   pg_write_all_data INSERT/UPDATE/DELETE and USAGE on schemas, pg_maintain (17+) MAINTAIN;
+//! - a column privilege is held when the table-level privilege or the column's own is;
+//! - the owner (and whoever has the owner's privileges) always holds every grant option;
+//! - non-superusers never get INSERT/UPDATE/DELETE/TRUNCATE/USAGE on system catalog tables.
+
+use super::inspect::{DbObject, Role, Snapshot};
+use super::{ObjectKind, Privilege, PUBLIC};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use ts_rs::TS;
+
+/// Why a role holds a privilege. `path` runs from the role to the grantee, both included: one
+/// name means a direct grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "source", rename_all = "snake_case")]
+#[ts(tag = "source", rename_all = "snake_case")]
+pub enum Reason {
+    Superuser,
+    Public {
+        grantor: String,
+        /// Granted on the column rather than the table.
+        column: Option<String>,
+    },
+    Grant {
+        grantee: String,
+        grantor: String,
+        path: Vec<String>,
+        grantable: bool,
+        /// The grantee owns the object (the owner's own privileges, often the built-in default).
+        owner: bool,
+        column: Option<String>,
+    },
+    Predefined {
+        role: String,
+        path: Vec<String>,
+    },
+}
+
+/// One role's access to one privilege of one object.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Access {
+    pub role: String,
+    pub login: bool,
+    /// May grant it on (WITH GRANT OPTION, ownership or superuser).
+    pub grantable: bool,
+    pub reasons: Vec<Reason>,
+}
+
+/// How pg_has_role asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "UPPERCASE")]
+#[ts(rename_all = "UPPERCASE")]
+pub enum RoleMode {
+    /// Has the role's privileges (inherits them).
+    Usage,
+    /// Is a member, directly or not, with or without inheritance.
+    Member,
+    /// May SET ROLE to it (16+).
+    Set,
+}
+
+#[derive(Clone, Copy)]
+struct Edge {
+    to: usize,
+    inherit: bool,
+    set: bool,
+}
+
+/// Answers questions about one snapshot. Building it indexes roles and memberships once.
+pub struct Engine<'a> {
+    pub snap: &'a Snapshot,
+    by_oid: HashMap<i64, usize>,
+    by_name: HashMap<&'a str, usize>,
+    /// role -> the roles it is a member of.
+    up: Vec<Vec<Edge>>,
+    /// role -> its members.
+    down: Vec<Vec<Edge>>,
+    objects: HashMap<(ObjectKind, i64, i32), usize>,
+}
+
+const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "pg_toast"];
+
+impl<'a> Engine<'a> {
+    pub fn new(snap: &'a Snapshot) -> Self {
+        let by_oid: HashMap<i64, usize> = snap
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.oid, i))
+            .collect();
+        let by_name = snap
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.as_str(), i))
+            .collect();
+        let n = snap.roles.len();
+        let mut up = vec![Vec::new(); n];
+        let mut down = vec![Vec::new(); n];
+        for m in &snap.memberships {
+            let (Some(&member), Some(&role)) = (by_oid.get(&m.member), by_oid.get(&m.role)) else {
+                continue;
+            };
+            up[member].push(Edge {
+                to: role,
+                inherit: m.inherit,
+                set: m.set,
+            });
+            down[role].push(Edge {
+                to: member,
+                inherit: m.inherit,
+                set: m.set,
+            });
+        }
+        // The database owner is implicitly a member of pg_database_owner. Before 16 a NOINHERIT
+        // owner does not inherit through it (like any of its memberships); from 16 it always does.
+        if let (Some(&owner), Some(pdo)) = (
+            by_oid.get(&snap.database_owner),
+            snap.roles
+                .iter()
+                .position(|r| r.name == "pg_database_owner"),
+        ) {
+            let inherit = snap.version_num >= 160000 || snap.roles[owner].inherit;
+            up[owner].push(Edge {
+                to: pdo,
+                inherit,
+                set: true,
+            });
+            down[pdo].push(Edge {
+                to: owner,
+                inherit,
+                set: true,
+            });
+        }
+        let objects = snap
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ((o.kind, o.oid, o.subid), i))
+            .collect();
+        Engine {
+            snap,
+            by_oid,
+            by_name,
+            up,
+            down,
+            objects,
+        }
+    }
+
+    pub fn role(&self, oid: i64) -> Option<&'a Role> {
+        self.by_oid.get(&oid).map(|&i| &self.snap.roles[i])
+    }
+
+    pub fn role_by_name(&self, name: &str) -> Option<&'a Role> {
+        self.by_name.get(name).map(|&i| &self.snap.roles[i])
+    }
+
+    fn name_of(&self, oid: i64) -> String {
+        if oid == PUBLIC as i64 {
+            return "PUBLIC".into();
+        }
+        self.role(oid)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| format!("#{oid}"))
+    }
+
+    pub fn object_index(&self, kind: ObjectKind, oid: i64, subid: i32) -> Option<usize> {
+        self.objects.get(&(kind, oid, subid)).copied()
+    }
+
+    /// Breadth-first from `start` along `edges`, keeping the parent of each role reached (so
+    /// paths are shortest). `follow` picks which edges count.
+    fn reach(
+        &self,
+        start: usize,
+        edges: &[Vec<Edge>],
+        follow: impl Fn(&Edge) -> bool,
+    ) -> HashMap<usize, usize> {
+        let mut parent = HashMap::new();
+        parent.insert(start, start);
+        let mut queue = VecDeque::from([start]);
+        while let Some(r) = queue.pop_front() {
+            for e in &edges[r] {
+                if follow(e) && !parent.contains_key(&e.to) {
+                    parent.insert(e.to, r);
+                    queue.push_back(e.to);
+                }
+            }
+        }
+        parent
+    }
+
+    /// Role names from `from` to the root of `parent` (the BFS start).
+    fn path(&self, parent: &HashMap<usize, usize>, from: usize) -> Vec<String> {
+        let mut out = vec![self.snap.roles[from].name.clone()];
+        let mut cur = from;
+        while let Some(&p) = parent.get(&cur) {
+            if p == cur {
+                break;
+            }
+            out.push(self.snap.roles[p].name.clone());
+            cur = p;
+        }
+        out
+    }
+
+    /// The roles holding the privileges of `grantee` (itself included), each with its parent
+    /// on a shortest chain towards `grantee`.
+    fn holders(&self, grantee: usize) -> HashMap<usize, usize> {
+        self.reach(grantee, &self.down, |e| e.inherit)
+    }
+
+    /// pg_has_role(role, target, mode).
+    pub fn has_role(&self, role: i64, target: i64, mode: RoleMode) -> bool {
+        let (Some(&r), Some(&t)) = (self.by_oid.get(&role), self.by_oid.get(&target)) else {
+            return false;
+        };
+        if r == t || self.snap.roles[r].superuser {
+            return true;
+        }
+        let reached = match mode {
+            RoleMode::Usage => self.reach(r, &self.up, |e| e.inherit),
+            RoleMode::Member => self.reach(r, &self.up, |_| true),
+            RoleMode::Set => self.reach(r, &self.up, |e| e.set),
+        };
+        reached.contains_key(&t)
+    }
+
+    /// The chain of memberships through which `role` has `target`'s privileges, if it does.
+    pub fn inheritance_path(&self, role: i64, target: i64) -> Option<Vec<String>> {
+        let (&r, &t) = (self.by_oid.get(&role)?, self.by_oid.get(&target)?);
+        let h = self.holders(t);
+        h.contains_key(&r).then(|| self.path(&h, r))
+    }
+
+    fn predefined_for(&self, obj: &DbObject, p: Privilege) -> &'static [&'static str] {
+        use Privilege::*;
+        match (obj.kind, p) {
+            (ObjectKind::Schema, Usage) => &["pg_read_all_data", "pg_write_all_data"],
+            (k, Select) if k.is_relation() || k == ObjectKind::Column => &["pg_read_all_data"],
+            (k, Insert | Update | Delete) if k.is_relation() || k == ObjectKind::Column => {
+                &["pg_write_all_data"]
+            }
+            (k, Maintain) if k.is_relation() => &["pg_maintain"],
+            _ => &[],
+        }
+    }
+
+    /// The table a column belongs to.
+    fn table_of(&self, col: &DbObject) -> Option<&'a DbObject> {
+        let kinds = [
+            ObjectKind::Table,
+            ObjectKind::PartitionedTable,
+            ObjectKind::View,
+            ObjectKind::MaterializedView,
+            ObjectKind::ForeignTable,
+        ];
+        kinds
+            .iter()
+            .find_map(|k| self.object_index(*k, col.oid, 0))
+            .map(|i| &self.snap.objects[i])
+    }
+
+    /// Every role that holds `p` on object `obj` (an index into the snapshot's objects), with
+    /// reasons. PUBLIC grants give every role access: they are listed once under `public`.
+    pub fn who_can(&self, obj: usize, p: Privilege) -> WhoCan {
+        let o = &self.snap.objects[obj];
+        let mut out: BTreeMap<usize, Access> = BTreeMap::new();
+        let mut public = Vec::new();
+        if !o.kind.privileges(self.snap.version_num).contains(p) {
+            return WhoCan {
+                public,
+                roles: Vec::new(),
+            };
+        }
+        let system_restricted = o.kind.is_relation()
+            && o.kind != ObjectKind::View
+            && o.schema
+                .as_deref()
+                .is_some_and(|s| SYSTEM_SCHEMAS.contains(&s))
+            && matches!(
+                p,
+                Privilege::Insert
+                    | Privilege::Update
+                    | Privilege::Delete
+                    | Privilege::Truncate
+                    | Privilege::Usage
+            );
+        for (i, r) in self.snap.roles.iter().enumerate() {
+            if r.superuser {
+                let a = access(&mut out, self.snap, i);
+                a.reasons.push(Reason::Superuser);
+                a.grantable = true;
+            }
+        }
+        if !system_restricted {
+            // Table-level entries count for a column too.
+            let mut sources: Vec<(&DbObject, Option<String>)> = vec![(o, None)];
+            if o.kind == ObjectKind::Column {
+                sources = vec![(o, o.detail.clone())];
+                if let Some(t) = self.table_of(o) {
+                    sources.push((t, None));
+                }
+            }
+            for (src, column) in &sources {
+                for e in src.acl.iter().filter(|e| e.privilege == p) {
+                    if e.grantee == PUBLIC as i64 {
+                        public.push(Reason::Public {
+                            grantor: self.name_of(e.grantor),
+                            column: column.clone(),
+                        });
+                        continue;
+                    }
+                    let Some(&g) = self.by_oid.get(&e.grantee) else {
+                        continue;
+                    };
+                    let holders = self.holders(g);
+                    for (&h, _) in holders.iter() {
+                        let a = access(&mut out, self.snap, h);
+                        a.grantable |= e.grantable;
+                        a.reasons.push(Reason::Grant {
+                            grantee: self.snap.roles[g].name.clone(),
+                            grantor: self.name_of(e.grantor),
+                            path: self.path(&holders, h),
+                            grantable: e.grantable,
+                            owner: e.grantee == src.owner,
+                            column: column.clone(),
+                        });
+                    }
+                }
+            }
+            for name in self.predefined_for(o, p) {
+                let Some(&pre) = self.by_name.get(name) else {
+                    continue;
+                };
+                let holders = self.holders(pre);
+                for (&h, _) in holders.iter() {
+                    let a = access(&mut out, self.snap, h);
+                    a.reasons.push(Reason::Predefined {
+                        role: name.to_string(),
+                        path: self.path(&holders, h),
+                    });
+                }
+            }
+        }
+        // Whoever has the owner's privileges holds every grant option, even with an empty ACL.
+        let owner = if o.kind == ObjectKind::Column {
+            self.table_of(o).map(|t| t.owner)
+        } else {
+            Some(o.owner)
+        };
+        if let Some(&ow) = owner.and_then(|ow| self.by_oid.get(&ow)) {
+            for (&h, _) in self.holders(ow).iter() {
+                if let Some(a) = out.get_mut(&h) {
+                    a.grantable = true;
+                }
+            }
+        }
+        if !public.is_empty() {
+            for a in out.values_mut() {
+                a.reasons.extend(public.iter().cloned());
+            }
+        }
+        let mut roles: Vec<Access> = out.into_values().collect();
+        for a in &mut roles {
+            a.reasons.sort_by_key(reason_rank);
+        }
+        roles.sort_by(|a, b| a.role.cmp(&b.role));
+        WhoCan { public, roles }
+    }
+
+    /// has_*_privilege(role, obj, p): whether, and why.
+    pub fn can(&self, role: i64, obj: usize, p: Privilege) -> Option<Vec<Reason>> {
+        let name = &self.role(role)?.name;
+        let w = self.who_can(obj, p);
+        match w.roles.into_iter().find(|a| &a.role == name) {
+            Some(a) => Some(a.reasons),
+            None if !w.public.is_empty() => Some(w.public),
+            None => None,
+        }
+    }
+
+    /// has_*_privilege(role, obj, 'p WITH GRANT OPTION').
+    pub fn can_grant(&self, role: i64, obj: usize, p: Privilege) -> bool {
+        let Some(r) = self.role(role) else {
+            return false;
+        };
+        self.who_can(obj, p)
+            .roles
+            .iter()
+            .any(|a| a.role == r.name && a.grantable)
+    }
+
+    /// Everything `role` can do in this database: each object with the privileges it holds.
+    pub fn what_can(&self, role: i64) -> Vec<ObjectAccess> {
+        let Some(&r) = self.by_oid.get(&role) else {
+            return Vec::new();
+        };
+        let name = self.snap.roles[r].name.clone();
+        let mut out = Vec::new();
+        for (i, o) in self.snap.objects.iter().enumerate() {
+            let mut privileges = Vec::new();
+            for p in o.kind.privileges(self.snap.version_num).iter() {
+                let w = self.who_can(i, p);
+                let found = w.roles.into_iter().find(|a| a.role == name);
+                match found {
+                    Some(a) => privileges.push(PrivilegeAccess {
+                        privilege: p,
+                        grantable: a.grantable,
+                        reasons: a.reasons,
+                    }),
+                    None if !w.public.is_empty() => privileges.push(PrivilegeAccess {
+                        privilege: p,
+                        grantable: false,
+                        reasons: w.public,
+                    }),
+                    None => {}
+                }
+            }
+            if !privileges.is_empty() {
+                out.push(ObjectAccess {
+                    kind: o.kind,
+                    object: o.label(),
+                    privileges,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn access<'m>(out: &'m mut BTreeMap<usize, Access>, snap: &Snapshot, i: usize) -> &'m mut Access {
+    out.entry(i).or_insert_with(|| Access {
+        role: snap.roles[i].name.clone(),
+        login: snap.roles[i].login,
+        grantable: false,
+        reasons: Vec::new(),
+    })
+}
+
+fn reason_rank(r: &Reason) -> u8 {
+    match r {
+        Reason::Superuser => 0,
+        Reason::Grant { path, .. } if path.len() == 1 => 1,
+        Reason::Grant { .. } => 2,
+        Reason::Predefined { .. } => 3,
+        Reason::Public { .. } => 4,
+    }
+}
+
+/// The answer to "who can P on O".
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct WhoCan {
+    /// Non-empty when PUBLIC holds the privilege: every role can.
+    pub public: Vec<Reason>,
+    /// Roles holding it for another reason too (superuser, grants, predefined roles).
+    pub roles: Vec<Access>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PrivilegeAccess {
+    pub privilege: Privilege,
+    pub grantable: bool,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ObjectAccess {
+    pub kind: ObjectKind,
+    pub object: String,
+    pub privileges: Vec<PrivilegeAccess>,
+}

@@ -1,0 +1,389 @@
+//! One bulk inspection of a database's privileges: roles, memberships, every object with its ACL
+//! (defaults made visible), default privileges and, on 15+, parameter privileges.
+
+use super::{ObjectKind, Privilege};
+use crate::connect::classify;
+use crate::error::{Error, Result};
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+use sqlx::Row;
+use std::collections::HashMap;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+pub struct Role {
+    #[ts(type = "number")]
+    pub oid: i64,
+    pub name: String,
+    pub superuser: bool,
+    pub inherit: bool,
+    pub createrole: bool,
+    pub createdb: bool,
+    pub login: bool,
+    pub replication: bool,
+    pub bypassrls: bool,
+    pub connection_limit: i32,
+    pub valid_until: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Role {
+    /// Built-in roles (pg_read_all_data, pg_monitor, pg_database_owner, ...).
+    pub fn is_predefined(&self) -> bool {
+        self.name.starts_with("pg_") && self.oid < 16384
+    }
+}
+
+/// One membership grant: `member` is a member of `role`, granted by `grantor`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, TS)]
+pub struct Membership {
+    #[ts(type = "number")]
+    pub role: i64,
+    #[ts(type = "number")]
+    pub member: i64,
+    #[ts(type = "number")]
+    pub grantor: i64,
+    pub admin: bool,
+    /// PostgreSQL 16+: per grant. Before: the member's INHERIT attribute.
+    pub inherit: bool,
+    /// PostgreSQL 16+: per grant. Before: always true.
+    pub set: bool,
+}
+
+/// One privilege granted by `grantor` to `grantee` (0 = PUBLIC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+pub struct AclEntry {
+    #[ts(type = "number")]
+    pub grantee: i64,
+    #[ts(type = "number")]
+    pub grantor: i64,
+    pub privilege: Privilege,
+    pub grantable: bool,
+}
+
+/// An object that carries privileges.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DbObject {
+    pub kind: ObjectKind,
+    #[ts(type = "number")]
+    pub oid: i64,
+    /// Column number for columns, else 0.
+    pub subid: i32,
+    pub schema: Option<String>,
+    /// Relation name for columns.
+    pub name: String,
+    /// Column name; function identity arguments.
+    pub detail: Option<String>,
+    #[ts(type = "number")]
+    pub owner: i64,
+    /// The ACL is NULL: the entries are the built-in defaults.
+    pub default_acl: bool,
+    pub acl: Vec<AclEntry>,
+}
+
+impl DbObject {
+    /// A readable, unambiguous label: `schema.table`, `schema.f(int)`, `schema.table (column)`.
+    pub fn label(&self) -> String {
+        let base = match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        };
+        match (self.kind, &self.detail) {
+            (ObjectKind::Column, Some(c)) => format!("{base} ({c})"),
+            (ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate, Some(args)) => {
+                format!("{base}({args})")
+            }
+            _ => base,
+        }
+    }
+}
+
+/// Which objects an ALTER DEFAULT PRIVILEGES rule is for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, TS,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum DefaultObjectType {
+    Tables,
+    Sequences,
+    Functions,
+    Types,
+    Schemas,
+}
+
+impl DefaultObjectType {
+    pub fn from_code(c: &str) -> Option<Self> {
+        Some(match c {
+            "r" => Self::Tables,
+            "S" => Self::Sequences,
+            "f" => Self::Functions,
+            "T" => Self::Types,
+            "n" => Self::Schemas,
+            _ => return None,
+        })
+    }
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Tables => "TABLES",
+            Self::Sequences => "SEQUENCES",
+            Self::Functions => "FUNCTIONS",
+            Self::Types => "TYPES",
+            Self::Schemas => "SCHEMAS",
+        }
+    }
+    /// acldefault() code for the built-in default of this object type.
+    pub fn acldefault_code(self) -> &'static str {
+        match self {
+            Self::Tables => "r",
+            Self::Sequences => "s",
+            Self::Functions => "f",
+            Self::Types => "T",
+            Self::Schemas => "n",
+        }
+    }
+}
+
+/// One ALTER DEFAULT PRIVILEGES rule, as stored.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DefaultAcl {
+    /// FOR ROLE.
+    #[ts(type = "number")]
+    pub role: i64,
+    /// IN SCHEMA; `None` for a global rule, whose ACL replaces the built-in default.
+    pub schema: Option<String>,
+    pub object_type: DefaultObjectType,
+    pub acl: Vec<AclEntry>,
+}
+
+/// Everything Grantry knows about one database's privileges at one moment.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Snapshot {
+    pub version_num: i32,
+    pub database: String,
+    #[ts(type = "number")]
+    pub database_owner: i64,
+    pub roles: Vec<Role>,
+    pub memberships: Vec<Membership>,
+    pub objects: Vec<DbObject>,
+    pub default_acls: Vec<DefaultAcl>,
+    pub taken_at: String,
+}
+
+fn parse_privilege(s: &str) -> Result<Privilege> {
+    Privilege::parse(s)
+        .ok_or_else(|| Error::internal(format!("unknown privilege {s:?} from the server")))
+}
+
+fn kind_of(class: &str, detail: Option<&str>) -> Option<ObjectKind> {
+    Some(match (class, detail) {
+        ("d", _) => ObjectKind::Database,
+        ("n", _) => ObjectKind::Schema,
+        ("r", Some("r")) => ObjectKind::Table,
+        ("r", Some("p")) => ObjectKind::PartitionedTable,
+        ("r", Some("v")) => ObjectKind::View,
+        ("r", Some("m")) => ObjectKind::MaterializedView,
+        ("r", Some("f")) => ObjectKind::ForeignTable,
+        ("r", Some("S")) => ObjectKind::Sequence,
+        ("c", _) => ObjectKind::Column,
+        ("f", Some(d)) if d.starts_with("p:") => ObjectKind::Procedure,
+        ("f", Some(d)) if d.starts_with("a:") => ObjectKind::Aggregate,
+        ("f", _) => ObjectKind::Function,
+        ("T", Some("d")) => ObjectKind::Domain,
+        ("T", _) => ObjectKind::Type,
+        ("l", _) => ObjectKind::Language,
+        ("F", _) => ObjectKind::ForeignDataWrapper,
+        ("S", _) => ObjectKind::ForeignServer,
+        _ => return None,
+    })
+}
+
+pub const ROLES_SQL: &str = include_str!("sql/roles.sql");
+pub const MEMBERSHIPS_SQL: &str = include_str!("sql/memberships.sql");
+pub const OBJECTS_SQL: &str = include_str!("sql/objects.sql");
+pub const ACL_SQL: &str = include_str!("sql/acl.sql");
+pub const PARAMETERS_SQL: &str = include_str!("sql/parameters.sql");
+pub const DEFAULT_ACLS_SQL: &str = include_str!("sql/default_acls.sql");
+pub const CONTEXT_SQL: &str = include_str!("sql/context.sql");
+
+/// The memberships query for a server with or without per-grant options (16+).
+pub fn memberships_sql(has_options: bool) -> String {
+    let options = if has_options {
+        "m.inherit_option AS inherit, m.set_option AS set"
+    } else {
+        "(SELECT r.rolinherit FROM pg_roles r WHERE r.oid = m.member) AS inherit, true AS set"
+    };
+    MEMBERSHIPS_SQL.replace("{{options}}", options)
+}
+
+/// Takes a snapshot in one REPEATABLE READ transaction, so every part describes the same moment.
+pub async fn inspect(conn: &mut PgConnection, include_system: bool) -> Result<Snapshot> {
+    let e = |e: sqlx::Error| classify(&e);
+    sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *conn)
+        .await
+        .map_err(e)?;
+    let result = inspect_in_tx(conn, include_system).await;
+    let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
+    result
+}
+
+async fn inspect_in_tx(conn: &mut PgConnection, include_system: bool) -> Result<Snapshot> {
+    let e = |e: sqlx::Error| classify(&e);
+    let ctx = sqlx::query(CONTEXT_SQL)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(e)?;
+    let version_num: i32 = ctx.get("version_num");
+    let database: String = ctx.get("database");
+    let database_owner: i64 = ctx.get("database_owner");
+    let has_options: bool = ctx.get("membership_options");
+
+    let roles: Vec<Role> = sqlx::query_as(ROLES_SQL)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(e)?;
+    let memberships = sqlx::query(&memberships_sql(has_options))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(e)?
+        .iter()
+        .map(|r| Membership {
+            role: r.get("role"),
+            member: r.get("member"),
+            grantor: r.get("grantor"),
+            admin: r.get("admin"),
+            inherit: r.get::<Option<bool>, _>("inherit").unwrap_or(true),
+            set: r.get::<Option<bool>, _>("set").unwrap_or(true),
+        })
+        .collect();
+
+    let mut objects = Vec::new();
+    let mut index: HashMap<(String, i64, i32), usize> = HashMap::new();
+    for r in sqlx::query(OBJECTS_SQL)
+        .bind(include_system)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(e)?
+    {
+        let class: String = r.get("class");
+        let detail: Option<String> = r.get("detail");
+        let Some(kind) = kind_of(&class, detail.as_deref()) else {
+            continue;
+        };
+        let oid: i64 = r.get("oid");
+        let subid: i32 = r.get("subid");
+        let detail = match kind {
+            ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
+                detail.map(|d| d[2..].to_string())
+            }
+            ObjectKind::Column => detail,
+            _ => None,
+        };
+        index.insert((class, oid, subid), objects.len());
+        objects.push(DbObject {
+            kind,
+            oid,
+            subid,
+            schema: r.get("schema"),
+            name: r.get("name"),
+            detail,
+            owner: r.get("owner"),
+            default_acl: r.get("default_acl"),
+            acl: Vec::new(),
+        });
+    }
+    for r in sqlx::query(ACL_SQL)
+        .bind(include_system)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(e)?
+    {
+        let key = (
+            r.get::<String, _>("class"),
+            r.get::<i64, _>("oid"),
+            r.get::<i32, _>("subid"),
+        );
+        if let Some(&i) = index.get(&key) {
+            objects[i].acl.push(AclEntry {
+                grantee: r.get("grantee"),
+                grantor: r.get("grantor"),
+                privilege: parse_privilege(r.get("privilege"))?,
+                grantable: r.get("grantable"),
+            });
+        }
+    }
+    if version_num >= 150000 {
+        let mut params: HashMap<i64, usize> = HashMap::new();
+        for r in sqlx::query(PARAMETERS_SQL)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(e)?
+        {
+            let oid: i64 = r.get("oid");
+            let i = *params.entry(oid).or_insert_with(|| {
+                objects.push(DbObject {
+                    kind: ObjectKind::Parameter,
+                    oid,
+                    subid: 0,
+                    schema: None,
+                    name: r.get("name"),
+                    detail: None,
+                    owner: 10,
+                    default_acl: false,
+                    acl: Vec::new(),
+                });
+                objects.len() - 1
+            });
+            if let Some(p) = r.get::<Option<String>, _>("privilege") {
+                objects[i].acl.push(AclEntry {
+                    grantee: r.get("grantee"),
+                    grantor: r.get("grantor"),
+                    privilege: parse_privilege(&p)?,
+                    grantable: r.get("grantable"),
+                });
+            }
+        }
+    }
+
+    let mut default_acls: Vec<DefaultAcl> = Vec::new();
+    let mut by_oid: HashMap<i64, usize> = HashMap::new();
+    for r in sqlx::query(DEFAULT_ACLS_SQL)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(e)?
+    {
+        let Some(object_type) = DefaultObjectType::from_code(r.get("objtype")) else {
+            continue;
+        };
+        let oid: i64 = r.get("oid");
+        let i = *by_oid.entry(oid).or_insert_with(|| {
+            default_acls.push(DefaultAcl {
+                role: r.get("role"),
+                schema: r.get("schema"),
+                object_type,
+                acl: Vec::new(),
+            });
+            default_acls.len() - 1
+        });
+        if let Some(p) = r.get::<Option<String>, _>("privilege") {
+            default_acls[i].acl.push(AclEntry {
+                grantee: r.get("grantee"),
+                grantor: r.get("grantor"),
+                privilege: parse_privilege(&p)?,
+                grantable: r.get("grantable"),
+            });
+        }
+    }
+
+    Ok(Snapshot {
+        version_num,
+        database,
+        database_owner,
+        roles,
+        memberships,
+        objects,
+        default_acls,
+        taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    })
+}

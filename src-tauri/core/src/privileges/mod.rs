@@ -1,0 +1,210 @@
+//! Privileges: inspect who has what (one bulk pass per database), explain why, and compute
+//! effective access exactly as PostgreSQL's has_*_privilege / pg_has_role do.
+
+pub mod explain;
+pub mod inspect;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A privilege, as PostgreSQL names it in GRANT and in aclexplode().
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+    /// PostgreSQL 17+.
+    Maintain,
+    Execute,
+    Usage,
+    Create,
+    Connect,
+    Temporary,
+    /// PostgreSQL 15+, on parameters.
+    Set,
+    /// PostgreSQL 15+, on parameters.
+    AlterSystem,
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 15] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+        Privilege::Maintain,
+        Privilege::Execute,
+        Privilege::Usage,
+        Privilege::Create,
+        Privilege::Connect,
+        Privilege::Temporary,
+        Privilege::Set,
+        Privilege::AlterSystem,
+    ];
+
+    /// The keyword(s) in GRANT and in aclexplode().
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+            Privilege::Maintain => "MAINTAIN",
+            Privilege::Execute => "EXECUTE",
+            Privilege::Usage => "USAGE",
+            Privilege::Create => "CREATE",
+            Privilege::Connect => "CONNECT",
+            Privilege::Temporary => "TEMPORARY",
+            Privilege::Set => "SET",
+            Privilege::AlterSystem => "ALTER SYSTEM",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let up = s.trim().to_ascii_uppercase().replace('_', " ");
+        let up = if up == "TEMP" {
+            "TEMPORARY".to_string()
+        } else {
+            up
+        };
+        Self::ALL.into_iter().find(|p| p.sql() == up)
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of privileges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PrivSet(u16);
+
+impl PrivSet {
+    pub fn of(ps: &[Privilege]) -> Self {
+        PrivSet(ps.iter().fold(0, |a, p| a | p.bit()))
+    }
+    pub fn contains(self, p: Privilege) -> bool {
+        self.0 & p.bit() != 0
+    }
+    pub fn insert(&mut self, p: Privilege) {
+        self.0 |= p.bit();
+    }
+    pub fn iter(self) -> impl Iterator<Item = Privilege> {
+        Privilege::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// What kind of object, for display, GRANT syntax and which privileges apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Database,
+    Schema,
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+    ForeignTable,
+    Sequence,
+    Column,
+    Function,
+    Procedure,
+    Aggregate,
+    Type,
+    Domain,
+    Language,
+    ForeignDataWrapper,
+    ForeignServer,
+    Parameter,
+}
+
+impl ObjectKind {
+    /// Privileges that exist for this kind on a server of `version_num`.
+    pub fn privileges(self, version_num: i32) -> PrivSet {
+        use Privilege::*;
+        match self {
+            ObjectKind::Database => PrivSet::of(&[Connect, Create, Temporary]),
+            ObjectKind::Schema => PrivSet::of(&[Usage, Create]),
+            ObjectKind::Table
+            | ObjectKind::PartitionedTable
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::ForeignTable => {
+                let mut s = PrivSet::of(&[
+                    Select, Insert, Update, Delete, Truncate, References, Trigger,
+                ]);
+                if version_num >= 170000 {
+                    s.insert(Maintain);
+                }
+                s
+            }
+            ObjectKind::Sequence => PrivSet::of(&[Usage, Select, Update]),
+            ObjectKind::Column => PrivSet::of(&[Select, Insert, Update, References]),
+            ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
+                PrivSet::of(&[Execute])
+            }
+            ObjectKind::Type
+            | ObjectKind::Domain
+            | ObjectKind::Language
+            | ObjectKind::ForeignDataWrapper
+            | ObjectKind::ForeignServer => PrivSet::of(&[Usage]),
+            ObjectKind::Parameter => PrivSet::of(&[Set, AlterSystem]),
+        }
+    }
+
+    /// The object type keyword of GRANT ... ON <keyword> name.
+    pub fn grant_keyword(self) -> &'static str {
+        match self {
+            ObjectKind::Database => "DATABASE",
+            ObjectKind::Schema => "SCHEMA",
+            ObjectKind::Table
+            | ObjectKind::PartitionedTable
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::ForeignTable
+            | ObjectKind::Column => "TABLE",
+            ObjectKind::Sequence => "SEQUENCE",
+            ObjectKind::Function | ObjectKind::Aggregate => "FUNCTION",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::Domain => "DOMAIN",
+            ObjectKind::Language => "LANGUAGE",
+            ObjectKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            ObjectKind::ForeignServer => "FOREIGN SERVER",
+            ObjectKind::Parameter => "PARAMETER",
+        }
+    }
+
+    pub fn is_relation(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::Table
+                | ObjectKind::PartitionedTable
+                | ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::ForeignTable
+                | ObjectKind::Sequence
+        )
+    }
+}
+
+/// The PUBLIC pseudo-role in ACLs.
+pub const PUBLIC: u32 = 0;

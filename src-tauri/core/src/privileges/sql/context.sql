@@ -1,0 +1,7 @@
+-- The server and database an inspection describes.
+SELECT current_setting('server_version_num')::int AS version_num,
+       current_database()::text AS database,
+       (SELECT datdba::bigint FROM pg_database WHERE datname = current_database()) AS database_owner,
+       EXISTS (SELECT 1 FROM pg_attribute
+                WHERE attrelid = 'pg_catalog.pg_auth_members'::regclass
+                  AND attname = 'inherit_option') AS membership_options;
