@@ -380,64 +380,194 @@ impl<'a> Engine<'a> {
         WhoCan { public, roles }
     }
 
-    /// has_*_privilege(role, obj, p): whether, and why.
-    pub fn can(&self, role: i64, obj: usize, p: Privilege) -> Option<Vec<Reason>> {
-        let name = &self.role(role)?.name;
-        let w = self.who_can(obj, p);
-        match w.roles.into_iter().find(|a| &a.role == name) {
-            Some(a) => Some(a.reasons),
-            None if !w.public.is_empty() => Some(w.public),
-            None => None,
-        }
+    /// The roles whose privileges `role` has (itself included), with parents towards `role`.
+    pub fn privileges_of(&self, role: i64) -> Option<RoleView> {
+        let &r = self.by_oid.get(&role)?;
+        Some(RoleView {
+            role: r,
+            parent: self.reach(r, &self.up, |e| e.inherit),
+        })
     }
 
-    /// has_*_privilege(role, obj, 'p WITH GRANT OPTION').
+    /// Path from the viewed role up to `to`, both included.
+    fn up_path(&self, view: &RoleView, to: usize) -> Vec<String> {
+        let mut out = vec![self.snap.roles[to].name.clone()];
+        let mut cur = to;
+        while let Some(&p) = view.parent.get(&cur) {
+            if p == cur {
+                break;
+            }
+            out.push(self.snap.roles[p].name.clone());
+            cur = p;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Whether the viewed role holds `p` on object `obj`, why, and whether it may grant it.
+    pub fn check(&self, view: &RoleView, obj: usize, p: Privilege) -> Option<(Vec<Reason>, bool)> {
+        let o = &self.snap.objects[obj];
+        if !o.kind.privileges(self.snap.version_num).contains(p) {
+            return None;
+        }
+        let role = &self.snap.roles[view.role];
+        let mut reasons = Vec::new();
+        let mut grantable = false;
+        if role.superuser {
+            reasons.push(Reason::Superuser);
+            grantable = true;
+        }
+        let system_restricted = o.kind.is_relation()
+            && o.kind != ObjectKind::View
+            && o.schema
+                .as_deref()
+                .is_some_and(|s| SYSTEM_SCHEMAS.contains(&s))
+            && matches!(
+                p,
+                Privilege::Insert
+                    | Privilege::Update
+                    | Privilege::Delete
+                    | Privilege::Truncate
+                    | Privilege::Usage
+            );
+        let table = if o.kind == ObjectKind::Column {
+            self.table_of(o)
+        } else {
+            None
+        };
+        if !system_restricted {
+            let mut sources: Vec<(&DbObject, Option<String>)> = vec![(
+                o,
+                if o.kind == ObjectKind::Column {
+                    o.detail.clone()
+                } else {
+                    None
+                },
+            )];
+            if let Some(t) = table {
+                sources.push((t, None));
+            }
+            for (src, column) in sources {
+                for e in src.acl.iter().filter(|e| e.privilege == p) {
+                    if e.grantee == PUBLIC as i64 {
+                        reasons.push(Reason::Public {
+                            grantor: self.name_of(e.grantor),
+                            column: column.clone(),
+                        });
+                        continue;
+                    }
+                    let Some(&g) = self.by_oid.get(&e.grantee) else {
+                        continue;
+                    };
+                    if view.parent.contains_key(&g) {
+                        grantable |= e.grantable;
+                        reasons.push(Reason::Grant {
+                            grantee: self.snap.roles[g].name.clone(),
+                            grantor: self.name_of(e.grantor),
+                            path: self.up_path(view, g),
+                            grantable: e.grantable,
+                            owner: e.grantee == src.owner,
+                            column: column.clone(),
+                        });
+                    }
+                }
+            }
+            for name in self.predefined_for(o, p) {
+                if let Some(&pre) = self.by_name.get(name) {
+                    if view.parent.contains_key(&pre) {
+                        reasons.push(Reason::Predefined {
+                            role: name.to_string(),
+                            path: self.up_path(view, pre),
+                        });
+                    }
+                }
+            }
+        }
+        let owner = table.map(|t| t.owner).unwrap_or(o.owner);
+        if !reasons.is_empty()
+            && self
+                .by_oid
+                .get(&owner)
+                .is_some_and(|ow| view.parent.contains_key(ow))
+        {
+            grantable = true;
+        }
+        if reasons.is_empty() {
+            return None;
+        }
+        reasons.sort_by_key(reason_rank);
+        Some((reasons, grantable))
+    }
+
+    /// has_*_privilege(role, obj, p): whether, and why.
+    pub fn can(&self, role: i64, obj: usize, p: Privilege) -> Option<Vec<Reason>> {
+        self.check(&self.privileges_of(role)?, obj, p)
+            .map(|(r, _)| r)
+    }
+
+    /// has_*_privilege(role, obj, 'p WITH GRANT OPTION'). The owner (and whoever has its
+    /// privileges) holds every grant option even after revoking the privilege from itself.
     pub fn can_grant(&self, role: i64, obj: usize, p: Privilege) -> bool {
-        let Some(r) = self.role(role) else {
+        let Some(view) = self.privileges_of(role) else {
             return false;
         };
-        self.who_can(obj, p)
-            .roles
-            .iter()
-            .any(|a| a.role == r.name && a.grantable)
+        let o = &self.snap.objects[obj];
+        if !o.kind.privileges(self.snap.version_num).contains(p) {
+            return false;
+        }
+        let owner = if o.kind == ObjectKind::Column {
+            self.table_of(o).map(|t| t.owner)
+        } else {
+            Some(o.owner)
+        };
+        if self.snap.roles[view.role].superuser
+            || owner
+                .and_then(|ow| self.by_oid.get(&ow))
+                .is_some_and(|ow| view.parent.contains_key(ow))
+        {
+            return true;
+        }
+        self.check(&view, obj, p).is_some_and(|(_, g)| g)
     }
 
     /// Everything `role` can do in this database: each object with the privileges it holds.
+    /// One pass over the snapshot's ACLs.
     pub fn what_can(&self, role: i64) -> Vec<ObjectAccess> {
-        let Some(&r) = self.by_oid.get(&role) else {
+        let Some(view) = self.privileges_of(role) else {
             return Vec::new();
         };
-        let name = self.snap.roles[r].name.clone();
         let mut out = Vec::new();
         for (i, o) in self.snap.objects.iter().enumerate() {
-            let mut privileges = Vec::new();
-            for p in o.kind.privileges(self.snap.version_num).iter() {
-                let w = self.who_can(i, p);
-                let found = w.roles.into_iter().find(|a| a.role == name);
-                match found {
-                    Some(a) => privileges.push(PrivilegeAccess {
-                        privilege: p,
-                        grantable: a.grantable,
-                        reasons: a.reasons,
-                    }),
-                    None if !w.public.is_empty() => privileges.push(PrivilegeAccess {
-                        privilege: p,
-                        grantable: false,
-                        reasons: w.public,
-                    }),
-                    None => {}
-                }
-            }
+            let privileges: Vec<PrivilegeAccess> = o
+                .kind
+                .privileges(self.snap.version_num)
+                .iter()
+                .filter_map(|p| {
+                    self.check(&view, i, p)
+                        .map(|(reasons, grantable)| PrivilegeAccess {
+                            privilege: p,
+                            grantable,
+                            reasons,
+                        })
+                })
+                .collect();
             if !privileges.is_empty() {
                 out.push(ObjectAccess {
                     kind: o.kind,
                     object: o.label(),
+                    index: i,
                     privileges,
                 });
             }
         }
         out
     }
+}
+
+/// The roles whose privileges one role has (from [`Engine::privileges_of`]).
+pub struct RoleView {
+    role: usize,
+    parent: HashMap<usize, usize>,
 }
 
 fn access<'m>(out: &'m mut BTreeMap<usize, Access>, snap: &Snapshot, i: usize) -> &'m mut Access {
@@ -479,5 +609,7 @@ pub struct PrivilegeAccess {
 pub struct ObjectAccess {
     pub kind: ObjectKind,
     pub object: String,
+    /// Index into the snapshot's objects.
+    pub index: usize,
     pub privileges: Vec<PrivilegeAccess>,
 }
