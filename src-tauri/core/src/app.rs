@@ -61,6 +61,7 @@ pub struct Grantry {
     /// Secrets the user chose not to save: kept for this process only.
     session: Mutex<HashMap<(String, SecretKind), Secret>>,
     pools: Pools,
+    plans: Mutex<HashMap<String, crate::privileges::service::StoredPlan>>,
 }
 
 fn now() -> String {
@@ -88,10 +89,15 @@ impl Grantry {
             store,
             secrets,
             session: Mutex::new(HashMap::new()),
+            plans: Mutex::new(HashMap::new()),
             pools: Pools::with_idle_timeout(
                 opts.pool_idle_timeout.unwrap_or(crate::pool::IDLE_TIMEOUT),
             ),
         })
+    }
+
+    pub(crate) fn plans(&self) -> &Mutex<HashMap<String, crate::privileges::service::StoredPlan>> {
+        &self.plans
     }
 
     pub fn home(&self) -> &Home {

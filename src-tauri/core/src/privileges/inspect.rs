@@ -163,6 +163,9 @@ pub struct Snapshot {
     pub database: String,
     #[ts(type = "number")]
     pub database_owner: i64,
+    /// The role Grantry is connected as.
+    #[ts(type = "number")]
+    pub current_user: i64,
     pub roles: Vec<Role>,
     pub memberships: Vec<Membership>,
     pub objects: Vec<DbObject>,
@@ -228,7 +231,11 @@ pub async fn inspect(conn: &mut PgConnection, include_system: bool) -> Result<Sn
     result
 }
 
-async fn inspect_in_tx(conn: &mut PgConnection, include_system: bool) -> Result<Snapshot> {
+/// The inspection itself, inside a transaction the caller opened.
+pub(crate) async fn inspect_in_tx(
+    conn: &mut PgConnection,
+    include_system: bool,
+) -> Result<Snapshot> {
     let e = |e: sqlx::Error| classify(&e);
     let ctx = sqlx::query(CONTEXT_SQL)
         .fetch_one(&mut *conn)
@@ -237,6 +244,7 @@ async fn inspect_in_tx(conn: &mut PgConnection, include_system: bool) -> Result<
     let version_num: i32 = ctx.get("version_num");
     let database: String = ctx.get("database");
     let database_owner: i64 = ctx.get("database_owner");
+    let current_user: i64 = ctx.get("current_user_oid");
     let has_options: bool = ctx.get("membership_options");
 
     let roles: Vec<Role> = sqlx::query_as(ROLES_SQL)
@@ -380,6 +388,7 @@ async fn inspect_in_tx(conn: &mut PgConnection, include_system: bool) -> Result<
         version_num,
         database,
         database_owner,
+        current_user,
         roles,
         memberships,
         objects,

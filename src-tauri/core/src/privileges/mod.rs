@@ -1,8 +1,12 @@
 //! Privileges: inspect who has what (one bulk pass per database), explain why, and compute
 //! effective access exactly as PostgreSQL's has_*_privilege / pg_has_role do.
 
+pub mod apply;
 pub mod explain;
 pub mod inspect;
+pub mod plan;
+pub mod scram;
+pub mod service;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -1,0 +1,287 @@
+//! Dry run and apply: one code path with a switch. The plan's statements run in one
+//! transaction, in order, behind an advisory lock per integration and a lock_timeout, after
+//! checking that the database still is what the plan was computed against. A dry run always
+//! rolls back; an apply commits only when every statement succeeded.
+
+use super::inspect::inspect_in_tx;
+use super::plan::{fingerprint, Plan};
+use crate::connect::classify;
+use crate::error::Result;
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+use sqlx::Executor as _;
+use std::time::Instant;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum StatementOutcome {
+    Ok,
+    Failed,
+    /// Not run because an earlier statement failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StatementResult {
+    pub sql: String,
+    pub outcome: StatementOutcome,
+    pub elapsed_ms: u32,
+    pub error: Option<String>,
+    /// SQLSTATE of the failure.
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Applied.
+    Committed,
+    /// A dry run that went through: everything rolled back.
+    RolledBack,
+    /// A statement failed: everything rolled back.
+    Failed,
+    /// The database changed since the plan was computed (or the lock could not be had): nothing ran.
+    Refused,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Committed => "committed",
+            RunOutcome::RolledBack => "rolled_back",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Refused => "refused",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunReport {
+    pub dry_run: bool,
+    pub outcome: RunOutcome,
+    pub message: String,
+    pub statements: Vec<StatementResult>,
+    pub duration_ms: u32,
+    /// Passwords generated for new roles, shown once (only after a committed apply).
+    pub generated_passwords: Vec<GeneratedPassword>,
+}
+
+/// A generated password, shown once to the user who applied the plan.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GeneratedPassword {
+    pub role: String,
+    pub password: String,
+}
+
+pub struct RunOptions {
+    pub dry_run: bool,
+    /// Key of the advisory lock that serializes applies on one integration.
+    pub lock_key: i64,
+    pub lock_timeout_ms: u32,
+}
+
+fn ms(t: Instant) -> u32 {
+    t.elapsed().as_millis().min(u32::MAX as u128) as u32
+}
+
+/// Runs the plan. Errors are returned only for connection-level failures; statement failures
+/// and refusals are outcomes in the report.
+pub async fn run(conn: &mut PgConnection, plan: &Plan, opts: &RunOptions) -> Result<RunReport> {
+    let started = Instant::now();
+    let e = |e: sqlx::Error| classify(&e);
+    // READ COMMITTED: after waiting for the advisory lock, the re-inspection sees what a
+    // concurrent apply committed meanwhile.
+    conn.execute("BEGIN").await.map_err(e)?;
+    let result = run_in_tx(conn, plan, opts, started).await;
+    let commit = matches!(&result, Ok(r) if r.outcome == RunOutcome::Committed);
+    let end = if commit { "COMMIT" } else { "ROLLBACK" };
+    let ended = conn.execute(end).await;
+    let mut report = result?;
+    if let Err(err) = ended {
+        // A failed COMMIT means nothing was applied.
+        report.outcome = RunOutcome::Failed;
+        report.message = format!("the commit failed, nothing was applied: {err}");
+    }
+    report.duration_ms = ms(started);
+    Ok(report)
+}
+
+async fn run_in_tx(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    opts: &RunOptions,
+    started: Instant,
+) -> Result<RunReport> {
+    let refused = |message: String| RunReport {
+        dry_run: opts.dry_run,
+        outcome: RunOutcome::Refused,
+        message,
+        statements: Vec::new(),
+        duration_ms: ms(started),
+        generated_passwords: Vec::new(),
+    };
+    let set = format!("SET LOCAL lock_timeout = {}", opts.lock_timeout_ms.max(1));
+    conn.execute(set.as_str()).await.map_err(|e| classify(&e))?;
+    // Two applies on one integration never interleave: the second waits (up to lock_timeout).
+    if let Err(err) = sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(opts.lock_key)
+        .execute(&mut *conn)
+        .await
+    {
+        return Ok(refused(format!(
+            "another apply holds the lock on this integration: {}",
+            classify(&err).message
+        )));
+    }
+    // The state the plan was computed against, re-read under the lock.
+    let now = inspect_in_tx(conn, false).await?;
+    if fingerprint(&now) != plan.fingerprint {
+        return Ok(refused(
+            "the database's privileges changed since the plan was computed: plan again and review the new plan".into(),
+        ));
+    }
+    let mut results = Vec::with_capacity(plan.statements.len());
+    let mut failed = None;
+    for (i, s) in plan.statements.iter().enumerate() {
+        if failed.is_some() {
+            results.push(StatementResult {
+                sql: s.sql.clone(),
+                outcome: StatementOutcome::Skipped,
+                elapsed_ms: 0,
+                error: None,
+                code: None,
+            });
+            continue;
+        }
+        let t = Instant::now();
+        match conn.execute(s.sql.as_str()).await {
+            Ok(_) => results.push(StatementResult {
+                sql: s.sql.clone(),
+                outcome: StatementOutcome::Ok,
+                elapsed_ms: ms(t),
+                error: None,
+                code: None,
+            }),
+            Err(err) => {
+                let (message, code) = match &err {
+                    sqlx::Error::Database(d) => {
+                        (d.message().to_string(), d.code().map(|c| c.to_string()))
+                    }
+                    other => (other.to_string(), None),
+                };
+                results.push(StatementResult {
+                    sql: s.sql.clone(),
+                    outcome: StatementOutcome::Failed,
+                    elapsed_ms: ms(t),
+                    error: Some(message.clone()),
+                    code,
+                });
+                failed = Some((i, message));
+            }
+        }
+    }
+    let (outcome, message) = match (&failed, opts.dry_run) {
+        (Some((i, m)), _) => (
+            RunOutcome::Failed,
+            format!(
+                "statement {} of {} failed, nothing was applied: {m}",
+                i + 1,
+                plan.statements.len()
+            ),
+        ),
+        (None, true) => (
+            RunOutcome::RolledBack,
+            format!(
+                "dry run: all {} statements succeeded and were rolled back",
+                plan.statements.len()
+            ),
+        ),
+        (None, false) => (
+            RunOutcome::Committed,
+            format!("applied {} statements", plan.statements.len()),
+        ),
+    };
+    let generated_passwords = if outcome == RunOutcome::Committed {
+        plan.passwords
+            .iter()
+            .map(|(r, s)| GeneratedPassword {
+                role: r.clone(),
+                password: s.expose().to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(RunReport {
+        dry_run: opts.dry_run,
+        outcome,
+        message,
+        statements: results,
+        duration_ms: ms(started),
+        generated_passwords,
+    })
+}
+
+/// The audit record of a run.
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub at: String,
+    pub os_user: String,
+    pub database_user: String,
+    pub integration_id: String,
+    pub integration_name: String,
+    pub database_name: String,
+    pub action: String,
+    pub sql: String,
+    pub outcome: String,
+    pub error: Option<String>,
+    #[ts(type = "number")]
+    pub duration_ms: i64,
+    #[ts(type = "number")]
+    pub statements: i64,
+}
+
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| {
+            // SAFETY: geteuid has no preconditions.
+            format!("uid {}", unsafe { libc::geteuid() })
+        })
+}
+
+/// Renders audit entries as CSV (RFC 4180 quoting).
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    fn q(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = String::from("id,at,os_user,database_user,integration,database,action,outcome,duration_ms,statements,error,sql\n");
+    for e in entries {
+        let row = [
+            e.id.to_string(),
+            e.at.clone(),
+            e.os_user.clone(),
+            e.database_user.clone(),
+            e.integration_name.clone(),
+            e.database_name.clone(),
+            e.action.clone(),
+            e.outcome.clone(),
+            e.duration_ms.to_string(),
+            e.statements.to_string(),
+            e.error.clone().unwrap_or_default(),
+            e.sql.clone(),
+        ];
+        out.push_str(&row.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,562 @@
+//! The privilege features on `Grantry`: grants of an object, who can, what a role can, plans,
+//! dry runs, applies and the audit log.
+
+use super::apply::{self, AuditEntry, RunOptions, RunOutcome, RunReport};
+use super::explain::{Access, Engine, ObjectAccess, Reason, RoleMode};
+use super::inspect::{Membership, Role, Snapshot};
+use super::plan::{self, AccessChange, Change, Plan};
+use super::{ObjectKind, Privilege, PUBLIC};
+use crate::app::Grantry;
+use crate::connect::classify;
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::Environment;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Names one object: `kind` plus `schema`/`name` (and `args` for functions, `column` for columns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    #[serde(default)]
+    pub schema: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub args: Option<String>,
+    #[serde(default)]
+    pub column: Option<String>,
+}
+
+/// One ACL entry with names.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GrantRow {
+    pub grantee: String,
+    pub grantor: String,
+    pub privilege: Privilege,
+    pub grantable: bool,
+}
+
+/// The Privileges tab of one object: its ACL, and a matrix of every role with access.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ObjectGrants {
+    pub object: String,
+    pub kind: ObjectKind,
+    pub owner: String,
+    /// The ACL is the built-in default (NULL).
+    pub default_acl: bool,
+    pub privileges: Vec<Privilege>,
+    pub acl: Vec<GrantRow>,
+    /// Rows of the matrix: each role (or PUBLIC) with, per privilege, why it holds it.
+    pub matrix: Vec<MatrixRow>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MatrixRow {
+    pub role: String,
+    pub login: bool,
+    pub cells: Vec<MatrixCell>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MatrixCell {
+    pub privilege: Privilege,
+    pub grantable: bool,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct WhoCanAnswer {
+    pub object: String,
+    pub privilege: Privilege,
+    /// Everyone can (PUBLIC holds it): these are the reasons.
+    pub public: Vec<Reason>,
+    pub roles: Vec<Access>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MembershipRow {
+    pub role: String,
+    pub member: String,
+    pub grantor: String,
+    pub admin: bool,
+    pub inherit: bool,
+    pub set: bool,
+}
+
+/// The role page: attributes, memberships both ways, and what it can access here.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoleReport {
+    pub role: Role,
+    pub member_of: Vec<MembershipRow>,
+    pub members: Vec<MembershipRow>,
+    /// Roles whose privileges it has through inheritance (besides itself).
+    pub inherits_from: Vec<String>,
+    pub access: Vec<ObjectAccess>,
+}
+
+/// A plan kept by the core until it is run, so the SQL executed is the SQL previewed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PlanView {
+    pub id: String,
+    pub integration: String,
+    pub production: bool,
+    pub read_only: bool,
+    pub plan: Plan,
+}
+
+/// What an apply reports: the run, then the access re-inspected afterwards.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ApplyResult {
+    pub report: RunReport,
+    /// After a committed apply: each planned access change and whether the server now agrees.
+    pub verified: Vec<VerifiedChange>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VerifiedChange {
+    pub change: AccessChange,
+    pub confirmed: bool,
+}
+
+pub(crate) struct StoredPlan {
+    integration_id: String,
+    database: Option<String>,
+    plan: Plan,
+}
+
+fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
+    let want_fn = matches!(
+        r.kind,
+        ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
+    );
+    let norm = |a: &str| {
+        a.split(',')
+            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let base = snap
+        .objects
+        .iter()
+        .position(|o| {
+            o.kind != ObjectKind::Column
+                && (o.kind == r.kind
+                    || (r.kind == ObjectKind::Table
+                        && matches!(
+                            o.kind,
+                            ObjectKind::PartitionedTable
+                                | ObjectKind::View
+                                | ObjectKind::MaterializedView
+                                | ObjectKind::ForeignTable
+                        ))
+                    || (r.kind == ObjectKind::Column && o.kind.is_relation()))
+                && o.name == r.name
+                && o.schema == r.schema
+                && (!want_fn
+                    || r.args.is_none()
+                    || r.args.as_deref().map(norm) == o.detail.as_deref().map(norm))
+        })
+        .ok_or_else(|| {
+            Error::not_found(
+                format!(
+                    "no {:?} {}{}",
+                    r.kind,
+                    r.schema
+                        .as_ref()
+                        .map(|s| format!("{s}."))
+                        .unwrap_or_default(),
+                    r.name
+                )
+                .to_lowercase(),
+            )
+        })?;
+    Ok(base)
+}
+
+impl Grantry {
+    fn engine_object(&self, snap: &mut Snapshot, r: &ObjectRef) -> Result<usize> {
+        let i = resolve_object(snap, r)?;
+        match &r.column {
+            None => Ok(i),
+            Some(c) => {
+                let t = snap.objects[i].clone();
+                if let Some(j) = snap.objects.iter().position(|o| {
+                    o.kind == ObjectKind::Column && o.oid == t.oid && o.detail.as_deref() == Some(c)
+                }) {
+                    return Ok(j);
+                }
+                // A column without its own ACL: only table-level privileges apply.
+                snap.objects.push(super::inspect::DbObject {
+                    kind: ObjectKind::Column,
+                    oid: t.oid,
+                    subid: -1,
+                    schema: t.schema.clone(),
+                    name: t.name.clone(),
+                    detail: Some(c.clone()),
+                    owner: t.owner,
+                    default_acl: false,
+                    acl: Vec::new(),
+                });
+                Ok(snap.objects.len() - 1)
+            }
+        }
+    }
+
+    /// The Privileges tab of one object.
+    pub async fn object_grants(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        object: &ObjectRef,
+    ) -> Result<ObjectGrants> {
+        let mut snap = self.snapshot(integration, database, true).await?;
+        let i = self.engine_object(&mut snap, object)?;
+        let e = Engine::new(&snap);
+        let o = &snap.objects[i];
+        let privileges: Vec<Privilege> = o.kind.privileges(snap.version_num).iter().collect();
+        let name = |oid: i64| {
+            if oid == PUBLIC as i64 {
+                "PUBLIC".to_string()
+            } else {
+                e.role(oid)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_else(|| format!("#{oid}"))
+            }
+        };
+        let mut rows: BTreeMap<String, MatrixRow> = BTreeMap::new();
+        for p in &privileges {
+            let w = e.who_can(i, *p);
+            if !w.public.is_empty() {
+                rows.entry("PUBLIC".into())
+                    .or_insert_with(|| MatrixRow {
+                        role: "PUBLIC".into(),
+                        login: false,
+                        cells: vec![],
+                    })
+                    .cells
+                    .push(MatrixCell {
+                        privilege: *p,
+                        grantable: false,
+                        reasons: w.public.clone(),
+                    });
+            }
+            for a in w.roles {
+                // Roles that hold it only through PUBLIC are summarized by the PUBLIC row.
+                if a.reasons.iter().all(|r| matches!(r, Reason::Public { .. })) {
+                    continue;
+                }
+                rows.entry(a.role.clone())
+                    .or_insert_with(|| MatrixRow {
+                        role: a.role.clone(),
+                        login: a.login,
+                        cells: vec![],
+                    })
+                    .cells
+                    .push(MatrixCell {
+                        privilege: *p,
+                        grantable: a.grantable,
+                        reasons: a.reasons,
+                    });
+            }
+        }
+        Ok(ObjectGrants {
+            object: o.label(),
+            kind: o.kind,
+            owner: name(o.owner),
+            default_acl: o.default_acl,
+            privileges,
+            acl: o
+                .acl
+                .iter()
+                .map(|a| GrantRow {
+                    grantee: name(a.grantee),
+                    grantor: name(a.grantor),
+                    privilege: a.privilege,
+                    grantable: a.grantable,
+                })
+                .collect(),
+            matrix: rows.into_values().collect(),
+        })
+    }
+
+    /// Who can `privilege` on `object`, and why.
+    pub async fn who_can(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        object: &ObjectRef,
+        privilege: Privilege,
+    ) -> Result<WhoCanAnswer> {
+        let mut snap = self.snapshot(integration, database, true).await?;
+        let i = self.engine_object(&mut snap, object)?;
+        let e = Engine::new(&snap);
+        if !snap.objects[i]
+            .kind
+            .privileges(snap.version_num)
+            .contains(privilege)
+        {
+            return Err(Error::invalid(
+                format!(
+                    "{} does not apply to a {:?}",
+                    privilege.sql(),
+                    snap.objects[i].kind
+                )
+                .to_lowercase(),
+            ));
+        }
+        let w = e.who_can(i, privilege);
+        Ok(WhoCanAnswer {
+            object: snap.objects[i].label(),
+            privilege,
+            public: w.public,
+            roles: w.roles,
+        })
+    }
+
+    /// The role page.
+    pub async fn role_report(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        role: &str,
+    ) -> Result<RoleReport> {
+        let snap = self.snapshot(integration, database, false).await?;
+        let e = Engine::new(&snap);
+        let r = e
+            .role_by_name(role)
+            .ok_or_else(|| Error::not_found(format!("no role named {role:?}")))?
+            .clone();
+        let name = |oid: i64| {
+            e.role(oid)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| format!("#{oid}"))
+        };
+        let row = |m: &Membership| MembershipRow {
+            role: name(m.role),
+            member: name(m.member),
+            grantor: name(m.grantor),
+            admin: m.admin,
+            inherit: m.inherit,
+            set: m.set,
+        };
+        let inherits_from = snap
+            .roles
+            .iter()
+            .filter(|x| x.oid != r.oid && e.has_role(r.oid, x.oid, RoleMode::Usage) && !r.superuser)
+            .map(|x| x.name.clone())
+            .collect();
+        Ok(RoleReport {
+            member_of: snap
+                .memberships
+                .iter()
+                .filter(|m| m.member == r.oid)
+                .map(row)
+                .collect(),
+            members: snap
+                .memberships
+                .iter()
+                .filter(|m| m.role == r.oid)
+                .map(row)
+                .collect(),
+            inherits_from,
+            access: e.what_can(r.oid),
+            role: r,
+        })
+    }
+
+    /// Computes a plan and keeps it for a dry run or apply.
+    pub async fn plan(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        changes: &[Change],
+    ) -> Result<PlanView> {
+        let it = self.get_integration(integration).await?;
+        let snap = self.snapshot(integration, database, false).await?;
+        let plan = plan::plan(&snap, changes)?;
+        let id = {
+            use rand::Rng;
+            let b: [u8; 8] = rand::rng().random();
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        };
+        self.plans().lock().unwrap().insert(
+            id.clone(),
+            StoredPlan {
+                integration_id: it.id.clone(),
+                database: database.map(String::from),
+                plan: plan.clone(),
+            },
+        );
+        Ok(PlanView {
+            id,
+            integration: it.name,
+            production: it.environment == Environment::Production,
+            read_only: it.read_only,
+            plan,
+        })
+    }
+
+    /// Runs a kept plan: a dry run, or an apply. An apply on a production integration needs
+    /// `confirm` to be the integration's name; a read-only integration refuses applies.
+    pub async fn run_plan(
+        &self,
+        plan_id: &str,
+        dry_run: bool,
+        confirm: Option<&str>,
+    ) -> Result<ApplyResult> {
+        let (integration_id, database, plan) = {
+            let plans = self.plans().lock().unwrap();
+            let p = plans.get(plan_id).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    "the plan is unknown or expired: plan again",
+                )
+            })?;
+            (p.integration_id.clone(), p.database.clone(), p.plan.clone())
+        };
+        let result = self
+            .run_plan_value(
+                &integration_id,
+                database.as_deref(),
+                &plan,
+                dry_run,
+                confirm,
+            )
+            .await?;
+        if !dry_run && result.report.outcome == RunOutcome::Committed {
+            self.plans().lock().unwrap().remove(plan_id);
+        }
+        Ok(result)
+    }
+
+    /// Runs a plan value (the CLI plans and runs in one process).
+    pub async fn run_plan_value(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        plan: &Plan,
+        dry_run: bool,
+        confirm: Option<&str>,
+    ) -> Result<ApplyResult> {
+        let it = self.get_integration(integration).await?;
+        if !dry_run && it.read_only {
+            return Err(Error::invalid(format!(
+                "integration {:?} is read-only: Grantry does not apply changes to it",
+                it.name
+            )));
+        }
+        if !dry_run
+            && it.environment == Environment::Production
+            && confirm != Some(it.name.as_str())
+        {
+            return Err(Error::invalid(format!(
+                "{:?} is a production integration: type its name to confirm the apply",
+                it.name
+            )));
+        }
+        if plan.statements.is_empty() {
+            return Err(Error::invalid(
+                "the plan has no statements: every change was a no-op",
+            ));
+        }
+        let pool = self.pool(&it.id, database).await?;
+        let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
+        // One lock per database name, so applies from several integrations (or several Grantry
+        // installations) on the same database never interleave either.
+        let lock_key = {
+            use sha2::{Digest, Sha256};
+            let h = Sha256::digest(format!("grantry-apply:{}", plan.database));
+            i64::from_be_bytes(h[..8].try_into().unwrap())
+        };
+        let report = apply::run(
+            &mut conn,
+            plan,
+            &RunOptions {
+                dry_run,
+                lock_key,
+                lock_timeout_ms: 10_000,
+            },
+        )
+        .await?;
+        drop(conn);
+        self.audit(
+            &it,
+            database.unwrap_or(&it.connection.endpoint().database),
+            plan,
+            &report,
+        )
+        .await?;
+        let mut verified = Vec::new();
+        if report.outcome == RunOutcome::Committed {
+            let after = self.snapshot(&it.id, database, false).await?;
+            let e = Engine::new(&after);
+            for c in &plan.access_changes {
+                let holds = after
+                    .objects
+                    .iter()
+                    .position(|o| o.label() == c.object && o.kind == c.kind)
+                    .map(|i| {
+                        let w = e.who_can(i, c.privilege);
+                        if c.role == "PUBLIC" {
+                            !w.public.is_empty()
+                        } else {
+                            !w.public.is_empty() || w.roles.iter().any(|a| a.role == c.role)
+                        }
+                    })
+                    .unwrap_or(false);
+                let confirmed = match c.delta {
+                    plan::AccessDelta::Gained => holds,
+                    plan::AccessDelta::Lost => !holds,
+                };
+                verified.push(VerifiedChange {
+                    change: c.clone(),
+                    confirmed,
+                });
+            }
+        }
+        Ok(ApplyResult { report, verified })
+    }
+
+    async fn audit(
+        &self,
+        it: &crate::model::Integration,
+        database: &str,
+        plan: &Plan,
+        r: &RunReport,
+    ) -> Result<()> {
+        let error = r
+            .statements
+            .iter()
+            .find_map(|s| s.error.clone())
+            .or_else(|| (r.outcome == RunOutcome::Refused).then(|| r.message.clone()));
+        sqlx::query(
+            "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .bind(apply::os_user())
+        .bind(&it.connection.endpoint().username)
+        .bind(&it.id)
+        .bind(&it.name)
+        .bind(database)
+        .bind(if r.dry_run { "dry_run" } else { "apply" })
+        .bind(&plan.script)
+        .bind(r.outcome.as_str())
+        .bind(error)
+        .bind(r.duration_ms as i64)
+        .bind(plan.statements.len() as i64)
+        .execute(self.store().pool())
+        .await
+        .map_err(|e| Error::local_store("cannot write the audit log").with_detail(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")
+            .bind(limit.clamp(1, 100_000) as i64)
+            .fetch_all(self.store().pool())
+            .await
+            .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
+    }
+}

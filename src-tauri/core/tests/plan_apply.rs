@@ -1,0 +1,569 @@
+//! Plans, dry runs and applies against a real server: SQL, no-ops, warnings, shortcuts, the
+//! production and read-only guards, atomicity, concurrency, staleness, generated passwords and
+//! the audit log.
+
+mod common;
+
+use common::{grantry, input};
+use grantry_core::model::{Environment, IntegrationInput, SslMode};
+use grantry_core::privileges::apply::RunOutcome;
+use grantry_core::privileges::inspect::DefaultObjectType;
+use grantry_core::privileges::plan::{AccessDelta, Change, NewPassword, Target};
+use grantry_core::privileges::service::ObjectRef;
+use grantry_core::privileges::{ObjectKind, Privilege};
+use grantry_core::ErrorCode;
+use grantry_testrig::{Cluster, Options};
+
+fn table(schema: &str, name: &str) -> Target {
+    Target::Object {
+        kind: ObjectKind::Table,
+        schema: Some(schema.into()),
+        name: name.into(),
+        args: None,
+        columns: vec![],
+    }
+}
+
+fn setup() -> Cluster {
+    let c = Cluster::start(Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE analysts NOLOGIN; CREATE ROLE alice LOGIN IN ROLE analysts; CREATE ROLE bob LOGIN; \
+         CREATE ROLE carol LOGIN IN ROLE analysts; CREATE ROLE dave LOGIN IN ROLE analysts; CREATE DATABASE app;",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int, total numeric); CREATE TABLE sales.customers (id int, email text); \
+         CREATE VIEW sales.big AS SELECT * FROM sales.orders; \
+         GRANT USAGE ON SCHEMA sales TO analysts; GRANT SELECT ON sales.orders TO analysts; \
+         GRANT SELECT ON sales.orders TO alice;",
+    );
+    c
+}
+
+async fn env_for(c: &Cluster, environment: Environment, read_only: bool) -> common::Env {
+    let env = grantry().await;
+    let mut inp: IntegrationInput = input(c, "app", SslMode::Require);
+    inp.database = Some("app".into());
+    inp.environment = Some(environment);
+    inp.read_only = read_only;
+    env.g.add_integration(inp).await.unwrap();
+    env
+}
+
+fn has(c: &Cluster, role: &str, object: &str, p: &str) -> bool {
+    c.psql(
+        "app",
+        &format!("SELECT has_table_privilege('{role}', '{object}', '{p}')"),
+    ) == "t"
+}
+
+#[tokio::test]
+async fn plan_preview_dry_run_apply_and_audit() {
+    let c = setup();
+    let env = env_for(&c, Environment::Development, false).await;
+    let g = &env.g;
+    let changes = vec![
+        Change::Grant {
+            privileges: vec![Privilege::Select],
+            on: table("sales", "customers"),
+            to: vec!["bob".into()],
+            with_grant_option: false,
+        },
+        // Already granted: dropped.
+        Change::Grant {
+            privileges: vec![Privilege::Select],
+            on: table("sales", "orders"),
+            to: vec!["analysts".into()],
+            with_grant_option: false,
+        },
+        // Alice keeps SELECT through analysts: a warning.
+        Change::Revoke {
+            privileges: vec![Privilege::Select],
+            on: table("sales", "orders"),
+            from: vec!["alice".into()],
+            grant_option_only: false,
+            cascade: false,
+        },
+        Change::Grant {
+            privileges: vec![Privilege::Update],
+            on: table("sales", "orders"),
+            to: vec!["analysts".into()],
+            with_grant_option: false,
+        },
+    ];
+    let pv = g.plan("app", None, &changes).await.unwrap();
+    let p = &pv.plan;
+    assert_eq!(
+        p.script,
+        "GRANT SELECT ON TABLE \"sales\".\"customers\" TO \"bob\";\n\
+         GRANT UPDATE ON TABLE \"sales\".\"orders\" TO \"analysts\";\n\
+         REVOKE SELECT ON TABLE \"sales\".\"orders\" FROM \"alice\";\n"
+    );
+    assert_eq!(p.noops.len(), 1, "{:?}", p.noops);
+    assert!(
+        p.warnings.iter().any(|w| w
+            .contains("revoking SELECT on sales.orders from alice removes nothing")
+            && w.contains("analysts")),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("granting to analysts also reaches 3 role(s)")),
+        "{:?}",
+        p.warnings
+    );
+    let gained: Vec<(&str, Privilege)> = p
+        .access_changes
+        .iter()
+        .filter(|a| a.delta == AccessDelta::Gained)
+        .map(|a| (a.role.as_str(), a.privilege))
+        .collect();
+    assert!(gained.contains(&("bob", Privilege::Select)));
+    assert!(
+        gained.contains(&("carol", Privilege::Update))
+            && gained.contains(&("alice", Privilege::Update))
+    );
+    assert!(
+        !p.access_changes
+            .iter()
+            .any(|a| a.delta == AccessDelta::Lost),
+        "alice loses nothing: {:?}",
+        p.access_changes
+    );
+
+    // Dry run: every statement runs, nothing stays.
+    let dry = g.run_plan(&pv.id, true, None).await.unwrap();
+    assert_eq!(dry.report.outcome, RunOutcome::RolledBack);
+    assert!(dry.report.statements.iter().all(|s| s.error.is_none()));
+    assert!(!has(&c, "bob", "sales.customers", "SELECT"));
+
+    let applied = g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        applied.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        applied.report.message
+    );
+    assert!(has(&c, "bob", "sales.customers", "SELECT"));
+    assert!(has(&c, "carol", "sales.orders", "UPDATE"));
+    assert!(
+        has(&c, "alice", "sales.orders", "SELECT"),
+        "alice still reads through analysts"
+    );
+    assert!(
+        !applied.verified.is_empty() && applied.verified.iter().all(|v| v.confirmed),
+        "{:?}",
+        applied.verified
+    );
+    // The same plan cannot be applied twice.
+    assert_eq!(
+        g.run_plan(&pv.id, false, None).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+
+    // The matrix shows the new access and where it comes from.
+    let grants = g
+        .object_grants(
+            "app",
+            None,
+            &ObjectRef {
+                kind: ObjectKind::Table,
+                schema: Some("sales".into()),
+                name: "orders".into(),
+                args: None,
+                column: None,
+            },
+        )
+        .await
+        .unwrap();
+    let carol = grants.matrix.iter().find(|r| r.role == "carol").unwrap();
+    assert!(carol.cells.iter().any(|c| c.privilege == Privilege::Update));
+
+    let audit = g.audit_log(10).await.unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].outcome.as_str()),
+        ("apply", "committed")
+    );
+    assert_eq!(
+        (audit[1].action.as_str(), audit[1].outcome.as_str()),
+        ("dry_run", "rolled_back")
+    );
+    assert_eq!(
+        audit[0].sql, pv.plan.script,
+        "the audit keeps the SQL executed"
+    );
+    assert_eq!(audit[0].database_name, "app");
+    assert_eq!(audit[0].statements, 3);
+    let csv = grantry_core::privileges::apply::audit_csv(&audit);
+    assert!(csv.lines().count() >= 3 && csv.starts_with("id,at,os_user"));
+}
+
+#[tokio::test]
+async fn a_failing_statement_leaves_the_database_as_it_was() {
+    let c = setup();
+    // bob passes his grant option on: revoking from bob without CASCADE fails (2BP01).
+    c.psql("app", "GRANT USAGE ON SCHEMA sales TO bob; GRANT SELECT ON sales.customers TO bob WITH GRANT OPTION; SET ROLE bob; GRANT SELECT ON sales.customers TO dave; RESET ROLE;");
+    let env = env_for(&c, Environment::Development, false).await;
+    let before = env.g.snapshot("app", None, false).await.unwrap();
+    let changes = vec![
+        Change::Grant {
+            privileges: vec![Privilege::Insert],
+            on: table("sales", "orders"),
+            to: vec!["dave".into()],
+            with_grant_option: false,
+        },
+        Change::Grant {
+            privileges: vec![Privilege::Delete],
+            on: table("sales", "customers"),
+            to: vec!["alice".into()],
+            with_grant_option: false,
+        },
+        Change::Revoke {
+            privileges: vec![Privilege::Select],
+            on: table("sales", "customers"),
+            from: vec!["bob".into()],
+            grant_option_only: false,
+            cascade: false,
+        },
+        Change::GrantRole {
+            role: "analysts".into(),
+            to: "bob".into(),
+            admin: false,
+            inherit: None,
+            set: None,
+        },
+    ];
+    let pv = env.g.plan("app", None, &changes).await.unwrap();
+    assert!(
+        pv.plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("fails unless it cascades")),
+        "{:?}",
+        pv.plan.warnings
+    );
+    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(r.report.outcome, RunOutcome::Failed);
+    let failed = r
+        .report
+        .statements
+        .iter()
+        .position(|s| s.error.is_some())
+        .unwrap();
+    assert!(
+        failed >= 2,
+        "the failing statement runs after others succeeded"
+    );
+    assert_eq!(r.report.statements[failed].code.as_deref(), Some("2BP01"));
+    assert!(r.report.statements[..failed]
+        .iter()
+        .all(|s| s.error.is_none()));
+    let after = env.g.snapshot("app", None, false).await.unwrap();
+    assert_eq!(
+        grantry_core::privileges::plan::fingerprint(&before),
+        grantry_core::privileges::plan::fingerprint(&after),
+        "a failed plan changed the database"
+    );
+    assert!(
+        !has(&c, "dave", "sales.orders", "INSERT")
+            && !has(&c, "alice", "sales.customers", "DELETE")
+    );
+    assert_eq!(
+        c.psql("app", "SELECT pg_has_role('bob', 'analysts', 'MEMBER')"),
+        "f"
+    );
+    assert_eq!(env.g.audit_log(5).await.unwrap()[0].outcome, "failed");
+
+    // With CASCADE it goes through, and dave's grant from bob goes too.
+    let mut fixed = changes.clone();
+    fixed[2] = Change::Revoke {
+        privileges: vec![Privilege::Select],
+        on: table("sales", "customers"),
+        from: vec!["bob".into()],
+        grant_option_only: false,
+        cascade: true,
+    };
+    let pv = env.g.plan("app", None, &fixed).await.unwrap();
+    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert!(!has(&c, "dave", "sales.customers", "SELECT"));
+    assert!(has(&c, "dave", "sales.orders", "INSERT"));
+}
+
+#[tokio::test]
+async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
+    let c = setup();
+    let env1 = env_for(&c, Environment::Development, false).await;
+    let env2 = env_for(&c, Environment::Development, false).await;
+    let a = vec![Change::Grant {
+        privileges: vec![Privilege::Select],
+        on: table("sales", "customers"),
+        to: vec!["bob".into()],
+        with_grant_option: false,
+    }];
+    let b = vec![Change::Grant {
+        privileges: vec![Privilege::Insert],
+        on: table("sales", "customers"),
+        to: vec!["carol".into()],
+        with_grant_option: false,
+    }];
+    let pa = env1.g.plan("app", None, &a).await.unwrap();
+    let pb = env2.g.plan("app", None, &b).await.unwrap();
+    // Both run at once: one takes the apply lock first, the other waits, then finds the
+    // database changed.
+    let (ra, rb) = tokio::join!(
+        env1.g.run_plan(&pa.id, false, None),
+        env2.g.run_plan(&pb.id, false, None)
+    );
+    let outcomes = [ra.unwrap().report.outcome, rb.unwrap().report.outcome];
+    assert!(outcomes.contains(&RunOutcome::Committed), "{outcomes:?}");
+    assert!(
+        outcomes.contains(&RunOutcome::Refused),
+        "the second apply ran on a changed database: {outcomes:?}"
+    );
+    assert_eq!(
+        [
+            has(&c, "bob", "sales.customers", "SELECT"),
+            has(&c, "carol", "sales.customers", "INSERT")
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count(),
+        1
+    );
+
+    // A change made outside Grantry after planning: refused, nothing runs.
+    let d = vec![Change::Grant {
+        privileges: vec![Privilege::References],
+        on: table("sales", "customers"),
+        to: vec!["dave".into()],
+        with_grant_option: false,
+    }];
+    let p = env1.g.plan("app", None, &d).await.unwrap();
+    c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
+    let r = env1.g.run_plan(&p.id, false, None).await.unwrap();
+    assert_eq!(r.report.outcome, RunOutcome::Refused);
+    assert!(
+        r.report.message.contains("changed since the plan"),
+        "{}",
+        r.report.message
+    );
+    assert!(!has(&c, "dave", "sales.customers", "REFERENCES"));
+    assert_eq!(env1.g.audit_log(1).await.unwrap()[0].outcome, "refused");
+}
+
+#[tokio::test]
+async fn production_needs_its_name_and_read_only_refuses() {
+    let c = setup();
+    let prod = env_for(&c, Environment::Production, false).await;
+    let change = vec![Change::Grant {
+        privileges: vec![Privilege::Select],
+        on: table("sales", "customers"),
+        to: vec!["bob".into()],
+        with_grant_option: false,
+    }];
+    let pv = prod.g.plan("app", None, &change).await.unwrap();
+    assert!(pv.production);
+    let e = prod.g.run_plan(&pv.id, false, None).await.unwrap_err();
+    assert!(e.message.contains("type its name"), "{}", e.message);
+    let e = prod
+        .g
+        .run_plan(&pv.id, false, Some("wrong"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(!has(&c, "bob", "sales.customers", "SELECT"));
+    // A dry run needs no confirmation.
+    assert_eq!(
+        prod.g
+            .run_plan(&pv.id, true, None)
+            .await
+            .unwrap()
+            .report
+            .outcome,
+        RunOutcome::RolledBack
+    );
+    assert_eq!(
+        prod.g
+            .run_plan(&pv.id, false, Some("app"))
+            .await
+            .unwrap()
+            .report
+            .outcome,
+        RunOutcome::Committed
+    );
+
+    let ro = env_for(&c, Environment::Development, true).await;
+    let pv =
+        ro.g.plan(
+            "app",
+            None,
+            &[Change::Grant {
+                privileges: vec![Privilege::Select],
+                on: table("sales", "customers"),
+                to: vec!["carol".into()],
+                with_grant_option: false,
+            }],
+        )
+        .await
+        .unwrap();
+    let e = ro.g.run_plan(&pv.id, false, None).await.unwrap_err();
+    assert!(e.message.contains("read-only"));
+    assert!(!has(&c, "carol", "sales.customers", "SELECT"));
+}
+
+#[tokio::test]
+async fn shortcuts_new_roles_memberships_and_default_privileges() {
+    let c = setup();
+    c.psql(
+        "app",
+        "REVOKE CONNECT, TEMPORARY ON DATABASE app FROM PUBLIC",
+    );
+    let env = env_for(&c, Environment::Development, false).await;
+    let changes = vec![
+        Change::CreateRole {
+            name: "report_bot".into(),
+            login: true,
+            password: NewPassword::GenerateShowOnce,
+            valid_until: Some("2099-12-31".into()),
+            in_roles: vec![],
+        },
+        Change::Read {
+            on: Target::AllInSchema {
+                kind: ObjectKind::Table,
+                schema: "sales".into(),
+            },
+            to: "report_bot".into(),
+        },
+        // A new group role created by the shortcut itself.
+        Change::Write {
+            on: table("sales", "orders"),
+            to: "writers".into(),
+        },
+        Change::GrantRole {
+            role: "writers".into(),
+            to: "bob".into(),
+            admin: false,
+            inherit: None,
+            set: None,
+        },
+        Change::DefaultPrivileges {
+            grant: true,
+            for_role: None,
+            in_schema: Some("sales".into()),
+            on: DefaultObjectType::Tables,
+            privileges: vec![Privilege::Select],
+            roles: vec!["report_bot".into()],
+            with_grant_option: false,
+        },
+    ];
+    let pv = env.g.plan("app", None, &changes).await.unwrap();
+    let s = &pv.plan.script;
+    assert!(
+        s.starts_with("CREATE ROLE \"report_bot\" LOGIN PASSWORD 'SCRAM-SHA-256$4096:"),
+        "{s}"
+    );
+    assert!(s.contains("CREATE ROLE \"writers\" NOLOGIN"));
+    assert!(s.contains("GRANT CONNECT ON DATABASE \"app\" TO \"report_bot\""));
+    assert!(s.contains("GRANT USAGE ON SCHEMA \"sales\" TO \"report_bot\""));
+    assert!(s.contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"sales\" TO \"report_bot\""));
+    assert!(s.contains(
+        "GRANT INSERT, UPDATE, DELETE, TRUNCATE ON TABLE \"sales\".\"orders\" TO \"writers\""
+    ));
+    assert!(s.contains(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA \"sales\" GRANT SELECT ON TABLES TO \"report_bot\""
+    ));
+    assert!(s.find("CREATE ROLE").unwrap() < s.find("GRANT \"writers\" TO \"bob\"").unwrap());
+    assert_eq!(
+        pv.plan.generated_passwords_for,
+        vec!["report_bot".to_string()]
+    );
+    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert_eq!(r.report.generated_passwords.len(), 1);
+    let password = r.report.generated_passwords[0].password.clone();
+    assert!(
+        !pv.plan.script.contains(&password)
+            && !env.g.audit_log(1).await.unwrap()[0].sql.contains(&password)
+    );
+    assert!(
+        has(&c, "report_bot", "sales.big", "SELECT") && has(&c, "bob", "sales.orders", "INSERT")
+    );
+    // The shown-once password logs in.
+    let login = IntegrationInput {
+        name: "bot".into(),
+        username: "report_bot".into(),
+        password: Some(grantry_core::Secret::new(password)),
+        database: Some("app".into()),
+        ..input(&c, "bot", SslMode::Require)
+    };
+    let report = env.g.test_input(login, None).await.unwrap();
+    assert!(report.ok, "{} {:?}", report.message, report.detail);
+    // Default privileges reach new tables.
+    c.psql("app", "CREATE TABLE sales.later (x int)");
+    assert!(has(&c, "report_bot", "sales.later", "SELECT"));
+    let role = env.g.role_report("app", None, "bob").await.unwrap();
+    assert!(role.member_of.iter().any(|m| m.role == "writers"));
+    assert!(role.access.iter().any(|a| a.object == "sales.orders"
+        && a.privileges
+            .iter()
+            .any(|p| p.privilege == Privilege::Insert)));
+
+    // Invalid input: a clear error and no plan.
+    let bad = env
+        .g
+        .plan(
+            "app",
+            None,
+            &[Change::Grant {
+                privileges: vec![Privilege::Select],
+                on: table("sales", "nope"),
+                to: vec!["bob".into()],
+                with_grant_option: false,
+            }],
+        )
+        .await;
+    assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
+    let bad = env
+        .g
+        .plan(
+            "app",
+            None,
+            &[Change::Grant {
+                privileges: vec![Privilege::Execute],
+                on: table("sales", "orders"),
+                to: vec!["bob".into()],
+                with_grant_option: false,
+            }],
+        )
+        .await;
+    assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidInput);
+    let bad = env
+        .g
+        .plan(
+            "app",
+            None,
+            &[Change::Grant {
+                privileges: vec![Privilege::Select],
+                on: table("sales", "orders"),
+                to: vec!["ghost".into()],
+                with_grant_option: false,
+            }],
+        )
+        .await;
+    assert!(bad.unwrap_err().message.contains("no role named \"ghost\""));
+}
