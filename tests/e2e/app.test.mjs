@@ -1,0 +1,425 @@
+// Desktop end-to-end scenario of Grantry, driven through tauri-driver (WebKitWebDriver).
+//
+// Started by run.sh, which provides:
+//   E2E_DRIVER_URL   tauri-driver's address
+//   GRANTRY_APP      absolute path of the app binary
+//   E2E_PG           pg-cluster's JSON line (host, port, user, password, database, version, ...)
+//   E2E_SCREENSHOTS  where the PNG screenshots go (default: ./screenshots)
+// The app inherits GRANTRY_HOME (an empty throwaway directory) from tauri-driver.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Builder, By, Capabilities, Key, error as wdError } from 'selenium-webdriver';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DRIVER_URL = process.env.E2E_DRIVER_URL ?? 'http://127.0.0.1:4444';
+const APP = process.env.GRANTRY_APP ?? path.resolve(HERE, '../../target/debug/grantry-app');
+const SHOTS = path.resolve(process.env.E2E_SCREENSHOTS ?? path.join(HERE, 'screenshots'));
+const DIAG = process.env.E2E_TMP ?? SHOTS;
+const PG = JSON.parse(process.env.E2E_PG ?? 'null');
+if (!PG) throw new Error('E2E_PG is not set: run this test through tests/e2e/run.sh');
+
+const NAME = 'e2e-db';
+const WRONG_PASSWORD = 'not-the-password-e2e';
+const STARTUP_TIMEOUT = 120_000;
+const UI_TIMEOUT = 15_000;
+const CONNECT_TIMEOUT = 30_000;
+
+/** @type {import('selenium-webdriver').WebDriver} */
+let driver;
+let broken = null; // the first failed step: later steps depend on it and are skipped
+
+// ------------------------------------------------------------------------------------ helpers
+
+const tid = (id, extra = '') => By.css(`[data-testid="${id}"]${extra}`);
+const cssString = (s) => `"${String(s).replace(/["\\]/g, '\\$&')}"`;
+const integrationItem = (name) => tid('integration-item', `[data-name=${cssString(name)}]`);
+const treeRow = (kind, name) => tid('tree-row', `[data-kind=${cssString(kind)}][data-name=${cssString(name)}]`);
+
+const TRANSIENT = [wdError.StaleElementReferenceError, wdError.NoSuchElementError, wdError.ElementNotInteractableError];
+const isTransient = (e) => TRANSIENT.some((T) => e instanceof T);
+
+/** Polls `fn` every 100 ms until it returns a truthy value; DOM churn counts as "not yet". */
+async function waitFor(fn, timeout, message) {
+  return driver.wait(
+    async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (isTransient(e)) return false;
+        throw e;
+      }
+    },
+    timeout,
+    message,
+    100,
+  );
+}
+
+/** The first displayed element matching `locator` (inside `root`), or null. */
+async function visible(locator, root = driver) {
+  for (const el of await root.findElements(locator)) {
+    try {
+      if (await el.isDisplayed()) return el;
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+    }
+  }
+  return null;
+}
+
+const waitVisible = (locator, timeout = UI_TIMEOUT, what = String(locator)) =>
+  waitFor(() => visible(locator), timeout, `timed out after ${timeout} ms waiting for ${what} to be displayed`);
+
+/** Waits up to `timeout` for `locator` to be displayed; false (no throw) when it is not. */
+async function appears(locator, timeout) {
+  try {
+    await waitFor(() => visible(locator), timeout);
+    return true;
+  } catch (e) {
+    if (e instanceof wdError.TimeoutError) return false;
+    throw e;
+  }
+}
+
+async function screenshot(file) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const png = Buffer.from(await driver.takeScreenshot(), 'base64');
+  fs.writeFileSync(path.join(SHOTS, file), png);
+  return png.length;
+}
+
+async function textOf(el) {
+  return (await el.getText()).replace(/\s+/g, ' ').trim();
+}
+
+/** Runs one step of the scenario; on failure keeps a screenshot and the page source. */
+function step(name, timeout, fn) {
+  it(name, { timeout }, async (t) => {
+    if (broken) {
+      t.skip(`needs "${broken}"`);
+      return;
+    }
+    try {
+      await fn(t);
+    } catch (e) {
+      broken = name;
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 40);
+      try {
+        await screenshot(`failed-${slug}.png`);
+        fs.writeFileSync(path.join(DIAG, `failed-${slug}.html`), await driver.getPageSource());
+      } catch {
+        // the session itself may be gone
+      }
+      throw e;
+    }
+  });
+}
+
+// --- the integration wizard
+
+const wizard = () => tid('wizard');
+
+/**
+ * Brings the wizard to the step showing `testid` (a field or a button), clicking wizard-next
+ * (then wizard-back) as needed, and returns the displayed element.
+ */
+async function inWizard(testid) {
+  const locator = tid(testid);
+  for (const dir of ['wizard-next', 'wizard-back']) {
+    for (let i = 0; i < 6; i++) {
+      const w = await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+      const el = await visible(locator, w);
+      if (el) return el;
+      const button = await visible(tid(dir), w);
+      if (!button || !(await button.isEnabled())) break;
+      await button.click();
+      if (await appears(locator, 1000)) return visible(locator);
+      // Nothing moved (validation errors keep the step): stop going this way.
+      if (await visible(tid('field-error'))) break;
+    }
+  }
+  throw new Error(`the wizard shows no "${testid}" on any step`);
+}
+
+async function fill(testid, value) {
+  const el = await inWizard(testid);
+  await el.click();
+  await el.clear();
+  if (value !== '') await el.sendKeys(value);
+  await waitFor(
+    async () => (await el.getAttribute('value')) === value,
+    3000,
+    `${testid} did not take the value typed into it`,
+  );
+}
+
+async function choose(testid, value) {
+  const el = await inWizard(testid);
+  const tag = (await el.getTagName()).toLowerCase();
+  assert.equal(tag, 'select', `${testid} should be a <select>, it is a <${tag}>`);
+  const options = await el.findElements(By.css(`option[value=${cssString(value)}]`));
+  assert.ok(options.length > 0, `${testid} has no option with value "${value}"`);
+  await options[0].click();
+  if ((await el.getAttribute('value')) !== value) {
+    // Some WebKitGTK builds open a native popup that WebDriver cannot drive: pick by keyboard.
+    await el.sendKeys(await options[0].getText());
+  }
+  await waitFor(async () => (await el.getAttribute('value')) === value, 3000, `${testid} did not become "${value}"`);
+}
+
+/**
+ * Clicks wizard-test and waits for a fresh report with data-ok = `ok`; returns its text. A report
+ * left from an earlier test counts only once it changed.
+ */
+async function runConnectionTest(ok) {
+  const button = await inWizard('wizard-test');
+  await waitFor(() => button.isEnabled(), UI_TIMEOUT, 'wizard-test stays disabled');
+  const old = await visible(tid('test-report'));
+  const before = old ? { el: old, state: await old.getAttribute('data-ok'), text: await textOf(old) } : null;
+  await button.click();
+  let last = '(no report)';
+  const report = await waitFor(
+    async () => {
+      const r = await visible(tid('test-report'));
+      if (!r) return null;
+      const state = await r.getAttribute('data-ok');
+      const text = await textOf(r);
+      last = `data-ok="${state}": ${text}`;
+      if (before && state === before.state && text === before.text) return null; // not redone yet
+      if (state === String(ok)) return r;
+      if (state === String(!ok)) throw new Error(`test-report has data-ok="${state}", expected "${ok}": ${text}`);
+      return null;
+    },
+    CONNECT_TIMEOUT,
+    `no fresh test-report with data-ok="${ok}"`,
+  ).catch((e) => {
+    if (e instanceof wdError.TimeoutError) e.message += `; last seen ${last}`;
+    throw e;
+  });
+  return textOf(report);
+}
+
+// --- the explorer tree
+
+/** Waits for a tree row, failing at once if the tree shows an error instead. */
+async function waitRow(kind, name) {
+  return waitFor(
+    async () => {
+      const row = await visible(treeRow(kind, name));
+      if (row) return row;
+      const err = await visible(tid('tree-row', '[data-kind="error"]'));
+      if (err) throw new Error(`the tree shows an error while waiting for ${kind} "${name}": ${await textOf(err)}`);
+      return null;
+    },
+    CONNECT_TIMEOUT,
+    `no ${kind} row "${name}" in the tree`,
+  );
+}
+
+async function isExpanded(kind, name) {
+  const row = await visible(treeRow(kind, name));
+  return row !== null && (await row.getAttribute('data-expanded')) === 'true';
+}
+
+async function becomesExpanded(kind, name, timeout) {
+  try {
+    await waitFor(() => isExpanded(kind, name), timeout);
+    return true;
+  } catch (e) {
+    if (e instanceof wdError.TimeoutError) return false;
+    throw e;
+  }
+}
+
+/** Expands a tree row the way a keyboard user would (select it, then Right); mouse as fallback. */
+async function expand(kind, name) {
+  const row = await waitRow(kind, name);
+  const state = await row.getAttribute('data-expanded');
+  assert.ok(state !== null, `tree row ${kind} "${name}" has no data-expanded attribute (not expandable?)`);
+  if (state === 'true') return 'already';
+  await row.click();
+  if (await becomesExpanded(kind, name, 500)) return 'click';
+  await driver.switchTo().activeElement().sendKeys(Key.ARROW_RIGHT);
+  if (await becomesExpanded(kind, name, 3000)) return 'ArrowRight';
+  // A chevron / toggle inside the row.
+  const current = await waitRow(kind, name);
+  const toggle = await visible(
+    By.css('[data-testid="tree-toggle"], [data-testid="tree-chevron"], button, [aria-label*="xpand"], .chevron, .twisty'),
+    current,
+  );
+  if (toggle) {
+    await toggle.click();
+    if (await becomesExpanded(kind, name, 3000)) return 'chevron';
+  }
+  await driver.actions().doubleClick(await waitRow(kind, name)).perform();
+  if (await becomesExpanded(kind, name, 3000)) return 'double-click';
+  throw new Error(`tree row ${kind} "${name}" does not expand (click, Right, chevron, double-click)`);
+}
+
+// ----------------------------------------------------------------------------------- scenario
+
+describe('Grantry desktop app', { timeout: 280_000 }, () => {
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const caps = new Capabilities();
+    caps.setBrowserName('wry');
+    caps.set('tauri:options', { application: APP });
+    driver = await new Builder().usingServer(DRIVER_URL).withCapabilities(caps).build();
+    await driver.manage().setTimeouts({ implicit: 0, pageLoad: 60_000, script: 30_000 });
+  });
+
+  after(async () => {
+    if (driver) await driver.quit().catch(() => {});
+  });
+
+  step('the app window opens on the Grantry UI', 30_000, async () => {
+    await waitFor(async () => (await driver.getTitle()) === 'Grantry', UI_TIMEOUT, 'window title is not "Grantry"');
+    // The UI mounted (the build embeds ui/dist, not a dev-server placeholder).
+    await waitFor(
+      async () => (await driver.findElements(By.css('[data-testid]'))).length > 0,
+      UI_TIMEOUT,
+      'the page has no data-testid element: is the UI built and embedded (custom-protocol)?',
+    );
+  });
+
+  step('first launch creates the local sandbox and lists it', STARTUP_TIMEOUT + 20_000, async () => {
+    const started = Date.now();
+    let overlaySeen = false;
+    await waitFor(
+      async () => {
+        const progress = await visible(tid('startup-progress'));
+        if (progress) {
+          overlaySeen = true;
+          return false;
+        }
+        const err = await visible(tid('form-error'));
+        if (err) throw new Error(`startup failed: ${await textOf(err)}`);
+        return visible(integrationItem('sandbox'));
+      },
+      STARTUP_TIMEOUT,
+      'the startup overlay did not give way to a "sandbox" integration',
+    );
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`# sandbox listed ${secs} s after the UI mounted (startup overlay ${overlaySeen ? 'seen' : 'not seen'})`);
+    await screenshot('01-startup-sandbox.png');
+  });
+
+  step('an invalid port is refused by the wizard and nothing is saved', 60_000, async () => {
+    const add = await waitVisible(tid('add-integration'));
+    await add.click();
+    await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+    await fill('field-name', NAME);
+    await fill('field-host', PG.host);
+    await fill('field-port', '99999');
+    await fill('field-database', PG.database);
+    await fill('field-username', PG.user);
+    await fill('field-password', PG.password);
+
+    const portError = tid('field-error', '[data-field="port"]');
+    // The error may show as soon as the field is left; saving must be refused either way.
+    const shownOnBlur = await appears(portError, 1500);
+    const save = await inWizard('wizard-save');
+    await save.click();
+    console.log(`# port error shown ${shownOnBlur ? 'when leaving the field' : 'on save'}`);
+    const err = await waitVisible(portError, 5000, 'a field-error for the port');
+    assert.match(await textOf(err), /port|65535/i, 'the port error should say what a port is');
+    // Still in the wizard, and no integration was added.
+    assert.ok(await visible(wizard()), 'the wizard closed on an invalid port');
+    assert.equal((await driver.findElements(integrationItem(NAME))).length, 0, `"${NAME}" was saved with port 99999`);
+    const items = await driver.findElements(tid('integration-item'));
+    assert.equal(items.length, 1, 'only the sandbox integration should exist');
+
+    await fill('field-port', String(PG.port));
+  });
+
+  step('a wrong password fails the connection test with an authentication error', 60_000, async () => {
+    await choose('field-sslmode', 'require');
+    await choose('field-environment', 'production');
+    await fill('field-password', WRONG_PASSWORD);
+    const text = await runConnectionTest(false);
+    assert.match(text, /authenticat/i, `the failed test should be about authentication: ${text}`);
+    const failure = await visible(tid('test-failure'));
+    if (failure) assert.equal(await failure.getAttribute('data-failure'), 'auth_failed');
+  });
+
+  step('the right settings pass the connection test and the integration is saved', 60_000, async () => {
+    await fill('field-password', PG.password);
+    // The choices made on later steps are kept while moving around the wizard.
+    assert.equal(await (await inWizard('field-sslmode')).getAttribute('value'), 'require');
+    assert.equal(await (await inWizard('field-environment')).getAttribute('value'), 'production');
+    const text = await runConnectionTest(true);
+    assert.equal(await visible(tid('field-error')), null, 'a field error is still shown with valid settings');
+    assert.ok(text.includes(PG.version), `the test report should mention PostgreSQL ${PG.version}: ${text}`);
+    await screenshot('02-wizard-test.png');
+
+    const save = await inWizard('wizard-save');
+    await save.click();
+    await waitVisible(integrationItem(NAME), UI_TIMEOUT, `the "${NAME}" integration in the sidebar`);
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open after saving');
+  });
+
+  step('the password never reaches the webview', 30_000, async () => {
+    const source = await driver.getPageSource();
+    assert.ok(source.length > 1000, 'page source looks empty');
+    assert.ok(!source.includes(PG.password), 'the saved password appears in the page source');
+    assert.ok(!source.includes(WRONG_PASSWORD), 'the mistyped password appears in the page source');
+    // Nor in any form control's live value (not part of the serialized source).
+    const values = await driver.executeScript(
+      'return Array.from(document.querySelectorAll("input, textarea")).map((e) => e.value);',
+    );
+    assert.ok(!values.includes(PG.password), 'an input still holds the saved password');
+  });
+
+  step('the production integration is flagged in the sidebar', 30_000, async () => {
+    const item = await waitVisible(integrationItem(NAME));
+    // The marker is a visible word: "production", or its short form "PROD".
+    const marker = /\bprod(uction)?\b/i;
+    assert.match(await textOf(item), marker, `the sidebar item shows no production marker: ${await textOf(item)}`);
+    const badge = await visible(tid('env-badge', '[data-env="production"]'), item);
+    if (badge) assert.match(await textOf(badge), marker, 'the production badge does not say so');
+    const sandbox = await waitVisible(integrationItem('sandbox'));
+    assert.doesNotMatch(await textOf(sandbox), marker, 'the sandbox is marked as production');
+  });
+
+  step('the explorer opens database, schema and table and shows the table detail', 90_000, async () => {
+    await (await waitVisible(integrationItem(NAME))).click();
+    await waitVisible(tid('tree'), UI_TIMEOUT, 'the explorer tree');
+    const how = [];
+    how.push(await expand('integration', NAME));
+    how.push(await expand('database', PG.database));
+    how.push(await expand('schema', 'app'));
+    console.log(`# tree expanded by: ${how.join(', ')}`);
+
+    const table = await waitRow('table', 'customers');
+    assert.ok(await visible(treeRow('table', 'orders')), 'table orders is missing from schema app');
+    assert.ok(await visible(treeRow('view', 'big_orders')), 'view big_orders is missing from schema app');
+    await table.click();
+
+    const panel = await waitVisible(tid('detail-panel'), UI_TIMEOUT, 'the detail panel');
+    await waitFor(
+      async () => /customers/.test(await textOf(await panel.findElement(tid('detail-title')))),
+      CONNECT_TIMEOUT,
+      'detail-title does not name customers',
+    );
+    await waitFor(
+      async () => (await textOf(panel)).includes('People who buy things'),
+      CONNECT_TIMEOUT,
+      'the detail panel does not show the table comment',
+    );
+    const columns = await waitFor(() => visible(tid('detail-columns'), panel), CONNECT_TIMEOUT, 'no detail-columns');
+    // One row per column, its name first (a table, or a list of items).
+    let rows = await columns.findElements(By.css('tbody tr'));
+    if (rows.length === 0) rows = await columns.findElements(By.css('li, [role="row"]'));
+    const names = [];
+    for (const r of rows) {
+      const first = (await r.findElements(By.css('td, [role="cell"]')))[0] ?? r;
+      names.push((await textOf(first)).split(' ')[0]);
+    }
+    assert.deepEqual(names, ['id', 'name', 'email'], `detail-columns lists ${JSON.stringify(names)}`);
+    await screenshot('03-explorer-table.png');
+  });
+});
