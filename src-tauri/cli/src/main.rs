@@ -31,6 +31,67 @@ enum Command {
     /// The local sandbox PostgreSQL.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+    /// Privileges of one object (e.g. table:sales.orders): its ACL and who holds what, and why.
+    Grants {
+        integration: String,
+        object: String,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Who can PRIVILEGE on OBJECT, and why (e.g. `who-can prod SELECT table:sales.orders`).
+    WhoCan {
+        integration: String,
+        privilege: String,
+        object: String,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// A role: attributes, memberships both ways, and what it can access in the database.
+    Role {
+        integration: String,
+        role: String,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Compute a plan and print its SQL, access changes and warnings.
+    Plan(PlanArgs),
+    /// Apply a plan in one transaction (or --dry-run it and roll back).
+    Apply(ApplyArgs),
+    /// The audit log of dry runs and applies.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// table, csv or json (--json is the same as json).
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    integration: String,
+    #[arg(long)]
+    database: Option<String>,
+    /// A change, repeatable: `grant SELECT on table:s.t to alice`, `revoke ... from ...`,
+    /// `read all-tables:s to r`, `write table:s.t to r`, `grant-role g to r [admin] [noinherit]`,
+    /// `revoke-role g from r`, `create-role name [login] [password] [valid-until DATE] [in g]`.
+    #[arg(long = "change", short = 'c')]
+    changes: Vec<String>,
+    /// Changes as a JSON array (the same format the app uses).
+    #[arg(long)]
+    file: Option<String>,
+}
+
+#[derive(Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Run every statement, then roll back.
+    #[arg(long)]
+    dry_run: bool,
+    /// The integration's name, required to apply to a production integration.
+    #[arg(long)]
+    confirm: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -199,6 +260,23 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     Ok(input)
 }
 
+fn changes(a: &PlanArgs) -> Result<Vec<grantry_core::privileges::plan::Change>, Error> {
+    let mut out = Vec::new();
+    if let Some(f) = &a.file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Error::invalid(format!("cannot read {f}: {e}")))?;
+        out = serde_json::from_str(&text)
+            .map_err(|e| Error::invalid(format!("{f} is not a JSON array of changes: {e}")))?;
+    }
+    for c in &a.changes {
+        out.push(grantry_core::privileges::parse::parse_change(c)?);
+    }
+    if out.is_empty() {
+        return Err(Error::invalid("give changes with --change or --file"));
+    }
+    Ok(out)
+}
+
 fn query(t: &TreeArgs) -> TreeQuery {
     TreeQuery {
         search: t.search.clone(),
@@ -289,6 +367,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        cmd @ (Command::Grants { .. }
+        | Command::WhoCan { .. }
+        | Command::Role { .. }
+        | Command::Plan(_)
+        | Command::Apply(_)
+        | Command::Audit { .. }) => run_privileges(&g, &out, cmd).await?,
         Command::Sandbox(cmd) => {
             let status = match cmd {
                 SandboxCmd::Start => {
@@ -307,6 +391,91 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
     }
     g.close().await;
+    Ok(())
+}
+
+async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Result<(), Error> {
+    use grantry_core::privileges::{apply::RunOutcome, parse::parse_object, Privilege};
+    match command {
+        Command::Grants {
+            integration,
+            object,
+            database,
+        } => out.grants(
+            &g.object_grants(&integration, database.as_deref(), &parse_object(&object)?)
+                .await?,
+        ),
+        Command::WhoCan {
+            integration,
+            privilege,
+            object,
+            database,
+        } => {
+            let p = Privilege::parse(&privilege)
+                .ok_or_else(|| Error::invalid(format!("unknown privilege {privilege:?}")))?;
+            out.who_can(
+                &g.who_can(
+                    &integration,
+                    database.as_deref(),
+                    &parse_object(&object)?,
+                    p,
+                )
+                .await?,
+            )
+        }
+        Command::Role {
+            integration,
+            role,
+            database,
+        } => out.role(
+            &g.role_report(&integration, database.as_deref(), &role)
+                .await?,
+        ),
+        Command::Plan(a) => out.plan(
+            &g.plan(&a.integration, a.database.as_deref(), &changes(&a)?)
+                .await?
+                .plan,
+        ),
+        Command::Apply(a) => {
+            let pv = g
+                .plan(
+                    &a.plan.integration,
+                    a.plan.database.as_deref(),
+                    &changes(&a.plan)?,
+                )
+                .await?;
+            if !out.json {
+                out.plan(&pv.plan);
+            }
+            let r = g.run_plan(&pv.id, a.dry_run, a.confirm.as_deref()).await?;
+            out.run(&r);
+            if !matches!(
+                r.report.outcome,
+                RunOutcome::Committed | RunOutcome::RolledBack
+            ) {
+                return Err(Error::new(
+                    grantry_core::ErrorCode::Database,
+                    r.report.message,
+                ));
+            }
+        }
+        Command::Audit { limit, format } => {
+            let entries = g.audit_log(limit).await?;
+            match (out.json, format.as_str()) {
+                (true, _) | (_, "json") => {
+                    println!("{}", serde_json::to_string_pretty(&entries).unwrap())
+                }
+                (_, "csv") => print!("{}", grantry_core::privileges::apply::audit_csv(&entries)),
+                (_, "table") => out.audit(&entries),
+                (_, other) => {
+                    return Err(Error::invalid(format!(
+                        "unknown format {other:?}: table, csv or json"
+                    )))
+                }
+            }
+        }
+        _ => unreachable!("not a privilege command"),
+    }
     Ok(())
 }
 

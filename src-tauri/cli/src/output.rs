@@ -305,3 +305,215 @@ impl Out {
         }
     }
 }
+
+use grantry_core::privileges::apply::AuditEntry;
+use grantry_core::privileges::explain::Reason;
+use grantry_core::privileges::plan::{explain_reasons, AccessDelta, Plan};
+use grantry_core::privileges::service::{ApplyResult, ObjectGrants, RoleReport, WhoCanAnswer};
+
+fn reasons(r: &[Reason]) -> String {
+    explain_reasons(r)
+}
+
+impl Out {
+    pub fn grants(&self, g: &ObjectGrants) {
+        if self.json {
+            return self.print_json(g);
+        }
+        println!(
+            "{} ({:?}), owner {}{}",
+            g.object,
+            g.kind,
+            g.owner,
+            if g.default_acl {
+                ", built-in default privileges"
+            } else {
+                ""
+            }
+        );
+        let mut headers = vec!["role".to_string()];
+        headers.extend(g.privileges.iter().map(|p| p.sql().to_string()));
+        let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+        table(
+            &h,
+            g.matrix
+                .iter()
+                .map(|r| {
+                    let mut row = vec![r.role.clone()];
+                    for p in &g.privileges {
+                        row.push(match r.cells.iter().find(|c| c.privilege == *p) {
+                            Some(c) if c.grantable => "yes*".into(),
+                            Some(_) => "yes".into(),
+                            None => "".into(),
+                        });
+                    }
+                    row
+                })
+                .collect(),
+        );
+        println!("(* may grant it on)");
+    }
+
+    pub fn who_can(&self, w: &WhoCanAnswer) {
+        if self.json {
+            return self.print_json(w);
+        }
+        println!("who can {} on {}:", w.privilege.sql(), w.object);
+        if !w.public.is_empty() {
+            println!("  everyone (PUBLIC)");
+        }
+        for a in &w.roles {
+            println!(
+                "  {:<24} {}{}",
+                a.role,
+                reasons(&a.reasons),
+                if a.grantable { " [may grant]" } else { "" }
+            );
+        }
+        if w.public.is_empty() && w.roles.is_empty() {
+            println!("  nobody");
+        }
+    }
+
+    pub fn role(&self, r: &RoleReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        let x = &r.role;
+        let mut attrs = vec![if x.login { "LOGIN" } else { "NOLOGIN" }.to_string()];
+        for (on, name) in [
+            (x.superuser, "SUPERUSER"),
+            (x.createrole, "CREATEROLE"),
+            (x.createdb, "CREATEDB"),
+            (!x.inherit, "NOINHERIT"),
+            (x.bypassrls, "BYPASSRLS"),
+            (x.replication, "REPLICATION"),
+        ] {
+            if on {
+                attrs.push(name.into());
+            }
+        }
+        if x.connection_limit >= 0 {
+            attrs.push(format!("CONNECTION LIMIT {}", x.connection_limit));
+        }
+        if let Some(v) = &x.valid_until {
+            attrs.push(format!("VALID UNTIL {v}"));
+        }
+        println!("role {}: {}", x.name, attrs.join(" "));
+        for m in &r.member_of {
+            println!(
+                "  member of {} (granted by {}{}{}{})",
+                m.role,
+                m.grantor,
+                if m.admin { ", admin" } else { "" },
+                if m.inherit { "" } else { ", no inherit" },
+                if m.set { "" } else { ", no set" }
+            );
+        }
+        for m in &r.members {
+            println!("  has member {}", m.member);
+        }
+        println!("can access:");
+        for a in &r.access {
+            let ps: Vec<&str> = a.privileges.iter().map(|p| p.privilege.sql()).collect();
+            println!("  {:<40} {}", a.object, ps.join(", "));
+        }
+    }
+
+    pub fn plan(&self, p: &Plan) {
+        if self.json {
+            return self.print_json(p);
+        }
+        if p.statements.is_empty() {
+            println!("-- nothing to do");
+        }
+        for s in &p.statements {
+            println!("-- {}\n{};", s.purpose, s.sql);
+        }
+        for n in &p.noops {
+            println!("-- skipped (no-op): {n}");
+        }
+        for w in &p.warnings {
+            eprintln!("warning: {w}");
+        }
+        for c in &p.access_changes {
+            eprintln!(
+                "{} {} {} on {}",
+                if c.delta == AccessDelta::Gained {
+                    "+"
+                } else {
+                    "-"
+                },
+                c.role,
+                c.privilege.sql(),
+                c.object
+            );
+        }
+    }
+
+    pub fn run(&self, r: &ApplyResult) {
+        if self.json {
+            return self.print_json(r);
+        }
+        for s in &r.report.statements {
+            let mark = match s.outcome {
+                grantry_core::privileges::apply::StatementOutcome::Ok => "ok  ",
+                grantry_core::privileges::apply::StatementOutcome::Failed => "FAIL",
+                grantry_core::privileges::apply::StatementOutcome::Skipped => "skip",
+            };
+            eprintln!(
+                "{mark} {:>5} ms  {}{}",
+                s.elapsed_ms,
+                s.sql,
+                s.error
+                    .as_ref()
+                    .map(|e| format!("\n          {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        println!("{}", r.report.message);
+        for p in &r.report.generated_passwords {
+            println!("password for {} (shown once): {}", p.role, p.password);
+        }
+        let unconfirmed = r.verified.iter().filter(|v| !v.confirmed).count();
+        if !r.verified.is_empty() {
+            println!(
+                "re-inspected: {} of {} access changes confirmed",
+                r.verified.len() - unconfirmed,
+                r.verified.len()
+            );
+        }
+    }
+
+    pub fn audit(&self, entries: &[AuditEntry]) {
+        table(
+            &[
+                "id",
+                "at",
+                "integration",
+                "database",
+                "action",
+                "outcome",
+                "statements",
+                "ms",
+                "os user",
+            ],
+            entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.id.to_string(),
+                        e.at.clone(),
+                        e.integration_name.clone(),
+                        e.database_name.clone(),
+                        e.action.clone(),
+                        e.outcome.clone(),
+                        e.statements.to_string(),
+                        e.duration_ms.to_string(),
+                        e.os_user.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+}

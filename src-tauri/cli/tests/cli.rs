@@ -523,3 +523,174 @@ fn sandbox_start_status_stop() {
         let _ = std::fs::remove_dir_all(Path::new(dir).parent().unwrap());
     }
 }
+
+#[test]
+fn privileges_who_can_plan_apply_audit() {
+    if !in_secret_service_session("privileges_who_can_plan_apply_audit") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE ROLE analysts NOLOGIN; CREATE ROLE alice LOGIN IN ROLE analysts; CREATE ROLE bob LOGIN; CREATE DATABASE app");
+    c.psql("app", "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int); GRANT USAGE ON SCHEMA sales TO analysts; GRANT SELECT ON sales.orders TO analysts");
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let pw = format!("{}\n", c.password.expose());
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "db",
+            "--host",
+            "localhost",
+            "--port",
+            &c.port.to_string(),
+            "--user",
+            &c.superuser,
+            "--database",
+            "app",
+            "--environment",
+            "production",
+            "--password-stdin",
+        ],
+        Some(&pw),
+    );
+
+    let w = json(h, &["who-can", "db", "SELECT", "table:sales.orders"]);
+    let roles: Vec<&str> = w["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["role"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"alice") && roles.contains(&"analysts") && !roles.contains(&"bob"),
+        "{roles:?}"
+    );
+    let alice = w["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "alice")
+        .unwrap();
+    assert_eq!(
+        alice["reasons"][0]["path"],
+        serde_json::json!(["alice", "analysts"])
+    );
+    let text = ok(h, &["who-can", "db", "SELECT", "table:sales.orders"], None);
+    assert!(
+        text.contains("through analysts (alice → analysts)"),
+        "{text}"
+    );
+    fails(
+        h,
+        &["who-can", "db", "FLY", "table:sales.orders"],
+        2,
+        "unknown privilege",
+    );
+    fails(
+        h,
+        &["who-can", "db", "SELECT", "table:sales.nope"],
+        3,
+        "no table sales.nope",
+    );
+
+    let grants = ok(h, &["grants", "db", "table:sales.orders"], None);
+    assert!(
+        grants.contains("analysts") && grants.contains("SELECT"),
+        "{grants}"
+    );
+    let role = json(h, &["role", "db", "alice"]);
+    assert_eq!(role["member_of"][0]["role"], "analysts");
+
+    let plan = ok(
+        h,
+        &[
+            "plan",
+            "db",
+            "-c",
+            "grant SELECT on table:sales.orders to bob",
+            "-c",
+            "read all-tables:sales to reporting",
+        ],
+        None,
+    );
+    assert!(
+        plan.contains("GRANT SELECT ON TABLE \"sales\".\"orders\" TO \"bob\";"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("CREATE ROLE \"reporting\" NOLOGIN;"),
+        "{plan}"
+    );
+    fails(
+        h,
+        &["plan", "db", "-c", "drop everything"],
+        2,
+        "cannot read the change",
+    );
+
+    // Production: an apply needs the name; a dry run does not.
+    // The plan is printed for review, then the apply is refused.
+    let refused = grantry(
+        h,
+        &[
+            "apply",
+            "db",
+            "-c",
+            "grant SELECT on table:sales.orders to bob",
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("type its name"));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("GRANT SELECT ON TABLE"));
+    let dry = json(
+        h,
+        &[
+            "apply",
+            "db",
+            "-c",
+            "grant SELECT on table:sales.orders to bob",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry["report"]["outcome"], "rolled_back");
+    assert_eq!(
+        c.psql(
+            "app",
+            "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')"
+        ),
+        "f"
+    );
+    let applied = json(
+        h,
+        &[
+            "apply",
+            "db",
+            "-c",
+            "grant SELECT on table:sales.orders to bob",
+            "--confirm",
+            "db",
+        ],
+    );
+    assert_eq!(applied["report"]["outcome"], "committed");
+    assert_eq!(
+        c.psql(
+            "app",
+            "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')"
+        ),
+        "t"
+    );
+
+    let csv = ok(h, &["audit", "--format", "csv"], None);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("id,at,os_user"));
+    assert!(lines.iter().any(|l| l.contains("apply,committed")), "{csv}");
+    assert!(
+        lines.iter().any(|l| l.contains("dry_run,rolled_back")),
+        "{csv}"
+    );
+    let audit = json(h, &["audit"]);
+    assert!(audit[0]["sql"].as_str().unwrap().contains("GRANT SELECT"));
+}

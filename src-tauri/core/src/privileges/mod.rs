@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod explain;
 pub mod inspect;
+pub mod parse;
 pub mod plan;
 pub mod scram;
 pub mod service;
