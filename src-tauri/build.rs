@@ -19,6 +19,14 @@ const COMMANDS: &[&str] = &[
     "sandbox_start",
     "sandbox_stop",
     "startup",
+    "object_grants",
+    "who_can",
+    "role_report",
+    "list_roles",
+    "plan_changes",
+    "run_plan",
+    "audit_log",
+    "audit_export",
 ];
 
 fn main() {

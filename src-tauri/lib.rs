@@ -44,6 +44,14 @@ pub fn run() {
             commands::sandbox::sandbox_start,
             commands::sandbox::sandbox_stop,
             commands::sandbox::startup,
+            commands::privileges::object_grants,
+            commands::privileges::who_can,
+            commands::privileges::role_report,
+            commands::privileges::list_roles,
+            commands::privileges::plan_changes,
+            commands::privileges::run_plan,
+            commands::privileges::audit_log,
+            commands::privileges::audit_export,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Grantry");

@@ -2,6 +2,7 @@
 //! IPC as `{code, message, detail?}` (grantry_core::Error).
 
 pub mod integrations;
+pub mod privileges;
 pub mod sandbox;
 pub mod tree;
 

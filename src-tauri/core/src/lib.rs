@@ -37,5 +37,14 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     import::ImportCandidate::export_all_to(dir)?;
     app::ImportRequest::export_all_to(dir)?;
     sandbox::SandboxStatus::export_all_to(dir)?;
+    privileges::service::ObjectGrants::export_all_to(dir)?;
+    privileges::service::WhoCanAnswer::export_all_to(dir)?;
+    privileges::service::RoleReport::export_all_to(dir)?;
+    privileges::service::PlanView::export_all_to(dir)?;
+    privileges::service::ApplyResult::export_all_to(dir)?;
+    privileges::service::ObjectRef::export_all_to(dir)?;
+    privileges::plan::Change::export_all_to(dir)?;
+    privileges::apply::AuditEntry::export_all_to(dir)?;
+    privileges::inspect::Role::export_all_to(dir)?;
     Ok(())
 }

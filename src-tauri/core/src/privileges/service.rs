@@ -551,6 +551,23 @@ impl Grantry {
         Ok(())
     }
 
+    /// Every role of the server (for pickers and the role list).
+    pub async fn roles(&self, integration: &str, database: Option<&str>) -> Result<Vec<Role>> {
+        Ok(self.snapshot(integration, database, false).await?.roles)
+    }
+
+    /// The audit log as CSV or JSON text, for saving to a file.
+    pub async fn audit_export(&self, format: &str) -> Result<String> {
+        let entries = self.audit_log(100_000).await?;
+        match format {
+            "csv" => Ok(apply::audit_csv(&entries)),
+            "json" => Ok(serde_json::to_string_pretty(&entries).expect("serializable")),
+            other => Err(Error::invalid(format!(
+                "unknown export format {other:?}: csv or json"
+            ))),
+        }
+    }
+
     /// The audit log, newest first.
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")

@@ -1,0 +1,93 @@
+use super::CmdResult;
+use crate::AppState;
+use grantry_core::privileges::apply::AuditEntry;
+use grantry_core::privileges::inspect::Role;
+use grantry_core::privileges::plan::Change;
+use grantry_core::privileges::service::{
+    ApplyResult, ObjectGrants, ObjectRef, PlanView, RoleReport, WhoCanAnswer,
+};
+use grantry_core::privileges::Privilege;
+use tauri::State;
+
+#[tauri::command]
+pub async fn object_grants(
+    state: State<'_, AppState>,
+    integration: String,
+    database: Option<String>,
+    object: ObjectRef,
+) -> CmdResult<ObjectGrants> {
+    state
+        .core()?
+        .object_grants(&integration, database.as_deref(), &object)
+        .await
+}
+
+#[tauri::command]
+pub async fn who_can(
+    state: State<'_, AppState>,
+    integration: String,
+    database: Option<String>,
+    object: ObjectRef,
+    privilege: Privilege,
+) -> CmdResult<WhoCanAnswer> {
+    state
+        .core()?
+        .who_can(&integration, database.as_deref(), &object, privilege)
+        .await
+}
+
+#[tauri::command]
+pub async fn role_report(
+    state: State<'_, AppState>,
+    integration: String,
+    database: Option<String>,
+    role: String,
+) -> CmdResult<RoleReport> {
+    state
+        .core()?
+        .role_report(&integration, database.as_deref(), &role)
+        .await
+}
+
+#[tauri::command]
+pub async fn list_roles(
+    state: State<'_, AppState>,
+    integration: String,
+    database: Option<String>,
+) -> CmdResult<Vec<Role>> {
+    state.core()?.roles(&integration, database.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn plan_changes(
+    state: State<'_, AppState>,
+    integration: String,
+    database: Option<String>,
+    changes: Vec<Change>,
+) -> CmdResult<PlanView> {
+    state
+        .core()?
+        .plan(&integration, database.as_deref(), &changes)
+        .await
+}
+
+/// Dry run (`dry_run` true) or apply of a plan kept by the core: the SQL run is the SQL shown.
+#[tauri::command]
+pub async fn run_plan(
+    state: State<'_, AppState>,
+    plan: String,
+    dry: bool,
+    confirm: Option<String>,
+) -> CmdResult<ApplyResult> {
+    state.core()?.run_plan(&plan, dry, confirm.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> CmdResult<Vec<AuditEntry>> {
+    state.core()?.audit_log(limit).await
+}
+
+#[tauri::command]
+pub async fn audit_export(state: State<'_, AppState>, format: String) -> CmdResult<String> {
+    state.core()?.audit_export(&format).await
+}
