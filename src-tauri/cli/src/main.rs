@@ -57,6 +57,14 @@ enum Command {
     Plan(PlanArgs),
     /// Apply a plan in one transaction (or --dry-run it and roll back).
     Apply(ApplyArgs),
+    /// Export a database's privileges as a desired-state document (json) or a runnable script (sql).
+    Export {
+        integration: String,
+        #[arg(long)]
+        database: Option<String>,
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
     /// The audit log of dry runs and applies.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -80,6 +88,9 @@ struct PlanArgs {
     /// Changes as a JSON array (the same format the app uses).
     #[arg(long)]
     file: Option<String>,
+    /// A desired-state document (from `grantry export --format json`): plan the difference.
+    #[arg(long, conflicts_with_all = ["changes", "file"])]
+    desired: Option<String>,
 }
 
 #[derive(Args)]
@@ -372,6 +383,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         | Command::Role { .. }
         | Command::Plan(_)
         | Command::Apply(_)
+        | Command::Export { .. }
         | Command::Audit { .. }) => run_privileges(&g, &out, cmd).await?,
         Command::Sandbox(cmd) => {
             let status = match cmd {
@@ -392,6 +404,26 @@ async fn run(cli: Cli) -> Result<(), Error> {
     }
     g.close().await;
     Ok(())
+}
+
+async fn plan_for(
+    g: &Grantry,
+    a: &PlanArgs,
+) -> Result<grantry_core::privileges::service::PlanView, Error> {
+    match &a.desired {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| Error::invalid(format!("cannot read {f}: {e}")))?;
+            let doc = serde_json::from_str(&text)
+                .map_err(|e| Error::invalid(format!("{f} is not a desired-state document: {e}")))?;
+            g.plan_desired(&a.integration, a.database.as_deref(), &doc)
+                .await
+        }
+        None => {
+            g.plan(&a.integration, a.database.as_deref(), &changes(a)?)
+                .await
+        }
+    }
 }
 
 async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Result<(), Error> {
@@ -431,21 +463,22 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             &g.role_report(&integration, database.as_deref(), &role)
                 .await?,
         ),
-        Command::Plan(a) => out.plan(
-            &g.plan(&a.integration, a.database.as_deref(), &changes(&a)?)
-                .await?
-                .plan,
+        Command::Plan(a) => out.plan(&plan_for(g, &a).await?.plan),
+        Command::Export {
+            integration,
+            database,
+            format,
+        } => print!(
+            "{}",
+            g.export(&integration, database.as_deref(), &format).await?
         ),
         Command::Apply(a) => {
-            let pv = g
-                .plan(
-                    &a.plan.integration,
-                    a.plan.database.as_deref(),
-                    &changes(&a.plan)?,
-                )
-                .await?;
-            if !out.json {
+            let pv = plan_for(g, &a.plan).await?;
+            if !out.json || pv.plan.statements.is_empty() {
                 out.plan(&pv.plan);
+            }
+            if pv.plan.statements.is_empty() {
+                return Ok(());
             }
             let r = g.run_plan(&pv.id, a.dry_run, a.confirm.as_deref()).await?;
             out.run(&r);

@@ -694,3 +694,76 @@ fn privileges_who_can_plan_apply_audit() {
     let audit = json(h, &["audit"]);
     assert!(audit[0]["sql"].as_str().unwrap().contains("GRANT SELECT"));
 }
+
+#[test]
+fn export_and_desired_state() {
+    if !in_secret_service_session("export_and_desired_state") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE readers NOLOGIN; CREATE ROLE bob LOGIN; CREATE DATABASE app",
+    );
+    c.psql("app", "CREATE SCHEMA s; CREATE TABLE s.t (id int); GRANT USAGE ON SCHEMA s TO readers; GRANT SELECT ON s.t TO readers");
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "db",
+            "--host",
+            "localhost",
+            "--port",
+            &c.port.to_string(),
+            "--user",
+            &c.superuser,
+            "--database",
+            "app",
+            "--password-stdin",
+        ],
+        Some(&format!("{}\n", c.password.expose())),
+    );
+    let doc = ok(h, &["export", "db"], None);
+    let mut v: Value = serde_json::from_str(&doc).unwrap();
+    // The exported document plans nothing.
+    let file = home.path().join("desired.json");
+    std::fs::write(&file, &doc).unwrap();
+    let unchanged = ok(
+        h,
+        &["plan", "db", "--desired", file.to_str().unwrap()],
+        None,
+    );
+    assert!(unchanged.contains("nothing to do"), "{unchanged}");
+    // Edit: bob reads s.t too.
+    let t = v["objects"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|o| o["name"] == "t")
+        .unwrap();
+    t["grants"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"to": "bob", "privileges": ["SELECT"]}));
+    std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    let applied = json(h, &["apply", "db", "--desired", file.to_str().unwrap()]);
+    assert_eq!(applied["report"]["outcome"], "committed");
+    assert_eq!(
+        c.psql("app", "SELECT has_table_privilege('bob', 's.t', 'SELECT')"),
+        "t"
+    );
+    let sql = ok(h, &["export", "db", "--format", "sql"], None);
+    assert!(
+        sql.contains("GRANT SELECT ON TABLE \"s\".\"t\" TO \"bob\";"),
+        "{sql}"
+    );
+    fails(
+        h,
+        &["export", "db", "--format", "xml"],
+        2,
+        "unknown export format",
+    );
+}

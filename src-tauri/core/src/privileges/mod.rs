@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod explain;
+pub mod export;
 pub mod inspect;
 pub mod parse;
 pub mod plan;

@@ -551,6 +551,64 @@ impl Grantry {
         Ok(())
     }
 
+    /// The database's privileges as a document ("json") or a runnable script ("sql").
+    pub async fn export(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        format: &str,
+    ) -> Result<String> {
+        let snap = self.snapshot(integration, database, false).await?;
+        match format {
+            "json" => Ok(
+                serde_json::to_string_pretty(&super::export::export_state(&snap))
+                    .expect("serializable")
+                    + "\n",
+            ),
+            "sql" => Ok(super::export::export_sql(&snap)),
+            other => Err(Error::invalid(format!(
+                "unknown export format {other:?}: json or sql"
+            ))),
+        }
+    }
+
+    /// Plans the difference between a desired-state document and the database.
+    pub async fn plan_desired(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        desired: &super::export::DesiredState,
+    ) -> Result<PlanView> {
+        let snap = self.snapshot(integration, database, false).await?;
+        let (changes, notes) = super::export::changes_for(&snap, desired)?;
+        if changes.is_empty() {
+            let mut plan = plan::Plan {
+                database: snap.database.clone(),
+                statements: vec![],
+                script: String::new(),
+                access_changes: vec![],
+                warnings: notes,
+                noops: vec![],
+                fingerprint: plan::fingerprint(&snap),
+                generated_passwords_for: vec![],
+                passwords: vec![],
+            };
+            plan.noops
+                .push("the database already matches the document".into());
+            let it = self.get_integration(integration).await?;
+            return Ok(PlanView {
+                id: String::new(),
+                integration: it.name,
+                production: it.environment == Environment::Production,
+                read_only: it.read_only,
+                plan,
+            });
+        }
+        let mut pv = self.plan(integration, database, &changes).await?;
+        pv.plan.warnings.extend(notes);
+        Ok(pv)
+    }
+
     /// Every role of the server (for pickers and the role list).
     pub async fn roles(&self, integration: &str, database: Option<&str>) -> Result<Vec<Role>> {
         Ok(self.snapshot(integration, database, false).await?.roles)

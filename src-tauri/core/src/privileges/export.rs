@@ -1,0 +1,670 @@
+//! Export the privileges of a database as a declarative document (JSON) or a runnable SQL
+//! script, and plan the difference between a document (desired state) and the database.
+//!
+//! Scope rules, chosen so that a round trip shows no false changes:
+//! - only objects listed in a document are managed; an object with the built-in default ACL is
+//!   not exported;
+//! - the owner's own privileges are managed only when the document lists the owner as a grantee
+//!   of that object (so a server that adds a privilege to "ALL", like MAINTAIN in 17, does not
+//!   make every table differ);
+//! - grants made by someone other than the owner are reported, not revoked;
+//! - memberships are managed when their section is present: then every membership of a
+//!   non-predefined role is as listed; default privileges likewise, for the (role, schema, kind)
+//!   rules listed.
+
+use super::explain::Engine;
+use super::inspect::{AclEntry, DbObject, DefaultObjectType, Snapshot};
+use super::plan::{Change, Target};
+use super::{ObjectKind, Privilege, PUBLIC};
+use crate::error::{Error, Result};
+use crate::quote::ident;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredGrant {
+    /// A role name, or PUBLIC.
+    pub to: String,
+    pub privileges: Vec<Privilege>,
+    /// The subset of `privileges` held WITH GRANT OPTION.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grantable: Vec<Privilege>,
+    /// Who granted it, when not the owner (informational: such grants are not managed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredObject {
+    pub kind: ObjectKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Informational.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub grants: Vec<DesiredGrant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredMembership {
+    pub role: String,
+    pub member: String,
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherit: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredDefault {
+    pub for_role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub on: DefaultObjectType,
+    pub grants: Vec<DesiredGrant>,
+}
+
+/// A database's privileges as data: exported by Grantry, edited by a DBA, planned against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredState {
+    pub format: u32,
+    pub database: String,
+    /// server_version_num of the server the document was exported from: privileges that server
+    /// did not have (MAINTAIN before 17) are not managed by the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<i32>,
+    pub objects: Vec<DesiredObject>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memberships: Option<Vec<DesiredMembership>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_privileges: Option<Vec<DesiredDefault>>,
+}
+
+fn role_name(e: &Engine, oid: i64) -> String {
+    if oid == PUBLIC as i64 {
+        "PUBLIC".into()
+    } else {
+        e.role(oid)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| format!("#{oid}"))
+    }
+}
+
+/// Groups ACL entries by (grantee, grantor) into desired grants; the owner's self-grant is
+/// skipped when it is complete (every privilege of the kind, owner-granted).
+fn grants_of(
+    e: &Engine,
+    o: &DbObject,
+    version_num: i32,
+    include_full_owner: bool,
+) -> Vec<DesiredGrant> {
+    let all: BTreeSet<Privilege> = o.kind.privileges(version_num).iter().collect();
+    let mut by: BTreeMap<(i64, i64), (BTreeSet<Privilege>, BTreeSet<Privilege>)> = BTreeMap::new();
+    for a in &o.acl {
+        let g = by.entry((a.grantee, a.grantor)).or_default();
+        g.0.insert(a.privilege);
+        if a.grantable {
+            g.1.insert(a.privilege);
+        }
+    }
+    let mut out = Vec::new();
+    for ((grantee, grantor), (privs, grantable)) in by {
+        let owners_own = grantee == o.owner
+            && grantor == o.owner
+            && privs == all
+            && o.kind != ObjectKind::Column;
+        if owners_own && !include_full_owner {
+            continue;
+        }
+        out.push(DesiredGrant {
+            to: role_name(e, grantee),
+            privileges: privs.into_iter().collect(),
+            grantable: grantable.into_iter().collect(),
+            grantor: (grantor != o.owner).then(|| role_name(e, grantor)),
+        });
+    }
+    out.sort_by(|a, b| a.to.cmp(&b.to).then(a.grantor.cmp(&b.grantor)));
+    out
+}
+
+/// The database's privileges as a document (user objects with a non-default ACL, the connected
+/// database itself, memberships of non-predefined roles and default privilege rules).
+pub fn export_state(snap: &Snapshot) -> DesiredState {
+    let e = Engine::new(snap);
+    let mut objects = Vec::new();
+    for o in &snap.objects {
+        let relevant = match o.kind {
+            ObjectKind::Database => o.name == snap.database,
+            ObjectKind::Language => false,
+            _ => true,
+        };
+        if !relevant || o.default_acl {
+            continue;
+        }
+        objects.push(DesiredObject {
+            kind: o.kind,
+            schema: o.schema.clone(),
+            name: o.name.clone(),
+            args: if matches!(
+                o.kind,
+                ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
+            ) {
+                o.detail.clone()
+            } else {
+                None
+            },
+            column: if o.kind == ObjectKind::Column {
+                o.detail.clone()
+            } else {
+                None
+            },
+            owner: Some(role_name(&e, o.owner)),
+            grants: grants_of(&e, o, snap.version_num, false),
+        });
+    }
+    objects.sort_by(|a, b| {
+        (a.kind, &a.schema, &a.name, &a.column).cmp(&(b.kind, &b.schema, &b.name, &b.column))
+    });
+    let predefined = |oid: i64| e.role(oid).is_none_or(|r| r.is_predefined());
+    let mut memberships: Vec<DesiredMembership> = snap
+        .memberships
+        .iter()
+        .filter(|m| !predefined(m.member))
+        .map(|m| DesiredMembership {
+            role: role_name(&e, m.role),
+            member: role_name(&e, m.member),
+            admin: m.admin,
+            inherit: (snap.version_num >= 160000).then_some(m.inherit),
+            set: (snap.version_num >= 160000).then_some(m.set),
+        })
+        .collect();
+    memberships.sort_by(|a, b| (&a.member, &a.role).cmp(&(&b.member, &b.role)));
+    memberships.dedup();
+    let mut defaults: Vec<DesiredDefault> = snap
+        .default_acls
+        .iter()
+        .map(|d| {
+            let pseudo = DbObject {
+                kind: ObjectKind::Table,
+                oid: 0,
+                subid: 0,
+                schema: None,
+                name: String::new(),
+                detail: None,
+                owner: d.role,
+                default_acl: false,
+                acl: d.acl.clone(),
+            };
+            let mut grants = grants_of(&e, &pseudo, 0, true);
+            for g in &mut grants {
+                g.grantor = None;
+            }
+            DesiredDefault {
+                for_role: role_name(&e, d.role),
+                schema: d.schema.clone(),
+                on: d.object_type,
+                grants,
+            }
+        })
+        .collect();
+    defaults.sort_by(|a, b| (&a.for_role, &a.schema, a.on).cmp(&(&b.for_role, &b.schema, b.on)));
+    DesiredState {
+        format: 1,
+        database: snap.database.clone(),
+        server_version: Some(snap.version_num),
+        objects,
+        memberships: Some(memberships),
+        default_privileges: Some(defaults),
+    }
+}
+
+fn target_of(o: &DesiredObject) -> Target {
+    Target::Object {
+        kind: o.kind,
+        schema: o.schema.clone(),
+        name: o.name.clone(),
+        args: o.args.clone(),
+        columns: o.column.clone().into_iter().collect(),
+    }
+}
+
+fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
+    let norm = |a: &str| {
+        a.split(',')
+            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    snap.objects.iter().find(|o| {
+        o.kind == d.kind
+            && o.name == d.name
+            && o.schema == d.schema
+            && match o.kind {
+                ObjectKind::Column => o.detail == d.column,
+                ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
+                    o.detail.as_deref().map(norm) == d.args.as_deref().map(norm)
+                }
+                _ => true,
+            }
+    })
+}
+
+/// The changes that turn the database into the document (for what the document manages), and
+/// notes on what it leaves alone.
+pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Change>, Vec<String>)> {
+    if desired.format != 1 {
+        return Err(Error::invalid(format!(
+            "unsupported document format {}: this Grantry reads format 1",
+            desired.format
+        )));
+    }
+    if desired.database != snap.database {
+        return Err(Error::invalid(format!(
+            "the document describes database {:?}, not {:?}",
+            desired.database, snap.database
+        )));
+    }
+    let e = Engine::new(snap);
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for d in &desired.objects {
+        let current_acl: Vec<AclEntry>;
+        let owner: i64;
+        match find(snap, d) {
+            Some(o) => {
+                current_acl = o.acl.clone();
+                owner = o.owner;
+            }
+            None if d.kind == ObjectKind::Column => {
+                // A column without its own ACL yet.
+                let table = snap
+                    .objects
+                    .iter()
+                    .find(|o| o.kind.is_relation() && o.name == d.name && o.schema == d.schema)
+                    .ok_or_else(|| {
+                        Error::not_found(format!(
+                            "no table {}.{}",
+                            d.schema.clone().unwrap_or_default(),
+                            d.name
+                        ))
+                    })?;
+                current_acl = Vec::new();
+                owner = table.owner;
+            }
+            None => {
+                return Err(Error::not_found(
+                    format!(
+                        "the document lists {:?} {}, which does not exist",
+                        d.kind, d.name
+                    )
+                    .to_lowercase(),
+                ))
+            }
+        }
+        let owner_name = role_name(&e, owner);
+        let owner_managed = d
+            .grants
+            .iter()
+            .any(|g| g.to == owner_name && g.grantor.is_none());
+        // Desired (grantee, privilege) -> grantable, for owner-granted entries.
+        let mut want: BTreeMap<(String, Privilege), bool> = BTreeMap::new();
+        for g in d
+            .grants
+            .iter()
+            .filter(|g| g.grantor.is_none() || g.grantor.as_deref() == Some(owner_name.as_str()))
+        {
+            for p in &g.privileges {
+                want.insert((g.to.clone(), *p), g.grantable.contains(p));
+            }
+        }
+        // Privileges the document's server did not know are not managed.
+        let known = d
+            .kind
+            .privileges(desired.server_version.unwrap_or(snap.version_num));
+        let mut have: BTreeMap<(String, Privilege), bool> = BTreeMap::new();
+        for a in current_acl
+            .iter()
+            .filter(|a| a.grantor == owner && known.contains(a.privilege))
+        {
+            have.insert((role_name(&e, a.grantee), a.privilege), a.grantable);
+        }
+        for a in current_acl.iter().filter(|a| a.grantor != owner) {
+            let listed = d
+                .grants
+                .iter()
+                .any(|g| g.to == role_name(&e, a.grantee) && g.privileges.contains(&a.privilege));
+            if !listed {
+                notes.push(format!(
+                    "{} keeps {} on {} granted by {}: grants by other grantors are not managed",
+                    role_name(&e, a.grantee),
+                    a.privilege.sql(),
+                    d.name,
+                    role_name(&e, a.grantor)
+                ));
+            }
+        }
+        let mut grants: BTreeMap<(String, bool), Vec<Privilege>> = BTreeMap::new();
+        let mut revokes: BTreeMap<(String, bool), Vec<Privilege>> = BTreeMap::new();
+        for ((who, p), g) in &want {
+            match have.get(&(who.clone(), *p)) {
+                None => grants.entry((who.clone(), *g)).or_default().push(*p),
+                Some(false) if *g => grants.entry((who.clone(), true)).or_default().push(*p),
+                Some(true) if !*g => revokes.entry((who.clone(), true)).or_default().push(*p),
+                _ => {}
+            }
+        }
+        for (who, p) in have.keys() {
+            if who == &owner_name && !owner_managed {
+                continue;
+            }
+            if !want.contains_key(&(who.clone(), *p)) {
+                revokes.entry((who.clone(), false)).or_default().push(*p);
+            }
+        }
+        for ((who, with_grant_option), privileges) in grants {
+            changes.push(Change::Grant {
+                privileges,
+                on: target_of(d),
+                to: vec![who],
+                with_grant_option,
+            });
+        }
+        for ((who, grant_option_only), privileges) in revokes {
+            changes.push(Change::Revoke {
+                privileges,
+                on: target_of(d),
+                from: vec![who],
+                grant_option_only,
+                cascade: false,
+            });
+        }
+    }
+    if let Some(ms) = &desired.memberships {
+        // Per-grant INHERIT and SET exist from 16 on; older servers ignore them.
+        let v16 = snap.version_num >= 160000;
+        for m in ms {
+            let (Some(r), Some(mem)) = (e.role_by_name(&m.role), e.role_by_name(&m.member)) else {
+                return Err(Error::not_found(format!(
+                    "membership {} in {}: no such role",
+                    m.member, m.role
+                )));
+            };
+            let cur = snap
+                .memberships
+                .iter()
+                .find(|x| x.role == r.oid && x.member == mem.oid);
+            let differs = match cur {
+                None => true,
+                Some(c) => {
+                    c.admin != m.admin
+                        || (v16
+                            && (m.inherit.is_some_and(|i| i != c.inherit)
+                                || m.set.is_some_and(|s| s != c.set)))
+                }
+            };
+            if differs {
+                let (inherit, set) = if v16 {
+                    (m.inherit, m.set)
+                } else {
+                    (None, None)
+                };
+                changes.push(Change::GrantRole {
+                    role: m.role.clone(),
+                    to: m.member.clone(),
+                    admin: m.admin,
+                    inherit,
+                    set,
+                });
+            }
+        }
+        for x in &snap.memberships {
+            let member = role_name(&e, x.member);
+            let role = role_name(&e, x.role);
+            let predefined = e.role(x.member).is_none_or(|r| r.is_predefined());
+            if !predefined && !ms.iter().any(|m| m.member == member && m.role == role) && !changes.iter().any(|c| matches!(c, Change::RevokeRole { role: r, from } if r == &role && from == &member)) {
+                changes.push(Change::RevokeRole { role, from: member });
+            }
+        }
+    }
+    if let Some(ds) = &desired.default_privileges {
+        for d in ds {
+            let role = e
+                .role_by_name(&d.for_role)
+                .ok_or_else(|| Error::not_found(format!("no role named {:?}", d.for_role)))?;
+            let cur = snap
+                .default_acls
+                .iter()
+                .find(|x| x.role == role.oid && x.schema == d.schema && x.object_type == d.on);
+            let mut have: BTreeSet<(String, Privilege)> = cur
+                .map(|c| {
+                    c.acl
+                        .iter()
+                        .map(|a| (role_name(&e, a.grantee), a.privilege))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if cur.is_none() && d.schema.is_none() {
+                // A global rule starts from the built-in defaults.
+                have.insert((d.for_role.clone(), Privilege::Execute));
+                for p in match d.on {
+                    DefaultObjectType::Functions => vec![Privilege::Execute],
+                    DefaultObjectType::Types => vec![Privilege::Usage],
+                    _ => vec![],
+                } {
+                    have.insert(("PUBLIC".into(), p));
+                }
+            }
+            let want: BTreeSet<(String, Privilege)> = d
+                .grants
+                .iter()
+                .flat_map(|g| g.privileges.iter().map(move |p| (g.to.clone(), *p)))
+                .collect();
+            let mut add: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
+            let mut drop: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
+            for (who, p) in want.difference(&have) {
+                add.entry(who.clone()).or_default().push(*p);
+            }
+            for (who, p) in have.difference(&want) {
+                if d.schema.is_none() && who == &d.for_role {
+                    continue;
+                }
+                drop.entry(who.clone()).or_default().push(*p);
+            }
+            for (who, privileges) in add {
+                changes.push(Change::DefaultPrivileges {
+                    grant: true,
+                    for_role: Some(d.for_role.clone()),
+                    in_schema: d.schema.clone(),
+                    on: d.on,
+                    privileges,
+                    roles: vec![who],
+                    with_grant_option: false,
+                });
+            }
+            for (who, privileges) in drop {
+                changes.push(Change::DefaultPrivileges {
+                    grant: false,
+                    for_role: Some(d.for_role.clone()),
+                    in_schema: d.schema.clone(),
+                    on: d.on,
+                    privileges,
+                    roles: vec![who],
+                    with_grant_option: false,
+                });
+            }
+        }
+    }
+    Ok((changes, notes))
+}
+
+/// A runnable SQL script that grants what the document lists (for a database with the same
+/// objects and roles). It revokes PUBLIC's privileges on each listed object first, so implicit
+/// defaults do not survive where the document has none; grants by other grantors run under
+/// SET ROLE, as pg_dump does.
+pub fn export_sql(snap: &Snapshot) -> String {
+    let doc = export_state(snap);
+    let mut out = format!(
+        "-- Privileges of database {} exported by Grantry at {}\n-- PostgreSQL {}\n\n",
+        ident(&doc.database),
+        snap.taken_at,
+        snap.version_num
+    );
+    for o in &doc.objects {
+        let target = match target_of(o) {
+            Target::Object {
+                kind,
+                schema,
+                name,
+                args,
+                ..
+            } => {
+                let q = match &schema {
+                    Some(s) => format!("{}.{}", ident(s), ident(&name)),
+                    None => ident(&name),
+                };
+                let args = if matches!(
+                    kind,
+                    ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
+                ) {
+                    format!("({})", args.unwrap_or_default())
+                } else {
+                    String::new()
+                };
+                format!("{} {q}{args}", kind.grant_keyword())
+            }
+            Target::AllInSchema { .. } => unreachable!("documents list single objects"),
+        };
+        let cols = |ps: &[Privilege]| -> String {
+            let c = o
+                .column
+                .as_ref()
+                .map(|c| format!(" ({})", ident(c)))
+                .unwrap_or_default();
+            ps.iter()
+                .map(|p| format!("{}{c}", p.sql()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push_str(&format!("-- {:?} {}\n", o.kind, o.name).to_lowercase());
+        if o.column.is_none() {
+            out.push_str(&format!("REVOKE ALL ON {target} FROM PUBLIC;\n"));
+            if o.grants
+                .iter()
+                .any(|g| Some(&g.to) == o.owner.as_ref() && g.grantor.is_none())
+            {
+                out.push_str(&format!(
+                    "REVOKE ALL ON {target} FROM {};\n",
+                    ident(o.owner.as_deref().unwrap_or_default())
+                ));
+            }
+        }
+        for g in &o.grants {
+            let to = if g.to == "PUBLIC" {
+                "PUBLIC".to_string()
+            } else {
+                ident(&g.to)
+            };
+            let plain: Vec<Privilege> = g
+                .privileges
+                .iter()
+                .filter(|p| !g.grantable.contains(p))
+                .copied()
+                .collect();
+            let mut stmts = Vec::new();
+            if !plain.is_empty() {
+                stmts.push(format!("GRANT {} ON {target} TO {to};", cols(&plain)));
+            }
+            if !g.grantable.is_empty() {
+                stmts.push(format!(
+                    "GRANT {} ON {target} TO {to} WITH GRANT OPTION;",
+                    cols(&g.grantable)
+                ));
+            }
+            for s in stmts {
+                match &g.grantor {
+                    Some(by) => {
+                        out.push_str(&format!("SET ROLE {};\n{s}\nRESET ROLE;\n", ident(by)))
+                    }
+                    None => out.push_str(&format!("{s}\n")),
+                }
+            }
+        }
+    }
+    if let Some(ms) = &doc.memberships {
+        if !ms.is_empty() {
+            out.push_str("\n-- memberships\n");
+        }
+        for m in ms {
+            let mut opts = Vec::new();
+            if m.admin {
+                opts.push(
+                    if snap.version_num >= 160000 {
+                        "ADMIN TRUE"
+                    } else {
+                        "ADMIN OPTION"
+                    }
+                    .to_string(),
+                );
+            }
+            if let Some(i) = m.inherit {
+                opts.push(format!("INHERIT {}", if i { "TRUE" } else { "FALSE" }));
+            }
+            if let Some(s) = m.set {
+                opts.push(format!("SET {}", if s { "TRUE" } else { "FALSE" }));
+            }
+            let with = if opts.is_empty() {
+                String::new()
+            } else {
+                format!(" WITH {}", opts.join(", "))
+            };
+            out.push_str(&format!(
+                "GRANT {} TO {}{with};\n",
+                ident(&m.role),
+                ident(&m.member)
+            ));
+        }
+    }
+    if let Some(ds) = &doc.default_privileges {
+        if !ds.is_empty() {
+            out.push_str("\n-- default privileges\n");
+        }
+        for d in ds {
+            let scope = format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {}{}",
+                ident(&d.for_role),
+                d.schema
+                    .as_ref()
+                    .map(|s| format!(" IN SCHEMA {}", ident(s)))
+                    .unwrap_or_default()
+            );
+            if d.schema.is_none() {
+                out.push_str(&format!(
+                    "{scope} REVOKE ALL ON {} FROM PUBLIC;\n",
+                    d.on.sql()
+                ));
+            }
+            for g in &d.grants {
+                let to = if g.to == "PUBLIC" {
+                    "PUBLIC".to_string()
+                } else {
+                    ident(&g.to)
+                };
+                let ps = g
+                    .privileges
+                    .iter()
+                    .map(|p| p.sql())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                out.push_str(&format!("{scope} GRANT {ps} ON {} TO {to};\n", d.on.sql()));
+            }
+        }
+    }
+    out
+}
