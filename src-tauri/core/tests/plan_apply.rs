@@ -349,7 +349,7 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         with_grant_option: false,
     }];
     let p = env1.g.plan("app", None, &d).await.unwrap();
-    c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
+    c.psql("app", "GRANT TRIGGER ON sales.customers TO dave");
     let r = env1.g.run_plan(&p.id, false, None).await.unwrap();
     assert_eq!(r.report.outcome, RunOutcome::Refused);
     assert!(
@@ -359,6 +359,18 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
     );
     assert!(!has(&c, "dave", "sales.customers", "REFERENCES"));
     assert_eq!(env1.g.audit_log(1).await.unwrap()[0].outcome, "refused");
+    // A change to an object the plan does not touch does not make it stale.
+    let p = env1.g.plan("app", None, &d).await.unwrap();
+    assert_eq!(p.plan.scope.as_ref().map(Vec::len), Some(1));
+    c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
+    let r = env1.g.run_plan(&p.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert!(has(&c, "dave", "sales.customers", "REFERENCES"));
 }
 
 #[tokio::test]

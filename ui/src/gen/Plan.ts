@@ -20,6 +20,11 @@ noops: Array<string>,
  */
 fingerprint: string, 
 /**
+ * Oids of the objects the fingerprint covers (with roles, memberships and default
+ * privileges); `None`: the whole database.
+ */
+scope: Array<number> | null, 
+/**
  * Roles whose generated password is shown once after apply.
  */
 generated_passwords_for: Array<string>, };

@@ -4,7 +4,7 @@
 //! rolls back; an apply commits only when every statement succeeded.
 
 use super::inspect::inspect_in_tx;
-use super::plan::{fingerprint, Plan};
+use super::plan::{fingerprint_scoped, Plan};
 use crate::connect::classify;
 use crate::error::Result;
 use serde::Serialize;
@@ -137,8 +137,8 @@ async fn run_in_tx(
         )));
     }
     // The state the plan was computed against, re-read under the lock.
-    let now = inspect_in_tx(conn, false).await?;
-    if fingerprint(&now) != plan.fingerprint {
+    let now = inspect_in_tx(conn, false, plan.scope.as_deref()).await?;
+    if fingerprint_scoped(&now, plan.scope.as_deref()) != plan.fingerprint {
         return Ok(refused(
             "the database's privileges changed since the plan was computed: plan again and review the new plan".into(),
         ));

@@ -85,7 +85,8 @@ pub struct Engine<'a> {
     up: Vec<Vec<Edge>>,
     /// role -> its members.
     down: Vec<Vec<Edge>>,
-    objects: HashMap<(ObjectKind, i64, i32), usize>,
+    /// Built on first use: answering about roles alone never pays for indexing the objects.
+    objects: std::cell::OnceCell<HashMap<(ObjectKind, i64, i32), usize>>,
 }
 
 const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "pg_toast"];
@@ -142,19 +143,13 @@ impl<'a> Engine<'a> {
                 set: true,
             });
         }
-        let objects = snap
-            .objects
-            .iter()
-            .enumerate()
-            .map(|(i, o)| ((o.kind, o.oid, o.subid), i))
-            .collect();
         Engine {
             snap,
             by_oid,
             by_name,
             up,
             down,
-            objects,
+            objects: std::cell::OnceCell::new(),
         }
     }
 
@@ -176,7 +171,17 @@ impl<'a> Engine<'a> {
     }
 
     pub fn object_index(&self, kind: ObjectKind, oid: i64, subid: i32) -> Option<usize> {
-        self.objects.get(&(kind, oid, subid)).copied()
+        self.objects
+            .get_or_init(|| {
+                self.snap
+                    .objects
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| ((o.kind, o.oid, o.subid), i))
+                    .collect()
+            })
+            .get(&(kind, oid, subid))
+            .copied()
     }
 
     /// Breadth-first from `start` along `edges`, keeping the parent of each role reached (so
@@ -219,6 +224,25 @@ impl<'a> Engine<'a> {
     /// on a shortest chain towards `grantee`.
     fn holders(&self, grantee: usize) -> HashMap<usize, usize> {
         self.reach(grantee, &self.down, |e| e.inherit)
+    }
+
+    /// The roles that have `role`'s privileges through inheritance (not `role` itself).
+    pub fn inheritors(&self, role: i64) -> Vec<i64> {
+        let Some(&r) = self.by_oid.get(&role) else {
+            return Vec::new();
+        };
+        self.holders(r)
+            .into_keys()
+            .filter(|&h| h != r)
+            .map(|h| self.snap.roles[h].oid)
+            .collect()
+    }
+
+    /// The roles whose privileges `role` has (itself included), as oids.
+    pub fn inherited_roles(&self, role: i64) -> Vec<i64> {
+        self.privileges_of(role)
+            .map(|v| v.parent.keys().map(|&i| self.snap.roles[i].oid).collect())
+            .unwrap_or_default()
     }
 
     /// pg_has_role(role, target, mode).

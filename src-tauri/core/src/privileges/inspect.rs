@@ -226,15 +226,26 @@ pub async fn inspect(conn: &mut PgConnection, include_system: bool) -> Result<Sn
         .execute(&mut *conn)
         .await
         .map_err(e)?;
-    let result = inspect_in_tx(conn, include_system).await;
+    let result = inspect_in_tx(conn, include_system, None).await;
     let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
     result
 }
 
-/// The inspection itself, inside a transaction the caller opened.
+/// The objects and ACL queries limited to some object oids (`$2`), for re-checking what a plan
+/// touches without reading the whole database again.
+fn scoped(sql: &str) -> String {
+    format!(
+        "SELECT * FROM ({}) scoped WHERE scoped.oid = ANY($2)",
+        sql.trim().trim_end_matches(';')
+    )
+}
+
+/// The inspection itself, inside a transaction the caller opened. `only` limits the objects to
+/// these oids (roles, memberships and default privileges are always read in full).
 pub(crate) async fn inspect_in_tx(
     conn: &mut PgConnection,
     include_system: bool,
+    only: Option<&[i64]>,
 ) -> Result<Snapshot> {
     let e = |e: sqlx::Error| classify(&e);
     let ctx = sqlx::query(CONTEXT_SQL)
@@ -268,12 +279,18 @@ pub(crate) async fn inspect_in_tx(
 
     let mut objects = Vec::new();
     let mut index: HashMap<(String, i64, i32), usize> = HashMap::new();
-    for r in sqlx::query(OBJECTS_SQL)
-        .bind(include_system)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(e)?
-    {
+    let (objects_sql, acl_sql) = match only {
+        Some(_) => (scoped(OBJECTS_SQL), scoped(ACL_SQL)),
+        None => (OBJECTS_SQL.to_string(), ACL_SQL.to_string()),
+    };
+    let oids: Vec<i64> = only.map(|o| o.to_vec()).unwrap_or_default();
+    let mut objects_q = sqlx::query(&objects_sql).bind(include_system);
+    let mut acl_q = sqlx::query(&acl_sql).bind(include_system);
+    if only.is_some() {
+        objects_q = objects_q.bind(&oids);
+        acl_q = acl_q.bind(&oids);
+    }
+    for r in objects_q.fetch_all(&mut *conn).await.map_err(e)? {
         let class: String = r.get("class");
         let detail: Option<String> = r.get("detail");
         let Some(kind) = kind_of(&class, detail.as_deref()) else {
@@ -301,12 +318,7 @@ pub(crate) async fn inspect_in_tx(
             acl: Vec::new(),
         });
     }
-    for r in sqlx::query(ACL_SQL)
-        .bind(include_system)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(e)?
-    {
+    for r in acl_q.fetch_all(&mut *conn).await.map_err(e)? {
         let key = (
             r.get::<String, _>("class"),
             r.get::<i64, _>("oid"),
@@ -321,7 +333,7 @@ pub(crate) async fn inspect_in_tx(
             });
         }
     }
-    if version_num >= 150000 {
+    if version_num >= 150000 && only.is_none() {
         let mut params: HashMap<i64, usize> = HashMap::new();
         for r in sqlx::query(PARAMETERS_SQL)
             .fetch_all(&mut *conn)

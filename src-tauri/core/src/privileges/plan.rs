@@ -165,6 +165,10 @@ pub struct Plan {
     /// Identifies the inspected state the plan was computed against; apply refuses a database
     /// whose state differs.
     pub fingerprint: String,
+    /// Oids of the objects the fingerprint covers (with roles, memberships and default
+    /// privileges); `None`: the whole database.
+    #[ts(type = "Array<number> | null")]
+    pub scope: Option<Vec<i64>>,
     /// Roles whose generated password is shown once after apply.
     pub generated_passwords_for: Vec<String>,
     #[serde(skip)]
@@ -172,8 +176,13 @@ pub struct Plan {
     pub passwords: Vec<(String, Secret)>,
 }
 
-/// A stable hash of everything in a snapshot that a plan depends on.
+/// A stable hash of everything in a snapshot that a plan depends on: roles, memberships,
+/// default privileges, and the objects of `scope` (every object when `None`).
 pub fn fingerprint(s: &Snapshot) -> String {
+    fingerprint_scoped(s, None)
+}
+
+pub fn fingerprint_scoped(s: &Snapshot, scope: Option<&[i64]>) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let mut roles: Vec<&Role> = s.roles.iter().collect();
@@ -202,7 +211,8 @@ pub fn fingerprint(s: &Snapshot) -> String {
             m.role, m.member, m.grantor, m.admin, m.inherit, m.set
         ));
     }
-    let mut objs: Vec<&DbObject> = s.objects.iter().collect();
+    let in_scope = |o: &DbObject| scope.is_none_or(|sc| sc.binary_search(&o.oid).is_ok());
+    let mut objs: Vec<&DbObject> = s.objects.iter().filter(|o| in_scope(o)).collect();
     objs.sort_by_key(|o| (o.kind, o.oid, o.subid));
     for o in objs {
         let mut acl: Vec<&AclEntry> = o.acl.iter().collect();
@@ -222,18 +232,6 @@ pub fn fingerprint(s: &Snapshot) -> String {
         h.update(x);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The grantor PostgreSQL records for a GRANT/REVOKE on `o` run by the snapshot's current user:
-/// the owner when the current user is a superuser or has the owner's privileges, else itself.
-fn grantor_for(engine: &Engine, o: &DbObject) -> i64 {
-    let me = engine.snap.current_user;
-    let su = engine.role(me).is_some_and(|r| r.superuser);
-    if su || engine.has_role(me, o.owner, super::explain::RoleMode::Usage) {
-        o.owner
-    } else {
-        me
-    }
 }
 
 fn privs_sql(privs: &[Privilege], columns: &[String]) -> String {
@@ -422,6 +420,12 @@ struct Builder<'s> {
     members_touched: BTreeSet<i64>,
     passwords: Vec<(String, Secret)>,
     next_oid: i64,
+    /// Whether the current user is a superuser, and the roles whose privileges it has: decides
+    /// the grantor PostgreSQL records. Reset when roles or memberships change.
+    my_privileges: Option<(bool, BTreeSet<i64>)>,
+    /// A grant on every object of a kind in a schema also reaches objects created later: such
+    /// plans check the whole database before applying.
+    whole_database: bool,
 }
 
 // Statement order: roles first, then memberships, databases, schemas, objects, revokes, defaults.
@@ -434,6 +438,24 @@ const ORDER_REVOKE: u8 = 5;
 const ORDER_DEFAULTS: u8 = 6;
 
 impl<'s> Builder<'s> {
+    /// The grantor PostgreSQL records for a GRANT/REVOKE on object `o` by the current user: the
+    /// owner when the current user is a superuser or has the owner's privileges, else itself.
+    fn grantor(&mut self, o: usize) -> i64 {
+        let me = self.after.current_user;
+        if self.my_privileges.is_none() {
+            let e = Engine::new(&self.after);
+            let su = e.role(me).is_some_and(|r| r.superuser);
+            self.my_privileges = Some((su, e.inherited_roles(me).into_iter().collect()));
+        }
+        let owner = self.after.objects[o].owner;
+        let (su, mine) = self.my_privileges.as_ref().unwrap();
+        if *su || mine.contains(&owner) {
+            owner
+        } else {
+            me
+        }
+    }
+
     fn role_oid(&self, name: &str) -> Option<i64> {
         if name.eq_ignore_ascii_case("public") {
             return Some(PUBLIC as i64);
@@ -485,6 +507,12 @@ impl<'s> Builder<'s> {
         Ok(out)
     }
 
+    fn note_scope(&mut self, on: &Target) {
+        if matches!(on, Target::AllInSchema { .. }) {
+            self.whole_database = true;
+        }
+    }
+
     fn grant(
         &mut self,
         privileges: &[Privilege],
@@ -492,6 +520,7 @@ impl<'s> Builder<'s> {
         to: &[String],
         with_grant_option: bool,
     ) -> Result<()> {
+        self.note_scope(on);
         let objs = resolve(&self.after, on)?;
         let version = self.after.version_num;
         for p in privileges {
@@ -518,10 +547,7 @@ impl<'s> Builder<'s> {
             }
             let mut changed = false;
             for &o in &targets {
-                let grantor = {
-                    let e = Engine::new(&self.after);
-                    grantor_for(&e, &self.after.objects[o])
-                };
+                let grantor = self.grantor(o);
                 for p in privileges {
                     let acl = &mut self.after.objects[o].acl;
                     match acl
@@ -575,17 +601,13 @@ impl<'s> Builder<'s> {
             );
             self.push(order, sql, what);
             if grantee != PUBLIC as i64 {
-                let e = Engine::new(&self.after);
-                let reach = e
-                    .snap
-                    .roles
-                    .iter()
-                    .filter(|r| {
-                        r.oid != grantee
-                            && e.has_role(r.oid, grantee, super::explain::RoleMode::Usage)
-                            && !r.superuser
-                    })
-                    .count();
+                let reach = {
+                    let e = Engine::new(&self.after);
+                    e.inheritors(grantee)
+                        .into_iter()
+                        .filter(|r| e.role(*r).is_some_and(|x| !x.superuser))
+                        .count()
+                };
                 if reach > 0 {
                     self.warnings.push(format!(
                         "granting to {g} also reaches {reach} role(s) that inherit from it"
@@ -604,6 +626,7 @@ impl<'s> Builder<'s> {
         grant_option_only: bool,
         cascade: bool,
     ) -> Result<()> {
+        self.note_scope(on);
         let objs = resolve(&self.after, on)?;
         for g in from {
             let grantee = self.need_role(g)?;
@@ -614,10 +637,7 @@ impl<'s> Builder<'s> {
             };
             let mut changed = false;
             for &o in &targets {
-                let grantor = {
-                    let e = Engine::new(&self.after);
-                    grantor_for(&e, &self.after.objects[o])
-                };
+                let grantor = self.grantor(o);
                 for p in privileges {
                     self.touched.insert((o, *p));
                     let acl = &mut self.after.objects[o].acl;
@@ -788,6 +808,7 @@ impl<'s> Builder<'s> {
             what,
         );
         self.members_touched.insert(m);
+        self.my_privileges = None;
         Ok(())
     }
 
@@ -809,6 +830,7 @@ impl<'s> Builder<'s> {
             what,
         );
         self.members_touched.insert(m);
+        self.my_privileges = None;
         Ok(())
     }
 
@@ -896,6 +918,7 @@ impl<'s> Builder<'s> {
                 set: true,
             });
         }
+        self.my_privileges = None;
         self.push(ORDER_ROLE, sql, format!("create role {name}"));
         Ok(())
     }
@@ -1087,6 +1110,8 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         members_touched: BTreeSet::new(),
         passwords: Vec::new(),
         next_oid: 0,
+        my_privileges: None,
+        whole_database: false,
     };
     for c in changes {
         check_privileges_given(c)?;
@@ -1192,6 +1217,19 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         .collect::<String>();
     let mut warnings = b.warnings;
     warnings.dedup();
+    let scope = if b.whole_database {
+        None
+    } else {
+        let mut oids: Vec<i64> = b
+            .touched
+            .iter()
+            .map(|(o, _)| b.after.objects[*o].oid)
+            .filter(|oid| *oid > 0)
+            .collect();
+        oids.sort_unstable();
+        oids.dedup();
+        Some(oids)
+    };
     Ok(Plan {
         database: snap.database.clone(),
         generated_passwords_for: b.passwords.iter().map(|(n, _)| n.clone()).collect(),
@@ -1201,7 +1239,8 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         access_changes,
         warnings,
         noops: b.noops,
-        fingerprint: fingerprint(snap),
+        fingerprint: fingerprint_scoped(snap, scope.as_deref()),
+        scope,
     })
 }
 

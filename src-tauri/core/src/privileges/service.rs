@@ -590,6 +590,7 @@ impl Grantry {
                 warnings: notes,
                 noops: vec![],
                 fingerprint: plan::fingerprint(&snap),
+                scope: None,
                 generated_passwords_for: vec![],
                 passwords: vec![],
             };
