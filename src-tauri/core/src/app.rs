@@ -592,6 +592,21 @@ impl Grantry {
         crate::privileges::inspect::inspect(&mut conn, include_system).await
     }
 
+    /// A snapshot limited to the objects with these oids (`None`: all), e.g. to re-check a plan.
+    pub async fn snapshot_of(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        only: Option<&[i64]>,
+    ) -> Result<Snapshot> {
+        let pool = self.pool(integration, database).await?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| crate::connect::classify(&e))?;
+        crate::privileges::inspect::inspect_only(&mut conn, false, only).await
+    }
+
     pub async fn close(&self) {
         self.pools.close_all().await;
     }

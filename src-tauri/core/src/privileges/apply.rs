@@ -157,7 +157,8 @@ async fn run_in_tx(
             continue;
         }
         let t = Instant::now();
-        match conn.execute(s.sql.as_str()).await {
+        // Simple query protocol, as psql sends a script: no prepared statement per GRANT.
+        match sqlx::raw_sql(&s.sql).execute(&mut *conn).await {
             Ok(_) => results.push(StatementResult {
                 sql: s.sql.clone(),
                 outcome: StatementOutcome::Ok,

@@ -221,12 +221,21 @@ pub fn memberships_sql(has_options: bool) -> String {
 
 /// Takes a snapshot in one REPEATABLE READ transaction, so every part describes the same moment.
 pub async fn inspect(conn: &mut PgConnection, include_system: bool) -> Result<Snapshot> {
+    inspect_only(conn, include_system, None).await
+}
+
+/// As [`inspect`], limited to the objects with these oids when `only` is given.
+pub async fn inspect_only(
+    conn: &mut PgConnection,
+    include_system: bool,
+    only: Option<&[i64]>,
+) -> Result<Snapshot> {
     let e = |e: sqlx::Error| classify(&e);
     sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *conn)
         .await
         .map_err(e)?;
-    let result = inspect_in_tx(conn, include_system, None).await;
+    let result = inspect_in_tx(conn, include_system, only).await;
     let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
     result
 }
@@ -278,7 +287,7 @@ pub(crate) async fn inspect_in_tx(
         .collect();
 
     let mut objects = Vec::new();
-    let mut index: HashMap<(String, i64, i32), usize> = HashMap::new();
+    let mut index: HashMap<(u8, i64, i32), usize> = HashMap::new();
     let (objects_sql, acl_sql) = match only {
         Some(_) => (scoped(OBJECTS_SQL), scoped(ACL_SQL)),
         None => (OBJECTS_SQL.to_string(), ACL_SQL.to_string()),
@@ -291,9 +300,9 @@ pub(crate) async fn inspect_in_tx(
         acl_q = acl_q.bind(&oids);
     }
     for r in objects_q.fetch_all(&mut *conn).await.map_err(e)? {
-        let class: String = r.get("class");
+        let class: &str = r.get(0);
         let detail: Option<String> = r.get("detail");
-        let Some(kind) = kind_of(&class, detail.as_deref()) else {
+        let Some(kind) = kind_of(class, detail.as_deref()) else {
             continue;
         };
         let oid: i64 = r.get("oid");
@@ -305,7 +314,7 @@ pub(crate) async fn inspect_in_tx(
             ObjectKind::Column => detail,
             _ => None,
         };
-        index.insert((class, oid, subid), objects.len());
+        index.insert((class.as_bytes()[0], oid, subid), objects.len());
         objects.push(DbObject {
             kind,
             oid,
@@ -319,17 +328,18 @@ pub(crate) async fn inspect_in_tx(
         });
     }
     for r in acl_q.fetch_all(&mut *conn).await.map_err(e)? {
+        // By position: this loop runs once per ACL entry (a million on big databases).
         let key = (
-            r.get::<String, _>("class"),
-            r.get::<i64, _>("oid"),
-            r.get::<i32, _>("subid"),
+            r.get::<&str, _>(0).as_bytes()[0],
+            r.get::<i64, _>(1),
+            r.get::<i32, _>(2),
         );
         if let Some(&i) = index.get(&key) {
             objects[i].acl.push(AclEntry {
-                grantee: r.get("grantee"),
-                grantor: r.get("grantor"),
-                privilege: parse_privilege(r.get("privilege"))?,
-                grantable: r.get("grantable"),
+                grantor: r.get(3),
+                grantee: r.get(4),
+                privilege: parse_privilege(r.get(5))?,
+                grantable: r.get(6),
             });
         }
     }

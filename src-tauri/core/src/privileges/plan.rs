@@ -358,7 +358,23 @@ fn matches_kind(target: ObjectKind, actual: ObjectKind) -> bool {
 }
 
 /// The snapshot objects a target names (before column expansion). Errors when nothing matches.
-fn resolve(snap: &Snapshot, t: &Target) -> Result<Vec<usize>> {
+/// Objects by (schema, name), built once per plan: resolving 10,000 targets must not scan
+/// 100,000 objects each time.
+type NameIndex = std::collections::HashMap<(Option<String>, String), Vec<usize>>;
+
+fn name_index(snap: &Snapshot) -> NameIndex {
+    let mut m: NameIndex = std::collections::HashMap::new();
+    for (i, o) in snap.objects.iter().enumerate() {
+        if o.kind != ObjectKind::Column {
+            m.entry((o.schema.clone(), o.name.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    m
+}
+
+fn resolve(snap: &Snapshot, index: &NameIndex, t: &Target) -> Result<Vec<usize>> {
     let found: Vec<usize> = match t {
         Target::Object {
             kind,
@@ -366,10 +382,12 @@ fn resolve(snap: &Snapshot, t: &Target) -> Result<Vec<usize>> {
             name,
             args,
             ..
-        } => snap
-            .objects
+        } => index
+            .get(&(schema.clone(), name.clone()))
+            .map(|v| v.as_slice())
+            .unwrap_or_default()
             .iter()
-            .enumerate()
+            .map(|&i| (i, &snap.objects[i]))
             .filter(|(_, o)| {
                 o.kind != ObjectKind::Column
                     && matches_kind(*kind, o.kind)
@@ -423,6 +441,9 @@ struct Builder<'s> {
     /// Whether the current user is a superuser, and the roles whose privileges it has: decides
     /// the grantor PostgreSQL records. Reset when roles or memberships change.
     my_privileges: Option<(bool, BTreeSet<i64>)>,
+    names: NameIndex,
+    /// How many roles inherit from a grantee (for the "also reaches" warning), per grantee.
+    reach: std::collections::HashMap<i64, usize>,
     /// A grant on every object of a kind in a schema also reaches objects created later: such
     /// plans check the whole database before applying.
     whole_database: bool,
@@ -521,7 +542,7 @@ impl<'s> Builder<'s> {
         with_grant_option: bool,
     ) -> Result<()> {
         self.note_scope(on);
-        let objs = resolve(&self.after, on)?;
+        let objs = resolve(&self.after, &self.names, on)?;
         let version = self.after.version_num;
         for p in privileges {
             if let Some(&o) = objs.first() {
@@ -601,12 +622,18 @@ impl<'s> Builder<'s> {
             );
             self.push(order, sql, what);
             if grantee != PUBLIC as i64 {
-                let reach = {
-                    let e = Engine::new(&self.after);
-                    e.inheritors(grantee)
-                        .into_iter()
-                        .filter(|r| e.role(*r).is_some_and(|x| !x.superuser))
-                        .count()
+                let reach = match self.reach.get(&grantee) {
+                    Some(n) => *n,
+                    None => {
+                        let e = Engine::new(&self.after);
+                        let n = e
+                            .inheritors(grantee)
+                            .into_iter()
+                            .filter(|r| e.role(*r).is_some_and(|x| !x.superuser))
+                            .count();
+                        self.reach.insert(grantee, n);
+                        n
+                    }
                 };
                 if reach > 0 {
                     self.warnings.push(format!(
@@ -627,7 +654,7 @@ impl<'s> Builder<'s> {
         cascade: bool,
     ) -> Result<()> {
         self.note_scope(on);
-        let objs = resolve(&self.after, on)?;
+        let objs = resolve(&self.after, &self.names, on)?;
         for g in from {
             let grantee = self.need_role(g)?;
             let targets = if on.columns().is_empty() {
@@ -809,6 +836,7 @@ impl<'s> Builder<'s> {
         );
         self.members_touched.insert(m);
         self.my_privileges = None;
+        self.reach.clear();
         Ok(())
     }
 
@@ -831,6 +859,7 @@ impl<'s> Builder<'s> {
         );
         self.members_touched.insert(m);
         self.my_privileges = None;
+        self.reach.clear();
         Ok(())
     }
 
@@ -919,6 +948,7 @@ impl<'s> Builder<'s> {
             });
         }
         self.my_privileges = None;
+        self.reach.clear();
         self.push(ORDER_ROLE, sql, format!("create role {name}"));
         Ok(())
     }
@@ -1111,6 +1141,8 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         passwords: Vec::new(),
         next_oid: 0,
         my_privileges: None,
+        names: name_index(snap),
+        reach: std::collections::HashMap::new(),
         whole_database: false,
     };
     for c in changes {
@@ -1186,7 +1218,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
             ..
         } = c
         {
-            let Ok(objs) = resolve(&b.after, on) else {
+            let Ok(objs) = resolve(&b.after, &b.names, on) else {
                 continue;
             };
             for g in from {
@@ -1216,7 +1248,8 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         .map(|s| format!("{};\n", s.sql))
         .collect::<String>();
     let mut warnings = b.warnings;
-    warnings.dedup();
+    let mut seen = BTreeSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
     let scope = if b.whole_database {
         None
     } else {

@@ -488,14 +488,20 @@ impl Grantry {
         .await?;
         let mut verified = Vec::new();
         if report.outcome == RunOutcome::Committed {
-            let after = self.snapshot(&it.id, database, false).await?;
+            let after = self
+                .snapshot_of(&it.id, database, plan.scope.as_deref())
+                .await?;
             let e = Engine::new(&after);
+            let by_label: std::collections::HashMap<(ObjectKind, String), usize> = after
+                .objects
+                .iter()
+                .enumerate()
+                .map(|(i, o)| ((o.kind, o.label()), i))
+                .collect();
             for c in &plan.access_changes {
-                let holds = after
-                    .objects
-                    .iter()
-                    .position(|o| o.label() == c.object && o.kind == c.kind)
-                    .map(|i| {
+                let holds = by_label
+                    .get(&(c.kind, c.object.clone()))
+                    .map(|&i| {
                         let w = e.who_can(i, c.privilege);
                         if c.role == "PUBLIC" {
                             !w.public.is_empty()

@@ -1,0 +1,263 @@
+//! Privileges benchmark: one database with 100,000 tables and 1,000 roles in a hierarchy, each
+//! table granted to 10 roles (about a million ACL entries).
+//!
+//! Measures, beside psql in the same run: the full inspection (psql runs the same inspection
+//! queries), a "who can" answer, rendering a 10,000-statement plan, and applying it in one
+//! transaction (psql runs the plan's script with `-1 -f`). With `BENCH_LDAP2PG=/path/to/ldap2pg`
+//! it also times ldap2pg inspecting the same database in dry-run mode.
+//!
+//! Run: `cargo bench -p grantry-core --bench privileges` (BENCH_TABLES scales the database).
+
+use grantry_core::model::{IntegrationInput, SslMode};
+use grantry_core::privileges::explain::Engine;
+use grantry_core::privileges::inspect;
+use grantry_core::privileges::plan::{self, Change, Target};
+use grantry_core::privileges::{ObjectKind, Privilege};
+use grantry_core::secret::MemoryKeychain;
+use grantry_core::{Grantry, OpenOptions};
+use grantry_testrig::{Cluster, Options};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+const ROLES: usize = 1000;
+const GRANTEES_PER_TABLE: usize = 10;
+const PLAN_STATEMENTS: usize = 10_000;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn psql(c: &Cluster, args: &[&str], input: &str) -> (f64, String) {
+    let t = Instant::now();
+    let mut child = Command::new(c.cluster.bin.bindir.join("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(c.cluster.socket_dir())
+        .args(["-p", &c.port.to_string(), "-U", &c.superuser, "-d", "bench"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        t.elapsed().as_secs_f64() * 1000.0,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn build(c: &Cluster, tables: usize) {
+    let mut roles = String::new();
+    for r in 0..ROLES {
+        roles.push_str(&format!(
+            "CREATE ROLE r{r:04} {};\n",
+            if r % 3 == 0 { "LOGIN" } else { "NOLOGIN" }
+        ));
+    }
+    // A hierarchy: roles 50.. are members of one or two of the first 50 (group) roles.
+    for r in 50..ROLES {
+        roles.push_str(&format!("GRANT r{:04} TO r{r:04};\n", r % 50));
+        if r % 4 == 0 {
+            roles.push_str(&format!("GRANT r{:04} TO r{r:04};\n", (r / 4) % 50));
+        }
+    }
+    roles.push_str("CREATE DATABASE bench;\n");
+    c.psql("postgres", &roles);
+    let mut script = String::from("CREATE SCHEMA big;\n");
+    for start in (0..tables).step_by(1000) {
+        let end = (start + 999).min(tables - 1);
+        script.push_str(&format!(
+            "DO $$ DECLARE who text; BEGIN FOR i IN {start}..{end} LOOP \
+               EXECUTE format('CREATE TABLE big.%I (id int PRIMARY KEY)', 't' || lpad(i::text, 6, '0')); \
+               SELECT string_agg(format('%I', 'r' || lpad(((i * 7 + k * 131) % {ROLES})::text, 4, '0')), ', ') INTO who FROM generate_series(0, {}) k; \
+               EXECUTE format('GRANT SELECT ON big.%I TO ', 't' || lpad(i::text, 6, '0')) || who; \
+             END LOOP; END $$;\n",
+            GRANTEES_PER_TABLE - 1
+        ));
+    }
+    script.push_str("VACUUM ANALYZE pg_class; VACUUM ANALYZE pg_namespace;\n");
+    c.psql("bench", &script);
+}
+
+fn main() {
+    let tables: usize = std::env::var("BENCH_TABLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let c = Cluster::start(Options {
+        ssl: false,
+        ..Options::default()
+    });
+    let t = Instant::now();
+    build(&c, tables);
+    let acl_entries: usize = c.psql("bench", "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) WHERE c.relnamespace = 'big'::regnamespace").parse().unwrap();
+    eprintln!(
+        "built {tables} tables, {ROLES} roles, {acl_entries} ACL entries in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut rows: Vec<(String, f64, Option<f64>)> = Vec::new();
+    rt.block_on(async {
+        let home = tempfile::tempdir().unwrap();
+        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
+            .await
+            .unwrap();
+        g.add_integration(IntegrationInput {
+            name: "bench".into(),
+            host: "127.0.0.1".into(),
+            port: Some(c.port as i64),
+            database: Some("bench".into()),
+            username: c.superuser.clone(),
+            password: Some(c.password.clone()),
+            sslmode: Some(SslMode::Disable),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+        // 1. Full inspection vs psql running the same queries.
+        let queries = format!(
+            "\\o /dev/null\n\\timing on\n{}\n{}\n{}\n{}\n{}\n{}\n",
+            inspect::CONTEXT_SQL,
+            inspect::ROLES_SQL,
+            inspect::memberships_sql(c.major >= 16),
+            inspect::OBJECTS_SQL.replace("$1", "false"),
+            inspect::ACL_SQL.replace("$1", "false"),
+            inspect::DEFAULT_ACLS_SQL
+        );
+        let mut gi = Vec::new();
+        let mut pi = Vec::new();
+        let mut snap = None;
+        for _ in 0..3 {
+            let t = Instant::now();
+            snap = Some(g.snapshot("bench", None, false).await.unwrap());
+            gi.push(t.elapsed().as_secs_f64() * 1000.0);
+            let (_, out) = psql(&c, &["-f", "-"], &queries);
+            let sum: f64 = out.lines().filter_map(|l| l.strip_prefix("Time: ")).filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok()).sum();
+            pi.push(sum);
+        }
+        let snap = snap.unwrap();
+        rows.push((format!("full inspection ({} objects, {} ACL entries)", snap.objects.len(), snap.objects.iter().map(|o| o.acl.len()).sum::<usize>()), median(gi), Some(median(pi))));
+
+        // 2. Who can: from the inspected snapshot, as the UI asks it.
+        let target = snap.objects.iter().position(|o| o.name == "t050000" || (tables < 50_000 && o.name == format!("t{:06}", tables / 2))).unwrap();
+        let mut w = Vec::new();
+        let mut holders = 0;
+        for _ in 0..20 {
+            let t = Instant::now();
+            let e = Engine::new(&snap);
+            holders = e.who_can(target, Privilege::Select).roles.len();
+            w.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let psql_who = {
+            let sql = format!(
+                "\\o /dev/null\n\\timing on\nSELECT r.rolname FROM pg_roles r WHERE has_table_privilege(r.oid, 'big.{}', 'SELECT');\n",
+                snap.objects[target].name
+            );
+            let (_, out) = psql(&c, &["-f", "-"], &sql);
+            out.lines().filter_map(|l| l.strip_prefix("Time: ")).filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok()).sum::<f64>()
+        };
+        rows.push((format!("who can SELECT on one table ({holders} roles, reasons included)"), median(w), Some(psql_who)));
+
+        // 3. Plan rendering: 10,000 single-table grants.
+        let n = PLAN_STATEMENTS.min(tables);
+        let changes: Vec<Change> = (0..n)
+            .map(|i| Change::Grant {
+                privileges: vec![Privilege::Insert],
+                on: Target::Object { kind: ObjectKind::Table, schema: Some("big".into()), name: format!("t{i:06}"), args: None, columns: vec![] },
+                to: vec![format!("r{:04}", 50 + i % (ROLES - 50))],
+                with_grant_option: false,
+            })
+            .collect();
+        let t = Instant::now();
+        let p = plan::plan(&snap, &changes).unwrap();
+        let plan_ms = t.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(p.statements.len(), n);
+        rows.push((format!("plan rendering ({n} statements, access diff and warnings)"), plan_ms, None));
+
+        // 4. Apply: the plan's script through psql -1 -f, undone, then through Grantry.
+        let undo: String = p.statements.iter().map(|s| s.sql.replacen("GRANT ", "REVOKE ", 1).replacen(" TO ", " FROM ", 1) + ";\n").collect();
+        let mut pa = Vec::new();
+        let mut ga = Vec::new();
+        for _ in 0..2 {
+            let (ms, _) = psql(&c, &["-1", "-f", "-"], &p.script);
+            pa.push(ms);
+            psql(&c, &["-1", "-f", "-"], &undo);
+            let pv = g.plan("bench", None, &changes).await.unwrap();
+            let t = Instant::now();
+            let r = g.run_plan(&pv.id, false, None).await.unwrap();
+            ga.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(r.report.outcome, grantry_core::privileges::apply::RunOutcome::Committed, "{}", r.report.message);
+            psql(&c, &["-1", "-f", "-"], &undo);
+        }
+        rows.push((format!("apply of the {n}-statement plan in one transaction (psql -1 -f)"), median(ga), Some(median(pa))));
+        g.close().await;
+    });
+
+    if let Ok(ldap2pg) = std::env::var("BENCH_LDAP2PG") {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("ldap2pg.yml");
+        std::fs::write(
+            &cfg,
+            "version: 5\nprivileges:\n  ro: [__select_on_tables__]\nsync_map:\n- grant:\n    privilege: ro\n    databases: [bench]\n    schema: big\n    roles: [r0000]\n",
+        )
+        .unwrap();
+        let mut times = Vec::new();
+        for _ in 0..2 {
+            let t = Instant::now();
+            let out = Command::new(&ldap2pg)
+                .args(["--config", cfg.to_str().unwrap(), "--dry"])
+                .env("PGHOST", c.cluster.socket_dir())
+                .env("PGPORT", c.port.to_string())
+                .env("PGUSER", &c.superuser)
+                .env("PGDATABASE", "bench")
+                .output()
+                .unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            if !out.status.success() {
+                eprintln!(
+                    "ldap2pg failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .rev()
+                        .take(5)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+        }
+        rows.push((
+            "ldap2pg 5.9 --dry inspecting the same database (whole process)".into(),
+            median(times),
+            None,
+        ));
+    }
+
+    println!("| operation | Grantry median (ms) | psql median (ms) | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (name, gm, pm) in rows {
+        match pm {
+            Some(pm) => println!("| {name} | {gm:.1} | {pm:.1} | {:.2}x |", gm / pm),
+            None => println!("| {name} | {gm:.1} | - | - |"),
+        }
+    }
+    println!(
+        "\n{tables} tables, {ROLES} roles, {acl_entries} ACL entries on the tables; PostgreSQL {}.",
+        c.version
+    );
+}
