@@ -157,8 +157,8 @@ async fn run_in_tx(
             continue;
         }
         let t = Instant::now();
-        // Simple query protocol, as psql sends a script: no prepared statement per GRANT.
-        match sqlx::raw_sql(&s.sql).execute(&mut *conn).await {
+        // Unnamed statements: no prepared statement kept (and later closed) per GRANT.
+        match sqlx::query(&s.sql).persistent(false).execute(&mut *conn).await {
             Ok(_) => results.push(StatementResult {
                 sql: s.sql.clone(),
                 outcome: StatementOutcome::Ok,
