@@ -327,8 +327,9 @@ pub(crate) async fn inspect_in_tx(
             acl: Vec::new(),
         });
     }
-    for r in acl_q.fetch_all(&mut *conn).await.map_err(e)? {
-        // By position: this loop runs once per ACL entry (a million on big databases).
+    // Streamed, by position: this loop runs once per ACL entry (a million on big databases).
+    let mut rows = acl_q.fetch(&mut *conn);
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await.map_err(e)? {
         let key = (
             r.get::<&str, _>(0).as_bytes()[0],
             r.get::<i64, _>(1),
@@ -343,6 +344,7 @@ pub(crate) async fn inspect_in_tx(
             });
         }
     }
+    drop(rows);
     if version_num >= 150000 && only.is_none() {
         let mut params: HashMap<i64, usize> = HashMap::new();
         for r in sqlx::query(PARAMETERS_SQL)
