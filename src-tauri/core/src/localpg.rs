@@ -326,11 +326,20 @@ impl LocalCluster {
     }
 
     pub fn stop(&self) -> Result<()> {
+        self.stop_mode("fast")
+    }
+
+    /// Stops without waiting for clients (throwaway clusters at process exit).
+    pub fn stop_immediate(&self) -> Result<()> {
+        self.stop_mode("immediate")
+    }
+
+    fn stop_mode(&self, mode: &str) -> Result<()> {
         let mut c = self.command("pg_ctl");
         c.arg("-D")
             .arg(self.data_dir())
             .arg("-m")
-            .arg("fast")
+            .arg(mode)
             .arg("-w")
             .arg("stop");
         run(c, "pg_ctl stop").map(|_| ())

@@ -103,8 +103,9 @@ fn sign(dir: &Path, ca: &str, name: &str, subject: &str, ext: &str) {
 }
 
 /// The process-wide PKI (generated on first use).
+static PKI: OnceLock<Pki> = OnceLock::new();
+
 pub fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = tempfile::Builder::new().prefix("grantry-pki-").tempdir().unwrap().keep();
         make_ca(&dir, "rig-ca");
@@ -143,6 +144,35 @@ impl Default for Options {
             bindir: None,
         }
     }
+}
+
+/// Clusters still running, stopped and removed at process exit: tests keep some clusters in
+/// statics, whose destructors never run.
+static LIVE: std::sync::Mutex<Vec<(LocalCluster, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn stop_live_clusters() {
+    let live = match LIVE.lock() {
+        Ok(mut l) => std::mem::take(&mut *l),
+        Err(_) => return,
+    };
+    for (cluster, dir) in live {
+        let _ = cluster.stop_immediate();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    if let Some(p) = PKI.get() {
+        let _ = std::fs::remove_dir_all(&p.dir);
+    }
+}
+
+fn register(cluster: &LocalCluster, dir: &Path) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registering a plain extern "C" function with no captured state.
+    HOOK.call_once(|| unsafe {
+        libc::atexit(stop_live_clusters);
+    });
+    LIVE.lock()
+        .unwrap()
+        .push((cluster.clone(), dir.to_path_buf()));
 }
 
 /// A running throwaway cluster. Listens on 127.0.0.1 and 127.0.0.2.
@@ -195,6 +225,7 @@ impl Cluster {
         cluster
             .start()
             .unwrap_or_else(|e| panic!("start: {} {:?}", e.message, e.detail));
+        register(&cluster, dir.path());
         Cluster {
             port,
             superuser: "rig_admin".into(),
@@ -260,7 +291,10 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.cluster.stop();
+        let _ = self.cluster.stop_immediate();
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|(c, _)| c.base_dir != self.cluster.base_dir);
+        }
     }
 }
 

@@ -329,7 +329,10 @@ pub(crate) async fn inspect_in_tx(
     }
     // Streamed, by position: this loop runs once per ACL entry (a million on big databases).
     let mut rows = acl_q.fetch(&mut *conn);
-    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await.map_err(e)? {
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows)
+        .await
+        .map_err(e)?
+    {
         let key = (
             r.get::<&str, _>(0).as_bytes()[0],
             r.get::<i64, _>(1),
