@@ -260,6 +260,46 @@ async function expand(kind, name) {
   throw new Error(`tree row ${kind} "${name}" does not expand (click, Right, chevron, double-click)`);
 }
 
+// --- privileges
+
+const matrixRow = (role) => tid('matrix-row', `[data-role=${cssString(role)}]`);
+const matrixCell = (role, privilege) =>
+  tid('matrix-cell', `[data-role=${cssString(role)}][data-privilege=${cssString(privilege)}]`);
+
+/** Waits for a cell of the Privileges matrix, failing at once if the tab shows an error. */
+async function waitMatrixCell(role, privilege) {
+  return waitFor(
+    async () => {
+      const err = await visible(tid('privileges-error'));
+      if (err) throw new Error(`the Privileges tab shows an error: ${await textOf(err)}`);
+      return visible(matrixCell(role, privilege));
+    },
+    CONNECT_TIMEOUT,
+    `no matrix cell ${role}/${privilege}`,
+  );
+}
+
+async function openDrawer() {
+  if (await visible(tid('plan-drawer'))) return;
+  await (await waitVisible(tid('plan-toggle'))).click();
+  await waitVisible(tid('plan-drawer'));
+}
+
+async function closeDrawer() {
+  const close = await visible(tid('plan-close'));
+  if (close) await close.click();
+  await waitFor(async () => !(await visible(tid('plan-drawer'))), UI_TIMEOUT, 'the plan drawer stays open');
+}
+
+/** The count on the plan toggle (changes staged for the current database). */
+async function waitStagedCount(n) {
+  await waitFor(
+    async () => (await (await waitVisible(tid('plan-toggle'))).getAttribute('data-count')) === String(n),
+    UI_TIMEOUT,
+    `the plan toggle does not count ${n} staged change(s)`,
+  );
+}
+
 // ----------------------------------------------------------------------------------- scenario
 
 describe('Grantry desktop app', { timeout: 280_000 }, () => {
@@ -421,5 +461,197 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     }
     assert.deepEqual(names, ['id', 'name', 'email'], `detail-columns lists ${JSON.stringify(names)}`);
     await screenshot('03-explorer-table.png');
+  });
+
+  // --- privileges: the matrix, who can, staging, plan, dry run, apply on production, audit.
+  // The integration logs in as e2e_user, owner of database e2e and its tables but without
+  // CREATEROLE: it grants to an existing role (pg_monitor) rather than creating one.
+
+  step('the Privileges tab shows who holds what on app.customers', 60_000, async () => {
+    await (await waitVisible(tid('tab-privileges'))).click();
+    const owner = await waitMatrixCell('e2e_user', 'SELECT');
+    assert.equal(await owner.getAttribute('data-held'), 'true', 'the owner e2e_user should hold SELECT');
+    const title = await textOf(await waitVisible(tid('privileges-title')));
+    assert.match(title, /app\.customers/, `the Privileges tab is about ${title}`);
+    assert.equal(await visible(matrixRow('pg_monitor')), null, 'pg_monitor should hold nothing on app.customers yet');
+    // The reasons of a cell: the owner's own privilege.
+    await owner.click();
+    const detail = await waitVisible(tid('cell-detail', '[data-role="e2e_user"][data-privilege="SELECT"]'));
+    assert.match(await textOf(detail), /owner/, `the cell should explain ownership: ${await textOf(detail)}`);
+
+    // Who can SELECT it: e2e_user, with a reason.
+    const who = await waitVisible(tid('who-can'));
+    await (await who.findElement(tid('who-can-run'))).click();
+    const row = await waitFor(() => visible(tid('who-can-row', '[data-role="e2e_user"]')), CONNECT_TIMEOUT, 'no who-can-row for e2e_user');
+    assert.match(await textOf(row), /owner/, `who-can should say why e2e_user can: ${await textOf(row)}`);
+    await screenshot('04-privileges-matrix.png');
+  });
+
+  step('read access for pg_monitor and a revoke of TEMPORARY from PUBLIC are staged', 60_000, async () => {
+    await openDrawer();
+    const role = await waitVisible(tid('shortcut-role'));
+    await role.clear();
+    await role.sendKeys('pg_monitor');
+    await (await waitVisible(tid('stage-read'))).click();
+    await waitStagedCount(1);
+    await closeDrawer();
+
+    // The database's own matrix: PUBLIC holds TEMPORARY by default; stage its revoke from the cell.
+    await (await waitRow('database', PG.database)).click();
+    await waitFor(
+      async () => {
+        const title = await visible(tid('privileges-title'));
+        return title !== null && (await textOf(title)) === PG.database;
+      },
+      CONNECT_TIMEOUT,
+      'the Privileges tab does not show the database',
+    );
+    const temp = await waitMatrixCell('PUBLIC', 'TEMPORARY');
+    assert.equal(await temp.getAttribute('data-held'), 'true', 'PUBLIC should hold TEMPORARY on a new database');
+    await temp.click();
+    await (await waitVisible(tid('cell-revoke', '[data-role="PUBLIC"]'))).click();
+    await waitStagedCount(2);
+  });
+
+  step('the plan previews the exact SQL and its effect', 60_000, async () => {
+    await openDrawer();
+    const staged = await driver.findElements(tid('staged-change'));
+    assert.equal(staged.length, 2, 'two changes should be staged');
+    await (await waitVisible(tid('plan-preview'))).click();
+    const sql = await waitFor(
+      async () => {
+        const err = await visible(tid('plan-error'));
+        if (err) throw new Error(`planning failed: ${await textOf(err)}`);
+        return visible(tid('plan-sql'));
+      },
+      CONNECT_TIMEOUT,
+      'no plan-sql',
+    );
+    const script = await sql.getText();
+    assert.ok(script.includes('GRANT SELECT ON TABLE "app"."customers" TO "pg_monitor"'), `the plan lacks the grant:\n${script}`);
+    assert.ok(script.includes(`REVOKE TEMPORARY ON DATABASE "${PG.database}" FROM PUBLIC`), `the plan lacks the revoke:\n${script}`);
+    assert.ok(script.includes('GRANT USAGE ON SCHEMA "app" TO "pg_monitor"'), `read access should bring USAGE on the schema:\n${script}`);
+    const gained = await visible(tid('access-change', '[data-role="pg_monitor"][data-privilege="SELECT"][data-delta="gained"]'));
+    assert.ok(gained, 'the plan should show pg_monitor gaining SELECT');
+    const lost = await visible(tid('access-change', '[data-role="PUBLIC"][data-privilege="TEMPORARY"][data-delta="lost"]'));
+    assert.ok(lost, 'the plan should show PUBLIC losing TEMPORARY');
+    console.log(`# plan: ${script.trim().split('\n').length} statement(s), ${(await driver.findElements(tid('access-change'))).length} access change(s), ${(await driver.findElements(tid('plan-warning'))).length} warning(s)`);
+    await screenshot('05-plan-preview.png');
+  });
+
+  step('the dry run runs every statement and rolls back', 60_000, async () => {
+    await (await waitVisible(tid('plan-dry-run'))).click();
+    const result = await waitFor(
+      async () => {
+        const err = await visible(tid('plan-error'));
+        if (err) throw new Error(`the dry run failed: ${await textOf(err)}`);
+        return visible(tid('dry-run-result'));
+      },
+      CONNECT_TIMEOUT,
+      'no dry-run-result',
+    );
+    assert.equal(await result.getAttribute('data-outcome'), 'rolled_back', `dry run: ${await textOf(result)}`);
+    const outcomes = [];
+    for (const s of await result.findElements(tid('statement-result'))) outcomes.push(await s.getAttribute('data-outcome'));
+    assert.ok(outcomes.length >= 3, `the dry run reports ${outcomes.length} statement(s)`);
+    assert.deepEqual([...new Set(outcomes)], ['ok'], `every statement should be ok: ${outcomes.join(', ')}`);
+  });
+
+  step('applying on production asks for the integration name, then commits', 60_000, async () => {
+    await (await waitVisible(tid('plan-apply'))).click();
+    const dialog = await waitVisible(tid('confirm-dialog'));
+    const confirm = await dialog.findElement(tid('confirm-apply'));
+    assert.equal(await confirm.isEnabled(), false, 'apply must wait for the integration name');
+    const name = await dialog.findElement(tid('confirm-name'));
+    await name.sendKeys('e2e-d');
+    assert.equal(await confirm.isEnabled(), false, 'a partial name must not confirm');
+    await name.sendKeys('b');
+    await waitFor(() => confirm.isEnabled(), 3000, 'confirm-apply stays disabled with the name typed');
+    await confirm.click();
+    const result = await waitFor(
+      async () => {
+        const err = await visible(tid('plan-error'));
+        if (err) throw new Error(`the apply failed: ${await textOf(err)}`);
+        return visible(tid('apply-result'));
+      },
+      CONNECT_TIMEOUT,
+      'no apply-result',
+    );
+    assert.equal(await result.getAttribute('data-outcome'), 'committed', `apply: ${await textOf(result)}`);
+    const verified = await result.findElements(tid('verified-change'));
+    const unconfirmed = [];
+    for (const v of verified) if ((await v.getAttribute('data-confirmed')) !== 'true') unconfirmed.push(await textOf(v));
+    assert.ok(verified.length > 0, 'the apply verifies nothing');
+    assert.deepEqual(unconfirmed, [], 'the server should agree with every planned change');
+    await waitStagedCount(0);
+    console.log(`# applied: ${await textOf(await result.findElement(tid('apply-result-message')))}`);
+  });
+
+  step('the matrices show the new access', 60_000, async () => {
+    await closeDrawer();
+    // The database matrix (still shown) was reloaded: PUBLIC no longer holds TEMPORARY.
+    await waitFor(
+      async () => (await (await waitMatrixCell('PUBLIC', 'CONNECT')).getAttribute('data-held')) === 'true' &&
+        (await visible(tid('matrix-cell', '[data-role="PUBLIC"][data-privilege="TEMPORARY"][data-held="false"]'))),
+      CONNECT_TIMEOUT,
+      'PUBLIC still holds TEMPORARY on the database',
+    );
+    await (await waitRow('table', 'customers')).click();
+    const cell = await waitFor(
+      () => visible(tid('matrix-cell', '[data-role="pg_monitor"][data-privilege="SELECT"]')),
+      CONNECT_TIMEOUT,
+      'no pg_monitor row in the matrix of app.customers',
+    );
+    assert.equal(await cell.getAttribute('data-held'), 'true', 'pg_monitor should now hold SELECT');
+    assert.equal(
+      await (await visible(tid('matrix-cell', '[data-role="pg_monitor"][data-privilege="INSERT"]'))).getAttribute('data-held'),
+      'false',
+      'read access gave pg_monitor more than SELECT',
+    );
+  });
+
+  step('the role page of pg_monitor shows what it can access now', 60_000, async () => {
+    const link = await waitVisible(tid('role-link', '[data-role="pg_monitor"]'));
+    await link.click();
+    const page = await waitVisible(tid('role-page', '[data-role="pg_monitor"]'));
+    const attrs = await waitFor(() => visible(tid('role-attributes'), page), CONNECT_TIMEOUT, 'no role attributes');
+    assert.match(await textOf(attrs), /LOGIN no/, `pg_monitor cannot log in: ${await textOf(attrs)}`);
+    // The list can be long (everything PUBLIC may use): filter it down to the table.
+    const filter = await waitFor(() => visible(tid('role-access-filter')), CONNECT_TIMEOUT, 'no role-access-filter');
+    await filter.sendKeys('customers select');
+    const row = await waitFor(
+      () => visible(tid('role-access-row', '[data-object="app.customers"]')),
+      UI_TIMEOUT,
+      'the role page does not list app.customers',
+    );
+    assert.match(await textOf(row), /SELECT/, `pg_monitor should read app.customers: ${await textOf(row)}`);
+    assert.doesNotMatch(await textOf(row), /INSERT/, `pg_monitor should only read app.customers: ${await textOf(row)}`);
+    await filter.clear();
+    await filter.sendKeys('orders');
+    await waitFor(async () => !(await visible(tid('role-access-row', '[data-object="app.customers"]'))), UI_TIMEOUT, 'the filter keeps app.customers');
+    await filter.clear();
+    await filter.sendKeys('customers');
+    await waitVisible(tid('role-access-row', '[data-object="app.customers"]'));
+    await screenshot('07-role-page.png');
+    await (await waitVisible(tid('role-back'))).click();
+    await waitVisible(tid('explorer'));
+  });
+
+  step('the audit log lists the dry run and the apply', 60_000, async () => {
+    await (await waitVisible(tid('audit-link'))).click();
+    await waitVisible(tid('audit-page'));
+    const apply = await waitFor(
+      () => visible(tid('audit-row', `[data-action="apply"][data-outcome="committed"][data-integration=${cssString(NAME)}]`)),
+      CONNECT_TIMEOUT,
+      'no committed apply in the audit log',
+    );
+    assert.ok(await visible(tid('audit-row', '[data-action="dry_run"][data-outcome="rolled_back"]')), 'no dry run in the audit log');
+    await (await apply.findElement(tid('audit-expand'))).click();
+    const sql = await waitVisible(tid('audit-sql'));
+    assert.ok((await sql.getText()).includes('GRANT SELECT ON TABLE "app"."customers" TO "pg_monitor"'), 'the audit keeps the SQL applied');
+    await (await waitVisible(tid('audit-export-csv'))).click();
+    const csv = await waitVisible(tid('audit-export-text'));
+    await waitFor(async () => /apply/.test(await csv.getAttribute('value')), UI_TIMEOUT, 'the CSV export does not list the apply');
+    await screenshot('06-audit.png');
   });
 });

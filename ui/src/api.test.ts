@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasIpc, isGrantryError, listIntegrations, normalizeError } from './api';
+import * as api from './api';
+import { hasIpc, isGrantryError, listIntegrations, normalizeError, setDevBackend } from './api';
 
 describe('normalizeError', () => {
   it('keeps core errors', () => {
@@ -25,5 +26,41 @@ describe('without the desktop shell', () => {
   it('rejects with a GrantryError instead of throwing a TypeError', async () => {
     expect(hasIpc()).toBe(false);
     await expect(listIntegrations()).rejects.toMatchObject({ code: 'internal' });
+  });
+});
+
+describe('privilege commands', () => {
+  it('pass their arguments as named objects', async () => {
+    const calls: [string, Record<string, unknown>][] = [];
+    setDevBackend({
+      invoke: async (cmd, args) => {
+        calls.push([cmd, args]);
+        return null;
+      },
+      listen: async () => () => {},
+    });
+    try {
+      const object = { kind: 'table' as const, schema: 'app', name: 't', args: null, column: null };
+      await api.objectGrants('prod', null, object);
+      await api.whoCan('prod', 'db', object, 'SELECT');
+      await api.roleReport('prod', 'db', 'alice');
+      await api.listRoles('prod', null);
+      await api.planChanges('prod', 'db', []);
+      await api.runPlan('abc', false, 'prod');
+      await api.auditLog(50);
+      await api.auditExport('csv');
+    } finally {
+      setDevBackend(null);
+    }
+    expect(calls).toEqual([
+      ['object_grants', { integration: 'prod', database: null, object: { kind: 'table', schema: 'app', name: 't', args: null, column: null } }],
+      ['who_can', { integration: 'prod', database: 'db', object: { kind: 'table', schema: 'app', name: 't', args: null, column: null }, privilege: 'SELECT' }],
+      ['role_report', { integration: 'prod', database: 'db', role: 'alice' }],
+      ['list_roles', { integration: 'prod', database: null }],
+      ['plan_changes', { integration: 'prod', database: 'db', changes: [] }],
+      ['run_plan', { plan: 'abc', dry: false, confirm: 'prod' }],
+      ['audit_log', { limit: 50 }],
+      ['audit_export', { format: 'csv' }],
+    ]);
   });
 });

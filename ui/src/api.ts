@@ -18,6 +18,16 @@ import type { SchemaNode } from './gen/SchemaNode';
 import type { RelationNode } from './gen/RelationNode';
 import type { RelationDetail } from './gen/RelationDetail';
 import type { SandboxStatus } from './gen/SandboxStatus';
+import type { ObjectRef } from './gen/ObjectRef';
+import type { ObjectGrants } from './gen/ObjectGrants';
+import type { Privilege } from './gen/Privilege';
+import type { WhoCanAnswer } from './gen/WhoCanAnswer';
+import type { RoleReport } from './gen/RoleReport';
+import type { Role } from './gen/Role';
+import type { Change } from './gen/Change';
+import type { PlanView } from './gen/PlanView';
+import type { ApplyResult } from './gen/ApplyResult';
+import type { AuditEntry } from './gen/AuditEntry';
 
 export type { GrantryError };
 
@@ -127,6 +137,29 @@ export const listRelations = (integration: string, database: string, schema: str
   call<Page<RelationNode>>('list_relations', { integration, database, schema, query });
 export const relationDetail = (integration: string, database: string, schema: string, name: string) =>
   call<RelationDetail>('relation_detail', { integration, database, schema, name });
+
+// --------------------------------------------------------------------------- privileges
+// `database`: the database the user is in; null means the integration's default database.
+
+export const objectGrants = (integration: string, database: string | null, object: ObjectRef) =>
+  call<ObjectGrants>('object_grants', { integration, database, object });
+export const whoCan = (integration: string, database: string | null, object: ObjectRef, privilege: Privilege) =>
+  call<WhoCanAnswer>('who_can', { integration, database, object, privilege });
+export const roleReport = (integration: string, database: string | null, role: string) =>
+  call<RoleReport>('role_report', { integration, database, role });
+export const listRoles = (integration: string, database: string | null) =>
+  call<Role[]>('list_roles', { integration, database });
+/** Plans the changes; the core keeps the plan under PlanView.id for runPlan. */
+export const planChanges = (integration: string, database: string | null, changes: Change[]) =>
+  call<PlanView>('plan_changes', { integration, database, changes });
+/**
+ * Runs a kept plan: a dry run (always rolled back) or an apply. An apply on a production
+ * integration needs `confirm` = the integration's name, typed by the user.
+ */
+export const runPlan = (plan: string, dry: boolean, confirm: string | null) =>
+  call<ApplyResult>('run_plan', { plan, dry, confirm });
+export const auditLog = (limit: number) => call<AuditEntry[]>('audit_log', { limit });
+export const auditExport = (format: 'csv' | 'json') => call<string>('audit_export', { format });
 
 // ------------------------------------------------------------------------------ sandbox
 

@@ -16,6 +16,7 @@ import type { ImportCandidate } from '../gen/ImportCandidate';
 import type { ImportSource } from '../gen/ImportSource';
 import type { ImportRequest } from '../gen/ImportRequest';
 import type { Error as GrantryError } from '../gen/Error';
+import { mockPrivileges } from './mockPrivileges';
 
 type Listener = (payload: unknown) => void;
 
@@ -247,7 +248,10 @@ export function mockBackend() {
     ];
   };
 
+  const privileges = mockPrivileges(find);
+
   const handlers: Record<string, (a: Record<string, unknown>) => unknown> = {
+    ...privileges,
     startup: async () => {
       if (items.length > 0) return null;
       for (const m of ['looking for PostgreSQL binaries', 'creating a PostgreSQL 15.18 cluster', 'starting the server on port 54329', 'seeding database shop', 'seeding database bulk (100,000 tables)', 'saving the sandbox integration']) {
@@ -364,7 +368,8 @@ export function mockBackend() {
     async invoke(cmd: string, args: Record<string, unknown>): Promise<unknown> {
       const h = handlers[cmd];
       if (!h) fail('internal', `unknown command ${cmd}`);
-      if (!fast) await sleep(cmd.startsWith('list_') || cmd === 'relation_detail' ? 120 + Math.random() * 250 : 40);
+      const slow = cmd.startsWith('list_') || ['relation_detail', 'object_grants', 'role_report', 'plan_changes', 'run_plan'].includes(cmd);
+      if (!fast) await sleep(slow ? 120 + Math.random() * 250 : 40);
       return structuredClone(await h!(args));
     },
     async listen(event: string, cb: Listener): Promise<() => void> {

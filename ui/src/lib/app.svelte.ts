@@ -9,7 +9,12 @@ import { TreeController } from './treeController.svelte';
 
 const SELECTED_KEY = 'grantry.selected';
 
-export type MainView = { kind: 'explorer' } | { kind: 'wizard'; editing: Integration | null };
+export type MainView =
+  | { kind: 'explorer' }
+  | { kind: 'wizard'; editing: Integration | null }
+  /** A role's page, in the database the user was in when opening it. */
+  | { kind: 'role'; integration: string; database: string; role: string }
+  | { kind: 'audit' };
 
 export interface StartupState {
   running: boolean;
@@ -176,6 +181,38 @@ class AppState {
       this.passwordRequest = req;
     }
     return promise;
+  }
+
+  /**
+   * Runs `fn` against an integration; when it fails because a session password is missing, asks
+   * for it and retries.
+   */
+  async withPassword<T>(integration: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        const err = api.normalizeError(e);
+        const it = this.integrations.find((i) => i.name === integration);
+        if (err.code === 'secret_missing' && it?.password_storage === 'session') {
+          if (await this.askSessionPassword(it)) continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  openRole(integration: string, database: string, role: string): void {
+    this.view = { kind: 'role', integration, database, role };
+  }
+
+  openAudit(): void {
+    this.view = { kind: 'audit' };
+  }
+
+  /** Back from a role or audit page to the explorer of the selected integration. */
+  showExplorer(): void {
+    this.view = { kind: 'explorer' };
   }
 
   openWizard(editing: Integration | null): void {

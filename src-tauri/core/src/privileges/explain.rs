@@ -281,6 +281,19 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The ACLs that count for `o`, each with the column it is about: a column's own ACL and
+    /// its table's (table-level privileges hold for every column).
+    fn sources(&self, o: &'a DbObject) -> Vec<(&'a DbObject, Option<String>)> {
+        if o.kind != ObjectKind::Column {
+            return vec![(o, None)];
+        }
+        let mut v = vec![(o, o.detail.clone())];
+        if let Some(t) = self.table_of(o) {
+            v.push((t, None));
+        }
+        v
+    }
+
     /// The table a column belongs to.
     fn table_of(&self, col: &DbObject) -> Option<&'a DbObject> {
         let kinds = [
@@ -308,19 +321,7 @@ impl<'a> Engine<'a> {
                 roles: Vec::new(),
             };
         }
-        let system_restricted = o.kind.is_relation()
-            && o.kind != ObjectKind::View
-            && o.schema
-                .as_deref()
-                .is_some_and(|s| SYSTEM_SCHEMAS.contains(&s))
-            && matches!(
-                p,
-                Privilege::Insert
-                    | Privilege::Update
-                    | Privilege::Delete
-                    | Privilege::Truncate
-                    | Privilege::Usage
-            );
+        let system_restricted = system_restricted(o, p);
         for (i, r) in self.snap.roles.iter().enumerate() {
             if r.superuser {
                 let a = access(&mut out, self.snap, i);
@@ -330,14 +331,7 @@ impl<'a> Engine<'a> {
         }
         if !system_restricted {
             // Table-level entries count for a column too.
-            let mut sources: Vec<(&DbObject, Option<String>)> = vec![(o, None)];
-            if o.kind == ObjectKind::Column {
-                sources = vec![(o, o.detail.clone())];
-                if let Some(t) = self.table_of(o) {
-                    sources.push((t, None));
-                }
-            }
-            for (src, column) in &sources {
+            for (src, column) in &self.sources(o) {
                 for e in src.acl.iter().filter(|e| e.privilege == p) {
                     if e.grantee == PUBLIC as i64 {
                         public.push(Reason::Public {
@@ -441,37 +435,14 @@ impl<'a> Engine<'a> {
             reasons.push(Reason::Superuser);
             grantable = true;
         }
-        let system_restricted = o.kind.is_relation()
-            && o.kind != ObjectKind::View
-            && o.schema
-                .as_deref()
-                .is_some_and(|s| SYSTEM_SCHEMAS.contains(&s))
-            && matches!(
-                p,
-                Privilege::Insert
-                    | Privilege::Update
-                    | Privilege::Delete
-                    | Privilege::Truncate
-                    | Privilege::Usage
-            );
+        let system_restricted = system_restricted(o, p);
         let table = if o.kind == ObjectKind::Column {
             self.table_of(o)
         } else {
             None
         };
         if !system_restricted {
-            let mut sources: Vec<(&DbObject, Option<String>)> = vec![(
-                o,
-                if o.kind == ObjectKind::Column {
-                    o.detail.clone()
-                } else {
-                    None
-                },
-            )];
-            if let Some(t) = table {
-                sources.push((t, None));
-            }
-            for (src, column) in sources {
+            for (src, column) in self.sources(o) {
                 for e in src.acl.iter().filter(|e| e.privilege == p) {
                     if e.grantee == PUBLIC as i64 {
                         reasons.push(Reason::Public {
@@ -592,6 +563,23 @@ impl<'a> Engine<'a> {
 pub struct RoleView {
     role: usize,
     parent: HashMap<usize, usize>,
+}
+
+/// Non-superusers never get INSERT/UPDATE/DELETE/TRUNCATE/USAGE on system catalog tables.
+fn system_restricted(o: &DbObject, p: Privilege) -> bool {
+    o.kind.is_relation()
+        && o.kind != ObjectKind::View
+        && o.schema
+            .as_deref()
+            .is_some_and(|s| SYSTEM_SCHEMAS.contains(&s))
+        && matches!(
+            p,
+            Privilege::Insert
+                | Privilege::Update
+                | Privilege::Delete
+                | Privilege::Truncate
+                | Privilege::Usage
+        )
 }
 
 fn access<'m>(out: &'m mut BTreeMap<usize, Access>, snap: &Snapshot, i: usize) -> &'m mut Access {
