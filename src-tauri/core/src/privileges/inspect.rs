@@ -174,8 +174,29 @@ pub struct Snapshot {
 }
 
 fn parse_privilege(s: &str) -> Result<Privilege> {
-    Privilege::parse(s)
-        .ok_or_else(|| Error::internal(format!("unknown privilege {s:?} from the server")))
+    // aclexplode() spells them exactly so; no allocation per ACL entry.
+    Ok(match s {
+        "SELECT" => Privilege::Select,
+        "INSERT" => Privilege::Insert,
+        "UPDATE" => Privilege::Update,
+        "DELETE" => Privilege::Delete,
+        "TRUNCATE" => Privilege::Truncate,
+        "REFERENCES" => Privilege::References,
+        "TRIGGER" => Privilege::Trigger,
+        "MAINTAIN" => Privilege::Maintain,
+        "EXECUTE" => Privilege::Execute,
+        "USAGE" => Privilege::Usage,
+        "CREATE" => Privilege::Create,
+        "CONNECT" => Privilege::Connect,
+        "TEMPORARY" => Privilege::Temporary,
+        "SET" => Privilege::Set,
+        "ALTER SYSTEM" => Privilege::AlterSystem,
+        other => {
+            return Err(Error::internal(format!(
+                "unknown privilege {other:?} from the server"
+            )))
+        }
+    })
 }
 
 fn kind_of(class: &str, detail: Option<&str>) -> Option<ObjectKind> {

@@ -498,18 +498,22 @@ impl Grantry {
                 .enumerate()
                 .map(|(i, o)| ((o.kind, o.label()), i))
                 .collect();
+            // One inheritance closure per role, not one walk of every grantee per change.
+            let mut views = std::collections::HashMap::new();
             for c in &plan.access_changes {
-                let holds = by_label
-                    .get(&(c.kind, c.object.clone()))
-                    .map(|&i| {
-                        let w = e.who_can(i, c.privilege);
-                        if c.role == "PUBLIC" {
-                            !w.public.is_empty()
-                        } else {
-                            !w.public.is_empty() || w.roles.iter().any(|a| a.role == c.role)
-                        }
-                    })
-                    .unwrap_or(false);
+                let holds = by_label.get(&(c.kind, c.object.clone())).is_some_and(|&i| {
+                    if c.role == "PUBLIC" {
+                        return !e.who_can(i, c.privilege).public.is_empty();
+                    }
+                    let Some(role) = e.role_by_name(&c.role) else {
+                        return false;
+                    };
+                    let view = views
+                        .entry(role.oid)
+                        .or_insert_with(|| e.privileges_of(role.oid));
+                    view.as_ref()
+                        .is_some_and(|v| e.check(v, i, c.privilege).is_some())
+                });
                 let confirmed = match c.delta {
                     plan::AccessDelta::Gained => holds,
                     plan::AccessDelta::Lost => !holds,
