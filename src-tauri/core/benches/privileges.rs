@@ -207,7 +207,7 @@ fn main() {
             assert_eq!(r.report.outcome, grantry_core::privileges::apply::RunOutcome::Committed, "{}", r.report.message);
             psql(&c, &["-1", "-f", "-"], &undo);
         }
-        rows.push((format!("apply of the {n}-statement plan: the transaction (lock, staleness check, statements, commit)"), median(gt), Some(median(pa))));
+        rows.push((format!("apply of the {n}-statement plan: the transaction (lock, staleness check, statements, commit)"), median(gt), Some(median(pa.clone()))));
         rows.push((format!("apply of the {n}-statement plan: all (plus audit and re-inspection of the result)"), median(ga), Some(median(pa))));
         g.close().await;
     });
