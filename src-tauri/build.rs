@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "run_plan",
     "audit_log",
     "audit_export",
+    "refresh_privileges",
 ];
 
 fn main() {

@@ -52,6 +52,7 @@ pub fn run() {
             commands::privileges::run_plan,
             commands::privileges::audit_log,
             commands::privileges::audit_export,
+            commands::privileges::refresh_privileges,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Grantry");

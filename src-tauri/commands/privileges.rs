@@ -91,3 +91,12 @@ pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> CmdResult<Vec<
 pub async fn audit_export(state: State<'_, AppState>, format: String) -> CmdResult<String> {
     state.core()?.audit_export(&format).await
 }
+
+/// Forgets the cached inspection of an integration, so the next view reads the server again.
+#[tauri::command]
+pub async fn refresh_privileges(state: State<'_, AppState>, integration: String) -> CmdResult<()> {
+    let core = state.core()?;
+    let it = core.get_integration(&integration).await?;
+    core.forget_snapshots(&it.id);
+    Ok(())
+}

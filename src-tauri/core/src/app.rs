@@ -21,6 +21,11 @@ use std::sync::{Arc, Mutex};
 
 pub const KEYCHAIN_SERVICE: &str = "grantry";
 
+type CachedSnapshot = (std::time::Instant, Arc<Snapshot>);
+
+/// How long the privilege views may reuse an inspection.
+pub const SNAPSHOT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Import one entry of a source as a new integration.
 #[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
 pub struct ImportRequest {
@@ -62,6 +67,9 @@ pub struct Grantry {
     session: Mutex<HashMap<(String, SecretKind), Secret>>,
     pools: Pools,
     plans: Mutex<HashMap<String, crate::privileges::service::StoredPlan>>,
+    /// Recent snapshots per (integration id, database) for the read-only privilege views:
+    /// a "who can" answer must not re-read a million ACL entries each time.
+    snapshots: Mutex<HashMap<(String, String), CachedSnapshot>>,
 }
 
 fn now() -> String {
@@ -90,6 +98,7 @@ impl Grantry {
             secrets,
             session: Mutex::new(HashMap::new()),
             plans: Mutex::new(HashMap::new()),
+            snapshots: Mutex::new(HashMap::new()),
             pools: Pools::with_idle_timeout(
                 opts.pool_idle_timeout.unwrap_or(crate::pool::IDLE_TIMEOUT),
             ),
@@ -406,6 +415,7 @@ impl Grantry {
             }
         }
         self.pools.forget(&it.id).await;
+        self.forget_snapshots(&it.id);
         Ok(self.view(it))
     }
 
@@ -590,6 +600,41 @@ impl Grantry {
             .await
             .map_err(|e| crate::connect::classify(&e))?;
         crate::privileges::inspect::inspect(&mut conn, include_system).await
+    }
+
+    /// A snapshot at most [`SNAPSHOT_MAX_AGE`] old, for the read-only privilege views. Applies
+    /// through Grantry drop it; changes made elsewhere show within that time.
+    pub async fn cached_snapshot(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+    ) -> Result<Arc<Snapshot>> {
+        let it = self.store.get(integration).await?;
+        let key = (
+            it.id.clone(),
+            database
+                .unwrap_or(&it.connection.endpoint().database)
+                .to_string(),
+        );
+        if let Some((at, s)) = self.snapshots.lock().unwrap().get(&key) {
+            if at.elapsed() < SNAPSHOT_MAX_AGE {
+                return Ok(s.clone());
+            }
+        }
+        let snap = Arc::new(self.snapshot(&it.id, database, false).await?);
+        self.snapshots
+            .lock()
+            .unwrap()
+            .insert(key, (std::time::Instant::now(), snap.clone()));
+        Ok(snap)
+    }
+
+    /// Drops the cached snapshots of one integration (after an apply, or on request).
+    pub fn forget_snapshots(&self, integration_id: &str) {
+        self.snapshots
+            .lock()
+            .unwrap()
+            .retain(|(id, _), _| id != integration_id);
     }
 
     /// A snapshot limited to the objects with these oids (`None`: all), e.g. to re-check a plan.

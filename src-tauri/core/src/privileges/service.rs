@@ -174,32 +174,38 @@ fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
 }
 
 impl Grantry {
-    fn engine_object(&self, snap: &mut Snapshot, r: &ObjectRef) -> Result<usize> {
+    /// Resolves `r` in `snap`. A column without its own ACL is added to a copy of the snapshot
+    /// (only table-level privileges apply to it).
+    fn engine_object<'s>(
+        &self,
+        snap: &'s Snapshot,
+        r: &ObjectRef,
+    ) -> Result<(std::borrow::Cow<'s, Snapshot>, usize)> {
+        use std::borrow::Cow;
         let i = resolve_object(snap, r)?;
-        match &r.column {
-            None => Ok(i),
-            Some(c) => {
-                let t = snap.objects[i].clone();
-                if let Some(j) = snap.objects.iter().position(|o| {
-                    o.kind == ObjectKind::Column && o.oid == t.oid && o.detail.as_deref() == Some(c)
-                }) {
-                    return Ok(j);
-                }
-                // A column without its own ACL: only table-level privileges apply.
-                snap.objects.push(super::inspect::DbObject {
-                    kind: ObjectKind::Column,
-                    oid: t.oid,
-                    subid: -1,
-                    schema: t.schema.clone(),
-                    name: t.name.clone(),
-                    detail: Some(c.clone()),
-                    owner: t.owner,
-                    default_acl: false,
-                    acl: Vec::new(),
-                });
-                Ok(snap.objects.len() - 1)
-            }
+        let Some(c) = &r.column else {
+            return Ok((Cow::Borrowed(snap), i));
+        };
+        let t = &snap.objects[i];
+        if let Some(j) = snap.objects.iter().position(|o| {
+            o.kind == ObjectKind::Column && o.oid == t.oid && o.detail.as_deref() == Some(c)
+        }) {
+            return Ok((Cow::Borrowed(snap), j));
         }
+        let mut owned = snap.clone();
+        owned.objects.push(super::inspect::DbObject {
+            kind: ObjectKind::Column,
+            oid: t.oid,
+            subid: -1,
+            schema: t.schema.clone(),
+            name: t.name.clone(),
+            detail: Some(c.clone()),
+            owner: t.owner,
+            default_acl: false,
+            acl: Vec::new(),
+        });
+        let j = owned.objects.len() - 1;
+        Ok((Cow::Owned(owned), j))
     }
 
     /// The Privileges tab of one object.
@@ -209,8 +215,8 @@ impl Grantry {
         database: Option<&str>,
         object: &ObjectRef,
     ) -> Result<ObjectGrants> {
-        let mut snap = self.snapshot(integration, database, true).await?;
-        let i = self.engine_object(&mut snap, object)?;
+        let cached = self.cached_snapshot(integration, database).await?;
+        let (snap, i) = self.engine_object(&cached, object)?;
         let e = Engine::new(&snap);
         let o = &snap.objects[i];
         let privileges: Vec<Privilege> = o.kind.privileges(snap.version_num).iter().collect();
@@ -287,8 +293,8 @@ impl Grantry {
         object: &ObjectRef,
         privilege: Privilege,
     ) -> Result<WhoCanAnswer> {
-        let mut snap = self.snapshot(integration, database, true).await?;
-        let i = self.engine_object(&mut snap, object)?;
+        let cached = self.cached_snapshot(integration, database).await?;
+        let (snap, i) = self.engine_object(&cached, object)?;
         let e = Engine::new(&snap);
         if !snap.objects[i]
             .kind
@@ -320,7 +326,7 @@ impl Grantry {
         database: Option<&str>,
         role: &str,
     ) -> Result<RoleReport> {
-        let snap = self.snapshot(integration, database, false).await?;
+        let snap = self.cached_snapshot(integration, database).await?;
         let e = Engine::new(&snap);
         let r = e
             .role_by_name(role)
@@ -488,6 +494,7 @@ impl Grantry {
         .await?;
         let mut verified = Vec::new();
         if report.outcome == RunOutcome::Committed {
+            self.forget_snapshots(&it.id);
             let after = self
                 .snapshot_of(&it.id, database, plan.scope.as_deref())
                 .await?;
@@ -622,7 +629,11 @@ impl Grantry {
 
     /// Every role of the server (for pickers and the role list).
     pub async fn roles(&self, integration: &str, database: Option<&str>) -> Result<Vec<Role>> {
-        Ok(self.snapshot(integration, database, false).await?.roles)
+        Ok(self
+            .cached_snapshot(integration, database)
+            .await?
+            .roles
+            .clone())
     }
 
     /// The audit log as CSV or JSON text, for saving to a file.
