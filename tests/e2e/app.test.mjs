@@ -631,6 +631,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await waitFor(async () => !(await visible(tid('role-access-row', '[data-object="app.customers"]'))), UI_TIMEOUT, 'the filter keeps app.customers');
     await filter.clear();
     await filter.sendKeys('customers');
+    await waitFor(async () => (await filter.getAttribute('value')) === 'customers', UI_TIMEOUT, 'the filter did not take "customers"');
     await waitVisible(tid('role-access-row', '[data-object="app.customers"]'));
     await screenshot('07-role-page.png');
     await (await waitVisible(tid('role-back'))).click();

@@ -47,6 +47,7 @@ describe('privilege commands', () => {
       await api.listRoles('prod', null);
       await api.planChanges('prod', 'db', []);
       await api.runPlan('abc', false, 'prod');
+      await api.refreshPrivileges('prod');
       await api.auditLog(50);
       await api.auditExport('csv');
     } finally {
@@ -59,6 +60,7 @@ describe('privilege commands', () => {
       ['list_roles', { integration: 'prod', database: null }],
       ['plan_changes', { integration: 'prod', database: 'db', changes: [] }],
       ['run_plan', { plan: 'abc', dry: false, confirm: 'prod' }],
+      ['refresh_privileges', { integration: 'prod' }],
       ['audit_log', { limit: 50 }],
       ['audit_export', { format: 'csv' }],
     ]);

@@ -158,6 +158,8 @@ export const planChanges = (integration: string, database: string | null, change
  */
 export const runPlan = (plan: string, dry: boolean, confirm: string | null) =>
   call<ApplyResult>('run_plan', { plan, dry, confirm });
+/** Forgets the core's cached inspection of an integration: the next view reads the server again. */
+export const refreshPrivileges = (integration: string) => call<null>('refresh_privileges', { integration });
 export const auditLog = (limit: number) => call<AuditEntry[]>('audit_log', { limit });
 export const auditExport = (format: 'csv' | 'json') => call<string>('audit_export', { format });
 
