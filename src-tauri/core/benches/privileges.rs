@@ -204,6 +204,12 @@ fn main() {
             let r = g.run_plan(&pv.id, false, None).await.unwrap();
             ga.push(t.elapsed().as_secs_f64() * 1000.0);
             gt.push(r.report.duration_ms as f64);
+            eprintln!(
+                "apply: transaction {} ms, of which lock and staleness check {} ms, statements {} ms",
+                r.report.duration_ms,
+                r.report.checks_ms,
+                r.report.statements.iter().map(|s| s.elapsed_ms as u64).sum::<u64>()
+            );
             assert_eq!(r.report.outcome, grantry_core::privileges::apply::RunOutcome::Committed, "{}", r.report.message);
             psql(&c, &["-1", "-f", "-"], &undo);
         }

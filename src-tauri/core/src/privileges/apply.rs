@@ -65,6 +65,8 @@ pub struct RunReport {
     pub message: String,
     pub statements: Vec<StatementResult>,
     pub duration_ms: u32,
+    /// Of which: taking the lock and checking the database did not change since the plan.
+    pub checks_ms: u32,
     /// Passwords generated for new roles, shown once (only after a committed apply).
     pub generated_passwords: Vec<GeneratedPassword>,
 }
@@ -82,6 +84,9 @@ pub struct RunOptions {
     pub lock_key: i64,
     pub lock_timeout_ms: u32,
 }
+
+/// Statements sent per round trip.
+const BATCH: usize = 250;
 
 fn ms(t: Instant) -> u32 {
     t.elapsed().as_millis().min(u32::MAX as u128) as u32
@@ -121,6 +126,7 @@ async fn run_in_tx(
         message,
         statements: Vec::new(),
         duration_ms: ms(started),
+        checks_ms: ms(started),
         generated_passwords: Vec::new(),
     };
     let set = format!("SET LOCAL lock_timeout = {}", opts.lock_timeout_ms.max(1));
@@ -143,47 +149,85 @@ async fn run_in_tx(
             "the database's privileges changed since the plan was computed: plan again and review the new plan".into(),
         ));
     }
+    let checks_ms = ms(started);
     let mut results = Vec::with_capacity(plan.statements.len());
     let mut failed = None;
-    for (i, s) in plan.statements.iter().enumerate() {
-        if failed.is_some() {
-            results.push(StatementResult {
-                sql: s.sql.clone(),
-                outcome: StatementOutcome::Skipped,
-                elapsed_ms: 0,
-                error: None,
-                code: None,
-            });
-            continue;
-        }
+    // Statements go in batches over the simple query protocol, the way psql sends a script:
+    // the batch text is the plan's script, byte for byte. A savepoint around each batch lets a
+    // failing batch be replayed one statement at a time, to report exactly which one failed.
+    for (b, batch) in plan.statements.chunks(BATCH).enumerate() {
         let t = Instant::now();
-        // A bare string without arguments goes over the simple query protocol, as psql sends a
-        // script: one round trip and no prepared statement per GRANT.
-        match conn.execute(s.sql.as_str()).await {
-            Ok(_) => results.push(StatementResult {
+        let mut text = String::from("SAVEPOINT grantry_batch;\n");
+        for s in batch {
+            text.push_str(&s.sql);
+            text.push_str(";\n");
+        }
+        text.push_str("RELEASE SAVEPOINT grantry_batch;");
+        if conn.execute(text.as_str()).await.is_ok() {
+            let each = ms(t) / batch.len().max(1) as u32;
+            results.extend(batch.iter().map(|s| StatementResult {
                 sql: s.sql.clone(),
                 outcome: StatementOutcome::Ok,
-                elapsed_ms: ms(t),
+                elapsed_ms: each,
                 error: None,
                 code: None,
-            }),
-            Err(err) => {
-                let (message, code) = match &err {
-                    sqlx::Error::Database(d) => {
-                        (d.message().to_string(), d.code().map(|c| c.to_string()))
-                    }
-                    other => (other.to_string(), None),
-                };
+            }));
+            continue;
+        }
+        conn.execute("ROLLBACK TO SAVEPOINT grantry_batch")
+            .await
+            .map_err(|e| classify(&e))?;
+        for (j, s) in batch.iter().enumerate() {
+            if failed.is_some() {
                 results.push(StatementResult {
                     sql: s.sql.clone(),
-                    outcome: StatementOutcome::Failed,
-                    elapsed_ms: ms(t),
-                    error: Some(message.clone()),
-                    code,
+                    outcome: StatementOutcome::Skipped,
+                    elapsed_ms: 0,
+                    error: None,
+                    code: None,
                 });
-                failed = Some((i, message));
+                continue;
+            }
+            let t = Instant::now();
+            match conn.execute(s.sql.as_str()).await {
+                Ok(_) => results.push(StatementResult {
+                    sql: s.sql.clone(),
+                    outcome: StatementOutcome::Ok,
+                    elapsed_ms: ms(t),
+                    error: None,
+                    code: None,
+                }),
+                Err(err) => {
+                    let (message, code) = match &err {
+                        sqlx::Error::Database(d) => {
+                            (d.message().to_string(), d.code().map(|c| c.to_string()))
+                        }
+                        other => (other.to_string(), None),
+                    };
+                    results.push(StatementResult {
+                        sql: s.sql.clone(),
+                        outcome: StatementOutcome::Failed,
+                        elapsed_ms: ms(t),
+                        error: Some(message.clone()),
+                        code,
+                    });
+                    failed = Some((b * BATCH + j, message));
+                }
             }
         }
+        if failed.is_none() {
+            // The batch failed as a whole but each statement passed alone: carry on.
+            continue;
+        }
+        let done = (b + 1) * BATCH;
+        results.extend(plan.statements.iter().skip(done).map(|s| StatementResult {
+            sql: s.sql.clone(),
+            outcome: StatementOutcome::Skipped,
+            elapsed_ms: 0,
+            error: None,
+            code: None,
+        }));
+        break;
     }
     let (outcome, message) = match (&failed, opts.dry_run) {
         (Some((i, m)), _) => (
@@ -223,6 +267,7 @@ async fn run_in_tx(
         message,
         statements: results,
         duration_ms: ms(started),
+        checks_ms,
         generated_passwords,
     })
 }
