@@ -528,6 +528,32 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     // Default privileges reach new tables.
     c.psql("app", "CREATE TABLE sales.later (x int)");
     assert!(has(&c, "report_bot", "sales.later", "SELECT"));
+    let w = env
+        .g
+        .who_can(
+            "app",
+            None,
+            &ObjectRef {
+                kind: ObjectKind::Table,
+                schema: Some("sales".into()),
+                name: "later".into(),
+                args: None,
+                column: None,
+            },
+            Privilege::Select,
+        )
+        .await
+        .unwrap();
+    let bot = w
+        .roles
+        .iter()
+        .find(|a| a.role == "report_bot")
+        .expect("report_bot reads the new table");
+    assert!(
+        bot.reasons.iter().any(|r| matches!(r, grantry_core::privileges::explain::Reason::Grant { default_rule: Some(rule), .. } if rule.contains("IN SCHEMA sales"))),
+        "{:?}",
+        bot.reasons
+    );
     let role = env.g.role_report("app", None, "bob").await.unwrap();
     assert!(role.member_of.iter().any(|m| m.role == "writers"));
     assert!(role.access.iter().any(|a| a.object == "sales.orders"

@@ -137,7 +137,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       if (a.privilege !== p) continue;
       if (a.grantee === 'PUBLIC') out.push({ source: 'public', grantor: a.grantor, column: null });
       const path = paths.get(a.grantee);
-      if (path) out.push({ source: 'grant', grantee: a.grantee, grantor: a.grantor, path, grantable: a.grantable, owner: a.grantee === owner, column: null });
+      if (path) out.push({ source: 'grant', grantee: a.grantee, grantor: a.grantor, path, grantable: a.grantable, owner: a.grantee === owner, column: null, default_rule: null });
     }
     const reader = paths.get('pg_read_all_data');
     if (reader && (p === 'SELECT' || (p === 'USAGE' && kind === 'schema'))) out.push({ source: 'predefined', role: 'pg_read_all_data', path: reader });
@@ -348,6 +348,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         message,
         statements,
         duration_ms: 12,
+        checks_ms: 3,
         generated_passwords: outcome === 'committed' ? p.view.plan.generated_passwords_for.map((r) => ({ role: r, password: 'mock-Pw-7Hq2xZ9vKc4LmN8r' })) : [],
       },
       verified: outcome === 'committed' ? p.view.plan.access_changes.map((change) => ({ change, confirmed: true })) : [],

@@ -12,4 +12,9 @@ column: string | null, } | { "source": "grant", grantee: string, grantor: string
 /**
  * The grantee owns the object (the owner's own privileges, often the built-in default).
  */
-owner: boolean, column: string | null, } | { "source": "predefined", role: string, path: Array<string>, };
+owner: boolean, column: string | null, 
+/**
+ * The grant matches a default-privileges rule of the object's owner, which most likely
+ * gave it when the object was created: e.g. "FOR ROLE etl IN SCHEMA raw".
+ */
+default_rule: string | null, } | { "source": "predefined", role: string, path: Array<string>, };

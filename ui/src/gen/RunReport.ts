@@ -5,6 +5,10 @@ import type { StatementResult } from "./StatementResult";
 
 export type RunReport = { dry_run: boolean, outcome: RunOutcome, message: string, statements: Array<StatementResult>, duration_ms: number, 
 /**
+ * Of which: taking the lock and checking the database did not change since the plan.
+ */
+checks_ms: number, 
+/**
  * Passwords generated for new roles, shown once (only after a committed apply).
  */
 generated_passwords: Array<GeneratedPassword>, };

@@ -31,10 +31,17 @@ const grant = (over: Partial<Extract<Reason, { source: 'grant' }>> = {}): Reason
   grantable: false,
   owner: false,
   column: null,
+  default_rule: null,
   ...over,
 });
 
 describe('formatReason', () => {
+  it('names the default-privileges rule a grant came from', () => {
+    expect(formatReason(grant({ default_rule: 'FOR ROLE etl IN SCHEMA raw' }))).toBe(
+      'granted by postgres (default privileges FOR ROLE etl IN SCHEMA raw)',
+    );
+  });
+
   it('says how a privilege is held, in a few words', () => {
     expect(formatReason(grant())).toBe('granted by postgres');
     expect(formatReason(grant({ grantable: true }))).toBe('granted by postgres ★');

@@ -142,6 +142,7 @@ export function formatReason(r: Reason): string {
         text = r.owner ? 'owner' : `granted by ${r.grantor}`;
       }
       if (r.column) text += `, column ${r.column}`;
+      if (r.default_rule) text += ` (default privileges ${r.default_rule})`;
       if (r.grantable && !r.owner) text += ' ★';
       return text;
   }

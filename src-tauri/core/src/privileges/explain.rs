@@ -39,6 +39,9 @@ pub enum Reason {
         /// The grantee owns the object (the owner's own privileges, often the built-in default).
         owner: bool,
         column: Option<String>,
+        /// The grant matches a default-privileges rule of the object's owner, which most likely
+        /// gave it when the object was created: e.g. "FOR ROLE etl IN SCHEMA raw".
+        default_rule: Option<String>,
     },
     Predefined {
         role: String,
@@ -294,6 +297,51 @@ impl<'a> Engine<'a> {
         v
     }
 
+    /// The default-privileges rule of `o`'s owner that would have granted `e` when `o` was
+    /// created (a schema rule first, then a global one), if any.
+    fn default_rule(&self, o: &DbObject, e: &super::inspect::AclEntry) -> Option<String> {
+        use super::inspect::DefaultObjectType as D;
+        if e.grantee == o.owner || self.snap.default_acls.is_empty() {
+            return None;
+        }
+        let kind = match o.kind {
+            ObjectKind::Table
+            | ObjectKind::PartitionedTable
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::ForeignTable => D::Tables,
+            ObjectKind::Sequence => D::Sequences,
+            ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => D::Functions,
+            ObjectKind::Type | ObjectKind::Domain => D::Types,
+            ObjectKind::Schema => D::Schemas,
+            _ => return None,
+        };
+        let owner = self
+            .role(o.owner)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let rules = self
+            .snap
+            .default_acls
+            .iter()
+            .filter(|d| d.role == o.owner && d.object_type == kind);
+        let mut found: Option<&super::inspect::DefaultAcl> = None;
+        for d in rules {
+            let matches = d
+                .acl
+                .iter()
+                .any(|a| a.grantee == e.grantee && a.privilege == e.privilege);
+            let scoped = d.schema.is_some() && d.schema == o.schema;
+            if matches && (scoped || (d.schema.is_none() && found.is_none())) {
+                found = Some(d);
+            }
+        }
+        found.map(|d| match &d.schema {
+            Some(s) => format!("FOR ROLE {owner} IN SCHEMA {s}"),
+            None => format!("FOR ROLE {owner}"),
+        })
+    }
+
     /// The table a column belongs to.
     fn table_of(&self, col: &DbObject) -> Option<&'a DbObject> {
         let kinds = [
@@ -353,6 +401,7 @@ impl<'a> Engine<'a> {
                             path: self.path(&holders, h),
                             grantable: e.grantable,
                             owner: e.grantee == src.owner,
+                            default_rule: self.default_rule(src, e),
                             column: column.clone(),
                         });
                     }
@@ -462,6 +511,7 @@ impl<'a> Engine<'a> {
                             path: self.up_path(view, g),
                             grantable: e.grantable,
                             owner: e.grantee == src.owner,
+                            default_rule: self.default_rule(src, e),
                             column: column.clone(),
                         });
                     }

@@ -1309,6 +1309,14 @@ pub fn explain_reasons(reasons: &[Reason]) -> String {
                 owner: true,
                 ..
             } if path.len() == 1 => format!("as owner {grantee}"),
+            Reason::Grant {
+                grantee,
+                path,
+                default_rule: Some(rule),
+                ..
+            } if path.len() == 1 => {
+                format!("directly (granted to {grantee}, by default privileges {rule})")
+            }
             Reason::Grant { grantee, path, .. } if path.len() == 1 => {
                 format!("directly (granted to {grantee})")
             }
