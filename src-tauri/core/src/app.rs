@@ -138,6 +138,31 @@ impl Grantry {
             .cloned()
     }
 
+    fn role_account(integration_id: &str, role: &str) -> String {
+        format!("{integration_id}/role/{role}")
+    }
+
+    /// Saves a generated role password in the keychain, next to the integration's secrets.
+    pub(crate) async fn save_role_password(
+        &self,
+        integration_id: &str,
+        role: &str,
+        password: &Secret,
+    ) -> Result<()> {
+        let account = Self::role_account(integration_id, role);
+        let value = password.clone();
+        self.keychain(move |k| k.set(&account, SecretKind::Password, &value))
+            .await
+    }
+
+    /// The password Grantry generated for `role` and kept in the keychain, if any.
+    pub async fn role_password(&self, integration: &str, role: &str) -> Result<Option<Secret>> {
+        let it = self.store.get(integration).await?;
+        let account = Self::role_account(&it.id, role);
+        self.keychain(move |k| k.get(&account, SecretKind::Password))
+            .await
+    }
+
     /// Gives the password of a session-only integration for the rest of this process.
     pub async fn set_session_password(&self, name_or_id: &str, password: Secret) -> Result<()> {
         let it = self.store.get(name_or_id).await?;

@@ -449,6 +449,13 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             valid_until: Some("2099-12-31".into()),
             in_roles: vec![],
         },
+        Change::CreateRole {
+            name: "vault_bot".into(),
+            login: true,
+            password: NewPassword::GenerateToKeychain,
+            valid_until: None,
+            in_roles: vec!["analysts".into()],
+        },
         Change::Read {
             on: Target::AllInSchema {
                 kind: ObjectKind::Table,
@@ -497,7 +504,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     assert!(s.find("CREATE ROLE").unwrap() < s.find("GRANT \"writers\" TO \"bob\"").unwrap());
     assert_eq!(
         pv.plan.generated_passwords_for,
-        vec!["report_bot".to_string()]
+        vec!["report_bot".to_string(), "vault_bot".to_string()]
     );
     let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
     assert_eq!(
@@ -506,8 +513,38 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         "{}",
         r.report.message
     );
-    assert_eq!(r.report.generated_passwords.len(), 1);
-    let password = r.report.generated_passwords[0].password.clone();
+    assert_eq!(r.report.generated_passwords.len(), 2);
+    let shown = r
+        .report
+        .generated_passwords
+        .iter()
+        .find(|p| p.role == "report_bot")
+        .unwrap();
+    assert!(!shown.in_keychain);
+    let password = shown.password.clone();
+    // The other one went to the keychain and was never shown.
+    let kept = r
+        .report
+        .generated_passwords
+        .iter()
+        .find(|p| p.role == "vault_bot")
+        .unwrap();
+    assert!(kept.in_keychain && kept.password.is_empty());
+    let vault_pw = env
+        .g
+        .role_password("app", "vault_bot")
+        .await
+        .unwrap()
+        .expect("in the keychain");
+    let vault_login = IntegrationInput {
+        name: "vault".into(),
+        username: "vault_bot".into(),
+        password: Some(vault_pw),
+        // PUBLIC keeps CONNECT there (this test revoked it on app).
+        database: Some("postgres".into()),
+        ..input(&c, "vault", SslMode::Require)
+    };
+    assert!(env.g.test_input(vault_login, None).await.unwrap().ok);
     assert!(
         !pv.plan.script.contains(&password)
             && !env.g.audit_log(1).await.unwrap()[0].sql.contains(&password)

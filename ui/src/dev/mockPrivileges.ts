@@ -237,8 +237,8 @@ export function mockPrivileges(find: (name: string) => Integration) {
             break;
           }
           created.push(c.name);
-          if (c.password === 'generate_show_once') passwords.push(c.name);
-          statements.push({ sql: `CREATE ROLE ${q(c.name)} ${c.login ? 'LOGIN' : 'NOLOGIN'}${c.password === 'generate_show_once' ? " PASSWORD 'SCRAM-SHA-256$4096:…'" : ''}${c.valid_until ? ` VALID UNTIL '${c.valid_until}'` : ''}${c.in_roles.length ? ` IN ROLE ${c.in_roles.map(q).join(', ')}` : ''}`, purpose: `create role ${c.name}` });
+          if (c.password !== 'none') passwords.push(c.name);
+          statements.push({ sql: `CREATE ROLE ${q(c.name)} ${c.login ? 'LOGIN' : 'NOLOGIN'}${c.password !== 'none' ? " PASSWORD 'SCRAM-SHA-256$4096:…'" : ''}${c.valid_until ? ` VALID UNTIL '${c.valid_until}'` : ''}${c.in_roles.length ? ` IN ROLE ${c.in_roles.map(q).join(', ')}` : ''}`, purpose: `create role ${c.name}` });
           break;
         case 'grant_role': {
           needRole(c.role, created);
@@ -349,7 +349,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         statements,
         duration_ms: 12,
         checks_ms: 3,
-        generated_passwords: outcome === 'committed' ? p.view.plan.generated_passwords_for.map((r) => ({ role: r, password: 'mock-Pw-7Hq2xZ9vKc4LmN8r' })) : [],
+        generated_passwords: outcome === 'committed' ? p.view.plan.generated_passwords_for.map((r) => ({ role: r, password: 'mock-Pw-7Hq2xZ9vKc4LmN8r', in_keychain: false })) : [],
       },
       verified: outcome === 'committed' ? p.view.plan.access_changes.map((change) => ({ change, confirmed: true })) : [],
     };

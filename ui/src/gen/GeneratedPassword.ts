@@ -3,4 +3,12 @@
 /**
  * A generated password, shown once to the user who applied the plan.
  */
-export type GeneratedPassword = { role: string, password: string, };
+export type GeneratedPassword = { role: string, 
+/**
+ * Empty when the password went to the keychain instead.
+ */
+password: string, 
+/**
+ * Saved in the OS keychain (see `Grantry::role_password`).
+ */
+in_keychain: boolean, };

@@ -3,4 +3,4 @@
 /**
  * How a new role's password is handled.
  */
-export type NewPassword = "none" | "generate_show_once";
+export type NewPassword = "none" | "generate_show_once" | "generate_to_keychain";

@@ -126,6 +126,7 @@ export function describeChange(c: Change): string {
     case 'create_role': {
       let s = `CREATE ROLE ${c.name} ${c.login ? 'LOGIN' : 'NOLOGIN'}`;
       if (c.password === 'generate_show_once') s += ', generated password';
+      if (c.password === 'generate_to_keychain') s += ', generated password in the keychain';
       if (c.valid_until) s += `, valid until ${c.valid_until}`;
       if (c.in_roles.length) s += `, in ${c.in_roles.join(', ')}`;
       return s;

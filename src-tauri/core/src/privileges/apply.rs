@@ -75,7 +75,10 @@ pub struct RunReport {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct GeneratedPassword {
     pub role: String,
+    /// Empty when the password went to the keychain instead.
     pub password: String,
+    /// Saved in the OS keychain (see `Grantry::role_password`).
+    pub in_keychain: bool,
 }
 
 pub struct RunOptions {
@@ -253,9 +256,17 @@ async fn run_in_tx(
     let generated_passwords = if outcome == RunOutcome::Committed {
         plan.passwords
             .iter()
-            .map(|(r, s)| GeneratedPassword {
-                role: r.clone(),
-                password: s.expose().to_string(),
+            .map(|(r, s, how)| {
+                let keep = *how == super::plan::NewPassword::GenerateToKeychain;
+                GeneratedPassword {
+                    role: r.clone(),
+                    password: if keep {
+                        String::new()
+                    } else {
+                        s.expose().to_string()
+                    },
+                    in_keychain: keep,
+                }
             })
             .collect()
     } else {

@@ -236,6 +236,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 match opts[i] {
                     "login" => login = true,
                     "password" => password = NewPassword::GenerateShowOnce,
+                    "password-keychain" => password = NewPassword::GenerateToKeychain,
                     "valid-until" if i + 1 < opts.len() => {
                         valid_until = Some(w[2 + i + 1].to_string());
                         i += 1;

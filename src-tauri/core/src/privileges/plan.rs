@@ -48,6 +48,8 @@ pub enum NewPassword {
     None,
     /// Generated, stored as a SCRAM verifier, shown once after apply.
     GenerateShowOnce,
+    /// Generated, stored as a SCRAM verifier, and saved in the OS keychain (never shown).
+    GenerateToKeychain,
 }
 
 /// One change a DBA stages.
@@ -173,7 +175,7 @@ pub struct Plan {
     pub generated_passwords_for: Vec<String>,
     #[serde(skip)]
     #[ts(skip)]
-    pub passwords: Vec<(String, Secret)>,
+    pub passwords: Vec<(String, Secret, NewPassword)>,
 }
 
 /// A stable hash of everything in a snapshot that a plan depends on: roles, memberships,
@@ -436,7 +438,7 @@ struct Builder<'s> {
     warnings: Vec<String>,
     touched: BTreeSet<(usize, Privilege)>,
     members_touched: BTreeSet<i64>,
-    passwords: Vec<(String, Secret)>,
+    passwords: Vec<(String, Secret, NewPassword)>,
     next_oid: i64,
     /// Whether the current user is a superuser, and the roles whose privileges it has: decides
     /// the grantor PostgreSQL records. Reset when roles or memberships change.
@@ -890,13 +892,13 @@ impl<'s> Builder<'s> {
             ident(name),
             if login { "LOGIN" } else { "NOLOGIN" }
         );
-        if password == NewPassword::GenerateShowOnce {
+        if password != NewPassword::None {
             let secret = Secret::generate(24);
             sql.push_str(&format!(
                 " PASSWORD {}",
                 literal(&super::scram::verifier(secret.expose()))
             ));
-            self.passwords.push((name.to_string(), secret));
+            self.passwords.push((name.to_string(), secret, password));
         }
         if let Some(v) = valid_until {
             chrono::DateTime::parse_from_rfc3339(v)
@@ -1265,7 +1267,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
     };
     Ok(Plan {
         database: snap.database.clone(),
-        generated_passwords_for: b.passwords.iter().map(|(n, _)| n.clone()).collect(),
+        generated_passwords_for: b.passwords.iter().map(|(n, _, _)| n.clone()).collect(),
         passwords: b.passwords,
         statements,
         script,

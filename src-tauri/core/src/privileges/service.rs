@@ -492,6 +492,31 @@ impl Grantry {
             &report,
         )
         .await?;
+        let mut report = report;
+        if report.outcome == RunOutcome::Committed {
+            for g in report
+                .generated_passwords
+                .iter_mut()
+                .filter(|g| g.in_keychain)
+            {
+                let secret = plan
+                    .passwords
+                    .iter()
+                    .find(|(r, _, _)| r == &g.role)
+                    .map(|(_, s, _)| s.clone());
+                if let Some(secret) = secret {
+                    if let Err(e) = self.save_role_password(&it.id, &g.role, &secret).await {
+                        // The role exists now: never lose its password. Show it once instead.
+                        g.in_keychain = false;
+                        g.password = secret.expose().to_string();
+                        report.message.push_str(&format!(
+                            "; the keychain refused {}'s password ({}), so it is shown once",
+                            g.role, e.message
+                        ));
+                    }
+                }
+            }
+        }
         let mut verified = Vec::new();
         if report.outcome == RunOutcome::Committed {
             self.forget_snapshots(&it.id);
