@@ -136,8 +136,8 @@ fn main() {
             inspect::CONTEXT_SQL,
             inspect::ROLES_SQL,
             inspect::memberships_sql(c.major >= 16),
-            inspect::OBJECTS_SQL.replace("$1", "false"),
-            inspect::ACL_SQL.replace("$1", "false"),
+            inspect::OBJECTS_SQL.replace("$1", "false").replace("$2::oid[]", "NULL::oid[]"),
+            inspect::ACL_SQL.replace("$1", "false").replace("$2::oid[]", "NULL::oid[]"),
             inspect::DEFAULT_ACLS_SQL
         );
         let mut gi = Vec::new();

@@ -261,15 +261,6 @@ pub async fn inspect_only(
     result
 }
 
-/// The objects and ACL queries limited to some object oids (`$2`), for re-checking what a plan
-/// touches without reading the whole database again.
-fn scoped(sql: &str) -> String {
-    format!(
-        "SELECT * FROM ({}) scoped WHERE scoped.oid = ANY($2)",
-        sql.trim().trim_end_matches(';')
-    )
-}
-
 /// The inspection itself, inside a transaction the caller opened. `only` limits the objects to
 /// these oids (roles, memberships and default privileges are always read in full).
 pub(crate) async fn inspect_in_tx(
@@ -309,17 +300,10 @@ pub(crate) async fn inspect_in_tx(
 
     let mut objects = Vec::new();
     let mut index: HashMap<(u8, i64, i32), usize> = HashMap::new();
-    let (objects_sql, acl_sql) = match only {
-        Some(_) => (scoped(OBJECTS_SQL), scoped(ACL_SQL)),
-        None => (OBJECTS_SQL.to_string(), ACL_SQL.to_string()),
-    };
-    let oids: Vec<i64> = only.map(|o| o.to_vec()).unwrap_or_default();
-    let mut objects_q = sqlx::query(&objects_sql).bind(include_system);
-    let mut acl_q = sqlx::query(&acl_sql).bind(include_system);
-    if only.is_some() {
-        objects_q = objects_q.bind(&oids);
-        acl_q = acl_q.bind(&oids);
-    }
+    // $2 limits both queries to some oids; NULL reads everything.
+    let oids: Option<Vec<i64>> = only.map(|o| o.to_vec());
+    let objects_q = sqlx::query(OBJECTS_SQL).bind(include_system).bind(&oids);
+    let acl_q = sqlx::query(ACL_SQL).bind(include_system).bind(&oids);
     for r in objects_q.fetch_all(&mut *conn).await.map_err(e)? {
         let class: &str = r.get(0);
         let detail: Option<String> = r.get("detail");
