@@ -107,6 +107,7 @@ static PKI: OnceLock<Pki> = OnceLock::new();
 
 pub fn pki() -> &'static Pki {
     PKI.get_or_init(|| {
+        ensure_exit_hook();
         let dir = tempfile::Builder::new().prefix("grantry-pki-").tempdir().unwrap().keep();
         make_ca(&dir, "rig-ca");
         make_ca(&dir, "other-ca");
@@ -164,12 +165,16 @@ extern "C" fn stop_live_clusters() {
     }
 }
 
-fn register(cluster: &LocalCluster, dir: &Path) {
+fn ensure_exit_hook() {
     static HOOK: std::sync::Once = std::sync::Once::new();
     // SAFETY: registering a plain extern "C" function with no captured state.
     HOOK.call_once(|| unsafe {
         libc::atexit(stop_live_clusters);
     });
+}
+
+fn register(cluster: &LocalCluster, dir: &Path) {
+    ensure_exit_hook();
     LIVE.lock()
         .unwrap()
         .push((cluster.clone(), dir.to_path_buf()));
