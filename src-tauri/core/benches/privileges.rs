@@ -15,9 +15,8 @@ use grantry_core::privileges::plan::{self, Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_core::secret::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions};
-use grantry_testrig::{Cluster, Options};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use grantry_testrig::{psql_timings, Cluster, Options};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,33 +30,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn psql(c: &Cluster, args: &[&str], input: &str) -> (f64, String) {
-    let t = Instant::now();
-    let mut child = Command::new(c.cluster.bin.bindir.join("psql"))
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
-        .arg(c.cluster.socket_dir())
-        .args(["-p", &c.port.to_string(), "-U", &c.superuser, "-d", "bench"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        t.elapsed().as_secs_f64() * 1000.0,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    c.psql_script("bench", args, input)
 }
 
 fn build(c: &Cluster, tables: usize) {
@@ -148,7 +121,7 @@ fn main() {
             snap = Some(g.snapshot("bench", None, false).await.unwrap());
             gi.push(t.elapsed().as_secs_f64() * 1000.0);
             let (_, out) = psql(&c, &["-f", "-"], &queries);
-            let sum: f64 = out.lines().filter_map(|l| l.strip_prefix("Time: ")).filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok()).sum();
+            let sum: f64 = psql_timings(&out).iter().sum();
             pi.push(sum);
         }
         let snap = snap.unwrap();
@@ -170,7 +143,7 @@ fn main() {
                 snap.objects[target].name
             );
             let (_, out) = psql(&c, &["-f", "-"], &sql);
-            out.lines().filter_map(|l| l.strip_prefix("Time: ")).filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok()).sum::<f64>()
+            psql_timings(&out).iter().sum::<f64>()
         };
         rows.push((format!("who can SELECT on one table ({holders} roles, reasons included)"), median(w), Some(psql_who)));
 

@@ -10,9 +10,7 @@ use grantry_core::catalog::{self, TreeQuery};
 use grantry_core::model::{IntegrationInput, SslMode};
 use grantry_core::secret::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions};
-use grantry_testrig::{Cluster, Options};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use grantry_testrig::{psql_timings, Cluster, Options};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -71,37 +69,7 @@ fn psql_times(c: &Cluster, sql: &str, args: &[&str]) -> Vec<f64> {
         script.push_str(&body);
         script.push_str(";\n");
     }
-    let psql = c.cluster.bin.bindir.join("psql");
-    let mut child = Command::new(psql)
-        .args(["-X", "-q", "-h"])
-        .arg(c.cluster.socket_dir())
-        .args([
-            "-p",
-            &c.port.to_string(),
-            "-U",
-            &c.superuser,
-            "-d",
-            "bench",
-            "-f",
-            "-",
-        ])
-        .env("PGPASSWORD", c.password.expose())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("Time: "))
-        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
-        .collect();
+    let times = psql_timings(&c.psql_script("bench", &[], &script).1);
     assert_eq!(times.len(), ITERATIONS + 3, "psql printed no timings");
     times[3..].to_vec()
 }

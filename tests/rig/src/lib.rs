@@ -245,44 +245,52 @@ impl Cluster {
     /// Runs SQL as the superuser through psql over the private socket (setup only). Statements run
     /// one by one, as in a script file.
     pub fn psql(&self, database: &str, sql: &str) -> String {
+        self.psql_script(database, &["-At"], sql)
+            .1
+            .trim()
+            .to_string()
+    }
+
+    /// Runs `script` through psql (on stdin, stopping at the first error) with extra arguments,
+    /// over the private socket; returns the wall time in ms and what psql printed.
+    pub fn psql_script(&self, database: &str, args: &[&str], script: &str) -> (f64, String) {
         let psql = self.cluster.bin.bindir.join("psql");
         let psql = if psql.exists() {
             psql
         } else {
             PathBuf::from("psql")
         };
+        let started = std::time::Instant::now();
         let out = Command::new(psql)
-            .arg("-X")
-            .arg("-q")
-            .arg("-At")
-            .arg("-v")
-            .arg("ON_ERROR_STOP=1")
-            .arg("-h")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(self.cluster.socket_dir())
-            .arg("-p")
-            .arg(self.port.to_string())
-            .arg("-U")
-            .arg(&self.superuser)
-            .arg("-d")
-            .arg(database)
-            .arg("-f")
-            .arg("-")
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                &self.superuser,
+                "-d",
+                database,
+            ])
+            .args(args)
+            .args(["-f", "-"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .and_then(|mut child| {
                 use std::io::Write;
-                child.stdin.take().unwrap().write_all(sql.as_bytes())?;
+                child.stdin.take().unwrap().write_all(script.as_bytes())?;
                 child.wait_with_output()
             })
             .expect("psql");
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         assert!(
             out.status.success(),
-            "psql failed on {sql}: {}",
+            "psql failed on {script}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        (ms, String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Replaces pg_hba.conf and reloads.
@@ -366,4 +374,13 @@ pub fn version_matrix() -> Vec<PgBinaries> {
     out.sort_by_key(|b| b.major);
     out.dedup_by_key(|b| b.major);
     out
+}
+
+/// The times (ms) psql printed with `\timing on`, in order.
+pub fn psql_timings(output: &str) -> Vec<f64> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("Time: "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
 }
