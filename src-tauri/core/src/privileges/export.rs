@@ -236,12 +236,6 @@ fn target_of(o: &DesiredObject) -> Target {
 }
 
 fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
-    let norm = |a: &str| {
-        a.split(',')
-            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     snap.objects.iter().find(|o| {
         o.kind == d.kind
             && o.name == d.name
@@ -249,7 +243,7 @@ fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
             && match o.kind {
                 ObjectKind::Column => o.detail == d.column,
                 ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
-                    o.detail.as_deref().map(norm) == d.args.as_deref().map(norm)
+                    super::inspect::same_args(o.detail.as_deref(), d.args.as_deref())
                 }
                 _ => true,
             }

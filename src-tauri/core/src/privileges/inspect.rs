@@ -98,6 +98,35 @@ impl DbObject {
     }
 }
 
+impl DbObject {
+    /// A column of `table` that has no ACL of its own (only table-level privileges apply to it).
+    pub fn column_without_acl(table: &DbObject, column: &str, subid: i32) -> DbObject {
+        DbObject {
+            kind: ObjectKind::Column,
+            oid: table.oid,
+            subid,
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+            detail: Some(column.to_string()),
+            owner: table.owner,
+            default_acl: false,
+            acl: Vec::new(),
+        }
+    }
+}
+
+/// Whether two function argument lists name the same signature, whatever their spacing
+/// ("integer,text" and "integer, text").
+pub fn same_args(a: Option<&str>, b: Option<&str>) -> bool {
+    let norm = |a: &str| {
+        a.split(',')
+            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    a.map(norm) == b.map(norm)
+}
+
 /// Which objects an ALTER DEFAULT PRIVILEGES rule is for.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, TS,

@@ -6,7 +6,7 @@
 
 use super::explain::{Engine, Reason};
 use super::inspect::{
-    AclEntry, DbObject, DefaultAcl, DefaultObjectType, Membership, Role, Snapshot,
+    same_args, AclEntry, DbObject, DefaultAcl, DefaultObjectType, Membership, Role, Snapshot,
 };
 use super::{ObjectKind, Privilege, PUBLIC};
 use crate::error::{Error, Result};
@@ -398,8 +398,7 @@ fn resolve(snap: &Snapshot, index: &NameIndex, t: &Target) -> Result<Vec<usize>>
                     && (!matches!(
                         kind,
                         ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
-                    ) || args.as_deref().map(normalize_args)
-                        == o.detail.as_deref().map(normalize_args))
+                    ) || same_args(args.as_deref(), o.detail.as_deref()))
             })
             .map(|(i, _)| i)
             .collect(),
@@ -421,13 +420,6 @@ fn resolve(snap: &Snapshot, index: &NameIndex, t: &Target) -> Result<Vec<usize>>
         }
     }
     Ok(found)
-}
-
-fn normalize_args(a: &str) -> String {
-    a.split(',')
-        .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 struct Builder<'s> {
@@ -511,17 +503,10 @@ impl<'s> Builder<'s> {
             let i = match existing {
                 Some(i) => i,
                 None => {
-                    self.after.objects.push(DbObject {
-                        kind: ObjectKind::Column,
-                        oid: t.oid,
-                        subid: -(self.after.objects.len() as i32),
-                        schema: t.schema.clone(),
-                        name: t.name.clone(),
-                        detail: Some(c.clone()),
-                        owner: t.owner,
-                        default_acl: false,
-                        acl: Vec::new(),
-                    });
+                    let subid = -(self.after.objects.len() as i32);
+                    self.after
+                        .objects
+                        .push(DbObject::column_without_acl(&t, c, subid));
                     self.after.objects.len() - 1
                 }
             };

@@ -129,12 +129,6 @@ fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
         r.kind,
         ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
     );
-    let norm = |a: &str| {
-        a.split(',')
-            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     let base = snap
         .objects
         .iter()
@@ -154,7 +148,7 @@ fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
                 && o.schema == r.schema
                 && (!want_fn
                     || r.args.is_none()
-                    || r.args.as_deref().map(norm) == o.detail.as_deref().map(norm))
+                    || super::inspect::same_args(r.args.as_deref(), o.detail.as_deref()))
         })
         .ok_or_else(|| {
             Error::not_found(
@@ -193,17 +187,9 @@ impl Grantry {
             return Ok((Cow::Borrowed(snap), j));
         }
         let mut owned = snap.clone();
-        owned.objects.push(super::inspect::DbObject {
-            kind: ObjectKind::Column,
-            oid: t.oid,
-            subid: -1,
-            schema: t.schema.clone(),
-            name: t.name.clone(),
-            detail: Some(c.clone()),
-            owner: t.owner,
-            default_acl: false,
-            acl: Vec::new(),
-        });
+        owned
+            .objects
+            .push(super::inspect::DbObject::column_without_acl(t, c, -1));
         let j = owned.objects.len() - 1;
         Ok((Cow::Owned(owned), j))
     }
