@@ -366,6 +366,16 @@ impl Grantry {
         let it = self.get_integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
         let plan = plan::plan(&snap, changes)?;
+        Ok(self.keep_plan(it, database, plan))
+    }
+
+    /// Keeps `plan` for a later dry run or apply and returns its view.
+    fn keep_plan(
+        &self,
+        it: crate::model::Integration,
+        database: Option<&str>,
+        plan: Plan,
+    ) -> PlanView {
         let id = {
             use rand::Rng;
             let b: [u8; 8] = rand::rng().random();
@@ -379,13 +389,13 @@ impl Grantry {
                 plan: plan.clone(),
             },
         );
-        Ok(PlanView {
+        PlanView {
             id,
             integration: it.name,
             production: it.environment == Environment::Production,
             read_only: it.read_only,
             plan,
-        })
+        }
     }
 
     /// Runs a kept plan: a dry run, or an apply. An apply on a production integration needs
@@ -607,24 +617,23 @@ impl Grantry {
         database: Option<&str>,
         desired: &super::export::DesiredState,
     ) -> Result<PlanView> {
+        // One inspection serves both the difference and the plan.
+        let it = self.get_integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
         let (changes, notes) = super::export::changes_for(&snap, desired)?;
         if changes.is_empty() {
-            let mut plan = plan::Plan {
+            let plan = plan::Plan {
                 database: snap.database.clone(),
                 statements: vec![],
                 script: String::new(),
                 access_changes: vec![],
                 warnings: notes,
-                noops: vec![],
+                noops: vec!["the database already matches the document".into()],
                 fingerprint: plan::fingerprint(&snap),
                 scope: None,
                 generated_passwords_for: vec![],
                 passwords: vec![],
             };
-            plan.noops
-                .push("the database already matches the document".into());
-            let it = self.get_integration(integration).await?;
             return Ok(PlanView {
                 id: String::new(),
                 integration: it.name,
@@ -633,9 +642,9 @@ impl Grantry {
                 plan,
             });
         }
-        let mut pv = self.plan(integration, database, &changes).await?;
-        pv.plan.warnings.extend(notes);
-        Ok(pv)
+        let mut plan = plan::plan(&snap, &changes)?;
+        plan.warnings.extend(notes);
+        Ok(self.keep_plan(it, database, plan))
     }
 
     /// Every role of the server (for pickers and the role list).
