@@ -506,10 +506,10 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
       CONNECT_TIMEOUT,
       'the Privileges tab does not show the database',
     );
-    const temp = await waitMatrixCell('PUBLIC', 'TEMPORARY');
+    const temp = await waitMatrixCell('public', 'TEMPORARY');
     assert.equal(await temp.getAttribute('data-held'), 'true', 'PUBLIC should hold TEMPORARY on a new database');
     await temp.click();
-    await (await waitVisible(tid('cell-revoke', '[data-role="PUBLIC"]'))).click();
+    await (await waitVisible(tid('cell-revoke', '[data-role="public"]'))).click();
     await waitStagedCount(2);
   });
 
@@ -533,7 +533,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     assert.ok(script.includes('GRANT USAGE ON SCHEMA "app" TO "pg_monitor"'), `read access should bring USAGE on the schema:\n${script}`);
     const gained = await visible(tid('access-change', '[data-role="pg_monitor"][data-privilege="SELECT"][data-delta="gained"]'));
     assert.ok(gained, 'the plan should show pg_monitor gaining SELECT');
-    const lost = await visible(tid('access-change', '[data-role="PUBLIC"][data-privilege="TEMPORARY"][data-delta="lost"]'));
+    const lost = await visible(tid('access-change', '[data-role="public"][data-privilege="TEMPORARY"][data-delta="lost"]'));
     assert.ok(lost, 'the plan should show PUBLIC losing TEMPORARY');
     console.log(`# plan: ${script.trim().split('\n').length} statement(s), ${(await driver.findElements(tid('access-change'))).length} access change(s), ${(await driver.findElements(tid('plan-warning'))).length} warning(s)`);
     await screenshot('05-plan-preview.png');
@@ -591,8 +591,8 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await closeDrawer();
     // The database matrix (still shown) was reloaded: PUBLIC no longer holds TEMPORARY.
     await waitFor(
-      async () => (await (await waitMatrixCell('PUBLIC', 'CONNECT')).getAttribute('data-held')) === 'true' &&
-        (await visible(tid('matrix-cell', '[data-role="PUBLIC"][data-privilege="TEMPORARY"][data-held="false"]'))),
+      async () => (await (await waitMatrixCell('public', 'CONNECT')).getAttribute('data-held')) === 'true' &&
+        (await visible(tid('matrix-cell', '[data-role="public"][data-privilege="TEMPORARY"][data-held="false"]'))),
       CONNECT_TIMEOUT,
       'PUBLIC still holds TEMPORARY on the database',
     );

@@ -83,6 +83,8 @@ struct PlanArgs {
     /// A change, repeatable: `grant SELECT on table:s.t to alice`, `revoke ... from ...`,
     /// `read all-tables:s to r`, `write table:s.t to r`, `grant-role g to r [admin] [noinherit]`,
     /// `revoke-role g from r`, `create-role name [login] [password] [valid-until DATE] [in g]`.
+    /// Names are exact and may be "double quoted"; `public` is PUBLIC (every role), while
+    /// `PUBLIC` or `"Public"` name roles.
     #[arg(long = "change", short = 'c')]
     changes: Vec<String>,
     /// Changes as a JSON array (the same format the app uses).

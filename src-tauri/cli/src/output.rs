@@ -307,6 +307,7 @@ impl Out {
 }
 
 use grantry_core::privileges::apply::AuditEntry;
+use grantry_core::privileges::display_role;
 use grantry_core::privileges::explain::Reason;
 use grantry_core::privileges::plan::{explain_reasons, AccessDelta, Plan};
 use grantry_core::privileges::service::{ApplyResult, ObjectGrants, RoleReport, WhoCanAnswer};
@@ -339,7 +340,7 @@ impl Out {
             g.matrix
                 .iter()
                 .map(|r| {
-                    let mut row = vec![r.role.clone()];
+                    let mut row = vec![display_role(&r.role)];
                     for p in &g.privileges {
                         row.push(match r.cells.iter().find(|c| c.privilege == *p) {
                             Some(c) if c.grantable => "yes*".into(),
@@ -365,7 +366,7 @@ impl Out {
         for a in &w.roles {
             println!(
                 "  {:<24} {}{}",
-                a.role,
+                display_role(&a.role),
                 reasons(&a.reasons),
                 if a.grantable { " [may grant]" } else { "" }
             );
@@ -424,15 +425,7 @@ impl Out {
         if self.json {
             return self.print_json(p);
         }
-        if p.statements.is_empty() {
-            println!("-- nothing to do");
-        }
-        for s in &p.statements {
-            println!("-- {}\n{};", s.purpose, s.sql);
-        }
-        for n in &p.noops {
-            println!("-- skipped (no-op): {n}");
-        }
+        print!("{}", p.annotated_script());
         for w in &p.warnings {
             eprintln!("warning: {w}");
         }
@@ -444,7 +437,7 @@ impl Out {
                 } else {
                     "-"
                 },
-                c.role,
+                display_role(&c.role),
                 c.privilege.sql(),
                 c.object
             );

@@ -52,7 +52,7 @@ interface Member {
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const grantee = (g: string) => (g.toUpperCase() === 'PUBLIC' ? 'PUBLIC' : q(g));
+const grantee = (g: string) => (g === 'public' ? 'PUBLIC' : q(g));
 
 export function mockPrivileges(find: (name: string) => Integration) {
   let roles: Role[] = [
@@ -90,8 +90,8 @@ export function mockPrivileges(find: (name: string) => Integration) {
       .filter((p) => p !== 'MAINTAIN')
       .map((p) => ({ grantee: owner, grantor: owner, privilege: p, grantable: false }));
     if (kind === 'database') {
-      rows.push({ grantee: 'PUBLIC', grantor: owner, privilege: 'CONNECT', grantable: false });
-      rows.push({ grantee: 'PUBLIC', grantor: owner, privilege: 'TEMPORARY', grantable: false });
+      rows.push({ grantee: 'public', grantor: owner, privilege: 'CONNECT', grantable: false });
+      rows.push({ grantee: 'public', grantor: owner, privilege: 'TEMPORARY', grantable: false });
     }
     return rows;
   }
@@ -106,7 +106,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         { grantee: 'analysts', grantor: 'app_owner', privilege: 'SELECT', grantable: false },
         { grantee: 'Data Team', grantor: 'app_owner', privilege: 'SELECT', grantable: true },
         { grantee: 'Data Team', grantor: 'app_owner', privilege: 'UPDATE', grantable: false },
-        { grantee: 'PUBLIC', grantor: 'app_owner', privilege: 'SELECT', grantable: false },
+        { grantee: 'public', grantor: 'app_owner', privilege: 'SELECT', grantable: false },
       ];
       acls.set(k, acl);
     }
@@ -135,7 +135,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
     const paths = reach(r.name);
     for (const a of acl) {
       if (a.privilege !== p) continue;
-      if (a.grantee === 'PUBLIC') out.push({ source: 'public', grantor: a.grantor, column: null });
+      if (a.grantee === 'public') out.push({ source: 'public', grantor: a.grantor, column: null });
       const path = paths.get(a.grantee);
       if (path) out.push({ source: 'grant', grantee: a.grantee, grantor: a.grantor, path, grantable: a.grantable, owner: a.grantee === owner, column: null, default_rule: null });
     }
@@ -155,7 +155,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
 
   function whoCan(database: string, o: ObjectRef, p: Privilege): WhoCanAnswer {
     const x = inspect(database, o);
-    const pub = x.acl.filter((a) => a.grantee === 'PUBLIC' && a.privilege === p).map((a): Reason => ({ source: 'public', grantor: a.grantor, column: null }));
+    const pub = x.acl.filter((a) => a.grantee === 'public' && a.privilege === p).map((a): Reason => ({ source: 'public', grantor: a.grantor, column: null }));
     const list = roles
       .map((r) => {
         const reasons = reasonsOf(r, x.kind, x.owner, x.acl, p);
@@ -173,8 +173,8 @@ export function mockPrivileges(find: (name: string) => Integration) {
     for (const p of privileges) {
       const w = whoCan(database, o, p);
       if (w.public.length) {
-        if (!rows.has('PUBLIC')) rows.set('PUBLIC', { role: 'PUBLIC', login: false, cells: [] });
-        rows.get('PUBLIC')!.cells.push({ privilege: p, grantable: false, reasons: w.public });
+        if (!rows.has('public')) rows.set('public', { role: 'public', login: false, cells: [] });
+        rows.get('public')!.cells.push({ privilege: p, grantable: false, reasons: w.public });
       }
       for (const a of w.roles) {
         if (a.reasons.every((r) => r.source === 'public')) continue;
@@ -200,7 +200,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
   };
   const targetObject = (t: Target) => (t.scope === 'object' ? label(t.kind, t.schema, t.name) : `${t.schema}.*`);
   const needRole = (name: string, created: string[]) => {
-    if (name.toUpperCase() !== 'PUBLIC' && !roles.some((r) => r.name === name) && !created.includes(name)) fail('not_found', `no role named "${name}"`);
+    if (name !== 'public' && !roles.some((r) => r.name === name) && !created.includes(name)) fail('not_found', `no role named "${name}"`);
   };
 
   function plan(integration: string, database: string, changes: Change[]): PlanView {
@@ -373,7 +373,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         .filter((p) => p !== 'MAINTAIN')
         .map((p) => {
           const reasons = reasonsOf(r, kind, x.owner, x.acl, p);
-          const pub = x.acl.some((a) => a.grantee === 'PUBLIC' && a.privilege === p);
+          const pub = x.acl.some((a) => a.grantee === 'public' && a.privilege === p);
           return { privilege: p, grantable: r.superuser || reasons.some((z) => z.source === 'grant' && (z.grantable || z.owner)), reasons: pub ? [...reasons, { source: 'public' as const, grantor: x.owner, column: null }] : reasons };
         })
         .filter((p) => p.reasons.length > 0);

@@ -4,6 +4,6 @@ import type { ObjectKind } from "./ObjectKind";
 import type { Privilege } from "./Privilege";
 
 /**
- * One change in effective access: `role` (or "PUBLIC") gains or loses `privilege` on `object`.
+ * One change in effective access: `role` (or [`super::PUBLIC_NAME`]) gains or loses `privilege` on `object`.
  */
 export type AccessChange = { role: string, object: string, kind: ObjectKind, privilege: Privilege, delta: AccessDelta, };

@@ -13,6 +13,6 @@ export type ObjectGrants = { object: string, kind: ObjectKind, owner: string,
  */
 default_acl: boolean, privileges: Array<Privilege>, acl: Array<GrantRow>, 
 /**
- * Rows of the matrix: each role (or PUBLIC) with, per privilege, why it holds it.
+ * Rows of the matrix: each role (or `public`, the pseudo-role) with, per privilege, why it holds it.
  */
 matrix: Array<MatrixRow>, };

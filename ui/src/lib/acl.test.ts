@@ -9,7 +9,7 @@ describe('parseAclItem', () => {
     expect(e.privileges.map((p) => p.name)).toEqual(['INSERT', 'SELECT', 'UPDATE', 'DELETE']);
   });
   it('reads PUBLIC, grant options and quoted names', () => {
-    expect(parseAclItem('=r/owner')!.grantee).toBe('PUBLIC');
+    expect(parseAclItem('=r/owner')!.grantee).toBe('public');
     const e = parseAclItem('"Data ""Team"""=r*w/"Big Boss"')!;
     expect(e.grantee).toBe('Data "Team"');
     expect(e.grantor).toBe('Big Boss');

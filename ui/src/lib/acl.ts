@@ -1,5 +1,7 @@
 // Decoding PostgreSQL aclitem text ("alice=arwd/postgres", "=r/postgres") for display.
 
+import { PUBLIC, roleLabel } from './privileges';
+
 const PRIVILEGES: Record<string, string> = {
   r: 'SELECT',
   w: 'UPDATE',
@@ -20,7 +22,7 @@ const PRIVILEGES: Record<string, string> = {
 
 export interface AclEntry {
   raw: string;
-  /** Role name; "PUBLIC" for the empty grantee. */
+  /** Role name; "public" (the PUBLIC pseudo-role) for the empty grantee. */
   grantee: string;
   grantor: string;
   privileges: { name: string; grantable: boolean }[];
@@ -65,10 +67,10 @@ export function parseAclItem(raw: string): AclEntry | null {
   }
   if (raw[i] !== '/') return null;
   const [grantor] = readRole(raw, i + 1, '');
-  return { raw, grantee: grantee === '' ? 'PUBLIC' : grantee, grantor, privileges };
+  return { raw, grantee: grantee === '' ? PUBLIC : grantee, grantor, privileges };
 }
 
 export function describeAcl(e: AclEntry): string {
   const privs = e.privileges.map((p) => (p.grantable ? `${p.name} (with grant option)` : p.name)).join(', ');
-  return `${e.grantee}: ${privs || 'no privileges'} — granted by ${e.grantor}`;
+  return `${roleLabel(e.grantee)}: ${privs || 'no privileges'} — granted by ${e.grantor}`;
 }

@@ -88,15 +88,22 @@ const grants: ObjectGrants = {
         { privilege: 'SELECT', grantable: true, reasons: [grant({ owner: true, grantee: 'owner', path: ['owner'], grantor: 'owner' })] },
       ],
     },
-    { role: 'PUBLIC', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [{ source: 'public', grantor: 'owner', column: null }] }] },
+    { role: 'public', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [{ source: 'public', grantor: 'owner', column: null }] }] },
+    {
+      role: 'PUBLIC',
+      login: true,
+      cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'PUBLIC', path: ['PUBLIC'], grantor: 'owner' })] }],
+    },
   ],
 };
 
 describe('buildMatrix', () => {
   const m = buildMatrix(grants);
   it('puts PUBLIC first, then the owner, then the others in the core order', () => {
-    expect(m.rows.map((r) => r.role)).toEqual(['PUBLIC', 'owner', 'alice', 'analysts']);
+    expect(m.rows.map((r) => r.role)).toEqual(['public', 'owner', 'alice', 'analysts', 'PUBLIC']);
     expect(m.rows[0].isPublic).toBe(true);
+    // A role named "PUBLIC" is a role like any other.
+    expect(m.rows[4].isPublic).toBe(false);
     expect(m.rows[1].isOwner).toBe(true);
   });
   it('has one cell per privilege, in the column order, held or not', () => {
@@ -127,7 +134,12 @@ describe('cellActions', () => {
     expect(a[0].label).toContain('reaches alice through it');
   });
   it('revokes from PUBLIC, and grants what is not held', () => {
-    expect(cellActions(row('PUBLIC'), row('PUBLIC').cells[0], on)[0].change).toMatchObject({ action: 'revoke', from: ['PUBLIC'] });
+    expect(cellActions(row('public'), row('public').cells[0], on)[0].change).toMatchObject({ action: 'revoke', from: ['public'] });
+    expect(cellActions(row('public'), row('public').cells[0], on)[0].label).toBe('Revoke SELECT from PUBLIC');
+    // The role named "PUBLIC" is revoked as that role, and labelled so it is not taken for everyone.
+    const named = cellActions(row('PUBLIC'), row('PUBLIC').cells[0], on)[0];
+    expect(named.change).toMatchObject({ action: 'revoke', from: ['PUBLIC'] });
+    expect(named.label).toBe('Revoke SELECT from "PUBLIC"');
     const g = cellActions(row('alice'), row('alice').cells[1], on);
     expect(g[0].change).toEqual({ action: 'grant', privileges: ['INSERT'], on, to: ['alice'], with_grant_option: false });
   });

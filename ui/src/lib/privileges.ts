@@ -15,7 +15,16 @@ import type { Role } from '../gen/Role';
 import type { Target } from '../gen/Target';
 import { pathOf, type NodeKind, type TreeNode } from './tree';
 
-export const PUBLIC = 'PUBLIC';
+/** The PUBLIC pseudo-role as the core names it (PostgreSQL reserves the role name "public"); a
+ *  role named "PUBLIC" or "Public" is that role. */
+export const PUBLIC = 'public';
+
+/** A grantee for people: PUBLIC for the pseudo-role, a role that could be taken for it in double
+ *  quotes ("PUBLIC"), any other role by its name. */
+export function roleLabel(role: string): string {
+  if (role === PUBLIC) return 'PUBLIC';
+  return role.toLowerCase() === PUBLIC ? `"${role}"` : role;
+}
 
 /** The privilege as written in SQL: ALTER_SYSTEM is "ALTER SYSTEM". */
 export function privilegeLabel(p: Privilege): string {
@@ -369,7 +378,7 @@ export function cellActions(row: MatrixViewRow, cell: MatrixViewCell, on: Target
   if (!cell.held) {
     return [
       {
-        label: `Grant ${name} to ${row.role}`,
+        label: `Grant ${name} to ${roleLabel(row.role)}`,
         role: row.role,
         change: { action: 'grant', privileges: [p], on, to: [row.role], with_grant_option: false },
       },
@@ -388,15 +397,15 @@ export function cellActions(row: MatrixViewRow, cell: MatrixViewCell, on: Target
     const through = g !== row.role;
     out.push({
       label: through
-        ? `Revoke ${name} from ${g} (reaches ${row.role} through it)`
-        : `Revoke ${name} from ${g}${owner ? ' (its owner)' : ''}`,
+        ? `Revoke ${name} from ${roleLabel(g)} (reaches ${roleLabel(row.role)} through it)`
+        : `Revoke ${name} from ${roleLabel(g)}${owner ? ' (its owner)' : ''}`,
       role: g,
       change: { action: 'revoke', privileges: [p], on, from: [g], grant_option_only: false, cascade: false },
     });
   }
   if (cell.reasons.some((r) => r.source === 'grant' && r.path.length === 1 && r.grantable && !r.owner)) {
     out.push({
-      label: `Revoke the grant option for ${name} from ${row.role}`,
+      label: `Revoke the grant option for ${name} from ${roleLabel(row.role)}`,
       role: row.role,
       change: { action: 'revoke', privileges: [p], on, from: [row.role], grant_option_only: true, cascade: false },
     });

@@ -164,9 +164,10 @@ impl<'a> Engine<'a> {
         self.by_name.get(name).map(|&i| &self.snap.roles[i])
     }
 
-    fn name_of(&self, oid: i64) -> String {
+    /// A role's name; [`super::PUBLIC_NAME`] for the pseudo-role, `#oid` for one that is gone.
+    pub fn name_of(&self, oid: i64) -> String {
         if oid == PUBLIC as i64 {
-            return "PUBLIC".into();
+            return super::PUBLIC_NAME.into();
         }
         self.role(oid)
             .map(|r| r.name.clone())

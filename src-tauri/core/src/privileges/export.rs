@@ -15,15 +15,18 @@
 use super::explain::Engine;
 use super::inspect::{AclEntry, DbObject, DefaultObjectType, Snapshot};
 use super::plan::{Change, Target};
-use super::{ObjectKind, Privilege, PUBLIC};
+use super::render::{self, MembershipOptions};
+use super::{ObjectKind, Privilege, PUBLIC_NAME};
 use crate::error::{Error, Result};
-use crate::quote::ident;
+use crate::quote::comment;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredGrant {
-    /// A role name, or PUBLIC.
+    /// A role's exact name, or `public` for the PUBLIC pseudo-role (a role named "PUBLIC" is
+    /// written "PUBLIC").
     pub to: String,
     pub privileges: Vec<Privilege>,
     /// The subset of `privileges` held WITH GRANT OPTION.
@@ -87,14 +90,53 @@ pub struct DesiredState {
     pub default_privileges: Option<Vec<DesiredDefault>>,
 }
 
+/// The document format this Grantry writes. Format 2 names the PUBLIC pseudo-role `public`;
+/// format 1 wrote `PUBLIC`, which a role may be named too.
+pub const FORMAT: u32 = 2;
+
 fn role_name(e: &Engine, oid: i64) -> String {
-    if oid == PUBLIC as i64 {
-        "PUBLIC".into()
-    } else {
-        e.role(oid)
-            .map(|r| r.name.clone())
-            .unwrap_or_else(|| format!("#{oid}"))
+    e.name_of(oid)
+}
+
+/// A format-1 document read with today's meaning: its `PUBLIC` grantees become `public`, unless
+/// the server has a role named "PUBLIC", which format 1 cannot tell from the pseudo-role.
+fn upgrade<'d>(snap: &Snapshot, d: &'d DesiredState) -> Result<Cow<'d, DesiredState>> {
+    match d.format {
+        FORMAT => return Ok(Cow::Borrowed(d)),
+        1 => {}
+        other => {
+            return Err(Error::invalid(format!(
+                "unsupported document format {other}: this Grantry reads formats 1 and {FORMAT}"
+            )))
+        }
     }
+    let mut d = d.clone();
+    let ambiguous = snap.roles.iter().any(|r| r.name == "PUBLIC");
+    let grants = d
+        .objects
+        .iter_mut()
+        .flat_map(|o| o.grants.iter_mut())
+        .chain(
+            d.default_privileges
+                .iter_mut()
+                .flatten()
+                .flat_map(|x| x.grants.iter_mut()),
+        );
+    for g in grants {
+        if g.to == "PUBLIC" {
+            if ambiguous {
+                return Err(Error::invalid(
+                    "this format-1 document grants to PUBLIC and the server has a role named \"PUBLIC\": \
+                     format 1 cannot tell them apart. Export the document again (format 2 writes the \
+                     pseudo-role as public), or change \"PUBLIC\" to \"public\" where everyone is meant \
+                     and set \"format\": 2",
+                ));
+            }
+            g.to = PUBLIC_NAME.into();
+        }
+    }
+    d.format = FORMAT;
+    Ok(Cow::Owned(d))
 }
 
 /// Groups ACL entries by (grantee, grantor) into desired grants; the owner's self-grant is
@@ -216,7 +258,7 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
         .collect();
     defaults.sort_by(|a, b| (&a.for_role, &a.schema, a.on).cmp(&(&b.for_role, &b.schema, b.on)));
     DesiredState {
-        format: 1,
+        format: FORMAT,
         database: snap.database.clone(),
         server_version: Some(snap.version_num),
         objects,
@@ -253,12 +295,7 @@ fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
 /// The changes that turn the database into the document (for what the document manages), and
 /// notes on what it leaves alone.
 pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Change>, Vec<String>)> {
-    if desired.format != 1 {
-        return Err(Error::invalid(format!(
-            "unsupported document format {}: this Grantry reads format 1",
-            desired.format
-        )));
-    }
+    let desired = &*upgrade(snap, desired)?;
     if desired.database != snap.database {
         return Err(Error::invalid(format!(
             "the document describes database {:?}, not {:?}",
@@ -452,7 +489,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     DefaultObjectType::Types => vec![Privilege::Usage],
                     _ => vec![],
                 } {
-                    have.insert(("PUBLIC".into(), p));
+                    have.insert((PUBLIC_NAME.into(), p));
                 }
             }
             let want: BTreeSet<(String, Privilege)> = d
@@ -501,164 +538,142 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
 /// A runnable SQL script that grants what the document lists (for a database with the same
 /// objects and roles). It revokes PUBLIC's privileges on each listed object first, so implicit
 /// defaults do not survive where the document has none; grants by other grantors run under
-/// SET ROLE, as pg_dump does.
+/// SET ROLE, as pg_dump does. Every statement comes from [`render`], every comment from
+/// [`comment`].
 pub fn export_sql(snap: &Snapshot) -> String {
     let doc = export_state(snap);
-    let mut out = format!(
-        "-- Privileges of database {} exported by Grantry at {}\n-- PostgreSQL {}\n\n",
-        ident(&doc.database),
-        snap.taken_at,
-        snap.version_num
-    );
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    let stmt = |sql: String| sql + ";";
+    line(comment(&format!(
+        "Privileges of database {} exported by Grantry at {}",
+        doc.database, snap.taken_at
+    )));
+    line(comment(&format!("PostgreSQL {}", snap.version_num)));
+    line(String::new());
+    let public = [PUBLIC_NAME.to_string()];
     for o in &doc.objects {
-        let target = match target_of(o) {
-            Target::Object {
-                kind,
-                schema,
-                name,
-                args,
-                ..
-            } => {
-                let q = match &schema {
-                    Some(s) => format!("{}.{}", ident(s), ident(&name)),
-                    None => ident(&name),
-                };
-                let args = if matches!(
-                    kind,
-                    ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
-                ) {
-                    format!("({})", args.unwrap_or_default())
-                } else {
-                    String::new()
-                };
-                format!("{} {q}{args}", kind.grant_keyword())
-            }
-            Target::AllInSchema { .. } => unreachable!("documents list single objects"),
-        };
-        let cols = |ps: &[Privilege]| -> String {
-            let c = o
-                .column
-                .as_ref()
-                .map(|c| format!(" ({})", ident(c)))
-                .unwrap_or_default();
-            ps.iter()
-                .map(|p| format!("{}{c}", p.sql()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        out.push_str(&format!("-- {:?} {}\n", o.kind, o.name).to_lowercase());
+        let on = render::target(&target_of(o), o.args.as_deref());
+        let cols: Vec<String> = o.column.iter().cloned().collect();
+        line(comment(&format!("{} {}", kind_word(o.kind), label_of(o))));
         if o.column.is_none() {
-            out.push_str(&format!("REVOKE ALL ON {target} FROM PUBLIC;\n"));
-            if o.grants
-                .iter()
-                .any(|g| Some(&g.to) == o.owner.as_ref() && g.grantor.is_none())
+            line(stmt(render::revoke(&on, "ALL", &public, false, false)));
+            if let Some(owner) = o
+                .owner
+                .as_ref()
+                .filter(|ow| o.grants.iter().any(|g| &&g.to == ow && g.grantor.is_none()))
             {
-                out.push_str(&format!(
-                    "REVOKE ALL ON {target} FROM {};\n",
-                    ident(o.owner.as_deref().unwrap_or_default())
-                ));
+                line(stmt(render::revoke(
+                    &on,
+                    "ALL",
+                    std::slice::from_ref(owner),
+                    false,
+                    false,
+                )));
             }
         }
         for g in &o.grants {
-            let to = if g.to == "PUBLIC" {
-                "PUBLIC".to_string()
-            } else {
-                ident(&g.to)
-            };
             let plain: Vec<Privilege> = g
                 .privileges
                 .iter()
                 .filter(|p| !g.grantable.contains(p))
                 .copied()
                 .collect();
+            let to = std::slice::from_ref(&g.to);
             let mut stmts = Vec::new();
             if !plain.is_empty() {
-                stmts.push(format!("GRANT {} ON {target} TO {to};", cols(&plain)));
+                stmts.push(render::grant(
+                    &on,
+                    &render::privileges(&plain, &cols),
+                    to,
+                    false,
+                ));
             }
             if !g.grantable.is_empty() {
-                stmts.push(format!(
-                    "GRANT {} ON {target} TO {to} WITH GRANT OPTION;",
-                    cols(&g.grantable)
+                stmts.push(render::grant(
+                    &on,
+                    &render::privileges(&g.grantable, &cols),
+                    to,
+                    true,
                 ));
             }
             for s in stmts {
                 match &g.grantor {
                     Some(by) => {
-                        out.push_str(&format!("SET ROLE {};\n{s}\nRESET ROLE;\n", ident(by)))
+                        line(stmt(render::set_role(by)));
+                        line(stmt(s));
+                        line(stmt(render::RESET_ROLE.into()));
                     }
-                    None => out.push_str(&format!("{s}\n")),
+                    None => line(stmt(s)),
                 }
             }
         }
     }
     if let Some(ms) = &doc.memberships {
         if !ms.is_empty() {
-            out.push_str("\n-- memberships\n");
+            line(String::new());
+            line(comment("memberships"));
         }
         for m in ms {
-            let mut opts = Vec::new();
-            if m.admin {
-                opts.push(
-                    if snap.version_num >= 160000 {
-                        "ADMIN TRUE"
-                    } else {
-                        "ADMIN OPTION"
-                    }
-                    .to_string(),
-                );
-            }
-            if let Some(i) = m.inherit {
-                opts.push(format!("INHERIT {}", if i { "TRUE" } else { "FALSE" }));
-            }
-            if let Some(s) = m.set {
-                opts.push(format!("SET {}", if s { "TRUE" } else { "FALSE" }));
-            }
-            let with = if opts.is_empty() {
-                String::new()
-            } else {
-                format!(" WITH {}", opts.join(", "))
-            };
-            out.push_str(&format!(
-                "GRANT {} TO {}{with};\n",
-                ident(&m.role),
-                ident(&m.member)
-            ));
+            line(stmt(render::grant_role(
+                &m.role,
+                &m.member,
+                &MembershipOptions {
+                    admin: m.admin,
+                    inherit: m.inherit,
+                    set: m.set,
+                    v16: snap.version_num >= 160000,
+                },
+            )));
         }
     }
     if let Some(ds) = &doc.default_privileges {
         if !ds.is_empty() {
-            out.push_str("\n-- default privileges\n");
+            line(String::new());
+            line(comment("default privileges"));
         }
         for d in ds {
-            let scope = format!(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE {}{}",
-                ident(&d.for_role),
-                d.schema
-                    .as_ref()
-                    .map(|s| format!(" IN SCHEMA {}", ident(s)))
-                    .unwrap_or_default()
-            );
+            let for_role = Some(d.for_role.as_str());
             if d.schema.is_none() {
-                out.push_str(&format!(
-                    "{scope} REVOKE ALL ON {} FROM PUBLIC;\n",
-                    d.on.sql()
-                ));
+                line(stmt(render::default_privileges(
+                    for_role, None, false, d.on, "ALL", &public, false,
+                )));
             }
             for g in &d.grants {
-                let to = if g.to == "PUBLIC" {
-                    "PUBLIC".to_string()
-                } else {
-                    ident(&g.to)
-                };
-                let ps = g
-                    .privileges
-                    .iter()
-                    .map(|p| p.sql())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                out.push_str(&format!("{scope} GRANT {ps} ON {} TO {to};\n", d.on.sql()));
+                line(stmt(render::default_privileges(
+                    for_role,
+                    d.schema.as_deref(),
+                    true,
+                    d.on,
+                    &render::privileges(&g.privileges, &[]),
+                    std::slice::from_ref(&g.to),
+                    false,
+                )));
             }
         }
     }
     out
+}
+
+/// The kind as a word in comments: "table", "function", "foreign_data_wrapper".
+fn kind_word(k: ObjectKind) -> String {
+    format!("{k:?}").to_lowercase()
+}
+
+/// `schema.name`, `schema.f(args)`, `schema.table (column)` for comments.
+fn label_of(o: &DesiredObject) -> String {
+    let mut s = match &o.schema {
+        Some(sc) => format!("{sc}.{}", o.name),
+        None => o.name.clone(),
+    };
+    if o.kind.is_routine() {
+        s.push_str(&format!("({})", o.args.as_deref().unwrap_or_default()));
+    }
+    if let Some(c) = &o.column {
+        s.push_str(&format!(" ({c})"));
+    }
+    s
 }

@@ -7,6 +7,7 @@ pub mod export;
 pub mod inspect;
 pub mod parse;
 pub mod plan;
+pub mod render;
 pub mod scram;
 pub mod service;
 
@@ -199,6 +200,14 @@ impl ObjectKind {
         }
     }
 
+    /// Functions, procedures and aggregates: named with their argument list.
+    pub fn is_routine(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
+        )
+    }
+
     pub fn is_relation(self) -> bool {
         matches!(
             self,
@@ -214,3 +223,35 @@ impl ObjectKind {
 
 /// The PUBLIC pseudo-role in ACLs.
 pub const PUBLIC: u32 = 0;
+
+/// How plans, documents, the one-line syntax and IPC name the PUBLIC pseudo-role: `public`, the
+/// name PostgreSQL reserves for it (`CREATE ROLE "public"` fails, and `has_table_privilege('public',
+/// ..)` asks about PUBLIC). Every other string is a role's exact name: a role named `PUBLIC` or
+/// `Public` (legal as a quoted identifier) is that role, never everyone.
+pub const PUBLIC_NAME: &str = "public";
+
+/// Whether a grantee name means the PUBLIC pseudo-role (exactly [`PUBLIC_NAME`]).
+pub fn is_public(name: &str) -> bool {
+    name == PUBLIC_NAME
+}
+
+/// A grantee for people to read: `PUBLIC` for the pseudo-role, a role whose name could be taken
+/// for it double-quoted (`"PUBLIC"`), any other role as it is.
+pub fn display_role(name: &str) -> String {
+    if is_public(name) {
+        "PUBLIC".into()
+    } else if name.eq_ignore_ascii_case(PUBLIC_NAME) {
+        crate::quote::ident(name)
+    } else {
+        name.to_string()
+    }
+}
+
+/// The hint for a grantee that names no role but looks like PUBLIC.
+pub(crate) fn public_hint(name: &str) -> &'static str {
+    if name.eq_ignore_ascii_case(PUBLIC_NAME) {
+        " (PUBLIC, every role, is written public: other spellings name a role)"
+    } else {
+        ""
+    }
+}

@@ -9,6 +9,10 @@
 //!           `grant-role analysts to alice [admin] [inherit|noinherit] [set|noset]`
 //!           `revoke-role analysts from alice`
 //!           `create-role bot [login] [password] [valid-until 2027-01-01] [in analysts,readers]`
+//!
+//! Names, of objects and roles alike, are exact (case included) and may be "double quoted" to hold
+//! spaces, dots, commas or quotes (`""` is one quote). `public` is the PUBLIC pseudo-role, as in
+//! PostgreSQL's own has_*_privilege('public', ..): `PUBLIC`, `Public` or `"PUBLIC"` name roles.
 
 use super::plan::{Change, NewPassword, Target};
 use super::service::ObjectRef;
@@ -17,6 +21,12 @@ use crate::error::{Error, Result};
 
 /// Splits `a.b."c.d"` on dots outside double quotes, unquoting.
 fn split_name(s: &str) -> Result<Vec<String>> {
+    split_unquote(s, '.')
+}
+
+/// Splits on `sep` outside double quotes and unquotes each part (`""` inside quotes is one `"`).
+/// Unquoted text is taken as it is, case included.
+fn split_unquote(s: &str, sep: char) -> Result<Vec<String>> {
     let mut parts = vec![String::new()];
     let mut chars = s.chars().peekable();
     let mut quoted = false;
@@ -27,7 +37,7 @@ fn split_name(s: &str) -> Result<Vec<String>> {
                 parts.last_mut().unwrap().push('"');
             }
             '"' => quoted = !quoted,
-            '.' if !quoted => parts.push(String::new()),
+            c if c == sep && !quoted => parts.push(String::new()),
             c => parts.last_mut().unwrap().push(c),
         }
     }
@@ -157,16 +167,54 @@ fn privileges(s: &str) -> Result<Vec<Privilege>> {
         .collect()
 }
 
-fn names(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
+/// A comma-separated list of role names, with the object syntax's quoting: `alice,"Bob",
+/// "PUBLIC"`. Names are exact; `public` is the PUBLIC pseudo-role.
+fn names(s: &str) -> Result<Vec<String>> {
+    split_unquote(s, ',')
+}
+
+/// One role name.
+fn name(s: &str) -> Result<String> {
+    let mut v = names(s)?;
+    if v.len() != 1 {
+        return Err(Error::invalid(format!("{s:?}: one role name expected")));
+    }
+    Ok(v.remove(0))
+}
+
+/// Splits a line into words on whitespace outside double quotes (quotes kept: the name syntax
+/// reads them).
+fn words(line: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err(Error::invalid(format!("unclosed double quote in {line:?}")));
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    Ok(out)
 }
 
 /// Parses one change line (see the module documentation).
 pub fn parse_change(line: &str) -> Result<Change> {
-    let w: Vec<&str> = line.split_whitespace().collect();
+    let owned = words(line)?;
+    let w: Vec<&str> = owned.iter().map(String::as_str).collect();
     let lower: Vec<String> = w.iter().map(|x| x.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     let bad = || {
@@ -178,7 +226,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
         ["grant", _, "on", _, "to", _, rest @ ..] => Ok(Change::Grant {
             privileges: privileges(w[1])?,
             on: parse_target(w[3])?,
-            to: names(w[5]),
+            to: names(w[5])?,
             with_grant_option: match rest {
                 [] => false,
                 ["with", "grant", "option"] => true,
@@ -188,7 +236,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
         ["revoke", _, "on", _, "from", _, rest @ ..] => Ok(Change::Revoke {
             privileges: privileges(w[1])?,
             on: parse_target(w[3])?,
-            from: names(w[5]),
+            from: names(w[5])?,
             grant_option_only: false,
             cascade: match rest {
                 [] => false,
@@ -198,11 +246,11 @@ pub fn parse_change(line: &str) -> Result<Change> {
         }),
         ["read", _, "to", _] => Ok(Change::Read {
             on: parse_target(w[1])?,
-            to: w[3].to_string(),
+            to: name(w[3])?,
         }),
         ["write", _, "to", _] => Ok(Change::Write {
             on: parse_target(w[1])?,
-            to: w[3].to_string(),
+            to: name(w[3])?,
         }),
         ["grant-role", _, "to", _, opts @ ..] => {
             let (mut admin, mut inherit, mut set) = (false, None, None);
@@ -217,16 +265,16 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 }
             }
             Ok(Change::GrantRole {
-                role: w[1].to_string(),
-                to: w[3].to_string(),
+                role: name(w[1])?,
+                to: name(w[3])?,
                 admin,
                 inherit,
                 set,
             })
         }
         ["revoke-role", _, "from", _] => Ok(Change::RevokeRole {
-            role: w[1].to_string(),
-            from: w[3].to_string(),
+            role: name(w[1])?,
+            from: name(w[3])?,
         }),
         ["create-role", _, opts @ ..] => {
             let (mut login, mut password, mut valid_until, mut in_roles) =
@@ -242,7 +290,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                         i += 1;
                     }
                     "in" if i + 1 < opts.len() => {
-                        in_roles = names(w[2 + i + 1]);
+                        in_roles = names(w[2 + i + 1])?;
                         i += 1;
                     }
                     _ => return Err(bad()),
@@ -250,7 +298,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 i += 1;
             }
             Ok(Change::CreateRole {
-                name: w[1].to_string(),
+                name: name(w[1])?,
                 login,
                 password,
                 valid_until,
@@ -279,6 +327,46 @@ mod tests {
         assert!(parse_object("table:orders").is_err());
         assert!(parse_object("nonsense:x").is_err());
         assert!(parse_object("table:\"open.x").is_err());
+    }
+
+    #[test]
+    fn roles_are_exact_and_public_is_only_public() {
+        let to = |line: &str| match parse_change(line).unwrap() {
+            Change::Grant { to, .. } => to,
+            other => panic!("{other:?}"),
+        };
+        // Unquoted names are exact, as in the object syntax: only `public` is the pseudo-role.
+        assert_eq!(to("grant SELECT on table:s.t to Public"), vec!["Public"]);
+        assert_eq!(to("grant SELECT on table:s.t to PUBLIC"), vec!["PUBLIC"]);
+        assert_eq!(to("grant SELECT on table:s.t to public"), vec!["public"]);
+        assert!(super::super::is_public(
+            &to("grant SELECT on table:s.t to public")[0]
+        ));
+        assert!(!super::super::is_public(
+            &to("grant SELECT on table:s.t to PUBLIC")[0]
+        ));
+        // Quoted names: spaces, commas, quotes.
+        assert_eq!(
+            to(r#"grant SELECT on table:"My Schema"."a.b" to "Alice","a,b","say ""hi""",bob"#),
+            vec!["Alice", "a,b", "say \"hi\"", "bob"]
+        );
+        match parse_change(r#"grant SELECT on table:"My Schema"."a.b" to x"#).unwrap() {
+            Change::Grant {
+                on: Target::Object { schema, name, .. },
+                ..
+            } => assert_eq!(
+                (schema.as_deref(), name.as_str()),
+                (Some("My Schema"), "a.b")
+            ),
+            other => panic!("{other:?}"),
+        }
+        match parse_change(r#"grant-role "Read Only" to "Bob Smith" admin"#).unwrap() {
+            Change::GrantRole { role, to, .. } => {
+                assert_eq!((role.as_str(), to.as_str()), ("Read Only", "Bob Smith"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_change("grant SELECT on table:s.t to a,,b").is_err());
     }
 
     #[test]
@@ -326,6 +414,7 @@ mod tests {
             }
         ));
         assert!(parse_change("grant FLY on table:a.b to c").is_err());
+        assert!(parse_change("grant SELECT on table:a.b to \"open").is_err());
         assert!(parse_change("drop table x").is_err());
     }
 }

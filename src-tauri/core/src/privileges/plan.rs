@@ -8,9 +8,9 @@ use super::explain::{Engine, Reason};
 use super::inspect::{
     same_args, AclEntry, DbObject, DefaultAcl, DefaultObjectType, Membership, Role, Snapshot,
 };
-use super::{ObjectKind, Privilege, PUBLIC};
+use super::render::{self, MembershipOptions, NewRole};
+use super::{display_role, is_public, public_hint, ObjectKind, Privilege, PUBLIC};
 use crate::error::{Error, Result};
-use crate::quote::{ident, literal};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,7 +143,7 @@ pub enum AccessDelta {
     Lost,
 }
 
-/// One change in effective access: `role` (or "PUBLIC") gains or loses `privilege` on `object`.
+/// One change in effective access: `role` (or [`super::PUBLIC_NAME`]) gains or loses `privilege` on `object`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
 pub struct AccessChange {
     pub role: String,
@@ -176,6 +176,28 @@ pub struct Plan {
     #[serde(skip)]
     #[ts(skip)]
     pub passwords: Vec<(String, Secret, NewPassword)>,
+}
+
+impl Plan {
+    /// The script with a comment line before each statement saying why it is there, and the
+    /// no-ops at the end, for people and for files (`grantry plan` prints it). Comments are
+    /// escaped, so no name in them can end one and become SQL.
+    pub fn annotated_script(&self) -> String {
+        let mut out = if self.statements.is_empty() {
+            crate::quote::comment("nothing to do") + "\n"
+        } else {
+            render::script(
+                self.statements
+                    .iter()
+                    .map(|s| (s.sql.as_str(), Some(s.purpose.as_str()))),
+            )
+        };
+        for n in &self.noops {
+            out.push_str(&crate::quote::comment(&format!("skipped (no-op): {n}")));
+            out.push('\n');
+        }
+        out
+    }
 }
 
 /// A stable hash of everything in a snapshot that a plan depends on: roles, memberships,
@@ -236,78 +258,7 @@ pub fn fingerprint_scoped(s: &Snapshot, scope: Option<&[i64]>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn privs_sql(privs: &[Privilege], columns: &[String]) -> String {
-    let cols = if columns.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " ({})",
-            columns
-                .iter()
-                .map(|c| ident(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    privs
-        .iter()
-        .map(|p| format!("{}{cols}", p.sql()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn grantee_sql(g: &str) -> String {
-    if g.eq_ignore_ascii_case("public") {
-        "PUBLIC".into()
-    } else {
-        ident(g)
-    }
-}
-
 impl Target {
-    /// `TABLE "s"."t"`, `FUNCTION "s"."f"(integer)`, `ALL TABLES IN SCHEMA "s"`.
-    fn sql(&self) -> String {
-        match self {
-            Target::Object {
-                kind,
-                schema,
-                name,
-                args,
-                ..
-            } => {
-                let qualified = match schema {
-                    Some(s) => format!("{}.{}", ident(s), ident(name)),
-                    None => ident(name),
-                };
-                let args = match kind {
-                    ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
-                        format!("({})", args.clone().unwrap_or_default())
-                    }
-                    _ => String::new(),
-                };
-                let kw = if matches!(kind, ObjectKind::Parameter) {
-                    "PARAMETER".to_string()
-                } else {
-                    kind.grant_keyword().to_string()
-                };
-                // Parameters are not identifiers to quote: they are names like work_mem.
-                if *kind == ObjectKind::Parameter {
-                    return format!("{kw} {name}");
-                }
-                format!("{kw} {qualified}{args}")
-            }
-            Target::AllInSchema { kind, schema } => {
-                let what = match kind {
-                    ObjectKind::Sequence => "SEQUENCES",
-                    ObjectKind::Function | ObjectKind::Aggregate => "FUNCTIONS",
-                    ObjectKind::Procedure => "PROCEDURES",
-                    _ => "TABLES",
-                };
-                format!("ALL {what} IN SCHEMA {}", ident(schema))
-            }
-        }
-    }
-
     fn columns(&self) -> &[String] {
         match self {
             Target::Object { columns, .. } => columns,
@@ -472,7 +423,7 @@ impl<'s> Builder<'s> {
     }
 
     fn role_oid(&self, name: &str) -> Option<i64> {
-        if name.eq_ignore_ascii_case("public") {
+        if is_public(name) {
             return Some(PUBLIC as i64);
         }
         self.after
@@ -484,7 +435,27 @@ impl<'s> Builder<'s> {
 
     fn need_role(&self, name: &str) -> Result<i64> {
         self.role_oid(name)
-            .ok_or_else(|| Error::not_found(format!("no role named {name:?}")))
+            .ok_or_else(|| Error::not_found(format!("no role named {name:?}{}", public_hint(name))))
+    }
+
+    /// A role in a membership: PUBLIC can neither be granted nor be a member.
+    fn need_member_role(&self, name: &str) -> Result<i64> {
+        if is_public(name) {
+            return Err(Error::invalid(
+                "PUBLIC is not a role: it can neither be granted nor be a member",
+            ));
+        }
+        self.need_role(name)
+    }
+
+    /// `ON ...` for a target whose first resolved object is `first`: a routine's signature is
+    /// the catalog's identity argument list, not the text of the request.
+    fn target_sql(&self, on: &Target, first: usize) -> String {
+        let o = &self.after.objects[first];
+        let args = (o.kind.is_routine() && matches!(on, Target::Object { .. }))
+            .then_some(o.detail.as_deref())
+            .flatten();
+        render::target(on, args)
     }
 
     fn push(&mut self, order: u8, sql: String, purpose: String) {
@@ -582,9 +553,9 @@ impl<'s> Builder<'s> {
             }
             let what = format!(
                 "GRANT {} ON {} TO {}",
-                privs_sql(privileges, &[]),
+                render::privileges(privileges, &[]),
                 on.describe(),
-                g
+                display_role(g)
             );
             if !changed {
                 self.noops.push(format!("{what}: already granted"));
@@ -596,16 +567,11 @@ impl<'s> Builder<'s> {
                 ObjectKind::Schema => ORDER_SCHEMA,
                 _ => ORDER_OBJECT,
             };
-            let sql = format!(
-                "GRANT {} ON {} TO {}{}",
-                privs_sql(privileges, on.columns()),
-                on.sql(),
-                grantee_sql(g),
-                if with_grant_option {
-                    " WITH GRANT OPTION"
-                } else {
-                    ""
-                }
+            let sql = render::grant(
+                &self.target_sql(on, objs[0]),
+                &render::privileges(privileges, on.columns()),
+                std::slice::from_ref(g),
+                with_grant_option,
             );
             self.push(order, sql, what);
             if grantee != PUBLIC as i64 {
@@ -624,7 +590,8 @@ impl<'s> Builder<'s> {
                 };
                 if reach > 0 {
                     self.warnings.push(format!(
-                        "granting to {g} also reaches {reach} role(s) that inherit from it"
+                        "granting to {g} also reaches {reach} role(s) that inherit from it",
+                        g = display_role(g)
                     ));
                 }
             }
@@ -686,7 +653,8 @@ impl<'s> Builder<'s> {
                             self.warnings.push(format!(
                                 "{g} granted {} on {} to others: the REVOKE fails unless it cascades",
                                 p.sql(),
-                                self.after.objects[o].label()
+                                self.after.objects[o].label(),
+                                g = display_role(g)
                             ));
                         }
                     }
@@ -709,33 +677,32 @@ impl<'s> Builder<'s> {
                             "{g} keeps {} on {} granted by {}: a REVOKE only removes grants made by the owner",
                             p.sql(),
                             self.after.objects[o].label(),
-                            others.join(", ")
+                            others.join(", "),
+                            g = display_role(g)
                         ));
                     }
                 }
             }
             let what = format!(
                 "REVOKE {} ON {} FROM {}",
-                privs_sql(privileges, &[]),
+                render::privileges(privileges, &[]),
                 on.describe(),
-                g
+                display_role(g)
             );
             if !changed {
                 self.noops.push(format!("{what}: nothing to revoke"));
                 continue;
             }
-            let sql = format!(
-                "REVOKE {}{} ON {} FROM {}{}",
-                if grant_option_only {
-                    "GRANT OPTION FOR "
-                } else {
-                    ""
-                },
-                privs_sql(privileges, on.columns()),
-                on.sql(),
-                grantee_sql(g),
-                if cascade { " CASCADE" } else { "" }
-            );
+            let sql = match objs.first() {
+                Some(&o) => render::revoke(
+                    &self.target_sql(on, o),
+                    &render::privileges(privileges, on.columns()),
+                    std::slice::from_ref(g),
+                    grant_option_only,
+                    cascade,
+                ),
+                None => continue,
+            };
             self.push(ORDER_REVOKE, sql, what);
         }
         Ok(())
@@ -749,8 +716,8 @@ impl<'s> Builder<'s> {
         inherit: Option<bool>,
         set: Option<bool>,
     ) -> Result<()> {
-        let r = self.need_role(role)?;
-        let m = self.need_role(to)?;
+        let r = self.need_member_role(role)?;
+        let m = self.need_member_role(to)?;
         let v16 = self.after.version_num >= 160000;
         if !v16 && (inherit.is_some() || set.is_some()) {
             return Err(Error::invalid(
@@ -772,7 +739,7 @@ impl<'s> Builder<'s> {
             .memberships
             .iter_mut()
             .find(|x| x.role == r && x.member == m && (x.grantor == grantor || !v16));
-        let what = format!("GRANT {role} TO {to}");
+        let what = format!("GRANT {} TO {}", display_role(role), display_role(to));
         match existing {
             Some(x)
                 if x.admin == (x.admin || admin)
@@ -797,28 +764,18 @@ impl<'s> Builder<'s> {
                 set: set_v,
             }),
         }
-        let mut opts = Vec::new();
-        if admin {
-            opts.push(if v16 {
-                "ADMIN TRUE".to_string()
-            } else {
-                "ADMIN OPTION".to_string()
-            });
-        }
-        if let Some(i) = inherit {
-            opts.push(format!("INHERIT {}", if i { "TRUE" } else { "FALSE" }));
-        }
-        if let Some(s) = set {
-            opts.push(format!("SET {}", if s { "TRUE" } else { "FALSE" }));
-        }
-        let with = if opts.is_empty() {
-            String::new()
-        } else {
-            format!(" WITH {}", opts.join(", "))
-        };
         self.push(
             ORDER_MEMBERSHIP,
-            format!("GRANT {} TO {}{with}", ident(role), ident(to)),
+            render::grant_role(
+                role,
+                to,
+                &MembershipOptions {
+                    admin,
+                    inherit,
+                    set,
+                    v16,
+                },
+            ),
             what,
         );
         self.members_touched.insert(m);
@@ -828,22 +785,18 @@ impl<'s> Builder<'s> {
     }
 
     fn revoke_role(&mut self, role: &str, from: &str) -> Result<()> {
-        let r = self.need_role(role)?;
-        let m = self.need_role(from)?;
+        let r = self.need_member_role(role)?;
+        let m = self.need_member_role(from)?;
         let before = self.after.memberships.len();
         self.after
             .memberships
             .retain(|x| !(x.role == r && x.member == m));
-        let what = format!("REVOKE {role} FROM {from}");
+        let what = format!("REVOKE {} FROM {}", display_role(role), display_role(from));
         if self.after.memberships.len() == before {
             self.noops.push(format!("{what}: not a member"));
             return Ok(());
         }
-        self.push(
-            ORDER_MEMBERSHIP,
-            format!("REVOKE {} FROM {}", ident(role), ident(from)),
-            what,
-        );
+        self.push(ORDER_MEMBERSHIP, render::revoke_role(role, from), what);
         self.members_touched.insert(m);
         self.my_privileges = None;
         self.reach.clear();
@@ -861,30 +814,30 @@ impl<'s> Builder<'s> {
         if name.is_empty() || name.len() > 63 {
             return Err(Error::invalid("a role name has 1 to 63 bytes"));
         }
+        if is_public(name) || name == "none" {
+            return Err(Error::invalid(format!(
+                "the role name {name:?} is reserved by PostgreSQL"
+            )));
+        }
         if self.role_oid(name).is_some() {
-            self.noops
-                .push(format!("CREATE ROLE {name}: the role exists"));
+            self.noops.push(format!(
+                "CREATE ROLE {}: the role exists",
+                display_role(name)
+            ));
             return Ok(());
         }
         if name.starts_with("pg_") {
             return Err(Error::invalid("role names starting with pg_ are reserved"));
         }
         for g in in_roles {
-            self.need_role(g)?;
+            self.need_member_role(g)?;
         }
-        let mut sql = format!(
-            "CREATE ROLE {} {}",
-            ident(name),
-            if login { "LOGIN" } else { "NOLOGIN" }
-        );
-        if password != NewPassword::None {
+        let verifier = (password != NewPassword::None).then(|| {
             let secret = Secret::generate(24);
-            sql.push_str(&format!(
-                " PASSWORD {}",
-                literal(&super::scram::verifier(secret.expose()))
-            ));
+            let v = super::scram::verifier(secret.expose());
             self.passwords.push((name.to_string(), secret, password));
-        }
+            v
+        });
         if let Some(v) = valid_until {
             chrono::DateTime::parse_from_rfc3339(v)
                 .map(|_| ())
@@ -895,18 +848,14 @@ impl<'s> Builder<'s> {
                         "VALID UNTIL {v:?} is not a date (YYYY-MM-DD), a timestamp or infinity"
                     ))
                 })?;
-            sql.push_str(&format!(" VALID UNTIL {}", literal(v)));
         }
-        if !in_roles.is_empty() {
-            sql.push_str(&format!(
-                " IN ROLE {}",
-                in_roles
-                    .iter()
-                    .map(|r| ident(r))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+        let sql = render::create_role(&NewRole {
+            name,
+            login,
+            verifier: verifier.as_deref(),
+            valid_until,
+            in_roles,
+        });
         self.next_oid -= 1;
         let oid = self.next_oid;
         self.after.roles.push(Role {
@@ -936,7 +885,11 @@ impl<'s> Builder<'s> {
         }
         self.my_privileges = None;
         self.reach.clear();
-        self.push(ORDER_ROLE, sql, format!("create role {name}"));
+        self.push(
+            ORDER_ROLE,
+            sql,
+            format!("create role {}", display_role(name)),
+        );
         Ok(())
     }
 
@@ -952,7 +905,7 @@ impl<'s> Builder<'s> {
         with_grant_option: bool,
     ) -> Result<()> {
         let owner = match for_role {
-            Some(r) => self.need_role(r)?,
+            Some(r) => self.need_member_role(r)?,
             None => self.after.current_user,
         };
         if let Some(s) = in_schema {
@@ -1004,57 +957,38 @@ impl<'s> Builder<'s> {
         }
         // Global rules start from the built-in defaults (PUBLIC EXECUTE on functions, USAGE on
         // types): revoking those is a change even without a stored rule.
-        if !grant
-            && in_schema.is_none()
-            && !changed
-            && roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
-        {
+        if !grant && in_schema.is_none() && !changed && roles.iter().any(|r| is_public(r)) {
             changed = matches!(on, DefaultObjectType::Functions | DefaultObjectType::Types);
         }
         let what = format!(
             "default privileges{}{}: {} {} ON {} {} {}",
-            for_role.map(|r| format!(" for {r}")).unwrap_or_default(),
+            for_role
+                .map(|r| format!(" for {}", display_role(r)))
+                .unwrap_or_default(),
             in_schema.map(|s| format!(" in {s}")).unwrap_or_default(),
             if grant { "GRANT" } else { "REVOKE" },
-            privs_sql(privileges, &[]),
+            render::privileges(privileges, &[]),
             on.sql(),
             if grant { "TO" } else { "FROM" },
-            roles.join(", ")
+            roles
+                .iter()
+                .map(|r| display_role(r))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !changed {
             self.noops.push(format!("{what}: already so"));
             return Ok(());
         }
-        let mut sql = String::from("ALTER DEFAULT PRIVILEGES");
-        if let Some(r) = for_role {
-            sql.push_str(&format!(" FOR ROLE {}", ident(r)));
-        }
-        if let Some(s) = in_schema {
-            sql.push_str(&format!(" IN SCHEMA {}", ident(s)));
-        }
-        let list = roles
-            .iter()
-            .map(|r| grantee_sql(r))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if grant {
-            sql.push_str(&format!(
-                " GRANT {} ON {} TO {list}{}",
-                privs_sql(privileges, &[]),
-                on.sql(),
-                if with_grant_option {
-                    " WITH GRANT OPTION"
-                } else {
-                    ""
-                }
-            ));
-        } else {
-            sql.push_str(&format!(
-                " REVOKE {} ON {} FROM {list}",
-                privs_sql(privileges, &[]),
-                on.sql()
-            ));
-        }
+        let sql = render::default_privileges(
+            for_role,
+            in_schema,
+            grant,
+            on,
+            &render::privileges(privileges, &[]),
+            roles,
+            with_grant_option,
+        );
         self.push(ORDER_DEFAULTS, sql, what);
         Ok(())
     }
@@ -1220,7 +1154,8 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
                                 "revoking {} on {} from {g} removes nothing: {g} still gets it {}",
                                 p.sql(),
                                 b.after.objects[o].label(),
-                                explain_reasons(&reasons)
+                                explain_reasons(&reasons),
+                                g = display_role(g)
                             ));
                         }
                     }
@@ -1230,10 +1165,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
     }
     b.statements.sort_by_key(|(order, _)| *order);
     let statements: Vec<PlannedStatement> = b.statements.into_iter().map(|(_, s)| s).collect();
-    let script = statements
-        .iter()
-        .map(|s| format!("{};\n", s.sql))
-        .collect::<String>();
+    let script = render::script(statements.iter().map(|s| (s.sql.as_str(), None)));
     let mut warnings = b.warnings;
     let mut seen = BTreeSet::new();
     warnings.retain(|w| seen.insert(w.clone()));
@@ -1326,7 +1258,7 @@ fn diff(b: &Builder) -> Vec<AccessChange> {
         let w = e.who_can(o, p);
         let mut m: BTreeMap<String, ()> = w.roles.into_iter().map(|a| (a.role, ())).collect();
         if !w.public.is_empty() {
-            m.insert("PUBLIC".into(), ());
+            m.insert(super::PUBLIC_NAME.into(), ());
         }
         m
     };

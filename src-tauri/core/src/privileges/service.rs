@@ -5,7 +5,7 @@ use super::apply::{self, AuditEntry, RunOptions, RunOutcome, RunReport};
 use super::explain::{Access, Engine, ObjectAccess, Reason, RoleMode};
 use super::inspect::{Membership, Role, Snapshot};
 use super::plan::{self, AccessChange, Change, Plan};
-use super::{ObjectKind, Privilege, PUBLIC};
+use super::{is_public, ObjectKind, Privilege, PUBLIC_NAME};
 use crate::app::Grantry;
 use crate::connect::classify;
 use crate::error::{Error, ErrorCode, Result};
@@ -46,7 +46,7 @@ pub struct ObjectGrants {
     pub default_acl: bool,
     pub privileges: Vec<Privilege>,
     pub acl: Vec<GrantRow>,
-    /// Rows of the matrix: each role (or PUBLIC) with, per privilege, why it holds it.
+    /// Rows of the matrix: each role (or `public`, the pseudo-role) with, per privilege, why it holds it.
     pub matrix: Vec<MatrixRow>,
 }
 
@@ -206,22 +206,14 @@ impl Grantry {
         let e = Engine::new(&snap);
         let o = &snap.objects[i];
         let privileges: Vec<Privilege> = o.kind.privileges(snap.version_num).iter().collect();
-        let name = |oid: i64| {
-            if oid == PUBLIC as i64 {
-                "PUBLIC".to_string()
-            } else {
-                e.role(oid)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_else(|| format!("#{oid}"))
-            }
-        };
+        let name = |oid: i64| e.name_of(oid);
         let mut rows: BTreeMap<String, MatrixRow> = BTreeMap::new();
         for p in &privileges {
             let w = e.who_can(i, *p);
             if !w.public.is_empty() {
-                rows.entry("PUBLIC".into())
+                rows.entry(PUBLIC_NAME.into())
                     .or_insert_with(|| MatrixRow {
-                        role: "PUBLIC".into(),
+                        role: PUBLIC_NAME.into(),
                         login: false,
                         cells: vec![],
                     })
@@ -530,7 +522,7 @@ impl Grantry {
             let mut views = std::collections::HashMap::new();
             for c in &plan.access_changes {
                 let holds = by_label.get(&(c.kind, c.object.clone())).is_some_and(|&i| {
-                    if c.role == "PUBLIC" {
+                    if is_public(&c.role) {
                         return !e.who_can(i, c.privilege).public.is_empty();
                     }
                     let Some(role) = e.role_by_name(&c.role) else {

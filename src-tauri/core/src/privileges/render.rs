@@ -1,0 +1,297 @@
+//! The one producer of the SQL that Grantry writes about privileges: GRANT and REVOKE on objects
+//! and roles, ALTER DEFAULT PRIVILEGES, CREATE ROLE, SET ROLE and the comments of a script. Plans
+//! and exports both render through it, and every name, value and comment goes through
+//! [`crate::quote`].
+
+use super::inspect::DefaultObjectType;
+use super::plan::Target;
+use super::{is_public, ObjectKind, Privilege};
+use crate::quote::{comment, ident, literal, parameter};
+
+/// A grantee: `PUBLIC` for the pseudo-role, every role as a quoted identifier (a role named
+/// `PUBLIC` becomes `"PUBLIC"`).
+pub fn grantee(name: &str) -> String {
+    if is_public(name) {
+        "PUBLIC".into()
+    } else {
+        ident(name)
+    }
+}
+
+fn grantees(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|g| grantee(g))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `SELECT, UPDATE` or, with columns, `SELECT ("a", "b"), UPDATE ("a", "b")`.
+pub fn privileges(privs: &[Privilege], columns: &[String]) -> String {
+    let cols = if columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            columns
+                .iter()
+                .map(|c| ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    privs
+        .iter()
+        .map(|p| format!("{}{cols}", p.sql()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `TABLE "s"."t"`, `FUNCTION "s"."f"(integer)`, `PARAMETER "work_mem"`, `ALL TABLES IN SCHEMA
+/// "s"`. `args` is a function's identity argument list as the server formats it (from the
+/// catalog, never from the request), so a signature is SQL the server wrote.
+pub fn target(t: &Target, args: Option<&str>) -> String {
+    match t {
+        Target::Object {
+            kind, schema, name, ..
+        } => object(*kind, schema.as_deref(), name, args),
+        Target::AllInSchema { kind, schema } => {
+            let what = match kind {
+                ObjectKind::Sequence => "SEQUENCES",
+                ObjectKind::Function | ObjectKind::Aggregate => "FUNCTIONS",
+                ObjectKind::Procedure => "PROCEDURES",
+                _ => "TABLES",
+            };
+            format!("ALL {what} IN SCHEMA {}", ident(schema))
+        }
+    }
+}
+
+/// One object of `kind`, as it follows `ON` in GRANT.
+pub fn object(kind: ObjectKind, schema: Option<&str>, name: &str, args: Option<&str>) -> String {
+    if kind == ObjectKind::Parameter {
+        return format!("PARAMETER {}", parameter(name));
+    }
+    let qualified = match schema {
+        Some(s) => format!("{}.{}", ident(s), ident(name)),
+        None => ident(name),
+    };
+    let args = if kind.is_routine() {
+        format!("({})", args.unwrap_or_default())
+    } else {
+        String::new()
+    };
+    format!("{} {qualified}{args}", kind.grant_keyword())
+}
+
+/// `GRANT privs ON target TO grantees [WITH GRANT OPTION]`.
+pub fn grant(on: &str, privs: &str, to: &[String], with_grant_option: bool) -> String {
+    format!(
+        "GRANT {privs} ON {on} TO {}{}",
+        grantees(to),
+        if with_grant_option {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        }
+    )
+}
+
+/// `REVOKE [GRANT OPTION FOR] privs ON target FROM grantees [CASCADE]`.
+pub fn revoke(
+    on: &str,
+    privs: &str,
+    from: &[String],
+    grant_option_only: bool,
+    cascade: bool,
+) -> String {
+    format!(
+        "REVOKE {}{privs} ON {on} FROM {}{}",
+        if grant_option_only {
+            "GRANT OPTION FOR "
+        } else {
+            ""
+        },
+        grantees(from),
+        if cascade { " CASCADE" } else { "" }
+    )
+}
+
+/// The options of a membership grant. `v16`: the server takes `WITH ADMIN TRUE, INHERIT .., SET
+/// ..`; before 16 only `WITH ADMIN OPTION` exists.
+pub struct MembershipOptions {
+    pub admin: bool,
+    pub inherit: Option<bool>,
+    pub set: Option<bool>,
+    pub v16: bool,
+}
+
+/// `GRANT role TO member [WITH ...]`.
+pub fn grant_role(role: &str, member: &str, o: &MembershipOptions) -> String {
+    let tf = |b: bool| if b { "TRUE" } else { "FALSE" };
+    let mut opts = Vec::new();
+    if o.admin {
+        opts.push(if o.v16 { "ADMIN TRUE" } else { "ADMIN OPTION" }.to_string());
+    }
+    if let Some(i) = o.inherit {
+        opts.push(format!("INHERIT {}", tf(i)));
+    }
+    if let Some(s) = o.set {
+        opts.push(format!("SET {}", tf(s)));
+    }
+    let with = if opts.is_empty() {
+        String::new()
+    } else {
+        format!(" WITH {}", opts.join(", "))
+    };
+    format!("GRANT {} TO {}{with}", ident(role), ident(member))
+}
+
+/// `REVOKE role FROM member`.
+pub fn revoke_role(role: &str, member: &str) -> String {
+    format!("REVOKE {} FROM {}", ident(role), ident(member))
+}
+
+/// What a new role is created with.
+pub struct NewRole<'a> {
+    pub name: &'a str,
+    pub login: bool,
+    /// A SCRAM verifier, never a plain password.
+    pub verifier: Option<&'a str>,
+    pub valid_until: Option<&'a str>,
+    pub in_roles: &'a [String],
+}
+
+/// `CREATE ROLE name LOGIN|NOLOGIN [PASSWORD 'verifier'] [VALID UNTIL '..'] [IN ROLE ..]`.
+pub fn create_role(r: &NewRole) -> String {
+    let mut sql = format!(
+        "CREATE ROLE {} {}",
+        ident(r.name),
+        if r.login { "LOGIN" } else { "NOLOGIN" }
+    );
+    if let Some(v) = r.verifier {
+        sql.push_str(&format!(" PASSWORD {}", literal(v)));
+    }
+    if let Some(v) = r.valid_until {
+        sql.push_str(&format!(" VALID UNTIL {}", literal(v)));
+    }
+    if !r.in_roles.is_empty() {
+        sql.push_str(&format!(
+            " IN ROLE {}",
+            r.in_roles
+                .iter()
+                .map(|x| ident(x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    sql
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT|REVOKE privs ON kind TO|FROM ..`
+/// (`privs` from [`privileges`], or `ALL`).
+pub fn default_privileges(
+    for_role: Option<&str>,
+    in_schema: Option<&str>,
+    grant: bool,
+    on: DefaultObjectType,
+    privs: &str,
+    roles: &[String],
+    with_grant_option: bool,
+) -> String {
+    let mut sql = String::from("ALTER DEFAULT PRIVILEGES");
+    if let Some(r) = for_role {
+        sql.push_str(&format!(" FOR ROLE {}", ident(r)));
+    }
+    if let Some(s) = in_schema {
+        sql.push_str(&format!(" IN SCHEMA {}", ident(s)));
+    }
+    if grant {
+        sql.push_str(&format!(
+            " GRANT {privs} ON {} TO {}{}",
+            on.sql(),
+            grantees(roles),
+            if with_grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        ));
+    } else {
+        sql.push_str(&format!(
+            " REVOKE {privs} ON {} FROM {}",
+            on.sql(),
+            grantees(roles)
+        ));
+    }
+    sql
+}
+
+/// `SET ROLE r`, to run a statement as the grantor it must be recorded under.
+pub fn set_role(role: &str) -> String {
+    format!("SET ROLE {}", ident(role))
+}
+
+pub const RESET_ROLE: &str = "RESET ROLE";
+
+/// A script: each statement on its own, `;`-terminated, optionally after a comment line saying
+/// why it is there (comments escaped by [`comment`], so no text can end one early).
+pub fn script<'a>(statements: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut out = String::new();
+    for (sql, why) in statements {
+        if let Some(w) = why {
+            out.push_str(&comment(w));
+            out.push('\n');
+        }
+        out.push_str(sql);
+        out.push_str(";\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_grantees_exactly() {
+        assert_eq!(grantee("public"), "PUBLIC");
+        assert_eq!(grantee("PUBLIC"), "\"PUBLIC\"");
+        assert_eq!(grantee("Public"), "\"Public\"");
+        assert_eq!(
+            grant(
+                "TABLE \"s\".\"t\"",
+                "SELECT",
+                &["public".into(), "PUBLIC".into()],
+                true
+            ),
+            "GRANT SELECT ON TABLE \"s\".\"t\" TO PUBLIC, \"PUBLIC\" WITH GRANT OPTION"
+        );
+    }
+
+    #[test]
+    fn renders_objects_and_parameters() {
+        assert_eq!(
+            object(ObjectKind::Function, Some("s"), "f", Some("integer, text")),
+            "FUNCTION \"s\".\"f\"(integer, text)"
+        );
+        assert_eq!(
+            object(ObjectKind::Parameter, None, "x.y\"; DROP", None),
+            "PARAMETER \"x\".\"y\"\"; DROP\""
+        );
+        assert_eq!(
+            revoke("SCHEMA \"a\"", "USAGE", &["r".into()], true, true),
+            "REVOKE GRANT OPTION FOR USAGE ON SCHEMA \"a\" FROM \"r\" CASCADE"
+        );
+    }
+
+    #[test]
+    fn script_comments_cannot_break_out() {
+        let s = script([(
+            "GRANT SELECT ON TABLE \"a\" TO \"b\"",
+            Some("grant on a\nGRANT ALL ON TABLE secret.vault TO PUBLIC; --"),
+        )]);
+        assert_eq!(s.lines().count(), 2, "{s}");
+        assert!(s.lines().next().unwrap().starts_with("-- "), "{s}");
+    }
+}

@@ -1,0 +1,373 @@
+//! Names never become SQL, and PUBLIC is only PUBLIC.
+//!
+//! - A table or role whose name holds a line break followed by SQL stays a name: in exported
+//!   scripts and in annotated plans (the comments too), run through psql.
+//! - Roles named "PUBLIC" and "Public" (legal quoted identifiers) are roles: granting to them,
+//!   revoking from them, exporting and re-applying never touches the PUBLIC pseudo-role, which is
+//!   written `public` everywhere; a document's `public` does not flip-flop.
+
+mod common;
+
+use common::{grantry, input};
+use grantry_core::model::SslMode;
+use grantry_core::privileges::apply::RunOutcome;
+use grantry_core::privileges::export::{export_state, DesiredGrant, DesiredObject, DesiredState};
+use grantry_core::privileges::parse::parse_change;
+use grantry_core::privileges::plan::Change;
+use grantry_core::privileges::{ObjectKind, Privilege};
+use grantry_testrig::{Cluster, Options};
+
+/// A name that, written raw into a `--` comment, ends it and grants everyone everything.
+const EVIL_TABLE: &str = "x\nGRANT ALL ON TABLE secret.vault TO PUBLIC; --";
+/// The same with a carriage return, which also ends a comment for PostgreSQL's lexer.
+const EVIL_TABLE_CR: &str = "y\rGRANT SELECT ON secret.vault TO PUBLIC; --*/";
+const EVIL_ROLE: &str = "r\nGRANT ALL ON TABLE secret.vault TO PUBLIC; --";
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn objects() -> String {
+    format!(
+        "CREATE SCHEMA secret AUTHORIZATION owner_a; CREATE TABLE secret.vault (x int); \
+         ALTER TABLE secret.vault OWNER TO owner_a; \
+         CREATE SCHEMA app AUTHORIZATION owner_a; \
+         CREATE TABLE app.{t} (id int); ALTER TABLE app.{t} OWNER TO owner_a; \
+         CREATE TABLE app.{t2} (id int); ALTER TABLE app.{t2} OWNER TO owner_a; \
+         CREATE TABLE app.t (id int, note text); ALTER TABLE app.t OWNER TO owner_a;",
+        t = q(EVIL_TABLE),
+        t2 = q(EVIL_TABLE_CR)
+    )
+}
+
+fn cluster() -> Cluster {
+    let c = Cluster::start(Options::default());
+    c.psql(
+        "postgres",
+        &format!(
+            "CREATE ROLE owner_a NOLOGIN; CREATE ROLE reader NOLOGIN; CREATE ROLE {} NOLOGIN; \
+             CREATE DATABASE db; CREATE DATABASE db2;",
+            q(EVIL_ROLE)
+        ),
+    );
+    c.psql("db", &objects());
+    c.psql("db2", &objects());
+    c
+}
+
+async fn env_for(c: &Cluster, db: &str) -> common::Env {
+    let env = grantry().await;
+    let mut inp = input(c, db, SslMode::Require);
+    inp.database = Some(db.into());
+    env.g.add_integration(inp).await.unwrap();
+    env
+}
+
+fn public_entries_on_vault(c: &Cluster, db: &str) -> String {
+    c.psql(
+        db,
+        "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a \
+         WHERE c.oid = 'secret.vault'::regclass AND a.grantee = 0",
+    )
+}
+
+fn table(schema: &str, name: &str) -> grantry_core::privileges::plan::Target {
+    grantry_core::privileges::plan::Target::Object {
+        kind: ObjectKind::Table,
+        schema: Some(schema.into()),
+        name: name.into(),
+        args: None,
+        columns: vec![],
+    }
+}
+
+async fn apply(env: &common::Env, db: &str, changes: &[Change]) {
+    let pv = env.g.plan(db, None, changes).await.unwrap();
+    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+}
+
+#[tokio::test]
+async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
+    let c = cluster();
+    let env = env_for(&c, "db").await;
+    let grant = |t: &str, to: &str| Change::Grant {
+        privileges: vec![Privilege::Select],
+        on: table("app", t),
+        to: vec![to.into()],
+        with_grant_option: false,
+    };
+    apply(
+        &env,
+        "db",
+        &[grant(EVIL_TABLE, "reader"), grant(EVIL_TABLE_CR, EVIL_ROLE)],
+    )
+    .await;
+    assert_eq!(public_entries_on_vault(&c, "db"), "0");
+
+    // The SQL export, run by psql on a copy with the same objects and no grants.
+    let sql = env.g.export("db", None, "sql").await.unwrap();
+    // The names are in the comments escaped (and in the statements quoted, where a line break is
+    // part of the identifier).
+    for name in [EVIL_TABLE, EVIL_TABLE_CR] {
+        let line = grantry_core::quote::comment(&format!("table app.{name}"));
+        assert!(!line.contains('\n') && !line.contains('\r'));
+        assert!(
+            sql.contains(&format!("\n{line}\n")),
+            "{line:?} not in\n{sql}"
+        );
+    }
+    c.psql("db2", &sql.replace("DATABASE \"db\"", "DATABASE \"db2\""));
+    assert_eq!(public_entries_on_vault(&c, "db2"), "0", "{sql}");
+    for db in ["db", "db2"] {
+        assert_eq!(
+            c.psql(
+                db,
+                &format!(
+                    "SELECT has_table_privilege('reader', 'app.{}', 'SELECT'), \
+                     has_table_privilege({}, 'app.{}', 'SELECT'), \
+                     has_table_privilege('public', 'secret.vault', 'SELECT')",
+                    q(EVIL_TABLE).replace('\'', "''"),
+                    grantry_core::quote::literal(EVIL_ROLE),
+                    q(EVIL_TABLE_CR).replace('\'', "''"),
+                )
+            ),
+            "t|t|f",
+            "{db}"
+        );
+    }
+
+    // A plan as `grantry plan` prints it (a comment per statement, no-ops after), run by psql.
+    let pv = env
+        .g
+        .plan(
+            "db",
+            None,
+            &[
+                Change::Revoke {
+                    privileges: vec![Privilege::Select],
+                    on: table("app", EVIL_TABLE),
+                    from: vec!["reader".into()],
+                    grant_option_only: false,
+                    cascade: false,
+                },
+                grant(EVIL_TABLE_CR, EVIL_ROLE),
+            ],
+        )
+        .await
+        .unwrap();
+    let text = pv.plan.annotated_script();
+    assert!(
+        text.lines().any(|l| l.starts_with("-- skipped (no-op): ")),
+        "{text}"
+    );
+    let purpose = grantry_core::quote::comment(&pv.plan.statements[0].purpose);
+    assert!(
+        text.starts_with(&format!("{purpose}\nREVOKE SELECT ON TABLE ")),
+        "{text}"
+    );
+    let noop = grantry_core::quote::comment(&format!("skipped (no-op): {}", pv.plan.noops[0]));
+    assert!(text.ends_with(&format!(";\n{noop}\n")), "{text}");
+    c.psql("db", &text);
+    assert_eq!(public_entries_on_vault(&c, "db"), "0", "{text}");
+    assert_eq!(
+        c.psql(
+            "db",
+            &format!(
+                "SELECT has_table_privilege('reader', 'app.{}', 'SELECT')",
+                q(EVIL_TABLE).replace('\'', "''")
+            )
+        ),
+        "f"
+    );
+}
+
+/// The grantees of app.t's ACL as PostgreSQL prints them, sorted.
+fn acl_of_t(c: &Cluster, db: &str) -> String {
+    c.psql(
+        db,
+        "SELECT coalesce(string_agg(a::text, ' ' ORDER BY a::text), '') \
+         FROM pg_class c, unnest(c.relacl) a WHERE c.oid = 'app.t'::regclass",
+    )
+}
+
+#[tokio::test]
+async fn roles_named_public_are_roles_and_only_public_is_everyone() {
+    let c = cluster();
+    c.psql("postgres", "CREATE ROLE \"Public\" NOLOGIN");
+    let env = env_for(&c, "db").await;
+
+    // Before a role named "PUBLIC" exists: naming it is an error that points at `public`.
+    let e = env
+        .g
+        .plan(
+            "db",
+            None,
+            &[parse_change("grant SELECT on table:app.t to PUBLIC").unwrap()],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("is written public"), "{}", e.message);
+    // A format-1 document's PUBLIC is the pseudo-role while no role is named so.
+    let snap = env.g.snapshot("db", None, false).await.unwrap();
+    let mut v1 = export_state(&snap);
+    v1.format = 1;
+    v1.objects.push(DesiredObject {
+        kind: ObjectKind::Table,
+        schema: Some("app".into()),
+        name: "t".into(),
+        args: None,
+        column: None,
+        owner: None,
+        grants: vec![DesiredGrant {
+            to: "PUBLIC".into(),
+            privileges: vec![Privilege::Select],
+            grantable: vec![],
+            grantor: None,
+        }],
+    });
+    let pv = env.g.plan_desired("db", None, &v1).await.unwrap();
+    assert!(pv.plan.script.contains("TO PUBLIC;"), "{}", pv.plan.script);
+
+    c.psql("postgres", "CREATE ROLE \"PUBLIC\" NOLOGIN");
+    let e = env.g.plan_desired("db", None, &v1).await.unwrap_err();
+    assert!(
+        e.message.contains("cannot tell them apart"),
+        "{}",
+        e.message
+    );
+
+    // The one-line syntax: names are exact, `public` alone is everyone.
+    apply(
+        &env,
+        "db",
+        &[
+            parse_change("grant SELECT on table:app.t to Public").unwrap(),
+            parse_change(r#"grant SELECT,UPDATE on table:app.t to "PUBLIC""#).unwrap(),
+            parse_change("grant INSERT on table:app.t to PUBLIC").unwrap(),
+        ],
+    )
+    .await;
+    let who = |c: &Cluster| {
+        c.psql(
+            "db",
+            "SELECT has_table_privilege('Public', 'app.t', 'SELECT'), \
+             has_table_privilege('PUBLIC', 'app.t', 'UPDATE'), \
+             has_table_privilege('PUBLIC', 'app.t', 'INSERT'), \
+             has_table_privilege('public', 'app.t', 'SELECT'), \
+             has_table_privilege('reader', 'app.t', 'INSERT')",
+        )
+    };
+    assert_eq!(who(&c), "t|t|t|f|f");
+    assert_eq!(public_entries_on_vault(&c, "db"), "0");
+
+    // The export writes the roles by name, and a plan never says PUBLIC for them.
+    let doc = export_state(&env.g.snapshot("db", None, false).await.unwrap());
+    let t = doc.objects.iter().find(|o| o.name == "t").unwrap();
+    let to: Vec<&str> = t.grants.iter().map(|g| g.to.as_str()).collect();
+    assert!(to.contains(&"PUBLIC") && to.contains(&"Public"), "{to:?}");
+    assert!(!to.contains(&"public"), "{to:?}");
+    let text = serde_json::to_string(&doc).unwrap();
+    let parsed: DesiredState = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed.format, 2);
+
+    // The document and the SQL script, applied to a copy, give the same ACL.
+    let env2 = env_for(&c, "db2").await;
+    let mut doc2 = doc.clone();
+    doc2.database = "db2".into();
+    let pv = env2.g.plan_desired("db2", None, &doc2).await.unwrap();
+    assert!(
+        !pv.plan.script.contains(" PUBLIC;") && !pv.plan.script.contains(" PUBLIC,"),
+        "{}",
+        pv.plan.script
+    );
+    let r = env2.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert_eq!(acl_of_t(&c, "db2"), acl_of_t(&c, "db"));
+    let again = env2.g.plan_desired("db2", None, &doc2).await.unwrap();
+    assert!(again.plan.statements.is_empty(), "{}", again.plan.script);
+    c.psql("postgres", "CREATE DATABASE db3");
+    c.psql("db3", &objects());
+    let sql = env.g.export("db", None, "sql").await.unwrap();
+    c.psql("db3", &sql.replace("DATABASE \"db\"", "DATABASE \"db3\""));
+    assert_eq!(acl_of_t(&c, "db3"), acl_of_t(&c, "db"), "{sql}");
+
+    // Revoking from the role named "PUBLIC" revokes from it, not from everyone.
+    apply(
+        &env,
+        "db",
+        &[parse_change(r#"revoke UPDATE on table:app.t from "PUBLIC""#).unwrap()],
+    )
+    .await;
+    assert_eq!(who(&c), "t|f|t|f|f");
+
+    // A document granting to `public` (the pseudo-role) converges and then stays put.
+    let mut doc = export_state(&env.g.snapshot("db", None, false).await.unwrap());
+    doc.objects
+        .iter_mut()
+        .find(|o| o.name == "t")
+        .unwrap()
+        .grants
+        .push(DesiredGrant {
+            to: "public".into(),
+            privileges: vec![Privilege::Select],
+            grantable: vec![],
+            grantor: None,
+        });
+    let pv = env.g.plan_desired("db", None, &doc).await.unwrap();
+    assert_eq!(pv.plan.statements.len(), 1, "{}", pv.plan.script);
+    assert!(
+        pv.plan
+            .script
+            .contains("GRANT SELECT ON TABLE \"app\".\"t\" TO PUBLIC;"),
+        "{}",
+        pv.plan.script
+    );
+    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
+    for _ in 0..2 {
+        let pv = env.g.plan_desired("db", None, &doc).await.unwrap();
+        assert!(pv.plan.statements.is_empty(), "{}", pv.plan.script);
+    }
+    assert_eq!(
+        c.psql(
+            "db",
+            "SELECT has_table_privilege('public', 'app.t', 'SELECT')"
+        ),
+        "t"
+    );
+
+    // PUBLIC is not a role to create, grant or make a member.
+    for line in [
+        "create-role public",
+        "grant-role public to reader",
+        "grant-role reader to public",
+    ] {
+        let e = env
+            .g
+            .plan("db", None, &[parse_change(line).unwrap()])
+            .await
+            .unwrap_err();
+        assert!(
+            e.message.contains("reserved") || e.message.contains("PUBLIC is not a role"),
+            "{line}: {}",
+            e.message
+        );
+    }
+}
