@@ -1,19 +1,19 @@
 use super::CmdResult;
 use crate::AppState;
 use grantry_core::connect::ConnectionReport;
-use grantry_core::import::{ImportCandidate, ImportSource};
-use grantry_core::model::{Integration, IntegrationInput};
+use grantry_core::integrations::import::{ImportCandidate, ImportSource};
+use grantry_core::integrations::model::{Integration, IntegrationInput};
 use grantry_core::{ImportRequest, Secret};
 use tauri::State;
 
 #[tauri::command]
 pub async fn list_integrations(state: State<'_, AppState>) -> CmdResult<Vec<Integration>> {
-    state.core()?.list_integrations().await
+    state.core()?.integrations().list().await
 }
 
 #[tauri::command]
 pub async fn get_integration(state: State<'_, AppState>, name: String) -> CmdResult<Integration> {
-    state.core()?.get_integration(&name).await
+    state.core()?.integrations().get(&name).await
 }
 
 #[tauri::command]
@@ -21,7 +21,7 @@ pub async fn add_integration(
     state: State<'_, AppState>,
     input: IntegrationInput,
 ) -> CmdResult<Integration> {
-    state.core()?.add_integration(input).await
+    state.core()?.integrations().add(input).await
 }
 
 #[tauri::command]
@@ -30,7 +30,7 @@ pub async fn update_integration(
     name: String,
     input: IntegrationInput,
 ) -> CmdResult<Integration> {
-    state.core()?.update_integration(&name, input).await
+    state.core()?.integrations().update(&name, input).await
 }
 
 #[tauri::command]
@@ -38,7 +38,7 @@ pub async fn remove_integration(
     state: State<'_, AppState>,
     name: String,
 ) -> CmdResult<Integration> {
-    state.core()?.remove_integration(&name).await
+    state.core()?.integrations().remove(&name).await
 }
 
 #[tauri::command]
@@ -47,7 +47,11 @@ pub async fn set_session_password(
     name: String,
     password: Secret,
 ) -> CmdResult<()> {
-    state.core()?.set_session_password(&name, password).await
+    state
+        .core()?
+        .integrations()
+        .set_session_password(&name, password)
+        .await
 }
 
 #[tauri::command]
@@ -55,7 +59,7 @@ pub async fn test_integration(
     state: State<'_, AppState>,
     name: String,
 ) -> CmdResult<ConnectionReport> {
-    state.core()?.test_integration(&name).await
+    state.core()?.integrations().test(&name).await
 }
 
 #[tauri::command]
@@ -64,7 +68,11 @@ pub async fn test_integration_input(
     input: IntegrationInput,
     existing: Option<String>,
 ) -> CmdResult<ConnectionReport> {
-    state.core()?.test_input(input, existing.as_deref()).await
+    state
+        .core()?
+        .integrations()
+        .test_input(input, existing.as_deref())
+        .await
 }
 
 #[tauri::command]
@@ -72,7 +80,7 @@ pub async fn import_candidates(
     state: State<'_, AppState>,
     source: ImportSource,
 ) -> CmdResult<Vec<ImportCandidate>> {
-    state.core()?.import_candidates(&source)
+    state.core()?.integrations().import_candidates(&source)
 }
 
 #[tauri::command]
@@ -80,5 +88,5 @@ pub async fn import_integration(
     state: State<'_, AppState>,
     request: ImportRequest,
 ) -> CmdResult<Integration> {
-    state.core()?.import(request).await
+    state.core()?.integrations().import(request).await
 }

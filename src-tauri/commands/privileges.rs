@@ -1,6 +1,6 @@
 use super::CmdResult;
 use crate::AppState;
-use grantry_core::privileges::apply::AuditEntry;
+use grantry_core::audit::AuditEntry;
 use grantry_core::privileges::inspect::Role;
 use grantry_core::privileges::plan::Change;
 use grantry_core::privileges::service::{
@@ -18,6 +18,7 @@ pub async fn object_grants(
 ) -> CmdResult<ObjectGrants> {
     state
         .core()?
+        .privileges()
         .object_grants(&integration, database.as_deref(), &object)
         .await
 }
@@ -32,6 +33,7 @@ pub async fn who_can(
 ) -> CmdResult<WhoCanAnswer> {
     state
         .core()?
+        .privileges()
         .who_can(&integration, database.as_deref(), &object, privilege)
         .await
 }
@@ -45,6 +47,7 @@ pub async fn role_report(
 ) -> CmdResult<RoleReport> {
     state
         .core()?
+        .privileges()
         .role_report(&integration, database.as_deref(), &role)
         .await
 }
@@ -55,7 +58,11 @@ pub async fn list_roles(
     integration: String,
     database: Option<String>,
 ) -> CmdResult<Vec<Role>> {
-    state.core()?.roles(&integration, database.as_deref()).await
+    state
+        .core()?
+        .privileges()
+        .roles(&integration, database.as_deref())
+        .await
 }
 
 #[tauri::command]
@@ -67,6 +74,7 @@ pub async fn plan_changes(
 ) -> CmdResult<PlanView> {
     state
         .core()?
+        .privileges()
         .plan(&integration, database.as_deref(), &changes)
         .await
 }
@@ -79,24 +87,25 @@ pub async fn run_plan(
     dry: bool,
     confirm: Option<String>,
 ) -> CmdResult<ApplyResult> {
-    state.core()?.run_plan(&plan, dry, confirm.as_deref()).await
+    state
+        .core()?
+        .privileges()
+        .run_plan(&plan, dry, confirm.as_deref())
+        .await
 }
 
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> CmdResult<Vec<AuditEntry>> {
-    state.core()?.audit_log(limit).await
+    state.core()?.audit().log(limit).await
 }
 
 #[tauri::command]
 pub async fn audit_export(state: State<'_, AppState>, format: String) -> CmdResult<String> {
-    state.core()?.audit_export(&format).await
+    state.core()?.audit().export(&format).await
 }
 
 /// Forgets the cached inspection of an integration, so the next view reads the server again.
 #[tauri::command]
 pub async fn refresh_privileges(state: State<'_, AppState>, integration: String) -> CmdResult<()> {
-    let core = state.core()?;
-    let it = core.get_integration(&integration).await?;
-    core.forget_snapshots(&it.id);
-    Ok(())
+    state.core()?.privileges().refresh(&integration).await
 }

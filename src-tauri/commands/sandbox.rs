@@ -11,17 +11,17 @@ fn progress(app: AppHandle) -> impl Fn(&str) + Send + Sync {
 
 #[tauri::command]
 pub async fn sandbox_status(state: State<'_, AppState>) -> CmdResult<SandboxStatus> {
-    state.core()?.sandbox_status().await
+    state.core()?.sandbox().status().await
 }
 
 #[tauri::command]
 pub async fn sandbox_start(app: AppHandle, state: State<'_, AppState>) -> CmdResult<SandboxStatus> {
-    state.core()?.sandbox_start(&progress(app)).await
+    state.core()?.sandbox().start(&progress(app)).await
 }
 
 #[tauri::command]
 pub async fn sandbox_stop(state: State<'_, AppState>) -> CmdResult<SandboxStatus> {
-    state.core()?.sandbox_stop().await
+    state.core()?.sandbox().stop().await
 }
 
 /// Called once by the UI at launch: with no integration saved, creates the sandbox (emitting
@@ -31,5 +31,5 @@ pub async fn startup(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CmdResult<Option<SandboxStatus>> {
-    state.core()?.ensure_default(&progress(app)).await
+    state.core()?.sandbox().ensure_default(&progress(app)).await
 }

@@ -11,7 +11,11 @@ pub async fn list_databases(
     integration: String,
     query: TreeQuery,
 ) -> CmdResult<Page<DatabaseNode>> {
-    state.core()?.databases(&integration, &query).await
+    state
+        .core()?
+        .catalog()
+        .databases(&integration, &query)
+        .await
 }
 
 #[tauri::command]
@@ -21,7 +25,11 @@ pub async fn list_schemas(
     database: String,
     query: TreeQuery,
 ) -> CmdResult<Page<SchemaNode>> {
-    state.core()?.schemas(&integration, &database, &query).await
+    state
+        .core()?
+        .catalog()
+        .schemas(&integration, &database, &query)
+        .await
 }
 
 #[tauri::command]
@@ -34,6 +42,7 @@ pub async fn list_relations(
 ) -> CmdResult<Page<RelationNode>> {
     state
         .core()?
+        .catalog()
         .relations(&integration, &database, &schema, &query)
         .await
 }
@@ -48,6 +57,7 @@ pub async fn relation_detail(
 ) -> CmdResult<RelationDetail> {
     state
         .core()?
+        .catalog()
         .relation_detail(&integration, &database, &schema, &name)
         .await
 }

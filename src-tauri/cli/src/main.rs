@@ -5,8 +5,10 @@ mod output;
 
 use clap::{Args, Parser, Subcommand};
 use grantry_core::catalog::TreeQuery;
-use grantry_core::import::ImportSource;
-use grantry_core::model::{CertSource, Environment, IntegrationInput, KeyInput, SslMode};
+use grantry_core::integrations::import::ImportSource;
+use grantry_core::integrations::model::{
+    CertSource, Environment, IntegrationInput, KeyInput, SslMode,
+};
 use grantry_core::{Error, Grantry, ImportRequest, OpenOptions, Secret};
 use std::io::Read;
 use std::process::ExitCode;
@@ -224,7 +226,7 @@ fn read_stdin_line() -> Result<Secret, Error> {
 
 fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     let mut input = match &a.uri {
-        Some(u) => grantry_core::import::parse_connection_string(u)?.input,
+        Some(u) => grantry_core::integrations::import::parse_connection_string(u)?.input,
         None => IntegrationInput::default(),
     };
     input.name = a.name;
@@ -306,19 +308,23 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Integration(cmd) => match cmd {
             IntegrationCmd::Add(a) => {
-                let it = g.add_integration(add_input(*a)?).await?;
+                let it = g.integrations().add(add_input(*a)?).await?;
                 out.integration(&it, "saved")
             }
-            IntegrationCmd::List => out.integrations(&g.list_integrations().await?),
-            IntegrationCmd::Show { name } => out.integration(&g.get_integration(&name).await?, ""),
+            IntegrationCmd::List => out.integrations(&g.integrations().list().await?),
+            IntegrationCmd::Show { name } => {
+                out.integration(&g.integrations().get(&name).await?, "")
+            }
             IntegrationCmd::Test {
                 name,
                 password_stdin,
             } => {
                 if password_stdin {
-                    g.set_session_password(&name, read_stdin_line()?).await?;
+                    g.integrations()
+                        .set_session_password(&name, read_stdin_line()?)
+                        .await?;
                 }
-                let report = g.test_integration(&name).await?;
+                let report = g.integrations().test(&name).await?;
                 out.report(&report);
                 if !report.ok {
                     let code = report
@@ -331,7 +337,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
             IntegrationCmd::Remove { name } => {
-                let it = g.remove_integration(&name).await?;
+                let it = g.integrations().remove(&name).await?;
                 out.integration(&it, "removed")
             }
             IntegrationCmd::Import(a) => {
@@ -345,7 +351,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     _ => return Err(Error::invalid("give exactly one of --pgpass or --service")),
                 };
                 match a.index {
-                    None => out.candidates(&g.import_candidates(&source)?),
+                    None => out.candidates(&g.integrations().import_candidates(&source)?),
                     Some(index) => {
                         let name = a
                             .name
@@ -356,6 +362,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             .map(Environment::parse)
                             .transpose()?;
                         let it = g
+                            .integrations()
                             .import(ImportRequest {
                                 source,
                                 index,
@@ -373,10 +380,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Tree(t) => {
             let q = query(&t);
             match (&t.database, &t.schema) {
-                (None, _) => out.databases(&g.databases(&t.integration, &q).await?),
-                (Some(db), None) => out.schemas(&g.schemas(&t.integration, db, &q).await?),
+                (None, _) => out.databases(&g.catalog().databases(&t.integration, &q).await?),
+                (Some(db), None) => {
+                    out.schemas(&g.catalog().schemas(&t.integration, db, &q).await?)
+                }
                 (Some(db), Some(s)) => {
-                    out.relations(&g.relations(&t.integration, db, s, &q).await?)
+                    out.relations(&g.catalog().relations(&t.integration, db, s, &q).await?)
                 }
             }
         }
@@ -391,15 +400,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let status = match cmd {
                 SandboxCmd::Start => {
                     let quiet = cli.json;
-                    g.sandbox_start(&move |m: &str| {
-                        if !quiet {
-                            eprintln!("… {m}");
-                        }
-                    })
-                    .await?
+                    g.sandbox()
+                        .start(&move |m: &str| {
+                            if !quiet {
+                                eprintln!("… {m}");
+                            }
+                        })
+                        .await?
                 }
-                SandboxCmd::Stop => g.sandbox_stop().await?,
-                SandboxCmd::Status => g.sandbox_status().await?,
+                SandboxCmd::Stop => g.sandbox().stop().await?,
+                SandboxCmd::Status => g.sandbox().status().await?,
             };
             out.sandbox(&status)
         }
@@ -418,11 +428,13 @@ async fn plan_for(
                 .map_err(|e| Error::invalid(format!("cannot read {f}: {e}")))?;
             let doc = serde_json::from_str(&text)
                 .map_err(|e| Error::invalid(format!("{f} is not a desired-state document: {e}")))?;
-            g.plan_desired(&a.integration, a.database.as_deref(), &doc)
+            g.privileges()
+                .plan_desired(&a.integration, a.database.as_deref(), &doc)
                 .await
         }
         None => {
-            g.plan(&a.integration, a.database.as_deref(), &changes(a)?)
+            g.privileges()
+                .plan(&a.integration, a.database.as_deref(), &changes(a)?)
                 .await
         }
     }
@@ -436,7 +448,8 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             object,
             database,
         } => out.grants(
-            &g.object_grants(&integration, database.as_deref(), &parse_object(&object)?)
+            &g.privileges()
+                .object_grants(&integration, database.as_deref(), &parse_object(&object)?)
                 .await?,
         ),
         Command::WhoCan {
@@ -448,13 +461,14 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             let p = Privilege::parse(&privilege)
                 .ok_or_else(|| Error::invalid(format!("unknown privilege {privilege:?}")))?;
             out.who_can(
-                &g.who_can(
-                    &integration,
-                    database.as_deref(),
-                    &parse_object(&object)?,
-                    p,
-                )
-                .await?,
+                &g.privileges()
+                    .who_can(
+                        &integration,
+                        database.as_deref(),
+                        &parse_object(&object)?,
+                        p,
+                    )
+                    .await?,
             )
         }
         Command::Role {
@@ -462,7 +476,8 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             role,
             database,
         } => out.role(
-            &g.role_report(&integration, database.as_deref(), &role)
+            &g.privileges()
+                .role_report(&integration, database.as_deref(), &role)
                 .await?,
         ),
         Command::Plan(a) => out.plan(&plan_for(g, &a).await?.plan),
@@ -472,7 +487,9 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             format,
         } => print!(
             "{}",
-            g.export(&integration, database.as_deref(), &format).await?
+            g.privileges()
+                .export(&integration, database.as_deref(), &format)
+                .await?
         ),
         Command::Apply(a) => {
             let pv = plan_for(g, &a.plan).await?;
@@ -482,7 +499,10 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             if pv.plan.statements.is_empty() {
                 return Ok(());
             }
-            let r = g.run_plan(&pv.id, a.dry_run, a.confirm.as_deref()).await?;
+            let r = g
+                .privileges()
+                .run_plan(&pv.id, a.dry_run, a.confirm.as_deref())
+                .await?;
             out.run(&r);
             if !matches!(
                 r.report.outcome,
@@ -495,12 +515,12 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             }
         }
         Command::Audit { limit, format } => {
-            let entries = g.audit_log(limit).await?;
+            let entries = g.audit().log(limit).await?;
             match (out.json, format.as_str()) {
                 (true, _) | (_, "json") => {
                     println!("{}", serde_json::to_string_pretty(&entries).unwrap())
                 }
-                (_, "csv") => print!("{}", grantry_core::privileges::apply::audit_csv(&entries)),
+                (_, "csv") => print!("{}", grantry_core::audit::audit_csv(&entries)),
                 (_, "table") => out.audit(&entries),
                 (_, other) => {
                     return Err(Error::invalid(format!(

@@ -2,8 +2,8 @@
 
 use grantry_core::catalog::{DatabaseNode, Page, RelationNode, SchemaNode};
 use grantry_core::connect::ConnectionReport;
-use grantry_core::import::ImportCandidate;
-use grantry_core::model::{Environment, Integration};
+use grantry_core::integrations::import::ImportCandidate;
+use grantry_core::integrations::model::{Environment, Integration};
 use grantry_core::sandbox::SandboxStatus;
 use serde::Serialize;
 
@@ -306,10 +306,11 @@ impl Out {
     }
 }
 
-use grantry_core::privileges::apply::AuditEntry;
+use grantry_core::audit::AuditEntry;
 use grantry_core::privileges::display_role;
-use grantry_core::privileges::explain::Reason;
-use grantry_core::privileges::plan::{explain_reasons, AccessDelta, Plan};
+use grantry_core::privileges::engine::explain_reasons;
+use grantry_core::privileges::engine::Reason;
+use grantry_core::privileges::plan::{AccessDelta, Plan};
 use grantry_core::privileges::service::{ApplyResult, ObjectGrants, RoleReport, WhoCanAnswer};
 
 fn reasons(r: &[Reason]) -> String {

@@ -8,12 +8,12 @@
 //!
 //! Run: `cargo bench -p grantry-core --bench privileges` (BENCH_TABLES scales the database).
 
-use grantry_core::model::{IntegrationInput, SslMode};
-use grantry_core::privileges::explain::Engine;
+use grantry_core::integrations::model::{IntegrationInput, SslMode};
+use grantry_core::privileges::engine::Engine;
 use grantry_core::privileges::inspect;
 use grantry_core::privileges::plan::{self, Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
-use grantry_core::secret::MemoryKeychain;
+use grantry_core::secrets::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions};
 use grantry_testrig::{psql_timings, Cluster, Options};
 use std::process::Command;
@@ -90,7 +90,7 @@ fn main() {
         let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
             .await
             .unwrap();
-        g.add_integration(IntegrationInput {
+        g.integrations().add(IntegrationInput {
             name: "bench".into(),
             host: "127.0.0.1".into(),
             port: Some(c.port as i64),
@@ -118,7 +118,7 @@ fn main() {
         let mut snap = None;
         for _ in 0..3 {
             let t = Instant::now();
-            snap = Some(g.snapshot("bench", None, false).await.unwrap());
+            snap = Some(g.privileges().snapshot("bench", None, false).await.unwrap());
             gi.push(t.elapsed().as_secs_f64() * 1000.0);
             let (_, out) = psql(&c, &["-f", "-"], &queries);
             let sum: f64 = psql_timings(&out).iter().sum();
@@ -172,9 +172,9 @@ fn main() {
             let (ms, _) = psql(&c, &["-1", "-f", "-"], &p.script);
             pa.push(ms);
             psql(&c, &["-1", "-f", "-"], &undo);
-            let pv = g.plan("bench", None, &changes).await.unwrap();
+            let pv = g.privileges().plan("bench", None, &changes).await.unwrap();
             let t = Instant::now();
-            let r = g.run_plan(&pv.id, false, None).await.unwrap();
+            let r = g.privileges().run_plan(&pv.id, false, None).await.unwrap();
             ga.push(t.elapsed().as_secs_f64() * 1000.0);
             gt.push(r.report.duration_ms as f64);
             eprintln!(

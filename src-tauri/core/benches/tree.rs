@@ -7,8 +7,8 @@
 //! Run: `cargo bench -p grantry-core --bench tree` (set BENCH_TABLES to scale; default 100000).
 
 use grantry_core::catalog::{self, TreeQuery};
-use grantry_core::model::{IntegrationInput, SslMode};
-use grantry_core::secret::MemoryKeychain;
+use grantry_core::integrations::model::{IntegrationInput, SslMode};
+use grantry_core::secrets::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions};
 use grantry_testrig::{psql_timings, Cluster, Options};
 use std::sync::Arc;
@@ -113,7 +113,7 @@ fn main() {
         let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
             .await
             .unwrap();
-        g.add_integration(IntegrationInput {
+        g.integrations().add(IntegrationInput {
             name: "bench".into(),
             host: "127.0.0.1".into(),
             port: Some(c.port as i64),
@@ -130,16 +130,16 @@ fn main() {
         let schemas = TreeQuery { limit: Some(200), ..Default::default() };
         let mut rows = Vec::new();
 
-        let g1 = grantry_times(|| async { g.relations("bench", "bench", "big", &first_page).await.unwrap().items.len() }).await;
+        let g1 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &first_page).await.unwrap().items.len() }).await;
         let p1 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "NULL", "201", "0"]);
         rows.push(("first page of the big schema (200 of 100,000)", g1, p1));
 
         let search_page = TreeQuery { with_total: false, ..search.clone() };
-        let g2p = grantry_times(|| async { g.relations("bench", "bench", "big", &search_page).await.unwrap().items.len() }).await;
+        let g2p = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search_page).await.unwrap().items.len() }).await;
         let p2p = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'%4999%'", "201", "0"]);
         rows.push(("name search in the big schema (page only)", g2p, p2p));
 
-        let g2 = grantry_times(|| async { g.relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
+        let g2 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
         let mut p2 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'%4999%'", "201", "0"]);
         let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'%4999%'"]);
         for (a, b) in p2.iter_mut().zip(p2c) {
@@ -147,7 +147,7 @@ fn main() {
         }
         rows.push(("name search in the big schema (page + match count)", g2, p2));
 
-        let g3 = grantry_times(|| async { g.schemas("bench", "bench", &schemas).await.unwrap().items.len() }).await;
+        let g3 = grantry_times(|| async { g.catalog().schemas("bench", "bench", &schemas).await.unwrap().items.len() }).await;
         let p3 = psql_times(&c, catalog::SCHEMAS_SQL, &["NULL", "false", "201", "0"]);
         rows.push(("schema list (first 200 of 1,002, with relation counts)", g3, p3));
 

@@ -2,23 +2,23 @@
 //! and the `grantry` CLI are two thin faces of [`Grantry`].
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
 pub mod connect;
 pub mod error;
-pub mod home;
-pub mod import;
-pub mod localpg;
-pub mod model;
-pub mod pool;
+mod grantry;
+pub mod integrations;
 pub mod privileges;
 pub mod quote;
 pub mod sandbox;
-pub mod secret;
+pub mod secrets;
 pub mod store;
 
-pub use app::{Grantry, ImportRequest, OpenOptions};
+pub use app::OpenOptions;
 pub use error::{Error, ErrorCode, Result};
-pub use secret::Secret;
+pub use grantry::Grantry;
+pub use integrations::ImportRequest;
+pub use secrets::Secret;
 
 /// Writes the TypeScript declarations of every type that crosses IPC into `dir` (one file per
 /// type, as ts-rs lays them out). `ui/src/gen/` is generated this way; a test fails when stale.
@@ -26,16 +26,16 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     use ts_rs::TS;
     error::Error::export_all_to(dir)?;
     error::ErrorCode::export_all_to(dir)?;
-    model::Integration::export_all_to(dir)?;
-    model::IntegrationInput::export_all_to(dir)?;
+    integrations::model::Integration::export_all_to(dir)?;
+    integrations::model::IntegrationInput::export_all_to(dir)?;
     connect::ConnectionReport::export_all_to(dir)?;
     catalog::TreeQuery::export_all_to(dir)?;
     catalog::Page::<catalog::DatabaseNode>::export_all_to(dir)?;
     catalog::Page::<catalog::SchemaNode>::export_all_to(dir)?;
     catalog::Page::<catalog::RelationNode>::export_all_to(dir)?;
     catalog::RelationDetail::export_all_to(dir)?;
-    import::ImportCandidate::export_all_to(dir)?;
-    app::ImportRequest::export_all_to(dir)?;
+    integrations::import::ImportCandidate::export_all_to(dir)?;
+    integrations::ImportRequest::export_all_to(dir)?;
     sandbox::SandboxStatus::export_all_to(dir)?;
     privileges::service::ObjectGrants::export_all_to(dir)?;
     privileges::service::WhoCanAnswer::export_all_to(dir)?;
@@ -44,7 +44,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::service::ApplyResult::export_all_to(dir)?;
     privileges::service::ObjectRef::export_all_to(dir)?;
     privileges::plan::Change::export_all_to(dir)?;
-    privileges::apply::AuditEntry::export_all_to(dir)?;
+    audit::AuditEntry::export_all_to(dir)?;
     privileges::inspect::Role::export_all_to(dir)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{grantry, input};
 use grantry_core::catalog::{RelationKind, TreeQuery};
-use grantry_core::model::SslMode;
+use grantry_core::integrations::model::SslMode;
 use grantry_core::ErrorCode;
 use grantry_testrig::{Cluster, Options};
 
@@ -48,13 +48,15 @@ async fn walks_and_pages_the_tree() {
     let env = grantry().await;
     let it = env
         .g
-        .add_integration(input(&c, "big", SslMode::VerifyFull))
+        .integrations()
+        .add(input(&c, "big", SslMode::VerifyFull))
         .await
         .unwrap();
 
     // Databases: templates hidden unless asked.
     let dbs = env
         .g
+        .catalog()
         .databases(&it.name, &q(None, None, None))
         .await
         .unwrap();
@@ -65,6 +67,7 @@ async fn walks_and_pages_the_tree() {
     assert!(big.size_bytes.unwrap() > 1_000_000);
     let all = env
         .g
+        .catalog()
         .databases(
             &it.name,
             &TreeQuery {
@@ -82,6 +85,7 @@ async fn walks_and_pages_the_tree() {
     // Schemas with relation counts; system schemas hidden unless asked.
     let schemas = env
         .g
+        .catalog()
         .schemas(&it.name, "big", &q(None, None, None))
         .await
         .unwrap();
@@ -96,6 +100,7 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(wide.comment.as_deref(), Some("wide schema"));
     let sys = env
         .g
+        .catalog()
         .schemas(
             &it.name,
             "big",
@@ -118,6 +123,7 @@ async fn walks_and_pages_the_tree() {
     loop {
         let p = env
             .g
+            .catalog()
             .relations(&it.name, "big", "wide", &q(None, Some(400), Some(offset)))
             .await
             .unwrap();
@@ -144,6 +150,7 @@ async fn walks_and_pages_the_tree() {
     // Search: case-insensitive substring; LIKE wildcards are literal.
     let s = env
         .g
+        .catalog()
         .relations(&it.name, "big", "wide", &q(Some("SCORE"), None, None))
         .await
         .unwrap();
@@ -151,6 +158,7 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(names, ["under_score", "underxscore"]);
     let s = env
         .g
+        .catalog()
         .relations(&it.name, "big", "wide", &q(Some("r_s"), None, None))
         .await
         .unwrap();
@@ -161,6 +169,7 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(s.total, Some(1));
     let s = env
         .g
+        .catalog()
         .relations(&it.name, "big", "wide", &q(Some("t0149"), None, None))
         .await
         .unwrap();
@@ -169,6 +178,7 @@ async fn walks_and_pages_the_tree() {
     // Kinds, rows, sizes, comments.
     let p = env
         .g
+        .catalog()
         .relations(&it.name, "big", "wide", &q(None, Some(5000), None))
         .await
         .unwrap();
@@ -193,6 +203,7 @@ async fn walks_and_pages_the_tree() {
     // Details, with hostile names.
     let d = env
         .g
+        .catalog()
         .relation_detail(&it.name, "big", "Odd Name", "Mixed Case")
         .await
         .unwrap();
@@ -204,6 +215,7 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(d.columns[0].comment.as_deref(), Some("a column"));
     let d = env
         .g
+        .catalog()
         .relation_detail(&it.name, "big", "wide", "v_filled")
         .await
         .unwrap();
@@ -212,42 +224,48 @@ async fn walks_and_pages_the_tree() {
     // Errors: missing schema / relation / database are specific.
     let e = env
         .g
+        .catalog()
         .relations(&it.name, "big", "nope", &q(None, None, None))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     let e = env
         .g
+        .catalog()
         .relation_detail(&it.name, "big", "wide", "nope")
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
     let e = env
         .g
+        .catalog()
         .schemas(&it.name, "no_such_db", &q(None, None, None))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::DatabaseMissing);
     let e = env
         .g
+        .catalog()
         .relations(&it.name, "big", "wide", &q(None, Some(0), None))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
 
     // One pool per (integration, database), reused.
-    let before = env.g.open_pools().await;
+    let before = env.g.app().open_pools().await;
     for _ in 0..5 {
         env.g
+            .catalog()
             .relations(&it.name, "big", "wide", &q(None, Some(10), None))
             .await
             .unwrap();
         env.g
+            .catalog()
             .databases(&it.name, &q(None, None, None))
             .await
             .unwrap();
     }
-    assert_eq!(env.g.open_pools().await, before);
+    assert_eq!(env.g.app().open_pools().await, before);
     let backends: i64 = c
         .psql(
             "postgres",
@@ -256,12 +274,12 @@ async fn walks_and_pages_the_tree() {
         .parse()
         .unwrap();
     assert!(
-        backends <= 2 * grantry_core::pool::MAX_CONNECTIONS_PER_POOL as i64,
+        backends <= 2 * grantry_core::connect::pool::MAX_CONNECTIONS_PER_POOL as i64,
         "{backends} connections"
     );
     // Editing the integration drops its pools.
-    env.g.remove_integration(&it.name).await.unwrap();
-    assert_eq!(env.g.open_pools().await, 0);
+    env.g.integrations().remove(&it.name).await.unwrap();
+    assert_eq!(env.g.app().open_pools().await, 0);
 }
 
 #[tokio::test]
@@ -271,7 +289,7 @@ async fn idle_pooled_connections_are_closed() {
     let g = grantry_core::Grantry::open(grantry_core::OpenOptions {
         home: Some(home.path().to_path_buf()),
         secrets: Some(std::sync::Arc::new(
-            grantry_core::secret::MemoryKeychain::default(),
+            grantry_core::secrets::MemoryKeychain::default(),
         )),
         pool_idle_timeout: Some(std::time::Duration::from_secs(1)),
     })
@@ -279,7 +297,7 @@ async fn idle_pooled_connections_are_closed() {
     .unwrap();
     let mut inp = input(&c, "idle", SslMode::Require);
     inp.application_name = Some("grantry-idle-test".into());
-    g.add_integration(inp).await.unwrap();
+    g.integrations().add(inp).await.unwrap();
     let count = || {
         c.psql(
             "postgres",
@@ -288,7 +306,10 @@ async fn idle_pooled_connections_are_closed() {
         .parse::<i64>()
         .unwrap()
     };
-    g.databases("idle", &q(None, None, None)).await.unwrap();
+    g.catalog()
+        .databases("idle", &q(None, None, None))
+        .await
+        .unwrap();
     assert!(count() >= 1, "the pool holds no connection after a query");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while count() > 0 {
@@ -299,6 +320,9 @@ async fn idle_pooled_connections_are_closed() {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     // The pool is still there and reconnects on demand.
-    assert_eq!(g.open_pools().await, 1);
-    g.databases("idle", &q(None, None, None)).await.unwrap();
+    assert_eq!(g.app().open_pools().await, 1);
+    g.catalog()
+        .databases("idle", &q(None, None, None))
+        .await
+        .unwrap();
 }

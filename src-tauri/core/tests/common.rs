@@ -1,8 +1,8 @@
 #![allow(dead_code)]
 //! Shared set-up for the core's integration tests.
 
-use grantry_core::model::{CertSource, IntegrationInput, SslMode};
-use grantry_core::secret::MemoryKeychain;
+use grantry_core::integrations::model::{CertSource, IntegrationInput, SslMode};
+use grantry_core::secrets::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions, Secret};
 use grantry_testrig::{pki, Cluster};
 use std::sync::Arc;

@@ -6,7 +6,7 @@ mod common;
 
 use common::{grantry, input, secret};
 use grantry_core::connect::FailureKind;
-use grantry_core::model::{CertSource, IntegrationInput, KeyInput, SslMode};
+use grantry_core::integrations::model::{CertSource, IntegrationInput, KeyInput, SslMode};
 use grantry_testrig::{pki, Cluster, Options};
 use std::sync::OnceLock;
 
@@ -46,7 +46,7 @@ async fn check(mut inp: IntegrationInput, expect: Result<bool, FailureKind>) {
     let env = grantry().await;
     inp.name = "t".into();
     let mode = inp.sslmode;
-    let report = env.g.test_input(inp, None).await.unwrap();
+    let report = env.g.integrations().test_input(inp, None).await.unwrap();
     match expect {
         Ok(ssl) => {
             assert!(
@@ -183,7 +183,7 @@ async fn wrong_password_missing_database_closed_port() {
         ..input(c, "t", SslMode::Prefer)
     };
     check(nodb, Err(FailureKind::DatabaseMissing)).await;
-    let closed = grantry_core::localpg::free_port().unwrap();
+    let closed = grantry_core::sandbox::localpg::free_port().unwrap();
     let refused = IntegrationInput {
         port: Some(closed as i64),
         ..input(c, "t", SslMode::Prefer)
@@ -248,7 +248,8 @@ async fn client_certificate_login_from_file_and_from_keychain() {
     let pem = std::fs::read_to_string(&p.client_key).unwrap();
     let saved = env
         .g
-        .add_integration(IntegrationInput {
+        .integrations()
+        .add(IntegrationInput {
             name: "certs".into(),
             client_key: Some(KeyInput::Pem {
                 pem: grantry_core::Secret::new(pem),
@@ -257,7 +258,7 @@ async fn client_certificate_login_from_file_and_from_keychain() {
         })
         .await
         .unwrap();
-    let report = env.g.test_integration(&saved.name).await.unwrap();
+    let report = env.g.integrations().test(&saved.name).await.unwrap();
     assert!(report.ok, "{} {:?}", report.message, report.detail);
     assert_eq!(report.server.unwrap().current_user, "cert_user");
     // Without the client certificate the server refuses.
@@ -284,6 +285,7 @@ async fn reports_the_connectors_powers() {
     let env = grantry().await;
     let report = env
         .g
+        .integrations()
         .test_input(input(c, "t", SslMode::VerifyFull), None)
         .await
         .unwrap();
@@ -304,7 +306,7 @@ async fn reports_the_connectors_powers() {
         password: secret("plain-pw-123"),
         ..input(c, "t", SslMode::VerifyFull)
     };
-    let report = env.g.test_input(plain, None).await.unwrap();
+    let report = env.g.integrations().test_input(plain, None).await.unwrap();
     let p = report.server.unwrap().powers;
     assert!(!p.superuser && !p.createrole && !p.read_all_stats);
     // The extension is installed, so the probe tells whether it is loaded.
@@ -318,6 +320,7 @@ async fn reports_the_connectors_powers() {
     bare.psql("postgres", "CREATE EXTENSION pg_stat_statements");
     let report = env
         .g
+        .integrations()
         .test_input(input(&bare, "t", SslMode::VerifyFull), None)
         .await
         .unwrap();

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{grantry, input};
-use grantry_core::model::SslMode;
+use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
-use grantry_core::privileges::export::{changes_for, export_state, DesiredGrant, DesiredState};
+use grantry_core::privileges::desired::{changes_for, export_state, DesiredGrant, DesiredState};
 use grantry_core::privileges::Privilege;
 use grantry_testrig::{version_matrix, Cluster, Options};
 
@@ -42,7 +42,7 @@ async fn connect(c: &Cluster) -> common::Env {
     let env = grantry().await;
     let mut inp = input(c, "db", SslMode::Require);
     inp.database = Some("db".into());
-    env.g.add_integration(inp).await.unwrap();
+    env.g.integrations().add(inp).await.unwrap();
     env
 }
 
@@ -52,7 +52,12 @@ async fn round_trip_has_no_false_changes_on_every_major_and_across_majors() {
     for bin in version_matrix() {
         let c = fixture(Some(bin.bindir.clone()));
         let env = connect(&c).await;
-        let snap = env.g.snapshot("db", None, false).await.unwrap();
+        let snap = env
+            .g
+            .privileges()
+            .snapshot("db", None, false)
+            .await
+            .unwrap();
         let doc = export_state(&snap);
         assert!(doc.objects.iter().any(|o| o.name == "t1"
             && o.grants
@@ -77,7 +82,7 @@ async fn round_trip_has_no_false_changes_on_every_major_and_across_majors() {
             bin.version
         );
         // Through JSON and back, too.
-        let text = env.g.export("db", None, "json").await.unwrap();
+        let text = env.g.privileges().export("db", None, "json").await.unwrap();
         let parsed: DesiredState = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, doc);
         for (major, other) in &docs {
@@ -97,7 +102,12 @@ async fn round_trip_has_no_false_changes_on_every_major_and_across_majors() {
 async fn an_edited_document_plans_exactly_the_edit() {
     let c = fixture(None);
     let env = connect(&c).await;
-    let snap = env.g.snapshot("db", None, false).await.unwrap();
+    let snap = env
+        .g
+        .privileges()
+        .snapshot("db", None, false)
+        .await
+        .unwrap();
     let mut doc = export_state(&snap);
     let t1 = doc.objects.iter_mut().find(|o| o.name == "t1").unwrap();
     t1.grants.retain(|g| g.to != "readers");
@@ -111,7 +121,12 @@ async fn an_edited_document_plans_exactly_the_edit() {
         .as_mut()
         .unwrap()
         .retain(|m| m.member != "alice");
-    let pv = env.g.plan_desired("db", None, &doc).await.unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan_desired("db", None, &doc)
+        .await
+        .unwrap();
     let sql = &pv.plan.script;
     assert!(
         sql.contains("GRANT SELECT, DELETE ON TABLE \"app\".\"t1\" TO \"bob\""),
@@ -123,7 +138,12 @@ async fn an_edited_document_plans_exactly_the_edit() {
     );
     assert!(sql.contains("REVOKE \"readers\" FROM \"alice\""), "{sql}");
     assert_eq!(pv.plan.statements.len(), 3, "{sql}");
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -131,7 +151,12 @@ async fn an_edited_document_plans_exactly_the_edit() {
         r.report.message
     );
     // The database now matches the document.
-    let after = env.g.snapshot("db", None, false).await.unwrap();
+    let after = env
+        .g
+        .privileges()
+        .snapshot("db", None, false)
+        .await
+        .unwrap();
     let (changes, _) = changes_for(&after, &doc).unwrap();
     assert!(changes.is_empty(), "{changes:?}");
     assert_eq!(
@@ -153,6 +178,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
     wrong.database = "other".into();
     assert!(env
         .g
+        .privileges()
         .plan_desired("db", None, &wrong)
         .await
         .unwrap_err()
@@ -164,7 +190,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
 async fn sql_export_rebuilds_the_same_privileges_elsewhere() {
     let c = fixture(None);
     let env = connect(&c).await;
-    let sql = env.g.export("db", None, "sql").await.unwrap();
+    let sql = env.g.privileges().export("db", None, "sql").await.unwrap();
     assert!(
         sql.contains(
             "GRANT INSERT, UPDATE ON TABLE \"app\".\"t1\" TO \"writers\" WITH GRANT OPTION;"
@@ -179,9 +205,22 @@ async fn sql_export_rebuilds_the_same_privileges_elsewhere() {
     let env2 = grantry().await;
     let mut inp = input(&c, "db2", SslMode::Require);
     inp.database = Some("db2".into());
-    env2.g.add_integration(inp).await.unwrap();
-    let a = export_state(&env.g.snapshot("db", None, false).await.unwrap());
-    let b = export_state(&env2.g.snapshot("db2", None, false).await.unwrap());
+    env2.g.integrations().add(inp).await.unwrap();
+    let a = export_state(
+        &env.g
+            .privileges()
+            .snapshot("db", None, false)
+            .await
+            .unwrap(),
+    );
+    let b = export_state(
+        &env2
+            .g
+            .privileges()
+            .snapshot("db2", None, false)
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         a.objects
             .iter()

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{grantry, secret};
-use grantry_core::model::{
+use grantry_core::integrations::model::{
     CertSource, Environment, IntegrationInput, KeyInput, PasswordStorage, SslMode,
 };
-use grantry_core::secret::{MemoryKeychain, SecretKind, SecretStore};
+use grantry_core::secrets::{MemoryKeychain, SecretKind, SecretStore};
 use grantry_core::{ErrorCode, Grantry, OpenOptions, Secret};
 use std::sync::Arc;
 
@@ -123,7 +123,7 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
         ),
     ];
     for (input, expect) in cases {
-        let err = g.add_integration(input).await.unwrap_err();
+        let err = g.integrations().add(input).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "{expect}");
         assert!(
             err.message.contains(expect),
@@ -140,7 +140,8 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     let unreadable = dir.path().join("ca.pem");
     std::fs::create_dir(&unreadable).unwrap(); // a directory cannot be read as a file
     let err = g
-        .add_integration(IntegrationInput {
+        .integrations()
+        .add(IntegrationInput {
             ca_cert: Some(CertSource::File {
                 path: unreadable.display().to_string(),
             }),
@@ -155,7 +156,7 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     );
 
     assert!(
-        g.list_integrations().await.unwrap().is_empty(),
+        g.integrations().list().await.unwrap().is_empty(),
         "a rejected integration was saved"
     );
 }
@@ -164,25 +165,27 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
 async fn duplicate_and_unknown_names() {
     let env = grantry().await;
     let g = &env.g;
-    let a = g.add_integration(valid("Prod")).await.unwrap();
+    let a = g.integrations().add(valid("Prod")).await.unwrap();
     assert_eq!(a.password_storage, PasswordStorage::Keychain);
     assert!(a.has_password);
-    let err = g.add_integration(valid("prod")).await.unwrap_err();
+    let err = g.integrations().add(valid("prod")).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::DuplicateName);
     assert!(err.message.contains("already exists"));
-    g.add_integration(valid("other")).await.unwrap();
+    g.integrations().add(valid("other")).await.unwrap();
     let err = g
-        .update_integration("other", valid("PROD"))
+        .integrations()
+        .update("other", valid("PROD"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::DuplicateName);
-    assert_eq!(g.get_integration("other").await.unwrap().name, "other");
+    assert_eq!(g.integrations().get("other").await.unwrap().name, "other");
 
     for call in [
-        g.get_integration("missing").await.map(|_| ()),
-        g.remove_integration("missing").await.map(|_| ()),
-        g.test_integration("missing").await.map(|_| ()),
-        g.update_integration("missing", valid("x"))
+        g.integrations().get("missing").await.map(|_| ()),
+        g.integrations().remove("missing").await.map(|_| ()),
+        g.integrations().test("missing").await.map(|_| ()),
+        g.integrations()
+            .update("missing", valid("x"))
             .await
             .map(|_| ()),
     ] {
@@ -190,7 +193,7 @@ async fn duplicate_and_unknown_names() {
         assert_eq!(err.code, ErrorCode::NotFound);
         assert!(err.message.contains("missing"));
     }
-    assert_eq!(g.list_integrations().await.unwrap().len(), 2);
+    assert_eq!(g.integrations().list().await.unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -198,7 +201,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     let home = tempfile::tempdir().unwrap();
     let keychain = Arc::new(MemoryKeychain::default());
     let g = open_with(home.path(), keychain.clone()).await;
-    let it = g.add_integration(valid("kc")).await.unwrap();
+    let it = g.integrations().add(valid("kc")).await.unwrap();
     assert_eq!(
         keychain
             .get(&it.id, SecretKind::Password)
@@ -209,7 +212,8 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     );
     // Edit without a password keeps it; with one replaces it; clear removes it.
     let it = g
-        .update_integration(
+        .integrations()
+        .update(
             "kc",
             IntegrationInput {
                 password: None,
@@ -228,15 +232,16 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
             .expose(),
         "pw-123"
     );
-    g.update_integration(
-        "kc",
-        IntegrationInput {
-            password: secret("new-pw"),
-            ..valid("kc")
-        },
-    )
-    .await
-    .unwrap();
+    g.integrations()
+        .update(
+            "kc",
+            IntegrationInput {
+                password: secret("new-pw"),
+                ..valid("kc")
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(
         keychain
             .get(&it.id, SecretKind::Password)
@@ -246,7 +251,8 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         "new-pw"
     );
     let cleared = g
-        .update_integration(
+        .integrations()
+        .update(
             "kc",
             IntegrationInput {
                 password: None,
@@ -261,16 +267,17 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .get(&it.id, SecretKind::Password)
         .unwrap()
         .is_none());
-    g.update_integration(
-        "kc",
-        IntegrationInput {
-            password: secret("again"),
-            ..valid("kc")
-        },
-    )
-    .await
-    .unwrap();
-    g.remove_integration("kc").await.unwrap();
+    g.integrations()
+        .update(
+            "kc",
+            IntegrationInput {
+                password: secret("again"),
+                ..valid("kc")
+            },
+        )
+        .await
+        .unwrap();
+    g.integrations().remove("kc").await.unwrap();
     assert!(keychain
         .get(&it.id, SecretKind::Password)
         .unwrap()
@@ -281,13 +288,14 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
 async fn unavailable_keychain_saves_nothing_unless_told_to_keep_the_password_for_the_session() {
     let home = tempfile::tempdir().unwrap();
     let g = open_with(home.path(), Arc::new(MemoryKeychain::unavailable())).await;
-    let err = g.add_integration(valid("nokc")).await.unwrap_err();
+    let err = g.integrations().add(valid("nokc")).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::KeychainUnavailable);
     assert!(err.message.contains("nothing was saved"), "{}", err.message);
-    assert!(g.list_integrations().await.unwrap().is_empty());
+    assert!(g.integrations().list().await.unwrap().is_empty());
 
     let it = g
-        .add_integration(IntegrationInput {
+        .integrations()
+        .add(IntegrationInput {
             session_only_password: true,
             ..valid("nokc")
         })
@@ -298,17 +306,18 @@ async fn unavailable_keychain_saves_nothing_unless_told_to_keep_the_password_for
     // A new session (process) does not have it, and says so.
     drop(g);
     let g = open_with(home.path(), Arc::new(MemoryKeychain::unavailable())).await;
-    let it = g.get_integration("nokc").await.unwrap();
+    let it = g.integrations().get("nokc").await.unwrap();
     assert!(!it.has_password);
-    let report = g.test_integration("nokc").await.unwrap();
+    let report = g.integrations().test("nokc").await.unwrap();
     assert_eq!(
         report.failure,
         Some(grantry_core::connect::FailureKind::SecretMissing)
     );
-    g.set_session_password("nokc", Secret::new("typed-again"))
+    g.integrations()
+        .set_session_password("nokc", Secret::new("typed-again"))
         .await
         .unwrap();
-    assert!(g.get_integration("nokc").await.unwrap().has_password);
+    assert!(g.integrations().get("nokc").await.unwrap().has_password);
     // No secret reached the store file.
     let bytes = std::fs::read(home.path().join("grantry.sqlite3")).unwrap();
     assert!(!String::from_utf8_lossy(&bytes).contains("pw-123"));
@@ -356,12 +365,14 @@ async fn settings_survive_a_restart() {
     };
     let saved = open_with(home.path(), keychain.clone())
         .await
-        .add_integration(input)
+        .integrations()
+        .add(input)
         .await
         .unwrap();
     let again = open_with(home.path(), keychain)
         .await
-        .get_integration("kept")
+        .integrations()
+        .get("kept")
         .await
         .unwrap();
     assert_eq!(saved, again);

@@ -1,8 +1,8 @@
 //! The real OS keychain: a Secret Service (gnome-keyring) in its own D-Bus session. Passwords go
 //! there and nowhere else: not into any file under GRANTRY_HOME, not into any IPC response.
 
-use grantry_core::model::{IntegrationInput, SslMode};
-use grantry_core::secret::{Keychain, SecretKind, SecretStore};
+use grantry_core::integrations::model::{IntegrationInput, SslMode};
+use grantry_core::secrets::{Keychain, SecretKind, SecretStore};
 use grantry_core::{Grantry, OpenOptions, Secret};
 use grantry_testrig::{in_secret_service_session, Cluster, Options};
 use std::path::Path;
@@ -52,7 +52,8 @@ fn passwords_live_only_in_the_secret_service() {
             ..Default::default()
         };
         let it = g
-            .add_integration(input)
+            .integrations()
+            .add(input)
             .await
             .expect("saving into the Secret Service");
         responses.push(serde_json::to_string(&it).unwrap());
@@ -77,17 +78,19 @@ fn passwords_live_only_in_the_secret_service() {
         })
         .await
         .unwrap();
-        let report = g.test_integration("real-keychain").await.unwrap();
+        let report = g.integrations().test("real-keychain").await.unwrap();
         assert!(report.ok, "{} {:?}", report.message, report.detail);
         responses.push(serde_json::to_string(&report).unwrap());
-        responses.push(serde_json::to_string(&g.list_integrations().await.unwrap()).unwrap());
+        responses.push(serde_json::to_string(&g.integrations().list().await.unwrap()).unwrap());
         let page = g
+            .catalog()
             .databases("real-keychain", &Default::default())
             .await
             .unwrap();
         responses.push(serde_json::to_string(&page).unwrap());
         // A failing test's report and error carry no secret either.
         let bad = g
+            .integrations()
             .test_input(
                 IntegrationInput {
                     password: Some(Secret::new(format!("{password}-wrong"))),
@@ -109,7 +112,7 @@ fn passwords_live_only_in_the_secret_service() {
         }
 
         // Removing the integration removes the keychain entry.
-        g.remove_integration("real-keychain").await.unwrap();
+        g.integrations().remove("real-keychain").await.unwrap();
         assert!(keychain
             .get(&it.id, SecretKind::Password)
             .unwrap()
@@ -148,16 +151,17 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
             password: Some(Secret::new("never-stored-anywhere")),
             ..Default::default()
         };
-        let err = g.add_integration(input.clone()).await.unwrap_err();
+        let err = g.integrations().add(input.clone()).await.unwrap_err();
         assert_eq!(
             err.code,
             grantry_core::ErrorCode::KeychainUnavailable,
             "{err:?}"
         );
-        assert!(g.list_integrations().await.unwrap().is_empty());
+        assert!(g.integrations().list().await.unwrap().is_empty());
         // The user's choice: keep it for this session only.
         let it = g
-            .add_integration(IntegrationInput {
+            .integrations()
+            .add(IntegrationInput {
                 session_only_password: true,
                 ..input
             })

@@ -9,9 +9,9 @@
 mod common;
 
 use common::{grantry, input};
-use grantry_core::model::SslMode;
+use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
-use grantry_core::privileges::export::{export_state, DesiredGrant, DesiredObject, DesiredState};
+use grantry_core::privileges::desired::{export_state, DesiredGrant, DesiredObject, DesiredState};
 use grantry_core::privileges::parse::parse_change;
 use grantry_core::privileges::plan::Change;
 use grantry_core::privileges::{ObjectKind, Privilege};
@@ -59,7 +59,7 @@ async fn env_for(c: &Cluster, db: &str) -> common::Env {
     let env = grantry().await;
     let mut inp = input(c, db, SslMode::Require);
     inp.database = Some(db.into());
-    env.g.add_integration(inp).await.unwrap();
+    env.g.integrations().add(inp).await.unwrap();
     env
 }
 
@@ -82,8 +82,13 @@ fn table(schema: &str, name: &str) -> grantry_core::privileges::plan::Target {
 }
 
 async fn apply(env: &common::Env, db: &str, changes: &[Change]) {
-    let pv = env.g.plan(db, None, changes).await.unwrap();
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let pv = env.g.privileges().plan(db, None, changes).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -111,7 +116,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
     assert_eq!(public_entries_on_vault(&c, "db"), "0");
 
     // The SQL export, run by psql on a copy with the same objects and no grants.
-    let sql = env.g.export("db", None, "sql").await.unwrap();
+    let sql = env.g.privileges().export("db", None, "sql").await.unwrap();
     // The names are in the comments escaped (and in the statements quoted, where a line break is
     // part of the identifier).
     for name in [EVIL_TABLE, EVIL_TABLE_CR] {
@@ -145,6 +150,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
     // A plan as `grantry plan` prints it (a comment per statement, no-ops after), run by psql.
     let pv = env
         .g
+        .privileges()
         .plan(
             "db",
             None,
@@ -205,6 +211,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     // Before a role named "PUBLIC" exists: naming it is an error that points at `public`.
     let e = env
         .g
+        .privileges()
         .plan(
             "db",
             None,
@@ -214,7 +221,12 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         .unwrap_err();
     assert!(e.message.contains("is written public"), "{}", e.message);
     // A format-1 document's PUBLIC is the pseudo-role while no role is named so.
-    let snap = env.g.snapshot("db", None, false).await.unwrap();
+    let snap = env
+        .g
+        .privileges()
+        .snapshot("db", None, false)
+        .await
+        .unwrap();
     let mut v1 = export_state(&snap);
     v1.format = 1;
     v1.objects.push(DesiredObject {
@@ -231,11 +243,21 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
             grantor: None,
         }],
     });
-    let pv = env.g.plan_desired("db", None, &v1).await.unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan_desired("db", None, &v1)
+        .await
+        .unwrap();
     assert!(pv.plan.script.contains("TO PUBLIC;"), "{}", pv.plan.script);
 
     c.psql("postgres", "CREATE ROLE \"PUBLIC\" NOLOGIN");
-    let e = env.g.plan_desired("db", None, &v1).await.unwrap_err();
+    let e = env
+        .g
+        .privileges()
+        .plan_desired("db", None, &v1)
+        .await
+        .unwrap_err();
     assert!(
         e.message.contains("cannot tell them apart"),
         "{}",
@@ -267,7 +289,13 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     assert_eq!(public_entries_on_vault(&c, "db"), "0");
 
     // The export writes the roles by name, and a plan never says PUBLIC for them.
-    let doc = export_state(&env.g.snapshot("db", None, false).await.unwrap());
+    let doc = export_state(
+        &env.g
+            .privileges()
+            .snapshot("db", None, false)
+            .await
+            .unwrap(),
+    );
     let t = doc.objects.iter().find(|o| o.name == "t").unwrap();
     let to: Vec<&str> = t.grants.iter().map(|g| g.to.as_str()).collect();
     assert!(to.contains(&"PUBLIC") && to.contains(&"Public"), "{to:?}");
@@ -280,13 +308,23 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     let env2 = env_for(&c, "db2").await;
     let mut doc2 = doc.clone();
     doc2.database = "db2".into();
-    let pv = env2.g.plan_desired("db2", None, &doc2).await.unwrap();
+    let pv = env2
+        .g
+        .privileges()
+        .plan_desired("db2", None, &doc2)
+        .await
+        .unwrap();
     assert!(
         !pv.plan.script.contains(" PUBLIC;") && !pv.plan.script.contains(" PUBLIC,"),
         "{}",
         pv.plan.script
     );
-    let r = env2.g.run_plan(&pv.id, false, None).await.unwrap();
+    let r = env2
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -294,11 +332,16 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         r.report.message
     );
     assert_eq!(acl_of_t(&c, "db2"), acl_of_t(&c, "db"));
-    let again = env2.g.plan_desired("db2", None, &doc2).await.unwrap();
+    let again = env2
+        .g
+        .privileges()
+        .plan_desired("db2", None, &doc2)
+        .await
+        .unwrap();
     assert!(again.plan.statements.is_empty(), "{}", again.plan.script);
     c.psql("postgres", "CREATE DATABASE db3");
     c.psql("db3", &objects());
-    let sql = env.g.export("db", None, "sql").await.unwrap();
+    let sql = env.g.privileges().export("db", None, "sql").await.unwrap();
     c.psql("db3", &sql.replace("DATABASE \"db\"", "DATABASE \"db3\""));
     assert_eq!(acl_of_t(&c, "db3"), acl_of_t(&c, "db"), "{sql}");
 
@@ -312,7 +355,13 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     assert_eq!(who(&c), "t|f|t|f|f");
 
     // A document granting to `public` (the pseudo-role) converges and then stays put.
-    let mut doc = export_state(&env.g.snapshot("db", None, false).await.unwrap());
+    let mut doc = export_state(
+        &env.g
+            .privileges()
+            .snapshot("db", None, false)
+            .await
+            .unwrap(),
+    );
     doc.objects
         .iter_mut()
         .find(|o| o.name == "t")
@@ -324,7 +373,12 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
             grantable: vec![],
             grantor: None,
         });
-    let pv = env.g.plan_desired("db", None, &doc).await.unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan_desired("db", None, &doc)
+        .await
+        .unwrap();
     assert_eq!(pv.plan.statements.len(), 1, "{}", pv.plan.script);
     assert!(
         pv.plan
@@ -333,7 +387,12 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         "{}",
         pv.plan.script
     );
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -342,7 +401,12 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     );
     assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
     for _ in 0..2 {
-        let pv = env.g.plan_desired("db", None, &doc).await.unwrap();
+        let pv = env
+            .g
+            .privileges()
+            .plan_desired("db", None, &doc)
+            .await
+            .unwrap();
         assert!(pv.plan.statements.is_empty(), "{}", pv.plan.script);
     }
     assert_eq!(
@@ -361,6 +425,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     ] {
         let e = env
             .g
+            .privileges()
             .plan("db", None, &[parse_change(line).unwrap()])
             .await
             .unwrap_err();

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{grantry, input};
-use grantry_core::model::{Environment, IntegrationInput, SslMode};
+use grantry_core::integrations::model::{Environment, IntegrationInput, SslMode};
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::inspect::DefaultObjectType;
 use grantry_core::privileges::plan::{AccessDelta, Change, NewPassword, Target};
@@ -47,7 +47,7 @@ async fn env_for(c: &Cluster, environment: Environment, read_only: bool) -> comm
     inp.database = Some("app".into());
     inp.environment = Some(environment);
     inp.read_only = read_only;
-    env.g.add_integration(inp).await.unwrap();
+    env.g.integrations().add(inp).await.unwrap();
     env
 }
 
@@ -92,7 +92,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
             with_grant_option: false,
         },
     ];
-    let pv = g.plan("app", None, &changes).await.unwrap();
+    let pv = g.privileges().plan("app", None, &changes).await.unwrap();
     let p = &pv.plan;
     assert_eq!(
         p.script,
@@ -135,12 +135,12 @@ async fn plan_preview_dry_run_apply_and_audit() {
     );
 
     // Dry run: every statement runs, nothing stays.
-    let dry = g.run_plan(&pv.id, true, None).await.unwrap();
+    let dry = g.privileges().run_plan(&pv.id, true, None).await.unwrap();
     assert_eq!(dry.report.outcome, RunOutcome::RolledBack);
     assert!(dry.report.statements.iter().all(|s| s.error.is_none()));
     assert!(!has(&c, "bob", "sales.customers", "SELECT"));
 
-    let applied = g.run_plan(&pv.id, false, None).await.unwrap();
+    let applied = g.privileges().run_plan(&pv.id, false, None).await.unwrap();
     assert_eq!(
         applied.report.outcome,
         RunOutcome::Committed,
@@ -160,12 +160,17 @@ async fn plan_preview_dry_run_apply_and_audit() {
     );
     // The same plan cannot be applied twice.
     assert_eq!(
-        g.run_plan(&pv.id, false, None).await.unwrap_err().code,
+        g.privileges()
+            .run_plan(&pv.id, false, None)
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::NotFound
     );
 
     // The matrix shows the new access and where it comes from.
     let grants = g
+        .privileges()
         .object_grants(
             "app",
             None,
@@ -182,7 +187,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
     let carol = grants.matrix.iter().find(|r| r.role == "carol").unwrap();
     assert!(carol.cells.iter().any(|c| c.privilege == Privilege::Update));
 
-    let audit = g.audit_log(10).await.unwrap();
+    let audit = g.audit().log(10).await.unwrap();
     assert_eq!(audit.len(), 2);
     assert_eq!(
         (audit[0].action.as_str(), audit[0].outcome.as_str()),
@@ -198,7 +203,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
     );
     assert_eq!(audit[0].database_name, "app");
     assert_eq!(audit[0].statements, 3);
-    let csv = grantry_core::privileges::apply::audit_csv(&audit);
+    let csv = grantry_core::audit::audit_csv(&audit);
     assert!(csv.lines().count() >= 3 && csv.starts_with("id,at,os_user"));
 }
 
@@ -208,7 +213,12 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
     // bob passes his grant option on: revoking from bob without CASCADE fails (2BP01).
     c.psql("app", "GRANT USAGE ON SCHEMA sales TO bob; GRANT SELECT ON sales.customers TO bob WITH GRANT OPTION; SET ROLE bob; GRANT SELECT ON sales.customers TO dave; RESET ROLE;");
     let env = env_for(&c, Environment::Development, false).await;
-    let before = env.g.snapshot("app", None, false).await.unwrap();
+    let before = env
+        .g
+        .privileges()
+        .snapshot("app", None, false)
+        .await
+        .unwrap();
     let changes = vec![
         Change::Grant {
             privileges: vec![Privilege::Insert],
@@ -237,7 +247,12 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
             set: None,
         },
     ];
-    let pv = env.g.plan("app", None, &changes).await.unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
     assert!(
         pv.plan
             .warnings
@@ -246,7 +261,12 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         "{:?}",
         pv.plan.warnings
     );
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(r.report.outcome, RunOutcome::Failed);
     let failed = r
         .report
@@ -262,7 +282,12 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
     assert!(r.report.statements[..failed]
         .iter()
         .all(|s| s.error.is_none()));
-    let after = env.g.snapshot("app", None, false).await.unwrap();
+    let after = env
+        .g
+        .privileges()
+        .snapshot("app", None, false)
+        .await
+        .unwrap();
     assert_eq!(
         grantry_core::privileges::plan::fingerprint(&before),
         grantry_core::privileges::plan::fingerprint(&after),
@@ -276,7 +301,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         c.psql("app", "SELECT pg_has_role('bob', 'analysts', 'MEMBER')"),
         "f"
     );
-    assert_eq!(env.g.audit_log(5).await.unwrap()[0].outcome, "failed");
+    assert_eq!(env.g.audit().log(5).await.unwrap()[0].outcome, "failed");
 
     // With CASCADE it goes through, and dave's grant from bob goes too.
     let mut fixed = changes.clone();
@@ -287,8 +312,13 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         grant_option_only: false,
         cascade: true,
     };
-    let pv = env.g.plan("app", None, &fixed).await.unwrap();
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let pv = env.g.privileges().plan("app", None, &fixed).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -316,13 +346,13 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         to: vec!["carol".into()],
         with_grant_option: false,
     }];
-    let pa = env1.g.plan("app", None, &a).await.unwrap();
-    let pb = env2.g.plan("app", None, &b).await.unwrap();
+    let pa = env1.g.privileges().plan("app", None, &a).await.unwrap();
+    let pb = env2.g.privileges().plan("app", None, &b).await.unwrap();
     // Both run at once: one takes the apply lock first, the other waits, then finds the
     // database changed.
     let (ra, rb) = tokio::join!(
-        env1.g.run_plan(&pa.id, false, None),
-        env2.g.run_plan(&pb.id, false, None)
+        env1.g.privileges().run_plan(&pa.id, false, None),
+        env2.g.privileges().run_plan(&pb.id, false, None)
     );
     let outcomes = [ra.unwrap().report.outcome, rb.unwrap().report.outcome];
     assert!(outcomes.contains(&RunOutcome::Committed), "{outcomes:?}");
@@ -348,9 +378,14 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         to: vec!["dave".into()],
         with_grant_option: false,
     }];
-    let p = env1.g.plan("app", None, &d).await.unwrap();
+    let p = env1.g.privileges().plan("app", None, &d).await.unwrap();
     c.psql("app", "GRANT TRIGGER ON sales.customers TO dave");
-    let r = env1.g.run_plan(&p.id, false, None).await.unwrap();
+    let r = env1
+        .g
+        .privileges()
+        .run_plan(&p.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(r.report.outcome, RunOutcome::Refused);
     assert!(
         r.report.message.contains("changed since the plan"),
@@ -358,12 +393,17 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         r.report.message
     );
     assert!(!has(&c, "dave", "sales.customers", "REFERENCES"));
-    assert_eq!(env1.g.audit_log(1).await.unwrap()[0].outcome, "refused");
+    assert_eq!(env1.g.audit().log(1).await.unwrap()[0].outcome, "refused");
     // A change to an object the plan does not touch does not make it stale.
-    let p = env1.g.plan("app", None, &d).await.unwrap();
+    let p = env1.g.privileges().plan("app", None, &d).await.unwrap();
     assert_eq!(p.plan.scope.as_ref().map(Vec::len), Some(1));
     c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
-    let r = env1.g.run_plan(&p.id, false, None).await.unwrap();
+    let r = env1
+        .g
+        .privileges()
+        .run_plan(&p.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -383,12 +423,23 @@ async fn production_needs_its_name_and_read_only_refuses() {
         to: vec!["bob".into()],
         with_grant_option: false,
     }];
-    let pv = prod.g.plan("app", None, &change).await.unwrap();
+    let pv = prod
+        .g
+        .privileges()
+        .plan("app", None, &change)
+        .await
+        .unwrap();
     assert!(pv.production);
-    let e = prod.g.run_plan(&pv.id, false, None).await.unwrap_err();
+    let e = prod
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap_err();
     assert!(e.message.contains("type its name"), "{}", e.message);
     let e = prod
         .g
+        .privileges()
         .run_plan(&pv.id, false, Some("wrong"))
         .await
         .unwrap_err();
@@ -397,6 +448,7 @@ async fn production_needs_its_name_and_read_only_refuses() {
     // A dry run needs no confirmation.
     assert_eq!(
         prod.g
+            .privileges()
             .run_plan(&pv.id, true, None)
             .await
             .unwrap()
@@ -406,6 +458,7 @@ async fn production_needs_its_name_and_read_only_refuses() {
     );
     assert_eq!(
         prod.g
+            .privileges()
             .run_plan(&pv.id, false, Some("app"))
             .await
             .unwrap()
@@ -416,19 +469,24 @@ async fn production_needs_its_name_and_read_only_refuses() {
 
     let ro = env_for(&c, Environment::Development, true).await;
     let pv =
-        ro.g.plan(
-            "app",
-            None,
-            &[Change::Grant {
-                privileges: vec![Privilege::Select],
-                on: table("sales", "customers"),
-                to: vec!["carol".into()],
-                with_grant_option: false,
-            }],
-        )
-        .await
-        .unwrap();
-    let e = ro.g.run_plan(&pv.id, false, None).await.unwrap_err();
+        ro.g.privileges()
+            .plan(
+                "app",
+                None,
+                &[Change::Grant {
+                    privileges: vec![Privilege::Select],
+                    on: table("sales", "customers"),
+                    to: vec!["carol".into()],
+                    with_grant_option: false,
+                }],
+            )
+            .await
+            .unwrap();
+    let e =
+        ro.g.privileges()
+            .run_plan(&pv.id, false, None)
+            .await
+            .unwrap_err();
     assert!(e.message.contains("read-only"));
     assert!(!has(&c, "carol", "sales.customers", "SELECT"));
 }
@@ -485,7 +543,12 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             with_grant_option: false,
         },
     ];
-    let pv = env.g.plan("app", None, &changes).await.unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
     let s = &pv.plan.script;
     assert!(
         s.starts_with("CREATE ROLE \"report_bot\" LOGIN PASSWORD 'SCRAM-SHA-256$4096:"),
@@ -506,7 +569,12 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         pv.plan.generated_passwords_for,
         vec!["report_bot".to_string(), "vault_bot".to_string()]
     );
-    let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -532,6 +600,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     assert!(kept.in_keychain && kept.password.is_empty());
     let vault_pw = env
         .g
+        .integrations()
         .role_password("app", "vault_bot")
         .await
         .unwrap()
@@ -544,10 +613,19 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         database: Some("postgres".into()),
         ..input(&c, "vault", SslMode::Require)
     };
-    assert!(env.g.test_input(vault_login, None).await.unwrap().ok);
+    assert!(
+        env.g
+            .integrations()
+            .test_input(vault_login, None)
+            .await
+            .unwrap()
+            .ok
+    );
     assert!(
         !pv.plan.script.contains(&password)
-            && !env.g.audit_log(1).await.unwrap()[0].sql.contains(&password)
+            && !env.g.audit().log(1).await.unwrap()[0]
+                .sql
+                .contains(&password)
     );
     assert!(
         has(&c, "report_bot", "sales.big", "SELECT") && has(&c, "bob", "sales.orders", "INSERT")
@@ -560,13 +638,14 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         database: Some("app".into()),
         ..input(&c, "bot", SslMode::Require)
     };
-    let report = env.g.test_input(login, None).await.unwrap();
+    let report = env.g.integrations().test_input(login, None).await.unwrap();
     assert!(report.ok, "{} {:?}", report.message, report.detail);
     // Default privileges reach new tables.
     c.psql("app", "CREATE TABLE sales.later (x int)");
     assert!(has(&c, "report_bot", "sales.later", "SELECT"));
     let w = env
         .g
+        .privileges()
         .who_can(
             "app",
             None,
@@ -587,11 +666,16 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .find(|a| a.role == "report_bot")
         .expect("report_bot reads the new table");
     assert!(
-        bot.reasons.iter().any(|r| matches!(r, grantry_core::privileges::explain::Reason::Grant { default_rule: Some(rule), .. } if rule.contains("IN SCHEMA sales"))),
+        bot.reasons.iter().any(|r| matches!(r, grantry_core::privileges::engine::Reason::Grant { default_rule: Some(rule), .. } if rule.contains("IN SCHEMA sales"))),
         "{:?}",
         bot.reasons
     );
-    let role = env.g.role_report("app", None, "bob").await.unwrap();
+    let role = env
+        .g
+        .privileges()
+        .role_report("app", None, "bob")
+        .await
+        .unwrap();
     assert!(role.member_of.iter().any(|m| m.role == "writers"));
     assert!(role.access.iter().any(|a| a.object == "sales.orders"
         && a.privileges
@@ -601,6 +685,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     // Invalid input: a clear error and no plan.
     let bad = env
         .g
+        .privileges()
         .plan(
             "app",
             None,
@@ -615,6 +700,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
     let bad = env
         .g
+        .privileges()
         .plan(
             "app",
             None,
@@ -629,6 +715,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidInput);
     let bad = env
         .g
+        .privileges()
         .plan(
             "app",
             None,

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{grantry, input};
-use grantry_core::model::SslMode;
-use grantry_core::privileges::explain::{Engine, RoleMode};
+use grantry_core::integrations::model::SslMode;
+use grantry_core::privileges::engine::{Engine, RoleMode};
 use grantry_core::privileges::inspect::Snapshot;
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_testrig::{version_matrix, Cluster, Options};
@@ -469,8 +469,13 @@ async fn engine_agrees_with_the_server_on_every_major() {
             let env = grantry().await;
             let mut inp = input(&c, "oracle", SslMode::Require);
             inp.database = Some("oracle".into());
-            env.g.add_integration(inp).await.unwrap();
-            let snap = env.g.snapshot("oracle", None, false).await.unwrap();
+            env.g.integrations().add(inp).await.unwrap();
+            let snap = env
+                .g
+                .privileges()
+                .snapshot("oracle", None, false)
+                .await
+                .unwrap();
             assert!(snap.objects.len() > 60, "{} objects", snap.objects.len());
             let t = compare(&c, &snap, bin.major);
             println!(

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{grantry, input};
-use grantry_core::model::SslMode;
+use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::plan::{Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
@@ -126,7 +126,7 @@ proptest! {
             let env = grantry().await;
             let mut inp = input(c, "q", SslMode::Require);
             inp.database = Some("q".into());
-            env.g.add_integration(inp).await.unwrap();
+            env.g.integrations().add(inp).await.unwrap();
             let changes = vec![
                 Change::Grant {
                     privileges: vec![Privilege::Usage],
@@ -147,8 +147,8 @@ proptest! {
                     with_grant_option: false,
                 },
             ];
-            let pv = env.g.plan("q", None, &changes).await.unwrap();
-            let r = env.g.run_plan(&pv.id, false, None).await.unwrap();
+            let pv = env.g.privileges().plan("q", None, &changes).await.unwrap();
+            let r = env.g.privileges().run_plan(&pv.id, false, None).await.unwrap();
             assert_eq!(r.report.outcome, RunOutcome::Committed, "{}\n{}", r.report.message, pv.plan.script);
             env.g.close().await;
         });

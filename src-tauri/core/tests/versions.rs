@@ -6,7 +6,7 @@ mod common;
 
 use common::{grantry, input};
 use grantry_core::catalog::{RelationKind, TreeQuery};
-use grantry_core::model::SslMode;
+use grantry_core::integrations::model::SslMode;
 use grantry_testrig::{version_matrix, Cluster, Options};
 
 #[tokio::test]
@@ -33,9 +33,9 @@ async fn connection_and_tree_on_every_major() {
         let name = format!("pg{}", bin.major);
         let mut inp = input(&c, &name, SslMode::VerifyFull);
         inp.database = Some("app".into());
-        let it = env.g.add_integration(inp).await.unwrap();
+        let it = env.g.integrations().add(inp).await.unwrap();
 
-        let report = env.g.test_integration(&it.name).await.unwrap();
+        let report = env.g.integrations().test(&it.name).await.unwrap();
         assert!(
             report.ok,
             "PostgreSQL {}: {} {:?}",
@@ -53,12 +53,14 @@ async fn connection_and_tree_on_every_major() {
 
         let dbs = env
             .g
+            .catalog()
             .databases(&it.name, &TreeQuery::default())
             .await
             .unwrap();
         assert!(dbs.items.iter().any(|d| d.name == "app"));
         let schemas = env
             .g
+            .catalog()
             .schemas(&it.name, "app", &TreeQuery::default())
             .await
             .unwrap();
@@ -66,6 +68,7 @@ async fn connection_and_tree_on_every_major() {
         assert_eq!(sch.relation_count, 253, "PostgreSQL {}", bin.major);
         let page = env
             .g
+            .catalog()
             .relations(
                 &it.name,
                 "app",
@@ -85,6 +88,7 @@ async fn connection_and_tree_on_every_major() {
         assert_eq!(page.items.last().unwrap().name, "v");
         let parts = env
             .g
+            .catalog()
             .relations(
                 &it.name,
                 "app",
@@ -104,6 +108,7 @@ async fn connection_and_tree_on_every_major() {
         );
         let found = env
             .g
+            .catalog()
             .relations(
                 &it.name,
                 "app",
@@ -119,6 +124,7 @@ async fn connection_and_tree_on_every_major() {
         assert_eq!(found.total, Some(10));
         let d = env
             .g
+            .catalog()
             .relation_detail(&it.name, "app", "s", "p1")
             .await
             .unwrap();

@@ -4,7 +4,7 @@
 //! Server binaries: `GRANTRY_PG_BINDIR` or the newest /usr/lib/postgresql/*/bin (see
 //! grantry_core::localpg). `Cluster::start_with(bindir)` runs another major version.
 
-use grantry_core::localpg::{free_port, ClusterSpec, LocalCluster, PgBinaries, SslFiles};
+use grantry_core::sandbox::localpg::{free_port, ClusterSpec, LocalCluster, PgBinaries, SslFiles};
 use grantry_core::Secret;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,8 +2,8 @@
 //! effective access exactly as PostgreSQL's has_*_privilege / pg_has_role do.
 
 pub mod apply;
-pub mod explain;
-pub mod export;
+pub mod desired;
+pub mod engine;
 pub mod inspect;
 pub mod parse;
 pub mod plan;

@@ -1,17 +1,21 @@
-//! The privilege features on `Grantry`: grants of an object, who can, what a role can, plans,
-//! dry runs, applies and the audit log.
+//! The privileges feature (`grantry.privileges()`): inspections (and the short-lived cache the
+//! read-only views use), grants of an object, who can, what a role can, plans kept until they
+//! run, dry runs and applies (each written to the audit log), export and desired state.
 
-use super::apply::{self, AuditEntry, RunOptions, RunOutcome, RunReport};
-use super::explain::{Access, Engine, ObjectAccess, Reason, RoleMode};
+use super::apply::{self, RunOptions, RunOutcome, RunReport};
+use super::engine::{Access, Engine, ObjectAccess, Reason, RoleMode};
 use super::inspect::{Membership, Role, Snapshot};
 use super::plan::{self, AccessChange, Change, Plan};
 use super::{is_public, ObjectKind, Privilege, PUBLIC_NAME};
-use crate::app::Grantry;
+use crate::app::App;
+use crate::audit::{os_user, AuditEntry};
 use crate::connect::classify;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::Environment;
+use crate::integrations::model::Environment;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use ts_rs::TS;
 
 /// Names one object: `kind` plus `schema`/`name` (and `args` for functions, `column` for columns).
@@ -118,10 +122,41 @@ pub struct VerifiedChange {
     pub confirmed: bool,
 }
 
-pub(crate) struct StoredPlan {
+struct StoredPlan {
     integration_id: String,
     database: Option<String>,
     plan: Plan,
+    kept_at: Instant,
+}
+
+/// How long the privilege views may reuse an inspection.
+pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// How long a plan is kept for its dry run or apply, and how many plans are kept at most.
+pub const PLAN_MAX_AGE: Duration = Duration::from_secs(3600);
+pub const PLANS_KEPT: usize = 64;
+
+struct CachedSnapshot {
+    at: Instant,
+    /// The integration's `updated_at` when it was taken: an edited integration may point
+    /// elsewhere, so its snapshots no longer count.
+    version: String,
+    snapshot: Arc<Snapshot>,
+}
+
+/// What the privileges feature keeps between calls.
+#[derive(Default)]
+struct State {
+    plans: Mutex<HashMap<String, StoredPlan>>,
+    /// Recent snapshots per (integration id, database) for the read-only views: a "who can"
+    /// answer must not re-read a million ACL entries each time.
+    snapshots: Mutex<HashMap<(String, String), CachedSnapshot>>,
+}
+
+/// The privileges of a Grantry's integrations (`grantry.privileges()`).
+pub struct Privileges {
+    app: std::sync::Arc<App>,
+    state: State,
 }
 
 fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
@@ -167,7 +202,85 @@ fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
     Ok(base)
 }
 
-impl Grantry {
+impl Privileges {
+    pub(crate) fn new(app: std::sync::Arc<App>) -> Self {
+        Privileges {
+            app,
+            state: State::default(),
+        }
+    }
+
+    /// One bulk inspection of a database's privileges (its default database when `None`).
+    pub async fn snapshot(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        include_system: bool,
+    ) -> Result<Snapshot> {
+        let pool = self.app.pool(integration, database).await?;
+        let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
+        super::inspect::inspect(&mut conn, include_system).await
+    }
+
+    /// A snapshot at most [`SNAPSHOT_MAX_AGE`] old, for the read-only privilege views. Applies
+    /// through Grantry drop it; changes made elsewhere show within that time.
+    pub async fn cached_snapshot(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+    ) -> Result<Arc<Snapshot>> {
+        let it = self.app.integration(integration).await?;
+        let key = (
+            it.id.clone(),
+            database
+                .unwrap_or(&it.connection.endpoint().database)
+                .to_string(),
+        );
+        if let Some(c) = self.state.snapshots.lock().unwrap().get(&key) {
+            if c.at.elapsed() < SNAPSHOT_MAX_AGE && c.version == it.updated_at {
+                return Ok(c.snapshot.clone());
+            }
+        }
+        let snap = Arc::new(self.snapshot(&it.id, database, false).await?);
+        self.state.snapshots.lock().unwrap().insert(
+            key,
+            CachedSnapshot {
+                at: Instant::now(),
+                version: it.updated_at.clone(),
+                snapshot: snap.clone(),
+            },
+        );
+        Ok(snap)
+    }
+
+    /// Drops the cached snapshots of one integration (after an apply, or on request).
+    pub fn forget_snapshots(&self, integration_id: &str) {
+        self.state
+            .snapshots
+            .lock()
+            .unwrap()
+            .retain(|(id, _), _| id != integration_id);
+    }
+
+    /// Forgets the cached inspections of an integration, so the next view reads the server again.
+    pub async fn refresh(&self, integration: &str) -> Result<()> {
+        let it = self.app.integration(integration).await?;
+        self.forget_snapshots(&it.id);
+        Ok(())
+    }
+
+    /// A snapshot limited to the objects with these oids (`None`: all), e.g. to re-check a plan.
+    pub async fn snapshot_of(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        only: Option<&[i64]>,
+    ) -> Result<Snapshot> {
+        let pool = self.app.pool(integration, database).await?;
+        let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
+        super::inspect::inspect_only(&mut conn, false, only).await
+    }
+
     /// Resolves `r` in `snap`. A column without its own ACL is added to a copy of the snapshot
     /// (only table-level privileges apply to it).
     fn engine_object<'s>(
@@ -355,7 +468,7 @@ impl Grantry {
         database: Option<&str>,
         changes: &[Change],
     ) -> Result<PlanView> {
-        let it = self.get_integration(integration).await?;
+        let it = self.app.integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
         let plan = plan::plan(&snap, changes)?;
         Ok(self.keep_plan(it, database, plan))
@@ -364,7 +477,7 @@ impl Grantry {
     /// Keeps `plan` for a later dry run or apply and returns its view.
     fn keep_plan(
         &self,
-        it: crate::model::Integration,
+        it: crate::store::StoredIntegration,
         database: Option<&str>,
         plan: Plan,
     ) -> PlanView {
@@ -373,14 +486,28 @@ impl Grantry {
             let b: [u8; 8] = rand::rng().random();
             b.iter().map(|x| format!("{x:02x}")).collect::<String>()
         };
-        self.plans().lock().unwrap().insert(
-            id.clone(),
-            StoredPlan {
-                integration_id: it.id.clone(),
-                database: database.map(String::from),
-                plan: plan.clone(),
-            },
-        );
+        {
+            let mut plans = self.state.plans.lock().unwrap();
+            // Old plans go: an unapplied plan must not pin its snapshot's memory for ever.
+            plans.retain(|_, p| p.kept_at.elapsed() < PLAN_MAX_AGE);
+            while plans.len() >= PLANS_KEPT {
+                let oldest = plans
+                    .iter()
+                    .min_by_key(|(_, p)| p.kept_at)
+                    .map(|(k, _)| k.clone())
+                    .expect("not empty");
+                plans.remove(&oldest);
+            }
+            plans.insert(
+                id.clone(),
+                StoredPlan {
+                    integration_id: it.id.clone(),
+                    database: database.map(String::from),
+                    plan: plan.clone(),
+                    kept_at: Instant::now(),
+                },
+            );
+        }
         PlanView {
             id,
             integration: it.name,
@@ -399,7 +526,7 @@ impl Grantry {
         confirm: Option<&str>,
     ) -> Result<ApplyResult> {
         let (integration_id, database, plan) = {
-            let plans = self.plans().lock().unwrap();
+            let plans = self.state.plans.lock().unwrap();
             let p = plans.get(plan_id).ok_or_else(|| {
                 Error::new(
                     ErrorCode::NotFound,
@@ -418,7 +545,7 @@ impl Grantry {
             )
             .await?;
         if !dry_run && result.report.outcome == RunOutcome::Committed {
-            self.plans().lock().unwrap().remove(plan_id);
+            self.state.plans.lock().unwrap().remove(plan_id);
         }
         Ok(result)
     }
@@ -432,7 +559,7 @@ impl Grantry {
         dry_run: bool,
         confirm: Option<&str>,
     ) -> Result<ApplyResult> {
-        let it = self.get_integration(integration).await?;
+        let it = self.app.integration(integration).await?;
         if !dry_run && it.read_only {
             return Err(Error::invalid(format!(
                 "integration {:?} is read-only: Grantry does not apply changes to it",
@@ -453,7 +580,7 @@ impl Grantry {
                 "the plan has no statements: every change was a no-op",
             ));
         }
-        let pool = self.pool(&it.id, database).await?;
+        let pool = self.app.pool(&it.id, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
         // One lock per database name, so applies from several integrations (or several Grantry
         // installations) on the same database never interleave either.
@@ -493,7 +620,12 @@ impl Grantry {
                     .find(|(r, _, _)| r == &g.role)
                     .map(|(_, s, _)| s.clone());
                 if let Some(secret) = secret {
-                    if let Err(e) = self.save_role_password(&it.id, &g.role, &secret).await {
+                    if let Err(e) = self
+                        .app
+                        .secrets()
+                        .save_role_password(&it.id, &g.role, &secret)
+                        .await
+                    {
                         // The role exists now: never lose its password. Show it once instead.
                         g.in_keychain = false;
                         g.password = secret.expose().to_string();
@@ -549,7 +681,7 @@ impl Grantry {
 
     async fn audit(
         &self,
-        it: &crate::model::Integration,
+        it: &crate::store::StoredIntegration,
         database: &str,
         plan: &Plan,
         r: &RunReport,
@@ -559,26 +691,24 @@ impl Grantry {
             .iter()
             .find_map(|s| s.error.clone())
             .or_else(|| (r.outcome == RunOutcome::Refused).then(|| r.message.clone()));
-        sqlx::query(
-            "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )
-        .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .bind(apply::os_user())
-        .bind(&it.connection.endpoint().username)
-        .bind(&it.id)
-        .bind(&it.name)
-        .bind(database)
-        .bind(if r.dry_run { "dry_run" } else { "apply" })
-        .bind(&plan.script)
-        .bind(r.outcome.as_str())
-        .bind(error)
-        .bind(r.duration_ms as i64)
-        .bind(plan.statements.len() as i64)
-        .execute(self.store().pool())
-        .await
-        .map_err(|e| Error::local_store("cannot write the audit log").with_detail(e.to_string()))?;
-        Ok(())
+        self.app
+            .store()
+            .insert_audit(&AuditEntry {
+                id: 0,
+                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                os_user: os_user(),
+                database_user: it.connection.endpoint().username.clone(),
+                integration_id: it.id.clone(),
+                integration_name: it.name.clone(),
+                database_name: database.to_string(),
+                action: if r.dry_run { "dry_run" } else { "apply" }.into(),
+                sql: plan.script.clone(),
+                outcome: r.outcome.as_str().into(),
+                error,
+                duration_ms: r.duration_ms as i64,
+                statements: plan.statements.len() as i64,
+            })
+            .await
     }
 
     /// The database's privileges as a document ("json") or a runnable script ("sql").
@@ -591,11 +721,11 @@ impl Grantry {
         let snap = self.snapshot(integration, database, false).await?;
         match format {
             "json" => Ok(
-                serde_json::to_string_pretty(&super::export::export_state(&snap))
+                serde_json::to_string_pretty(&super::desired::export_state(&snap))
                     .expect("serializable")
                     + "\n",
             ),
-            "sql" => Ok(super::export::export_sql(&snap)),
+            "sql" => Ok(super::desired::export_sql(&snap)),
             other => Err(Error::invalid(format!(
                 "unknown export format {other:?}: json or sql"
             ))),
@@ -607,12 +737,12 @@ impl Grantry {
         &self,
         integration: &str,
         database: Option<&str>,
-        desired: &super::export::DesiredState,
+        desired: &super::desired::DesiredState,
     ) -> Result<PlanView> {
         // One inspection serves both the difference and the plan.
-        let it = self.get_integration(integration).await?;
+        let it = self.app.integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
-        let (changes, notes) = super::export::changes_for(&snap, desired)?;
+        let (changes, notes) = super::desired::changes_for(&snap, desired)?;
         if changes.is_empty() {
             let plan = plan::Plan {
                 database: snap.database.clone(),
@@ -646,26 +776,5 @@ impl Grantry {
             .await?
             .roles
             .clone())
-    }
-
-    /// The audit log as CSV or JSON text, for saving to a file.
-    pub async fn audit_export(&self, format: &str) -> Result<String> {
-        let entries = self.audit_log(100_000).await?;
-        match format {
-            "csv" => Ok(apply::audit_csv(&entries)),
-            "json" => Ok(serde_json::to_string_pretty(&entries).expect("serializable")),
-            other => Err(Error::invalid(format!(
-                "unknown export format {other:?}: csv or json"
-            ))),
-        }
-    }
-
-    /// The audit log, newest first.
-    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")
-            .bind(limit.clamp(1, 100_000) as i64)
-            .fetch_all(self.store().pool())
-            .await
-            .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
     }
 }

@@ -5,7 +5,7 @@
 //! `postgres` OS user (through `runuser`) in a directory that user owns.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

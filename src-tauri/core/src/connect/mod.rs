@@ -5,9 +5,13 @@
 //! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
 //! `verify-ca`.
 
+pub mod pool;
+
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{expand_home, read_cert_bytes, CertSource, KeySource, PgEndpoint, SslMode};
-use crate::secret::Secret;
+use crate::integrations::model::{
+    expand_home, read_cert_bytes, CertSource, KeySource, PgEndpoint, SslMode,
+};
+use crate::secrets::Secret;
 use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{ConnectOptions, Connection as _, Row};
@@ -511,7 +515,7 @@ fn failure_of(e: &Error) -> FailureKind {
 
 /// Version, SSL and the connector's powers, from the server itself.
 pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Result<ServerInfo> {
-    let row = sqlx::query(include_str!("sql/server_info.sql"))
+    let row = sqlx::query(include_str!("server_info.sql"))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| classify(&e))?;

@@ -1,18 +1,9 @@
-//! The local store: one SQLite file with migrations. Integrations now; the audit log, access
-//! leases and usage snapshots later. It never holds a secret.
+//! The `integrations` table: one row per saved integration, its settings as JSON.
 
+use super::{db_err, Store};
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{Connection, Environment, PasswordStorage};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
-use std::path::Path;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-#[derive(Clone)]
-pub struct Store {
-    pool: SqlitePool,
-}
+use crate::integrations::model::{Connection, Environment, PasswordStorage};
+use sqlx::Row;
 
 /// One stored integration row, before secrets are looked at.
 #[derive(Debug, Clone)]
@@ -28,45 +19,7 @@ pub struct StoredIntegration {
     pub updated_at: String,
 }
 
-fn store_err(path: &Path, e: sqlx::Error) -> Error {
-    let text = e.to_string();
-    let msg = if text.contains("file is not a database") || text.contains("malformed") {
-        format!(
-            "the local store {} is corrupted; it was left untouched",
-            path.display()
-        )
-    } else {
-        format!("cannot open the local store {}", path.display())
-    };
-    Error::local_store(msg).with_detail(text)
-}
-
 impl Store {
-    pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await
-            .map_err(|e| store_err(path, e))?;
-        // A corrupted file opens fine; the first real read finds out.
-        sqlx::query("PRAGMA quick_check")
-            .fetch_all(&pool)
-            .await
-            .map_err(|e| store_err(path, e))?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
     fn row_to_integration(row: &sqlx::sqlite::SqliteRow) -> Result<StoredIntegration> {
         let config: String = row.get("config");
         let connection: Connection = serde_json::from_str(&config).map_err(|e| {
@@ -175,8 +128,4 @@ impl Store {
             .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
-}
-
-fn db_err(e: sqlx::Error) -> Error {
-    Error::local_store("the local store failed").with_detail(e.to_string())
 }

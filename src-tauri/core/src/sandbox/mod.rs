@@ -5,11 +5,14 @@
 //! Its superuser has no usable password: Grantry reaches it over a Unix socket that only the
 //! cluster's OS user (and root) can open, so the sandbox needs no secret at all.
 
-use crate::app::Grantry;
+pub mod localpg;
+
+use crate::app::App;
 use crate::error::{Error, ErrorCode, Result};
-use crate::localpg::{free_port, is_root, ClusterSpec, LocalCluster, PgBinaries};
-use crate::model::{Environment, IntegrationInput, SslMode};
-use crate::secret::Secret;
+use crate::integrations::model::{Environment, IntegrationInput, SslMode};
+use crate::integrations::Integrations;
+use crate::sandbox::localpg::{free_port, is_root, ClusterSpec, LocalCluster, PgBinaries};
+use crate::secrets::Secret;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection as _, Executor as _};
@@ -55,29 +58,40 @@ struct Seed {
 const SEEDS: &[Seed] = &[
     Seed {
         database: "shop",
-        sql: include_str!("sql/sandbox/shop.sql"),
-        workload: Some(include_str!("sql/sandbox/workload.sql")),
+        sql: include_str!("sql/shop.sql"),
+        workload: Some(include_str!("sql/workload.sql")),
     },
     Seed {
         database: "analytics",
-        sql: include_str!("sql/sandbox/analytics.sql"),
-        workload: Some(include_str!("sql/sandbox/workload_analytics.sql")),
+        sql: include_str!("sql/analytics.sql"),
+        workload: Some(include_str!("sql/workload_analytics.sql")),
     },
     Seed {
         database: "hr",
-        sql: include_str!("sql/sandbox/hr.sql"),
+        sql: include_str!("sql/hr.sql"),
         workload: None,
     },
 ];
-const ROLES_SQL: &str = include_str!("sql/sandbox/roles.sql");
+const ROLES_SQL: &str = include_str!("sql/roles.sql");
 
 fn sb_err(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::LocalPostgres, message)
 }
 
-impl Grantry {
+/// The local sandbox cluster (`grantry.sandbox()`).
+pub struct Sandbox {
+    pub(crate) app: std::sync::Arc<App>,
+}
+
+impl Sandbox {
+    fn integrations(&self) -> Integrations {
+        Integrations {
+            app: self.app.clone(),
+        }
+    }
+
     fn sandbox_file(&self) -> PathBuf {
-        self.home().root().join("sandbox.json")
+        self.app.home().root().join("sandbox.json")
     }
 
     fn sandbox_base_dir(&self) -> PathBuf {
@@ -85,10 +99,10 @@ impl Grantry {
             // The cluster runs as the postgres OS user, who cannot enter root's home.
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            self.home().root().hash(&mut h);
+            self.app.home().root().hash(&mut h);
             PathBuf::from(format!("/var/tmp/grantry-sandbox-{:016x}", h.finish()))
         } else {
-            self.home().sandbox_dir()
+            self.app.home().sandbox_dir()
         }
     }
 
@@ -110,9 +124,10 @@ impl Grantry {
         ))
     }
 
-    pub async fn sandbox_status(&self) -> Result<SandboxStatus> {
+    pub async fn status(&self) -> Result<SandboxStatus> {
         let integration = self
-            .list_integrations()
+            .integrations()
+            .list()
             .await?
             .into_iter()
             .find(|i| i.is_sandbox)
@@ -144,10 +159,7 @@ impl Grantry {
     }
 
     /// Creates (first time), starts and registers the sandbox. `progress` receives short messages.
-    pub async fn sandbox_start(
-        &self,
-        progress: &(dyn Fn(&str) + Send + Sync),
-    ) -> Result<SandboxStatus> {
+    pub async fn start(&self, progress: &(dyn Fn(&str) + Send + Sync)) -> Result<SandboxStatus> {
         let existing = self.read_sandbox_file()?;
         let (cluster, fresh) = match existing {
             Some(f) if f.base_dir.join("data").join("PG_VERSION").exists() => {
@@ -204,7 +216,7 @@ impl Grantry {
         }
         self.ensure_sandbox_integration(&cluster).await?;
         progress("sandbox ready");
-        self.sandbox_status().await
+        self.status().await
     }
 
     async fn ensure_sandbox_integration(&self, cluster: &LocalCluster) -> Result<()> {
@@ -219,7 +231,8 @@ impl Grantry {
             ..Default::default()
         };
         match self
-            .list_integrations()
+            .integrations()
+            .list()
             .await?
             .into_iter()
             .find(|i| i.is_sandbox)
@@ -227,48 +240,50 @@ impl Grantry {
             Some(it) => {
                 let e = it.connection.endpoint();
                 if e.host != input.host || e.port != cluster.port {
-                    self.update_integration(
-                        &it.id,
-                        IntegrationInput {
-                            name: it.name.clone(),
-                            ..input
-                        },
-                    )
-                    .await?;
+                    self.integrations()
+                        .update(
+                            &it.id,
+                            IntegrationInput {
+                                name: it.name.clone(),
+                                ..input
+                            },
+                        )
+                        .await?;
                 }
             }
             None => {
-                if self.store().find(SANDBOX_NAME).await?.is_some() {
+                if self.app.store().find(SANDBOX_NAME).await?.is_some() {
                     return Err(Error::new(
                         ErrorCode::DuplicateName,
                         "an integration named \"sandbox\" already exists and is not the sandbox: rename it first",
                     ));
                 }
-                self.add_integration_as(input, true).await?;
+                self.integrations().add_as(input, true).await?;
             }
         }
         Ok(())
     }
 
-    pub async fn sandbox_stop(&self) -> Result<SandboxStatus> {
+    pub async fn stop(&self) -> Result<SandboxStatus> {
         let f = self
             .read_sandbox_file()?
             .ok_or_else(|| Error::not_found("there is no sandbox"))?;
         let cluster = self.sandbox_cluster(&f)?;
         if let Some(it) = self
-            .list_integrations()
+            .integrations()
+            .list()
             .await?
             .into_iter()
             .find(|i| i.is_sandbox)
         {
-            self.pools_forget(&it.id).await;
+            self.app.forget_pools(&it.id).await;
         }
         if cluster.is_running() {
             tokio::task::spawn_blocking(move || cluster.stop())
                 .await
                 .map_err(|e| Error::internal(e.to_string()))??;
         }
-        self.sandbox_status().await
+        self.status().await
     }
 
     /// What the app does at launch: with no integration saved, create the sandbox; when the
@@ -277,16 +292,16 @@ impl Grantry {
         &self,
         progress: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<Option<SandboxStatus>> {
-        let list = self.list_integrations().await?;
+        let list = self.integrations().list().await?;
         let wants = list.is_empty() || list.iter().any(|i| i.is_sandbox);
         if !wants {
             return Ok(None);
         }
-        let status = self.sandbox_status().await?;
+        let status = self.status().await?;
         if status.state == SandboxState::Running && status.integration.is_some() {
             return Ok(Some(status));
         }
-        self.sandbox_start(progress).await.map(Some)
+        self.start(progress).await.map(Some)
     }
 }
 

@@ -12,7 +12,7 @@
 //!   non-predefined role is as listed; default privileges likewise, for the (role, schema, kind)
 //!   rules listed.
 
-use super::explain::Engine;
+use super::engine::Engine;
 use super::inspect::{AclEntry, DbObject, DefaultObjectType, Snapshot};
 use super::plan::{Change, Target};
 use super::render::{self, MembershipOptions};

@@ -5,7 +5,7 @@
 //! (AWS RDS / Aurora with IAM, Azure Entra ID) are new variants and nothing else changes.
 
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -1,6 +1,7 @@
 //! The catalog tree: host > databases > schemas > relations, lazy per level and paged on the
 //! server. Every query lives in a `.sql` file beside this one.
 
+use crate::app::App;
 use crate::connect::classify;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -281,6 +282,50 @@ where
         None
     };
     Ok(page(items, q, limit, total))
+}
+
+/// The catalog tree of a Grantry's integrations (`grantry.catalog()`).
+pub struct Catalog {
+    pub(crate) app: std::sync::Arc<App>,
+}
+
+impl Catalog {
+    pub async fn databases(&self, integration: &str, q: &TreeQuery) -> Result<Page<DatabaseNode>> {
+        let pool = self.app.pool(integration, None).await?;
+        databases(&pool, q).await
+    }
+
+    pub async fn schemas(
+        &self,
+        integration: &str,
+        database: &str,
+        q: &TreeQuery,
+    ) -> Result<Page<SchemaNode>> {
+        let pool = self.app.pool(integration, Some(database)).await?;
+        schemas(&pool, q).await
+    }
+
+    pub async fn relations(
+        &self,
+        integration: &str,
+        database: &str,
+        schema: &str,
+        q: &TreeQuery,
+    ) -> Result<Page<RelationNode>> {
+        let pool = self.app.pool(integration, Some(database)).await?;
+        relations(&pool, schema, q).await
+    }
+
+    pub async fn relation_detail(
+        &self,
+        integration: &str,
+        database: &str,
+        schema: &str,
+        name: &str,
+    ) -> Result<RelationDetail> {
+        let pool = self.app.pool(integration, Some(database)).await?;
+        relation_detail(&pool, schema, name).await
+    }
 }
 
 pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode>> {

@@ -3,8 +3,8 @@
 //! shown to the UI carry only a `has_password` flag.
 
 use crate::error::{Error, Result};
-use crate::model::{CertSource, IntegrationInput, KeyInput, SslMode};
-use crate::secret::Secret;
+use crate::integrations::model::{CertSource, IntegrationInput, KeyInput, SslMode};
+use crate::secrets::Secret;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -368,11 +368,13 @@ fn candidate(index: usize, name: String, parsed: &Parsed, source: String) -> Imp
         index: index as u32,
         suggested_name: name,
         host: i.host.clone(),
-        port: i.port.unwrap_or(crate::model::DEFAULT_PORT as i64) as u16,
+        port: i
+            .port
+            .unwrap_or(crate::integrations::model::DEFAULT_PORT as i64) as u16,
         database: i
             .database
             .clone()
-            .unwrap_or_else(|| crate::model::DEFAULT_DATABASE.into()),
+            .unwrap_or_else(|| crate::integrations::model::DEFAULT_DATABASE.into()),
         username: i.username.clone(),
         sslmode: i.sslmode,
         has_password: i.password.is_some(),

@@ -676,3 +676,36 @@ pub struct ObjectAccess {
     pub index: usize,
     pub privileges: Vec<PrivilegeAccess>,
 }
+
+/// A short human explanation of reasons: "through analysts (alice → analysts)", "as PUBLIC", ...
+pub fn explain_reasons(reasons: &[Reason]) -> String {
+    let parts: Vec<String> = reasons
+        .iter()
+        .map(|r| match r {
+            Reason::Superuser => "as a superuser".to_string(),
+            Reason::Public { .. } => "through PUBLIC".to_string(),
+            Reason::Grant {
+                grantee,
+                path,
+                owner: true,
+                ..
+            } if path.len() == 1 => format!("as owner {grantee}"),
+            Reason::Grant {
+                grantee,
+                path,
+                default_rule: Some(rule),
+                ..
+            } if path.len() == 1 => {
+                format!("directly (granted to {grantee}, by default privileges {rule})")
+            }
+            Reason::Grant { grantee, path, .. } if path.len() == 1 => {
+                format!("directly (granted to {grantee})")
+            }
+            Reason::Grant { grantee, path, .. } => {
+                format!("through {grantee} ({})", path.join(" → "))
+            }
+            Reason::Predefined { role, path } => format!("through {role} ({})", path.join(" → ")),
+        })
+        .collect();
+    parts.join(", ")
+}

@@ -3,7 +3,7 @@
 
 use crate::connect::{connect, ConnectSecrets};
 use crate::error::Result;
-use crate::model::PgEndpoint;
+use crate::integrations::model::PgEndpoint;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Connection as _;
 use std::collections::HashMap;

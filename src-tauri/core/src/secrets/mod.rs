@@ -194,6 +194,83 @@ impl SecretStore for MemoryKeychain {
     }
 }
 
+/// The secrets of a running Grantry: the keychain (the OS one, or the store given for tests) and
+/// the secrets the user chose to keep for this process only. Keychain calls block, so they run on
+/// the blocking pool.
+pub struct Vault {
+    store: std::sync::Arc<dyn SecretStore>,
+    session: Mutex<HashMap<(String, SecretKind), Secret>>,
+}
+
+impl Vault {
+    pub fn new(store: std::sync::Arc<dyn SecretStore>) -> Self {
+        Vault {
+            store,
+            session: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `f` against the keychain off the async threads.
+    pub async fn keychain<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| Error::internal(format!("keychain task failed: {e}")))?
+    }
+
+    pub fn session_get(&self, id: &str, kind: SecretKind) -> Option<Secret> {
+        self.session
+            .lock()
+            .unwrap()
+            .get(&(id.to_string(), kind))
+            .cloned()
+    }
+
+    pub fn session_set(&self, id: &str, kind: SecretKind, value: Secret) {
+        self.session
+            .lock()
+            .unwrap()
+            .insert((id.to_string(), kind), value);
+    }
+
+    pub fn session_remove(&self, id: &str, kind: SecretKind) {
+        self.session.lock().unwrap().remove(&(id.to_string(), kind));
+    }
+
+    /// Forgets every session secret of an integration.
+    pub fn session_forget(&self, id: &str) {
+        self.session.lock().unwrap().retain(|(i, _), _| i != id);
+    }
+
+    fn role_account(integration_id: &str, role: &str) -> String {
+        format!("{integration_id}/role/{role}")
+    }
+
+    /// Saves a password Grantry generated for `role`, next to the integration's secrets.
+    pub async fn save_role_password(
+        &self,
+        integration_id: &str,
+        role: &str,
+        password: &Secret,
+    ) -> Result<()> {
+        let account = Self::role_account(integration_id, role);
+        let value = password.clone();
+        self.keychain(move |k| k.set(&account, SecretKind::Password, &value))
+            .await
+    }
+
+    /// The password Grantry generated for `role` and kept in the keychain, if any.
+    pub async fn role_password(&self, integration_id: &str, role: &str) -> Result<Option<Secret>> {
+        let account = Self::role_account(integration_id, role);
+        self.keychain(move |k| k.get(&account, SecretKind::Password))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,71 @@
+//! The audit log: every dry run and apply, who ran it, as which database user, the SQL and the
+//! outcome; readable as a table, CSV or JSON.
+
+use crate::app::App;
+use crate::error::{Error, Result};
+pub use crate::store::audit::AuditEntry;
+
+/// The OS user running Grantry, for the audit log.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| {
+            // SAFETY: geteuid has no preconditions.
+            format!("uid {}", unsafe { libc::geteuid() })
+        })
+}
+
+/// Renders audit entries as CSV (RFC 4180 quoting).
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    fn q(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = String::from("id,at,os_user,database_user,integration,database,action,outcome,duration_ms,statements,error,sql\n");
+    for e in entries {
+        let row = [
+            e.id.to_string(),
+            e.at.clone(),
+            e.os_user.clone(),
+            e.database_user.clone(),
+            e.integration_name.clone(),
+            e.database_name.clone(),
+            e.action.clone(),
+            e.outcome.clone(),
+            e.duration_ms.to_string(),
+            e.statements.to_string(),
+            e.error.clone().unwrap_or_default(),
+            e.sql.clone(),
+        ];
+        out.push_str(&row.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The audit log of a Grantry (`grantry.audit()`).
+pub struct Audit {
+    pub(crate) app: std::sync::Arc<App>,
+}
+
+impl Audit {
+    /// The newest `limit` entries, newest first.
+    pub async fn log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.app.store().audit_entries(limit).await
+    }
+
+    /// The audit log as CSV or JSON text, for saving to a file.
+    pub async fn export(&self, format: &str) -> Result<String> {
+        let entries = self.log(100_000).await?;
+        match format {
+            "csv" => Ok(audit_csv(&entries)),
+            "json" => Ok(serde_json::to_string_pretty(&entries).expect("serializable")),
+            other => Err(Error::invalid(format!(
+                "unknown export format {other:?}: csv or json"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Saved integrations: what one is (`model`), how one is read from libpq files (`import`), and the
+//! operations on them: add, edit, remove, import, test. Secrets go to the keychain in the same
+//! step as the record, or nothing is saved.
+
+pub mod import;
+pub mod model;
+
+use crate::app::App;
+use crate::connect::{test_connection, ConnectSecrets, ConnectionReport};
+use crate::error::{Error, ErrorCode, Result};
+use crate::secrets::{Secret, SecretKind};
+use crate::store::StoredIntegration;
+use import::{ImportCandidate, ImportSource};
+use model::{Connection, Integration, IntegrationInput, KeyInput, KeySource, PasswordStorage};
+
+/// Import one entry of a source as a new integration.
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+pub struct ImportRequest {
+    pub source: ImportSource,
+    pub index: u32,
+    pub name: String,
+    pub environment: Option<model::Environment>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub session_only_password: bool,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn new_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn view(app: &App, it: StoredIntegration) -> Integration {
+    let has_password = match it.password_storage {
+        PasswordStorage::Keychain => true,
+        PasswordStorage::Session => app
+            .secrets()
+            .session_get(&it.id, SecretKind::Password)
+            .is_some(),
+        PasswordStorage::None => false,
+    };
+    Integration {
+        id: it.id,
+        name: it.name,
+        connection: it.connection,
+        environment: it.environment,
+        read_only: it.read_only,
+        password_storage: it.password_storage,
+        has_password,
+        is_sandbox: it.is_sandbox,
+        created_at: it.created_at,
+        updated_at: it.updated_at,
+    }
+}
+
+/// The integrations of a Grantry (`grantry.integrations()`).
+pub struct Integrations {
+    pub(crate) app: std::sync::Arc<App>,
+}
+
+impl Integrations {
+    pub async fn list(&self) -> Result<Vec<Integration>> {
+        Ok(self
+            .app
+            .store()
+            .list()
+            .await?
+            .into_iter()
+            .map(|i| view(&self.app, i))
+            .collect())
+    }
+
+    pub async fn get(&self, name_or_id: &str) -> Result<Integration> {
+        Ok(view(&self.app, self.app.store().get(name_or_id).await?))
+    }
+
+    /// Validates and saves a new integration; its secrets go to the keychain in the same step, and
+    /// if the keychain refuses, nothing is saved.
+    pub async fn add(&self, input: IntegrationInput) -> Result<Integration> {
+        self.add_as(input, false).await
+    }
+
+    pub(crate) async fn add_as(
+        &self,
+        input: IntegrationInput,
+        is_sandbox: bool,
+    ) -> Result<Integration> {
+        let (name, connection) = input.validate(None)?;
+        if self.app.store().find(&name).await?.is_some() {
+            return Err(Error::new(
+                ErrorCode::DuplicateName,
+                format!("an integration named {name:?} already exists"),
+            ));
+        }
+        let password = input.password.clone().filter(|p| !p.is_empty());
+        let storage = match (&password, input.session_only_password) {
+            (None, _) => PasswordStorage::None,
+            (Some(_), true) => PasswordStorage::Session,
+            (Some(_), false) => PasswordStorage::Keychain,
+        };
+        let key_pem = match &input.client_key {
+            Some(KeyInput::Pem { pem }) => Some(pem.clone()),
+            _ => None,
+        };
+        let ts = now();
+        let it = StoredIntegration {
+            id: new_id(),
+            name,
+            connection,
+            environment: input.environment.unwrap_or_default(),
+            read_only: input.read_only,
+            password_storage: storage,
+            is_sandbox,
+            created_at: ts.clone(),
+            updated_at: ts,
+        };
+        let session_only = input.session_only_password;
+        let to_keychain: Vec<(SecretKind, Secret)> = [
+            (
+                SecretKind::Password,
+                password
+                    .clone()
+                    .filter(|_| storage == PasswordStorage::Keychain),
+            ),
+            (
+                SecretKind::ClientKey,
+                key_pem.clone().filter(|_| !session_only),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        let id = it.id.clone();
+        self.app
+            .store()
+            .save(&it, true, async {
+                let id = id.clone();
+                self.app
+                    .secrets()
+                    .keychain(move |k| {
+                        for (i, (kind, value)) in to_keychain.iter().enumerate() {
+                            if let Err(e) = k.set(&id, *kind, value) {
+                                // Undo what this step wrote before failing.
+                                for (kind, _) in &to_keychain[..i] {
+                                    let _ = k.delete(&id, *kind);
+                                }
+                                return Err(keychain_refused(e));
+                            }
+                        }
+                        Ok(())
+                    })
+                    .await
+            })
+            .await?;
+        let vault = self.app.secrets();
+        if storage == PasswordStorage::Session {
+            vault.session_set(&it.id, SecretKind::Password, password.unwrap());
+        }
+        if session_only {
+            if let Some(k) = key_pem {
+                vault.session_set(&it.id, SecretKind::ClientKey, k);
+            }
+        }
+        Ok(view(&self.app, it))
+    }
+
+    /// Edits an integration. Absent password/key keep the current ones.
+    pub async fn update(&self, name_or_id: &str, input: IntegrationInput) -> Result<Integration> {
+        let old = self.app.store().get(name_or_id).await?;
+        let (name, connection) = input.validate(old.connection.endpoint().client_key.as_ref())?;
+        if let Some(other) = self.app.store().find(&name).await? {
+            if other.id != old.id {
+                return Err(Error::new(
+                    ErrorCode::DuplicateName,
+                    format!("an integration named {name:?} already exists"),
+                ));
+            }
+        }
+        let new_password = input.password.clone().filter(|p| !p.is_empty());
+        let storage = match (
+            &new_password,
+            input.clear_password,
+            input.session_only_password,
+        ) {
+            (Some(_), _, true) => PasswordStorage::Session,
+            (Some(_), _, false) => PasswordStorage::Keychain,
+            (None, true, _) => PasswordStorage::None,
+            (None, false, _) => old.password_storage,
+        };
+        let new_key = match &input.client_key {
+            Some(KeyInput::Pem { pem }) => Some(pem.clone()),
+            _ => None,
+        };
+        let it = StoredIntegration {
+            name,
+            connection,
+            environment: input.environment.unwrap_or(old.environment),
+            read_only: input.read_only,
+            password_storage: storage,
+            updated_at: now(),
+            ..old.clone()
+        };
+        let mut writes = Vec::new();
+        if let (Some(p), PasswordStorage::Keychain) = (&new_password, storage) {
+            writes.push((SecretKind::Password, p.clone()));
+        }
+        if let Some(k) = &new_key {
+            writes.push((SecretKind::ClientKey, k.clone()));
+        }
+        let id = it.id.clone();
+        self.app
+            .store()
+            .save(&it, false, async {
+                let id = id.clone();
+                self.app
+                    .secrets()
+                    .keychain(move |k| {
+                        for (kind, value) in &writes {
+                            k.set(&id, *kind, value).map_err(keychain_refused)?;
+                        }
+                        Ok(())
+                    })
+                    .await
+            })
+            .await?;
+        // Forget what is no longer used.
+        let mut stale = Vec::new();
+        if old.password_storage == PasswordStorage::Keychain && storage != PasswordStorage::Keychain
+        {
+            stale.push(SecretKind::Password);
+        }
+        if old.connection.endpoint().client_key == Some(KeySource::Keychain)
+            && it.connection.endpoint().client_key != Some(KeySource::Keychain)
+        {
+            stale.push(SecretKind::ClientKey);
+        }
+        if !stale.is_empty() {
+            let id = it.id.clone();
+            self.app
+                .secrets()
+                .keychain(move |k| {
+                    for kind in stale {
+                        k.delete(&id, kind)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        if storage == PasswordStorage::Session {
+            if let Some(p) = new_password {
+                self.app
+                    .secrets()
+                    .session_set(&it.id, SecretKind::Password, p);
+            }
+        } else {
+            self.app
+                .secrets()
+                .session_remove(&it.id, SecretKind::Password);
+        }
+        self.app.forget_pools(&it.id).await;
+        Ok(view(&self.app, it))
+    }
+
+    /// Removes an integration and its keychain entries.
+    pub async fn remove(&self, name_or_id: &str) -> Result<Integration> {
+        let it = self.app.store().get(name_or_id).await?;
+        let needs_keychain = it.password_storage == PasswordStorage::Keychain
+            || it.connection.endpoint().client_key == Some(KeySource::Keychain);
+        if needs_keychain {
+            // Keychain first: a secret must not outlive its integration unnoticed.
+            let id = it.id.clone();
+            self.app
+                .secrets()
+                .keychain(move |k| {
+                    k.delete(&id, SecretKind::Password)?;
+                    k.delete(&id, SecretKind::ClientKey)
+                })
+                .await?;
+        }
+        self.app.store().delete(&it.id).await?;
+        self.app.secrets().session_forget(&it.id);
+        self.app.forget_pools(&it.id).await;
+        Ok(view(&self.app, it))
+    }
+
+    // ---------------------------------------------------------------- import
+
+    /// What a connection string, pgpass or service file holds, without passwords.
+    pub fn import_candidates(&self, source: &ImportSource) -> Result<Vec<ImportCandidate>> {
+        import::candidates(source)
+    }
+
+    /// Saves one candidate of `source` as a new integration; its password (if any) goes from the
+    /// file straight to the keychain.
+    pub async fn import(&self, req: ImportRequest) -> Result<Integration> {
+        let items = import::read_source(&req.source)?;
+        let (_, parsed, _) = items
+            .into_iter()
+            .nth(req.index as usize)
+            .ok_or_else(|| Error::not_found(format!("no entry {} in that source", req.index)))?;
+        let input = IntegrationInput {
+            name: req.name,
+            environment: req.environment,
+            read_only: req.read_only,
+            session_only_password: req.session_only_password,
+            ..parsed.input
+        };
+        self.add(input).await
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /// Tests a saved integration.
+    pub async fn test(&self, name_or_id: &str) -> Result<ConnectionReport> {
+        let it = self.app.store().get(name_or_id).await?;
+        let secrets = match self.app.connect_secrets(&it).await {
+            Ok(s) => s,
+            Err(e) if e.code == ErrorCode::SecretMissing => {
+                return Ok(ConnectionReport::failed(
+                    vec![],
+                    crate::connect::FailureKind::SecretMissing,
+                    e.message,
+                    None,
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(test_connection(it.connection.endpoint(), &secrets).await)
+    }
+
+    /// Tests settings before they are saved (the wizard's "Test" button). When editing,
+    /// `existing` names the integration whose saved secrets fill in what the input leaves out.
+    pub async fn test_input(
+        &self,
+        input: IntegrationInput,
+        existing: Option<&str>,
+    ) -> Result<ConnectionReport> {
+        let old = match existing {
+            Some(n) => Some(self.app.store().get(n).await?),
+            None => None,
+        };
+        let (_, connection) = input.validate(
+            old.as_ref()
+                .and_then(|o| o.connection.endpoint().client_key.as_ref()),
+        )?;
+        let saved = match &old {
+            Some(o) => self.app.connect_secrets(o).await.unwrap_or_default(),
+            None => ConnectSecrets::default(),
+        };
+        let secrets = ConnectSecrets {
+            password: if input.clear_password {
+                None
+            } else {
+                input
+                    .password
+                    .clone()
+                    .filter(|p| !p.is_empty())
+                    .or(saved.password)
+            },
+            client_key_pem: match &input.client_key {
+                Some(KeyInput::Pem { pem }) => Some(pem.clone()),
+                _ => saved.client_key_pem,
+            },
+        };
+        let Connection::SelfHosted(endpoint) = &connection;
+        Ok(test_connection(endpoint, &secrets).await)
+    }
+
+    /// Gives the password of a session-only integration for the rest of this process.
+    pub async fn set_session_password(&self, name_or_id: &str, password: Secret) -> Result<()> {
+        let it = self.app.store().get(name_or_id).await?;
+        if it.password_storage == PasswordStorage::Keychain {
+            return Err(Error::invalid(format!(
+                "integration {:?} keeps its password in the keychain; edit it to change the password",
+                it.name
+            )));
+        }
+        self.app
+            .secrets()
+            .session_set(&it.id, SecretKind::Password, password);
+        self.app.forget_pools(&it.id).await;
+        Ok(())
+    }
+
+    /// The password Grantry generated for `role` and kept in the keychain, if any.
+    pub async fn role_password(&self, integration: &str, role: &str) -> Result<Option<Secret>> {
+        let it = self.app.store().get(integration).await?;
+        self.app.secrets().role_password(&it.id, role).await
+    }
+}
+
+fn keychain_refused(e: Error) -> Error {
+    if e.code == ErrorCode::KeychainUnavailable {
+        Error {
+            message: "the OS keychain is not available, so nothing was saved; \
+                      save again choosing not to save the password (it will be asked once per session)"
+                .into(),
+            ..e
+        }
+    } else {
+        e
+    }
+}

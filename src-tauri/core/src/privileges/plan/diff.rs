@@ -1,0 +1,87 @@
+//! Effective access before and after a plan, for what it touches.
+
+use super::super::engine::Engine;
+use super::super::Privilege;
+use super::simulate::Builder;
+use super::{AccessChange, AccessDelta};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Effective access before and after, for what the plan touches.
+pub(super) fn diff(b: &Builder) -> Vec<AccessChange> {
+    let before = Engine::new(b.before);
+    let after = Engine::new(&b.after);
+    let mut out = BTreeSet::new();
+    let holders = |e: &Engine, o: Option<usize>, p: Privilege| -> BTreeMap<String, ()> {
+        let Some(o) = o else { return BTreeMap::new() };
+        let w = e.who_can(o, p);
+        let mut m: BTreeMap<String, ()> = w.roles.into_iter().map(|a| (a.role, ())).collect();
+        if !w.public.is_empty() {
+            m.insert(super::super::PUBLIC_NAME.into(), ());
+        }
+        m
+    };
+    for &(o, p) in &b.touched {
+        let obj = &b.after.objects[o];
+        let before_idx = (o < b.before.objects.len()).then_some(o);
+        let (x, y) = (holders(&before, before_idx, p), holders(&after, Some(o), p));
+        for r in y.keys().filter(|r| !x.contains_key(*r)) {
+            out.insert(AccessChange {
+                role: r.clone(),
+                object: obj.label(),
+                kind: obj.kind,
+                privilege: p,
+                delta: AccessDelta::Gained,
+            });
+        }
+        for r in x.keys().filter(|r| !y.contains_key(*r)) {
+            out.insert(AccessChange {
+                role: r.clone(),
+                object: obj.label(),
+                kind: obj.kind,
+                privilege: p,
+                delta: AccessDelta::Lost,
+            });
+        }
+    }
+    for &m in &b.members_touched {
+        let name = b
+            .after
+            .roles
+            .iter()
+            .find(|r| r.oid == m)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let key = |e: &Engine| -> BTreeSet<(usize, Privilege)> {
+            e.what_can(m)
+                .into_iter()
+                .flat_map(|oa| {
+                    oa.privileges
+                        .into_iter()
+                        .map(move |pa| (oa.index, pa.privilege))
+                })
+                .collect()
+        };
+        let (x, y) = (key(&before), key(&after));
+        for &(o, p) in y.difference(&x) {
+            let obj = &b.after.objects[o];
+            out.insert(AccessChange {
+                role: name.clone(),
+                object: obj.label(),
+                kind: obj.kind,
+                privilege: p,
+                delta: AccessDelta::Gained,
+            });
+        }
+        for &(o, p) in x.difference(&y) {
+            let obj = &b.after.objects[o];
+            out.insert(AccessChange {
+                role: name.clone(),
+                object: obj.label(),
+                kind: obj.kind,
+                privilege: p,
+                delta: AccessDelta::Lost,
+            });
+        }
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,268 @@
+//! Plans: staged changes turned into an ordered SQL script (every statement from
+//! [`super::render`]), with the effective access before and after, no-ops dropped and warnings.
+//!
+//! The plan is computed against a snapshot; the same statements are what a dry run and an apply
+//! execute, byte for byte. `change` holds what can be staged, `resolve` finds the objects a target
+//! names, `simulate` applies the changes to a copy of the snapshot and renders them, `diff`
+//! compares effective access before and after, `fingerprint` guards the apply.
+
+mod change;
+mod diff;
+mod fingerprint;
+mod resolve;
+mod simulate;
+
+pub use change::{Change, NewPassword, Target};
+pub use fingerprint::{fingerprint, fingerprint_scoped};
+
+use super::engine::{explain_reasons, Engine};
+use super::inspect::Snapshot;
+use super::render;
+use super::{display_role, ObjectKind, Privilege, PUBLIC};
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+use serde::Serialize;
+use simulate::Builder;
+use std::collections::BTreeSet;
+use ts_rs::TS;
+
+/// One statement of the script, with why it is there.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PlannedStatement {
+    pub sql: String,
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename_all = "snake_case")]
+pub enum AccessDelta {
+    Gained,
+    Lost,
+}
+
+/// One change in effective access: `role` (or [`super::PUBLIC_NAME`]) gains or loses `privilege` on `object`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+pub struct AccessChange {
+    pub role: String,
+    pub object: String,
+    pub kind: ObjectKind,
+    pub privilege: Privilege,
+    pub delta: AccessDelta,
+}
+
+/// The plan: the script, its effect and what to watch out for.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Plan {
+    pub database: String,
+    pub statements: Vec<PlannedStatement>,
+    /// The statements as one script, exactly as executed.
+    pub script: String,
+    pub access_changes: Vec<AccessChange>,
+    pub warnings: Vec<String>,
+    /// Changes left out because they would change nothing.
+    pub noops: Vec<String>,
+    /// Identifies the inspected state the plan was computed against; apply refuses a database
+    /// whose state differs.
+    pub fingerprint: String,
+    /// Oids of the objects the fingerprint covers (with roles, memberships and default
+    /// privileges); `None`: the whole database.
+    #[ts(type = "Array<number> | null")]
+    pub scope: Option<Vec<i64>>,
+    /// Roles whose generated password is shown once after apply.
+    pub generated_passwords_for: Vec<String>,
+    #[serde(skip)]
+    #[ts(skip)]
+    pub passwords: Vec<(String, Secret, NewPassword)>,
+}
+
+impl Plan {
+    /// The script with a comment line before each statement saying why it is there, and the
+    /// no-ops at the end, for people and for files (`grantry plan` prints it). Comments are
+    /// escaped, so no name in them can end one and become SQL.
+    pub fn annotated_script(&self) -> String {
+        let mut out = if self.statements.is_empty() {
+            crate::quote::comment("nothing to do") + "\n"
+        } else {
+            render::script(
+                self.statements
+                    .iter()
+                    .map(|s| (s.sql.as_str(), Some(s.purpose.as_str()))),
+            )
+        };
+        for n in &self.noops {
+            out.push_str(&crate::quote::comment(&format!("skipped (no-op): {n}")));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Computes the plan for `changes` against `snap` (which it does not modify).
+pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
+    if changes.is_empty() {
+        return Err(Error::invalid("the plan has no changes"));
+    }
+    let mut b = Builder {
+        before: snap,
+        after: snap.clone(),
+        statements: Vec::new(),
+        noops: Vec::new(),
+        warnings: Vec::new(),
+        touched: BTreeSet::new(),
+        members_touched: BTreeSet::new(),
+        passwords: Vec::new(),
+        next_oid: 0,
+        my_privileges: None,
+        names: resolve::name_index(snap),
+        reach: std::collections::HashMap::new(),
+        whole_database: false,
+    };
+    for c in changes {
+        check_privileges_given(c)?;
+        match c {
+            Change::Grant {
+                privileges,
+                on,
+                to,
+                with_grant_option,
+            } => b.grant(privileges, on, to, *with_grant_option)?,
+            Change::Revoke {
+                privileges,
+                on,
+                from,
+                grant_option_only,
+                cascade,
+            } => b.revoke(privileges, on, from, *grant_option_only, *cascade)?,
+            Change::GrantRole {
+                role,
+                to,
+                admin,
+                inherit,
+                set,
+            } => b.grant_role(role, to, *admin, *inherit, *set)?,
+            Change::RevokeRole { role, from } => b.revoke_role(role, from)?,
+            Change::CreateRole {
+                name,
+                login,
+                password,
+                valid_until,
+                in_roles,
+            } => b.create_role(name, *login, *password, valid_until.as_deref(), in_roles)?,
+            Change::DefaultPrivileges {
+                grant,
+                for_role,
+                in_schema,
+                on,
+                privileges,
+                roles,
+                with_grant_option,
+            } => b.default_privileges(
+                *grant,
+                for_role.as_deref(),
+                in_schema.as_deref(),
+                *on,
+                privileges,
+                roles,
+                *with_grant_option,
+            )?,
+            Change::Read { on, to } => b.shortcut(on, to, &[Privilege::Select])?,
+            Change::Write { on, to } => b.shortcut(
+                on,
+                to,
+                &[
+                    Privilege::Insert,
+                    Privilege::Update,
+                    Privilege::Delete,
+                    Privilege::Truncate,
+                ],
+            )?,
+        }
+    }
+    let access_changes = diff::diff(&b);
+    // "Revoking X from alice removes nothing: she still gets it through analysts".
+    let after_engine = Engine::new(&b.after);
+    for c in changes {
+        if let Change::Revoke {
+            privileges,
+            on,
+            from,
+            grant_option_only: false,
+            ..
+        } = c
+        {
+            let Ok(objs) = resolve::resolve(&b.after, &b.names, on) else {
+                continue;
+            };
+            for g in from {
+                let Some(oid) = b.role_oid(g) else { continue };
+                if oid == PUBLIC as i64 {
+                    continue;
+                }
+                for &o in objs.iter().take(50) {
+                    for p in privileges {
+                        if let Some(reasons) = after_engine.can(oid, o, *p) {
+                            b.warnings.push(format!(
+                                "revoking {} on {} from {g} removes nothing: {g} still gets it {}",
+                                p.sql(),
+                                b.after.objects[o].label(),
+                                explain_reasons(&reasons),
+                                g = display_role(g)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    b.statements.sort_by_key(|(order, _)| *order);
+    let statements: Vec<PlannedStatement> = b.statements.into_iter().map(|(_, s)| s).collect();
+    let script = render::script(statements.iter().map(|s| (s.sql.as_str(), None)));
+    let mut warnings = b.warnings;
+    let mut seen = BTreeSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
+    let scope = if b.whole_database {
+        None
+    } else {
+        let mut oids: Vec<i64> = b
+            .touched
+            .iter()
+            .map(|(o, _)| b.after.objects[*o].oid)
+            .filter(|oid| *oid > 0)
+            .collect();
+        oids.sort_unstable();
+        oids.dedup();
+        Some(oids)
+    };
+    Ok(Plan {
+        database: snap.database.clone(),
+        generated_passwords_for: b.passwords.iter().map(|(n, _, _)| n.clone()).collect(),
+        passwords: b.passwords,
+        statements,
+        script,
+        access_changes,
+        warnings,
+        noops: b.noops,
+        fingerprint: fingerprint_scoped(snap, scope.as_deref()),
+        scope,
+    })
+}
+
+fn check_privileges_given(c: &Change) -> Result<()> {
+    let empty = match c {
+        Change::Grant { privileges, to, .. } => privileges.is_empty() || to.is_empty(),
+        Change::Revoke {
+            privileges, from, ..
+        } => privileges.is_empty() || from.is_empty(),
+        Change::DefaultPrivileges {
+            privileges, roles, ..
+        } => privileges.is_empty() || roles.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return Err(Error::invalid(
+            "a grant or revoke needs at least one privilege and one role",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The `audit_log` table: one row per dry run or apply.
+
+use super::Store;
+use crate::error::{Error, Result};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The audit record of a run.
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub at: String,
+    pub os_user: String,
+    pub database_user: String,
+    pub integration_id: String,
+    pub integration_name: String,
+    pub database_name: String,
+    pub action: String,
+    pub sql: String,
+    pub outcome: String,
+    pub error: Option<String>,
+    #[ts(type = "number")]
+    pub duration_ms: i64,
+    #[ts(type = "number")]
+    pub statements: i64,
+}
+
+impl Store {
+    /// Appends `e` (its `id` is assigned by the table).
+    pub async fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(&e.at)
+        .bind(&e.os_user)
+        .bind(&e.database_user)
+        .bind(&e.integration_id)
+        .bind(&e.integration_name)
+        .bind(&e.database_name)
+        .bind(&e.action)
+        .bind(&e.sql)
+        .bind(&e.outcome)
+        .bind(&e.error)
+        .bind(e.duration_ms)
+        .bind(e.statements)
+        .execute(&self.pool)
+        .await
+        .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")
+            .bind(limit.clamp(1, 100_000) as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
+    }
+}
