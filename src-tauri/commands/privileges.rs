@@ -4,9 +4,9 @@ use grantry_core::audit::AuditEntry;
 use grantry_core::privileges::inspect::Role;
 use grantry_core::privileges::plan::Change;
 use grantry_core::privileges::service::{
-    ApplyResult, ObjectGrants, ObjectRef, PlanView, RoleReport, WhoCanAnswer,
+    ApplyResult, ObjectGrants, PlanView, RoleReport, WhoCanAnswer,
 };
-use grantry_core::privileges::Privilege;
+use grantry_core::privileges::{ObjectRef, Privilege};
 use tauri::State;
 
 #[tauri::command]

@@ -27,7 +27,17 @@ fn human_bytes(b: Option<i64>) -> String {
     }
 }
 
+/// A name or text from the server for a terminal: control characters (escape sequences, line
+/// breaks that would forge rows) written as escapes.
+fn esc(s: &str) -> String {
+    grantry_core::quote::escape_controls(s)
+}
+
 fn table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.iter().map(|c| esc(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -73,15 +83,15 @@ impl Out {
             return self.print_json(it);
         }
         if !verb.is_empty() {
-            println!("{verb} integration {}", it.name);
+            println!("{verb} integration {}", esc(&it.name));
         }
         let e = it.connection.endpoint();
-        println!("name:         {}", it.name);
+        println!("name:         {}", esc(&it.name));
         println!("kind:         {}", it.connection.kind());
-        println!("host:         {}", e.host);
+        println!("host:         {}", esc(&e.host));
         println!("port:         {}", e.port);
-        println!("database:     {}", e.database);
-        println!("user:         {}", e.username);
+        println!("database:     {}", esc(&e.database));
+        println!("user:         {}", esc(&e.username));
         println!("sslmode:      {}", e.sslmode.as_str());
         println!(
             "environment:  {}{}",
@@ -324,9 +334,9 @@ impl Out {
         }
         println!(
             "{} ({:?}), owner {}{}",
-            g.object,
+            esc(&g.object),
             g.kind,
-            g.owner,
+            display_role(&g.owner),
             if g.default_acl {
                 ", built-in default privileges"
             } else {
@@ -360,7 +370,7 @@ impl Out {
         if self.json {
             return self.print_json(w);
         }
-        println!("who can {} on {}:", w.privilege.sql(), w.object);
+        println!("who can {} on {}:", w.privilege.sql(), esc(&w.object));
         if !w.public.is_empty() {
             println!("  everyone (PUBLIC)");
         }
@@ -401,24 +411,24 @@ impl Out {
         if let Some(v) = &x.valid_until {
             attrs.push(format!("VALID UNTIL {v}"));
         }
-        println!("role {}: {}", x.name, attrs.join(" "));
+        println!("role {}: {}", display_role(&x.name), esc(&attrs.join(" ")));
         for m in &r.member_of {
             println!(
                 "  member of {} (granted by {}{}{}{})",
-                m.role,
-                m.grantor,
+                display_role(&m.role),
+                display_role(&m.grantor),
                 if m.admin { ", admin" } else { "" },
                 if m.inherit { "" } else { ", no inherit" },
                 if m.set { "" } else { ", no set" }
             );
         }
         for m in &r.members {
-            println!("  has member {}", m.member);
+            println!("  has member {}", display_role(&m.member));
         }
         println!("can access:");
         for a in &r.access {
             let ps: Vec<&str> = a.privileges.iter().map(|p| p.privilege.sql()).collect();
-            println!("  {:<40} {}", a.object, ps.join(", "));
+            println!("  {:<40} {}", esc(&a.object), ps.join(", "));
         }
     }
 
@@ -428,7 +438,7 @@ impl Out {
         }
         print!("{}", p.annotated_script());
         for w in &p.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", esc(w));
         }
         for c in &p.access_changes {
             eprintln!(
@@ -440,7 +450,7 @@ impl Out {
                 },
                 display_role(&c.role),
                 c.privilege.sql(),
-                c.object
+                esc(&c.object)
             );
         }
     }
@@ -458,16 +468,20 @@ impl Out {
             eprintln!(
                 "{mark} {:>5} ms  {}{}",
                 s.elapsed_ms,
-                s.sql,
+                esc(&s.sql),
                 s.error
                     .as_ref()
-                    .map(|e| format!("\n          {e}"))
+                    .map(|e| format!("\n          {}", esc(e)))
                     .unwrap_or_default()
             );
         }
-        println!("{}", r.report.message);
+        println!("{}", esc(&r.report.message));
         for p in &r.report.generated_passwords {
-            println!("password for {} (shown once): {}", p.role, p.password);
+            println!(
+                "password for {} (shown once): {}",
+                display_role(&p.role),
+                p.password
+            );
         }
         let unconfirmed = r.verified.iter().filter(|v| !v.confirmed).count();
         if !r.verified.is_empty() {

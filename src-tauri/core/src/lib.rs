@@ -42,7 +42,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::service::RoleReport::export_all_to(dir)?;
     privileges::service::PlanView::export_all_to(dir)?;
     privileges::service::ApplyResult::export_all_to(dir)?;
-    privileges::service::ObjectRef::export_all_to(dir)?;
+    privileges::ObjectRef::export_all_to(dir)?;
     privileges::plan::Change::export_all_to(dir)?;
     audit::AuditEntry::export_all_to(dir)?;
     privileges::inspect::Role::export_all_to(dir)?;

@@ -47,14 +47,18 @@ pub fn parameter(name: &str) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
 }
 
-/// One `-- ` comment line (without its newline) that says `text` and cannot end early: line
-/// breaks (PostgreSQL's lexer ends a `--` comment at `\n` or `\r`), every other control
-/// character, Unicode line and paragraph separators and bidirectional controls (which make an
-/// editor show a line other than the one that runs) are written as escapes, and so is the
-/// backslash itself, so the escaping is unambiguous.
+/// One `-- ` comment line (without its newline) that says `text` and cannot end early (see
+/// [`escape_controls`]: PostgreSQL's lexer ends a `--` comment at `\n` or `\r`).
 pub fn comment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 3);
-    out.push_str("-- ");
+    format!("-- {}", escape_controls(text))
+}
+
+/// `text` with line breaks, every other control character, Unicode line and paragraph
+/// separators and bidirectional controls (which make an editor or a terminal show a line other
+/// than what is there) written as escapes, and the backslash itself too, so the escaping is
+/// unambiguous. For comments in scripts and for names printed to a terminal.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
             '\\' => out.push_str("\\\\"),

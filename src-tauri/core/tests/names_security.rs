@@ -436,3 +436,200 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         );
     }
 }
+
+#[tokio::test]
+async fn routines_resolve_exactly_as_the_server_does() {
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE ROLE bob NOLOGIN; CREATE DATABASE db;");
+    // Three types whose names differ only in white space inside the quotes, one overload each.
+    let types = ["ty a", "ty\na", "ty  a"];
+    let mut ddl = String::from("CREATE SCHEMA s;");
+    for t in types {
+        ddl.push_str(&format!(
+            "CREATE TYPE s.{q} AS (x int); \
+             CREATE FUNCTION s.k(s.{q}) RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+             REVOKE ALL ON FUNCTION s.k(s.{q}) FROM PUBLIC;",
+            q = q(t)
+        ));
+    }
+    ddl.push_str(
+        "CREATE FUNCTION s.f(integer) RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+         CREATE FUNCTION s.f(text) RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+         CREATE FUNCTION s.g(character varying) RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+         REVOKE ALL ON FUNCTION s.f(integer), s.f(text), s.g(varchar) FROM PUBLIC;",
+    );
+    c.psql("db", &ddl);
+    let env = env_for(&c, "db").await;
+    let can = |sig: &str| {
+        c.psql(
+            "db",
+            &format!(
+                "SELECT has_function_privilege('bob', {}, 'EXECUTE')",
+                grantry_core::quote::literal(sig)
+            ),
+        )
+    };
+
+    // The overload whose type has two spaces, and only that one.
+    apply(
+        &env,
+        "db",
+        &[parse_change(r#"grant EXECUTE on function:s.k(s."ty  a") to bob"#).unwrap()],
+    )
+    .await;
+    assert_eq!(
+        types.map(|t| can(&format!("s.k(s.{})", q(t)))),
+        ["f", "f", "t"].map(String::from)
+    );
+
+    // Type aliases resolve the way the server resolves them.
+    let pv = env
+        .g
+        .privileges()
+        .plan(
+            "db",
+            None,
+            &[
+                parse_change("grant EXECUTE on function:s.f(int4) to bob").unwrap(),
+                parse_change("grant EXECUTE on function:s.g(varchar) to bob").unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+    let script = &pv.plan.script;
+    assert!(
+        script.contains("ON FUNCTION \"s\".\"f\"(integer) TO \"bob\""),
+        "{script}"
+    );
+    assert!(
+        script.contains("ON FUNCTION \"s\".\"g\"(character varying) TO \"bob\""),
+        "{script}"
+    );
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert_eq!(can("s.f(integer)"), "t");
+    assert_eq!(can("s.f(text)"), "f");
+    assert_eq!(can("s.g(varchar)"), "t");
+
+    // Without an argument list: fine when unique, an error naming the overloads otherwise.
+    let e = env
+        .g
+        .privileges()
+        .plan(
+            "db",
+            None,
+            &[parse_change("grant EXECUTE on function:s.f to bob").unwrap()],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("overloaded"), "{}", e.message);
+    assert!(e.message.contains("(integer)") && e.message.contains("(text)"));
+    let who = env
+        .g
+        .privileges()
+        .who_can(
+            "db",
+            None,
+            &grantry_core::privileges::parse::parse_object("function:s.f(int)").unwrap(),
+            Privilege::Execute,
+        )
+        .await
+        .unwrap();
+    assert!(who.roles.iter().any(|a| a.role == "bob"), "{who:?}");
+    assert_eq!(who.object, "s.f(integer)");
+
+    // An exported document re-plans to nothing, overloads included.
+    let snap = env
+        .g
+        .privileges()
+        .snapshot("db", None, false)
+        .await
+        .unwrap();
+    let doc = export_state(&snap);
+    let (changes, _) = grantry_core::privileges::desired::changes_for(&snap, &doc).unwrap();
+    assert!(changes.is_empty(), "{changes:?}");
+}
+
+#[tokio::test]
+async fn people_can_tell_a_role_from_public_in_what_grantry_prints() {
+    let c = cluster();
+    c.psql(
+        "postgres",
+        "CREATE ROLE \"PUBLIC \" NOLOGIN; CREATE ROLE \"PUBLIC\" NOLOGIN IN ROLE \"PUBLIC \";",
+    );
+    c.psql(
+        "db",
+        "GRANT SELECT ON app.t TO \"PUBLIC \"; GRANT INSERT ON app.t TO public;",
+    );
+    let env = env_for(&c, "db").await;
+    let t = grantry_core::privileges::parse::parse_object("table:app.t").unwrap();
+    let who = env
+        .g
+        .privileges()
+        .who_can("db", None, &t, Privilege::Select)
+        .await
+        .unwrap();
+    let via = who.roles.iter().find(|a| a.role == "PUBLIC").unwrap();
+    let text = grantry_core::privileges::engine::explain_reasons(&via.reasons);
+    assert_eq!(text, r#"through "PUBLIC " ("PUBLIC" → "PUBLIC ")"#);
+    let everyone = env
+        .g
+        .privileges()
+        .who_can("db", None, &t, Privilege::Insert)
+        .await
+        .unwrap();
+    assert_eq!(
+        grantry_core::privileges::engine::explain_reasons(&everyone.public),
+        "through PUBLIC"
+    );
+    // The plan's purpose and access changes name the role quoted, the pseudo-role bare.
+    let pv = env
+        .g
+        .privileges()
+        .plan(
+            "db",
+            None,
+            &[
+                parse_change(r#"revoke SELECT on table:app.t from "PUBLIC ""#).unwrap(),
+                parse_change("revoke INSERT on table:app.t from public").unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+    let purposes: Vec<&str> = pv
+        .plan
+        .statements
+        .iter()
+        .map(|s| s.purpose.as_str())
+        .collect();
+    assert!(
+        purposes.contains(&r#"REVOKE SELECT ON app.t FROM "PUBLIC ""#),
+        "{purposes:?}"
+    );
+    assert!(
+        purposes.contains(&"REVOKE INSERT ON app.t FROM PUBLIC"),
+        "{purposes:?}"
+    );
+    // A shortcut never creates a role named like PUBLIC.
+    let e = env
+        .g
+        .privileges()
+        .plan(
+            "db",
+            None,
+            &[parse_change("read table:app.t to Public").unwrap()],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("is written public"), "{}", e.message);
+}

@@ -9,7 +9,7 @@ use grantry_core::integrations::model::{Environment, IntegrationInput, SslMode};
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::inspect::DefaultObjectType;
 use grantry_core::privileges::plan::{AccessDelta, Change, NewPassword, Target};
-use grantry_core::privileges::service::ObjectRef;
+use grantry_core::privileges::ObjectRef;
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_core::ErrorCode;
 use grantry_testrig::{Cluster, Options};

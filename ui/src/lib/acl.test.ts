@@ -17,7 +17,10 @@ describe('parseAclItem', () => {
       { name: 'SELECT', grantable: true },
       { name: 'UPDATE', grantable: false },
     ]);
-    expect(describeAcl(e)).toBe('Data "Team": SELECT (with grant option), UPDATE — granted by Big Boss');
+    // Names that are not plain identifiers are quoted, as the core's display_role does.
+    expect(describeAcl(e)).toBe('"Data ""Team""": SELECT (with grant option), UPDATE — granted by "Big Boss"');
+    expect(describeAcl(parseAclItem('=r/owner')!)).toBe('PUBLIC: SELECT — granted by owner');
+    expect(describeAcl(parseAclItem('PUBLIC=r/owner')!)).toBe('"PUBLIC": SELECT — granted by owner');
   });
   it('refuses what is not an aclitem', () => {
     expect(parseAclItem('nonsense')).toBeNull();

@@ -72,5 +72,5 @@ export function parseAclItem(raw: string): AclEntry | null {
 
 export function describeAcl(e: AclEntry): string {
   const privs = e.privileges.map((p) => (p.grantable ? `${p.name} (with grant option)` : p.name)).join(', ');
-  return `${roleLabel(e.grantee)}: ${privs || 'no privileges'} — granted by ${e.grantor}`;
+  return `${roleLabel(e.grantee)}: ${privs || 'no privileges'} — granted by ${roleLabel(e.grantor)}`;
 }

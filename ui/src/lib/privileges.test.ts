@@ -17,6 +17,7 @@ import {
   objectTarget,
   parseObjectName,
   privilegeLabel,
+  roleLabel,
   shortcutTarget,
   sortRoles,
 } from './privileges';
@@ -96,6 +97,18 @@ const grants: ObjectGrants = {
     },
   ],
 };
+
+describe('roleLabel', () => {
+  it('writes PUBLIC for everyone and quotes what could pass for it or for a list', () => {
+    expect(roleLabel('public')).toBe('PUBLIC');
+    expect(roleLabel('PUBLIC')).toBe('"PUBLIC"');
+    expect(roleLabel('public ')).toBe('"public "');
+    expect(roleLabel('a,b')).toBe('"a,b"');
+    expect(roleLabel('a"b')).toBe('"a""b"');
+    expect(roleLabel('Alice')).toBe('Alice');
+    expect(roleLabel('ÜniCödé')).toBe('ÜniCödé');
+  });
+});
 
 describe('buildMatrix', () => {
   const m = buildMatrix(grants);

@@ -19,11 +19,13 @@ import { pathOf, type NodeKind, type TreeNode } from './tree';
  *  role named "PUBLIC" or "Public" is that role. */
 export const PUBLIC = 'public';
 
-/** A grantee for people: PUBLIC for the pseudo-role, a role that could be taken for it in double
- *  quotes ("PUBLIC"), any other role by its name. */
+/** A grantee for people, as the core's display_role writes it: PUBLIC for the pseudo-role; a role
+ *  as it is when its name is a plain identifier, else double-quoted ("PUBLIC", "public ", "a,b"),
+ *  so no role can pass for everyone or for two roles. */
 export function roleLabel(role: string): string {
   if (role === PUBLIC) return 'PUBLIC';
-  return role.toLowerCase() === PUBLIC ? `"${role}"` : role;
+  const plain = /^[\p{L}_][\p{L}\p{N}_$]*$/u.test(role) && role.toLowerCase() !== PUBLIC;
+  return plain ? role : `"${role.replaceAll('"', '""')}"`;
 }
 
 /** The privilege as written in SQL: ALTER_SYSTEM is "ALTER SYSTEM". */

@@ -18,10 +18,17 @@ pub fn os_user() -> String {
 /// Renders audit entries as CSV (RFC 4180 quoting).
 pub fn audit_csv(entries: &[AuditEntry]) -> String {
     fn q(s: &str) -> String {
+        // A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return
+        // first) starts with a quote mark instead, as OWASP advises for CSV exports.
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
-            s.to_string()
+            s
         }
     }
     let mut out = String::from("id,at,os_user,database_user,integration,database,action,outcome,duration_ms,statements,error,sql\n");
@@ -67,5 +74,34 @@ impl Audit {
                 "unknown export format {other:?}: csv or json"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        let e = AuditEntry {
+            id: 1,
+            at: "2026-12-02T00:00:00Z".into(),
+            os_user: "dba".into(),
+            database_user: "-x".into(),
+            integration_id: "i".into(),
+            integration_name: "=HYPERLINK(\"http://127.0.0.1/x\",\"y\")".into(),
+            database_name: "db".into(),
+            action: "apply".into(),
+            sql: "GRANT SELECT ON TABLE \"a\" TO \"b\"".into(),
+            outcome: "committed".into(),
+            error: None,
+            duration_ms: 3,
+            statements: 1,
+        };
+        let csv = audit_csv(&[e]);
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(",'-x,"), "{row}");
+        assert!(row.contains(",\"'=HYPERLINK(\"\"http"), "{row}");
+        assert!(!row.contains(",=") && !row.contains(",\"="), "{row}");
     }
 }

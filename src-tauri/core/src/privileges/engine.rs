@@ -678,7 +678,10 @@ pub struct ObjectAccess {
 }
 
 /// A short human explanation of reasons: "through analysts (alice → analysts)", "as PUBLIC", ...
+/// Roles are written with [`super::display_role`], so a role named "PUBLIC" reads `"PUBLIC"`.
 pub fn explain_reasons(reasons: &[Reason]) -> String {
+    use super::display_role as d;
+    let path = |p: &[String]| p.iter().map(|x| d(x)).collect::<Vec<_>>().join(" → ");
     let parts: Vec<String> = reasons
         .iter()
         .map(|r| match r {
@@ -689,22 +692,28 @@ pub fn explain_reasons(reasons: &[Reason]) -> String {
                 path,
                 owner: true,
                 ..
-            } if path.len() == 1 => format!("as owner {grantee}"),
+            } if path.len() == 1 => format!("as owner {}", d(grantee)),
             Reason::Grant {
                 grantee,
                 path,
                 default_rule: Some(rule),
                 ..
-            } if path.len() == 1 => {
-                format!("directly (granted to {grantee}, by default privileges {rule})")
-            }
+            } if path.len() == 1 => format!(
+                "directly (granted to {}, by default privileges {})",
+                d(grantee),
+                crate::quote::escape_controls(rule)
+            ),
             Reason::Grant { grantee, path, .. } if path.len() == 1 => {
-                format!("directly (granted to {grantee})")
+                format!("directly (granted to {})", d(grantee))
             }
-            Reason::Grant { grantee, path, .. } => {
-                format!("through {grantee} ({})", path.join(" → "))
+            Reason::Grant {
+                grantee, path: p, ..
+            } => {
+                format!("through {} ({})", d(grantee), path(p))
             }
-            Reason::Predefined { role, path } => format!("through {role} ({})", path.join(" → ")),
+            Reason::Predefined { role, path: p } => {
+                format!("through {} ({})", d(role), path(p))
+            }
         })
         .collect();
     parts.join(", ")

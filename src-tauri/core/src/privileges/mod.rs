@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod resolve;
 pub mod scram;
 pub mod service;
 
@@ -116,6 +117,19 @@ impl PrivSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+}
+
+/// Names one object: `kind` plus `schema`/`name` (and `args` for functions, `column` for columns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    #[serde(default)]
+    pub schema: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub args: Option<String>,
+    #[serde(default)]
+    pub column: Option<String>,
 }
 
 /// What kind of object, for display, GRANT syntax and which privileges apply.
@@ -235,15 +249,26 @@ pub fn is_public(name: &str) -> bool {
     name == PUBLIC_NAME
 }
 
-/// A grantee for people to read: `PUBLIC` for the pseudo-role, a role whose name could be taken
-/// for it double-quoted (`"PUBLIC"`), any other role as it is.
+/// A grantee for people to read: `PUBLIC` for the pseudo-role; a role as it is when its name is
+/// a plain identifier (letters, digits, `_`, `$`, not starting with a digit), else double-quoted,
+/// so `"PUBLIC"`, `"public "` or `"a,b"` cannot be taken for everyone or for two roles; control
+/// characters escaped, so a name cannot forge lines on a terminal.
 pub fn display_role(name: &str) -> String {
     if is_public(name) {
-        "PUBLIC".into()
-    } else if name.eq_ignore_ascii_case(PUBLIC_NAME) {
-        crate::quote::ident(name)
-    } else {
+        return "PUBLIC".into();
+    }
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && !name.eq_ignore_ascii_case(PUBLIC_NAME);
+    if plain {
         name.to_string()
+    } else {
+        crate::quote::escape_controls(&crate::quote::ident(name))
     }
 }
 
@@ -253,5 +278,26 @@ pub(crate) fn public_hint(name: &str) -> &'static str {
         " (PUBLIC, every role, is written public: other spellings name a role)"
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_role;
+
+    #[test]
+    fn role_names_cannot_pass_for_public_or_for_lists() {
+        assert_eq!(display_role("public"), "PUBLIC");
+        assert_eq!(display_role("PUBLIC"), "\"PUBLIC\"");
+        assert_eq!(display_role("Public"), "\"Public\"");
+        assert_eq!(display_role("PUBLIC "), "\"PUBLIC \"");
+        assert_eq!(display_role("public "), "\"public \"");
+        assert_eq!(display_role("a,b"), "\"a,b\"");
+        assert_eq!(display_role("Alice"), "Alice");
+        assert_eq!(display_role("app_owner$1"), "app_owner$1");
+        assert_eq!(display_role("ÜniCödé"), "ÜniCödé");
+        assert_eq!(display_role("1st"), "\"1st\"");
+        assert_eq!(display_role("x\ny"), "\"x\\ny\"");
+        assert_eq!(display_role("a\"b"), "\"a\"\"b\"");
     }
 }

@@ -15,8 +15,7 @@
 //! PostgreSQL's own has_*_privilege('public', ..): `PUBLIC`, `Public` or `"PUBLIC"` name roles.
 
 use super::plan::{Change, NewPassword, Target};
-use super::service::ObjectRef;
-use super::{ObjectKind, Privilege};
+use super::{ObjectKind, ObjectRef, Privilege};
 use crate::error::{Error, Result};
 
 /// Splits `a.b."c.d"` on dots outside double quotes, unquoting.

@@ -6,30 +6,17 @@ use super::apply::{self, RunOptions, RunOutcome, RunReport};
 use super::engine::{Access, Engine, ObjectAccess, Reason, RoleMode};
 use super::inspect::{Membership, Role, Snapshot};
 use super::plan::{self, AccessChange, Change, Plan};
-use super::{is_public, ObjectKind, Privilege, PUBLIC_NAME};
+use super::{is_public, ObjectKind, ObjectRef, Privilege, PUBLIC_NAME};
 use crate::app::App;
 use crate::audit::{os_user, AuditEntry};
 use crate::connect::classify;
 use crate::error::{Error, ErrorCode, Result};
 use crate::integrations::model::Environment;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ts_rs::TS;
-
-/// Names one object: `kind` plus `schema`/`name` (and `args` for functions, `column` for columns).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct ObjectRef {
-    pub kind: ObjectKind,
-    #[serde(default)]
-    pub schema: Option<String>,
-    pub name: String,
-    #[serde(default)]
-    pub args: Option<String>,
-    #[serde(default)]
-    pub column: Option<String>,
-}
 
 /// One ACL entry with names.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -159,49 +146,6 @@ pub struct Privileges {
     state: State,
 }
 
-fn resolve_object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
-    let want_fn = matches!(
-        r.kind,
-        ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate
-    );
-    let base = snap
-        .objects
-        .iter()
-        .position(|o| {
-            o.kind != ObjectKind::Column
-                && (o.kind == r.kind
-                    || (r.kind == ObjectKind::Table
-                        && matches!(
-                            o.kind,
-                            ObjectKind::PartitionedTable
-                                | ObjectKind::View
-                                | ObjectKind::MaterializedView
-                                | ObjectKind::ForeignTable
-                        ))
-                    || (r.kind == ObjectKind::Column && o.kind.is_relation()))
-                && o.name == r.name
-                && o.schema == r.schema
-                && (!want_fn
-                    || r.args.is_none()
-                    || super::inspect::same_args(r.args.as_deref(), o.detail.as_deref()))
-        })
-        .ok_or_else(|| {
-            Error::not_found(
-                format!(
-                    "no {:?} {}{}",
-                    r.kind,
-                    r.schema
-                        .as_ref()
-                        .map(|s| format!("{s}."))
-                        .unwrap_or_default(),
-                    r.name
-                )
-                .to_lowercase(),
-            )
-        })?;
-    Ok(base)
-}
-
 impl Privileges {
     pub(crate) fn new(app: std::sync::Arc<App>) -> Self {
         Privileges {
@@ -289,7 +233,7 @@ impl Privileges {
         r: &ObjectRef,
     ) -> Result<(std::borrow::Cow<'s, Snapshot>, usize)> {
         use std::borrow::Cow;
-        let i = resolve_object(snap, r)?;
+        let i = super::resolve::object(snap, r)?;
         let Some(c) = &r.column else {
             return Ok((Cow::Borrowed(snap), i));
         };
@@ -314,6 +258,7 @@ impl Privileges {
         database: Option<&str>,
         object: &ObjectRef,
     ) -> Result<ObjectGrants> {
+        let object = &self.canonical_ref(integration, database, object).await?;
         let cached = self.cached_snapshot(integration, database).await?;
         let (snap, i) = self.engine_object(&cached, object)?;
         let e = Engine::new(&snap);
@@ -384,6 +329,7 @@ impl Privileges {
         object: &ObjectRef,
         privilege: Privilege,
     ) -> Result<WhoCanAnswer> {
+        let object = &self.canonical_ref(integration, database, object).await?;
         let cached = self.cached_snapshot(integration, database).await?;
         let (snap, i) = self.engine_object(&cached, object)?;
         let e = Engine::new(&snap);
@@ -469,9 +415,120 @@ impl Privileges {
         changes: &[Change],
     ) -> Result<PlanView> {
         let it = self.app.integration(integration).await?;
+        let changes = self
+            .canonical_changes(integration, database, changes)
+            .await?;
         let snap = self.snapshot(integration, database, false).await?;
-        let plan = plan::plan(&snap, changes)?;
+        let plan = plan::plan(&snap, &changes)?;
         Ok(self.keep_plan(it, database, plan))
+    }
+
+    /// The argument list of a routine as the server writes it (see
+    /// [`super::resolve::canonical_args`]); what it cannot read is kept as typed.
+    async fn canonical(
+        &self,
+        conn: &mut Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+        integration: &str,
+        database: Option<&str>,
+        schema: Option<&str>,
+        name: &str,
+        args: &str,
+    ) -> Result<Option<String>> {
+        if conn.is_none() {
+            let pool = self.app.pool(integration, database).await?;
+            *conn = Some(pool.acquire().await.map_err(|e| classify(&e))?);
+        }
+        let c = conn.as_mut().expect("acquired");
+        super::resolve::canonical_args(c, schema, name, args).await
+    }
+
+    /// `r` with a routine's argument list made canonical by the server.
+    async fn canonical_ref<'r>(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        r: &'r ObjectRef,
+    ) -> Result<std::borrow::Cow<'r, ObjectRef>> {
+        let (true, Some(args)) = (r.kind.is_routine(), &r.args) else {
+            return Ok(std::borrow::Cow::Borrowed(r));
+        };
+        let mut conn = None;
+        Ok(
+            match self
+                .canonical(
+                    &mut conn,
+                    integration,
+                    database,
+                    r.schema.as_deref(),
+                    &r.name,
+                    args,
+                )
+                .await?
+            {
+                Some(a) => std::borrow::Cow::Owned(ObjectRef {
+                    args: Some(a),
+                    ..r.clone()
+                }),
+                None => std::borrow::Cow::Borrowed(r),
+            },
+        )
+    }
+
+    /// `changes` with every routine signature made canonical by the server (one connection,
+    /// only when some change names a routine with arguments).
+    async fn canonical_changes<'c>(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        changes: &'c [Change],
+    ) -> Result<std::borrow::Cow<'c, [Change]>> {
+        use super::plan::Target;
+        fn target(c: &mut Change) -> Option<&mut Target> {
+            match c {
+                Change::Grant { on, .. }
+                | Change::Revoke { on, .. }
+                | Change::Read { on, .. }
+                | Change::Write { on, .. } => Some(on),
+                _ => None,
+            }
+        }
+        let routine = |t: &Target| matches!(t, Target::Object { kind, args: Some(_), .. } if kind.is_routine());
+        if !changes
+            .iter()
+            .cloned()
+            .any(|mut c| target(&mut c).is_some_and(|t| routine(t)))
+        {
+            return Ok(std::borrow::Cow::Borrowed(changes));
+        }
+        let mut out = changes.to_vec();
+        let mut conn = None;
+        for c in &mut out {
+            if let Some(Target::Object {
+                kind,
+                schema,
+                name,
+                args: Some(args),
+                ..
+            }) = target(c)
+            {
+                if kind.is_routine() {
+                    if let Some(a) = self
+                        .canonical(
+                            &mut conn,
+                            integration,
+                            database,
+                            schema.as_deref(),
+                            name,
+                            args,
+                        )
+                        .await?
+                    {
+                        *args = a;
+                    }
+                }
+            }
+        }
+        Ok(std::borrow::Cow::Owned(out))
     }
 
     /// Keeps `plan` for a later dry run or apply and returns its view.

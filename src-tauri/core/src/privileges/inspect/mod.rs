@@ -116,15 +116,61 @@ impl DbObject {
 }
 
 /// Whether two function argument lists name the same signature, whatever their spacing
-/// ("integer,text" and "integer, text").
+/// ("integer,text" and "integer, text"). Only white space outside double quotes is folded: a type
+/// named `"ty  a"` is not `"ty a"`.
 pub fn same_args(a: Option<&str>, b: Option<&str>) -> bool {
-    let norm = |a: &str| {
-        a.split(',')
-            .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    a.map(norm) == b.map(norm)
+    a.map(normalize_args) == b.map(normalize_args)
+}
+
+/// An argument list with white space outside quoted identifiers folded: runs become one space,
+/// and none is kept next to `,`, `(`, `)` or `.`.
+fn normalize_args(a: &str) -> String {
+    let mut out = String::with_capacity(a.len());
+    let mut quoted = false;
+    let mut pending_space = false;
+    for c in a.chars() {
+        if quoted {
+            out.push(c);
+            if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        let tight = |x: char| matches!(x, ',' | '(' | ')' | '.' | '[' | ']');
+        if pending_space && !out.is_empty() && !tight(c) && !out.ends_with(tight) {
+            out.push(' ');
+        }
+        pending_space = false;
+        if c == '"' {
+            quoted = true;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_args;
+
+    #[test]
+    fn argument_lists_fold_spacing_outside_quotes_only() {
+        assert!(same_args(Some("integer,text"), Some("integer, text")));
+        assert!(same_args(Some(" integer ,  text "), Some("integer, text")));
+        assert!(same_args(
+            Some("character   varying"),
+            Some("character varying")
+        ));
+        assert!(same_args(Some("s . \"t y\""), Some("s.\"t y\"")));
+        assert!(!same_args(Some("s.\"ty  a\""), Some("s.\"ty a\"")));
+        assert!(!same_args(Some("s.\"ty\na\""), Some("s.\"ty a\"")));
+        assert!(!same_args(Some("integer"), None));
+        assert!(same_args(None, None));
+    }
 }
 
 /// Which objects an ALTER DEFAULT PRIVILEGES rule is for.

@@ -9,7 +9,6 @@
 mod change;
 mod diff;
 mod fingerprint;
-mod resolve;
 mod simulate;
 
 pub use change::{Change, NewPassword, Target};
@@ -114,7 +113,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         passwords: Vec::new(),
         next_oid: 0,
         my_privileges: None,
-        names: resolve::name_index(snap),
+        names: super::resolve::name_index(snap),
         reach: std::collections::HashMap::new(),
         whole_database: false,
     };
@@ -191,7 +190,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
             ..
         } = c
         {
-            let Ok(objs) = resolve::resolve(&b.after, &b.names, on) else {
+            let Ok(objs) = super::resolve::target(&b.after, &b.names, on) else {
                 continue;
             };
             for g in from {

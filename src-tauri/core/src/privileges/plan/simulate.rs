@@ -7,8 +7,8 @@ use super::super::inspect::{
     AclEntry, DbObject, DefaultAcl, DefaultObjectType, Membership, Role, Snapshot,
 };
 use super::super::render::{self, MembershipOptions, NewRole};
+use super::super::resolve::{self, NameIndex};
 use super::super::{display_role, is_public, public_hint, ObjectKind, Privilege, PUBLIC};
-use super::resolve::{resolve, NameIndex};
 use super::{NewPassword, PlannedStatement, Target};
 use crate::error::{Error, Result};
 use crate::secrets::Secret;
@@ -145,7 +145,7 @@ impl<'s> Builder<'s> {
         with_grant_option: bool,
     ) -> Result<()> {
         self.note_scope(on);
-        let objs = resolve(&self.after, &self.names, on)?;
+        let objs = resolve::target(&self.after, &self.names, on)?;
         let version = self.after.version_num;
         for p in privileges {
             if let Some(&o) = objs.first() {
@@ -197,10 +197,15 @@ impl<'s> Builder<'s> {
                 }
             }
             let what = format!(
-                "GRANT {} ON {} TO {}",
+                "GRANT {} ON {} TO {}{}",
                 render::privileges(privileges, &[]),
                 on.describe(),
-                display_role(g)
+                display_role(g),
+                if with_grant_option {
+                    " WITH GRANT OPTION"
+                } else {
+                    ""
+                }
             );
             if !changed {
                 self.noops.push(format!("{what}: already granted"));
@@ -253,7 +258,7 @@ impl<'s> Builder<'s> {
         cascade: bool,
     ) -> Result<()> {
         self.note_scope(on);
-        let objs = resolve(&self.after, &self.names, on)?;
+        let objs = resolve::target(&self.after, &self.names, on)?;
         for g in from {
             let grantee = self.need_role(g)?;
             let targets = if on.columns().is_empty() {
@@ -329,10 +334,16 @@ impl<'s> Builder<'s> {
                 }
             }
             let what = format!(
-                "REVOKE {} ON {} FROM {}",
+                "REVOKE {}{} ON {} FROM {}{}",
+                if grant_option_only {
+                    "GRANT OPTION FOR "
+                } else {
+                    ""
+                },
                 render::privileges(privileges, &[]),
                 on.describe(),
-                display_role(g)
+                display_role(g),
+                if cascade { " CASCADE" } else { "" }
             );
             if !changed {
                 self.noops.push(format!("{what}: nothing to revoke"));
@@ -384,7 +395,12 @@ impl<'s> Builder<'s> {
             .memberships
             .iter_mut()
             .find(|x| x.role == r && x.member == m && (x.grantor == grantor || !v16));
-        let what = format!("GRANT {} TO {}", display_role(role), display_role(to));
+        let what = format!(
+            "GRANT {} TO {}{}",
+            display_role(role),
+            display_role(to),
+            if admin { " WITH ADMIN OPTION" } else { "" }
+        );
         match existing {
             Some(x)
                 if x.admin == (x.admin || admin)
@@ -646,6 +662,13 @@ impl<'s> Builder<'s> {
         privileges: &[Privilege],
     ) -> Result<()> {
         if self.role_oid(to).is_none() {
+            if to.eq_ignore_ascii_case(super::super::PUBLIC_NAME) {
+                // Creating a role named "PUBLIC" for a shortcut is never what was meant.
+                return Err(Error::not_found(format!(
+                    "no role named {to:?}{}",
+                    public_hint(to)
+                )));
+            }
             self.create_role(to, false, NewPassword::None, None, &[])?;
         }
         let schema = match on {
