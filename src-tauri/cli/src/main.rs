@@ -535,6 +535,8 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
 }
 
 fn main() -> ExitCode {
+    // Before the runtime's threads start: connect with an integration's own settings only.
+    grantry_core::connect::env::scrub_libpq_environment();
     let cli = Cli::parse();
     let json = cli.json;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -767,3 +767,53 @@ fn export_and_desired_state() {
         "unknown export format",
     );
 }
+
+/// libpq's variables in the shell that starts Grantry never reach a connection: an integration
+/// saved without a password does not log in with PGPASSWORD, and the report says what it ignored.
+#[test]
+fn libpq_environment_never_reaches_a_connection() {
+    let c = Cluster::start(Options::default());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let port = c.port.to_string();
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "nopw",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            &c.superuser,
+            "--sslmode",
+            "require",
+        ],
+        None,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_grantry"))
+        .args(["integration", "test", "nopw", "--json"])
+        .env("GRANTRY_HOME", h)
+        .env("PGPASSWORD", c.password.expose())
+        .env("PGSSLMODE", "disable")
+        .env("PGOPTIONS", "-c search_path=nowhere")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["failure"], "auth_failed", "{report}");
+    assert_eq!(report["steps"][0]["name"], "environment", "{report}");
+    let note = report["steps"][0]["note"].as_str().unwrap();
+    for v in ["PGPASSWORD", "PGSSLMODE", "PGOPTIONS"] {
+        assert!(note.contains(v), "{note}");
+    }
+    assert!(
+        !note.contains(c.password.expose()),
+        "the note names variables, never values"
+    );
+}

@@ -5,6 +5,7 @@
 //! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
 //! `verify-ca`.
 
+pub mod env;
 pub mod pool;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -44,6 +45,7 @@ pub fn connect_options(
     secrets: &ConnectSecrets,
     database: Option<&str>,
 ) -> Result<PgConnectOptions> {
+    env::check()?;
     let mut opts = PgConnectOptions::new_without_pgpass()
         .port(endpoint.port)
         .username(&endpoint.username)
@@ -378,6 +380,17 @@ fn step(name: &str, started: Instant, ok: bool, note: impl Into<String>) -> Chec
 pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) -> ConnectionReport {
     let mut steps = Vec::new();
     let timeout = Duration::from_secs(endpoint.connect_timeout_secs as u64);
+    if !env::ignored().is_empty() {
+        steps.push(step(
+            "environment",
+            Instant::now(),
+            true,
+            format!(
+                "ignored {} from the environment: the integration's own settings are used",
+                env::ignored().join(", ")
+            ),
+        ));
+    }
     if !endpoint.host.starts_with('/') {
         // 1. DNS
         let t = Instant::now();
