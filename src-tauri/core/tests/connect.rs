@@ -329,3 +329,100 @@ async fn reports_the_connectors_powers() {
         Some(false)
     );
 }
+
+/// A source whose password is whatever the test set last, expiring at once: a token source.
+struct Rotating {
+    password: std::sync::Mutex<String>,
+    fetched: std::sync::atomic::AtomicUsize,
+    lifetime: Option<std::time::Duration>,
+}
+
+impl grantry_core::connect::credentials::CredentialSource for Rotating {
+    fn fetch(&self) -> grantry_core::connect::credentials::CredentialFuture<'_> {
+        self.fetched
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let pw = self.password.lock().unwrap().clone();
+        let expires_at = self.lifetime.map(|l| std::time::Instant::now() + l);
+        Box::pin(async move {
+            Ok(grantry_core::connect::credentials::Credential {
+                secrets: grantry_core::connect::ConnectSecrets {
+                    password: secret(&pw),
+                    client_key_pem: None,
+                },
+                expires_at,
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn pools_ask_their_credential_source_again_before_it_expires() {
+    use grantry_core::connect::pool::Pools;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    let c = ssl_cluster();
+    c.psql(
+        "postgres",
+        "DROP ROLE IF EXISTS rotated; CREATE ROLE rotated LOGIN PASSWORD 'first-secret'",
+    );
+    let inp = IntegrationInput {
+        username: "rotated".into(),
+        ..input(c, "rot", SslMode::Require)
+    };
+    let (_, connection) = inp.validate(None).unwrap();
+    let endpoint = connection.endpoint().clone();
+
+    // A token that lives one minute (inside the refresh margin): asked again on every use.
+    let source = Arc::new(Rotating {
+        password: std::sync::Mutex::new("first-secret".into()),
+        fetched: Default::default(),
+        lifetime: Some(std::time::Duration::from_secs(60)),
+    });
+    let pools = Pools::default();
+    let s = source.clone();
+    let get = || {
+        let s = s.clone();
+        pools.get("rot", &endpoint, "postgres", move || async move {
+            Ok(s as Arc<dyn grantry_core::connect::credentials::CredentialSource>)
+        })
+    };
+    let pool = get().await.unwrap();
+    let first = pool.acquire().await.unwrap();
+    assert_eq!(source.fetched.load(Ordering::SeqCst), 1);
+    // The server now wants the new token; the pool must log its next connection in with it.
+    c.psql("postgres", "ALTER ROLE rotated PASSWORD 'second-secret'");
+    *source.password.lock().unwrap() = "second-secret".into();
+    let pool = get().await.unwrap();
+    assert_eq!(source.fetched.load(Ordering::SeqCst), 2);
+    // `first` is still held, so this is a new physical connection: it logs in with the new token.
+    let mut second = pool
+        .acquire()
+        .await
+        .expect("a new connection with the new credential");
+    let who: (String,) = sqlx::query_as("SELECT current_user::text")
+        .fetch_one(&mut *second)
+        .await
+        .unwrap();
+    assert_eq!(who.0, "rotated");
+    drop((first, second));
+    pools.close_all().await;
+
+    // A saved password never expires: asked once, however often the pool is used.
+    let fixed = Arc::new(Rotating {
+        password: std::sync::Mutex::new("second-secret".into()),
+        fetched: Default::default(),
+        lifetime: None,
+    });
+    for _ in 0..5 {
+        let f = fixed.clone();
+        let pool = pools
+            .get("fixed", &endpoint, "postgres", move || async move {
+                Ok(f as Arc<dyn grantry_core::connect::credentials::CredentialSource>)
+            })
+            .await
+            .unwrap();
+        let _conn = pool.acquire().await.unwrap();
+    }
+    assert_eq!(fixed.fetched.load(Ordering::SeqCst), 1);
+    pools.close_all().await;
+}

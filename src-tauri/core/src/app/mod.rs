@@ -4,10 +4,11 @@
 
 pub mod home;
 
+use crate::connect::credentials::{CredentialSource, Fixed};
 use crate::connect::pool::Pools;
 use crate::connect::ConnectSecrets;
 use crate::error::{Error, ErrorCode, Result};
-use crate::integrations::model::{KeySource, PasswordStorage};
+use crate::integrations::model::{Connection, KeySource, PasswordStorage};
 use crate::secrets::{Keychain, SecretKind, SecretStore, Vault};
 use crate::store::{Store, StoredIntegration};
 use home::Home;
@@ -146,14 +147,22 @@ impl App {
     /// The pool for one database of an integration (its default database when `None`).
     pub async fn pool(&self, name_or_id: &str, database: Option<&str>) -> Result<PgPool> {
         let it = self.store.get(name_or_id).await?;
-        let endpoint = it.connection.endpoint().clone();
-        let db = database.unwrap_or(&endpoint.database).to_string();
-        if let Some(p) = self.pools.existing(&it.id, &db).await {
-            return Ok(p);
-        }
+        let endpoint = it.connection.endpoint();
+        let db = database.unwrap_or(&endpoint.database);
         // Secrets are read only when a pool must be created.
-        let secrets = self.connect_secrets(&it).await?;
-        self.pools.get(&it.id, &endpoint, &db, || Ok(secrets)).await
+        self.pools
+            .get(&it.id, endpoint, db, || self.credential_source(&it))
+            .await
+    }
+
+    /// Where connections to `it` take their credentials from, by kind of integration.
+    pub async fn credential_source(
+        &self,
+        it: &StoredIntegration,
+    ) -> Result<Arc<dyn CredentialSource>> {
+        match &it.connection {
+            Connection::SelfHosted(_) => Ok(Arc::new(Fixed(self.connect_secrets(it).await?))),
+        }
     }
 
     /// Closes the pools of one integration (its settings or secrets changed).

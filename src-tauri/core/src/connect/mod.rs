@@ -5,6 +5,7 @@
 //! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
 //! `verify-ca`.
 
+pub mod credentials;
 pub mod env;
 pub mod pool;
 

@@ -1,21 +1,33 @@
 //! One connection pool per (integration, database), created on first use, reused afterwards, its
-//! connections closed when idle. Pools of an edited or removed integration are dropped.
+//! connections closed when idle. Pools of an edited or removed integration are dropped. Each pool
+//! takes its credentials from a [`CredentialSource`], asked again before they expire.
 
-use crate::connect::{connect, ConnectSecrets};
+use super::credentials::{Credential, CredentialSource};
+use crate::connect::{connect, connect_options};
 use crate::error::Result;
 use crate::integrations::model::PgEndpoint;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Connection as _;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// Connections unused this long are closed; the pool object stays, empty, until used again.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 pub const MAX_CONNECTIONS_PER_POOL: u32 = 4;
 
+struct Entry {
+    pool: PgPool,
+    source: Arc<dyn CredentialSource>,
+    credential: Credential,
+    endpoint: PgEndpoint,
+    /// The SSL mode the first connection settled on (libpq's `allow` may have moved to TLS).
+    ssl_mode: sqlx::postgres::PgSslMode,
+}
+
 pub struct Pools {
-    pools: Mutex<HashMap<(String, String), PgPool>>,
+    pools: Mutex<HashMap<(String, String), Entry>>,
     idle_timeout: Duration,
 }
 
@@ -33,45 +45,57 @@ impl Pools {
         }
     }
 
-    /// The pool for `(integration_id, database)`; `secrets` is called only when a pool is created.
-    pub async fn get<F>(
+    /// The pool for `(integration_id, database)`. `source` is called only when a pool is
+    /// created; the pool's credential comes from it then, and again whenever it is about to
+    /// expire, before the pool may open another connection.
+    pub async fn get<F, Fut>(
         &self,
         integration_id: &str,
         endpoint: &PgEndpoint,
         database: &str,
-        secrets: F,
+        source: F,
     ) -> Result<PgPool>
     where
-        F: FnOnce() -> Result<ConnectSecrets>,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Arc<dyn CredentialSource>>>,
     {
         let key = (integration_id.to_string(), database.to_string());
         let mut pools = self.pools.lock().await;
-        if let Some(p) = pools.get(&key) {
-            if !p.is_closed() {
-                return Ok(p.clone());
+        if let Some(e) = pools.get_mut(&key) {
+            if !e.pool.is_closed() {
+                if e.credential.needs_refresh(Instant::now()) {
+                    let fresh = e.source.fetch().await?;
+                    let opts = connect_options(&e.endpoint, &fresh.secrets, Some(database))?
+                        .ssl_mode(e.ssl_mode);
+                    e.pool.set_connect_options(opts);
+                    e.credential = fresh;
+                }
+                return Ok(e.pool.clone());
             }
         }
-        let secrets = secrets()?;
+        let source = source().await?;
+        let credential = source.fetch().await?;
         // Connect once first: it resolves libpq's `allow` and surfaces a clear error now.
-        let (conn, opts) = connect(endpoint, &secrets, Some(database)).await?;
+        let (conn, opts) = connect(endpoint, &credential.secrets, Some(database)).await?;
         let _ = conn.close().await;
+        let ssl_mode = opts.get_ssl_mode();
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS_PER_POOL)
             .min_connections(0)
             .idle_timeout(self.idle_timeout)
             .acquire_timeout(Duration::from_secs(endpoint.connect_timeout_secs as u64))
             .connect_lazy_with(opts);
-        pools.insert(key, pool.clone());
+        pools.insert(
+            key,
+            Entry {
+                pool: pool.clone(),
+                source,
+                credential,
+                endpoint: endpoint.clone(),
+                ssl_mode,
+            },
+        );
         Ok(pool)
-    }
-
-    /// The live pool for `(integration_id, database)`, if one exists.
-    pub async fn existing(&self, integration_id: &str, database: &str) -> Option<PgPool> {
-        let pools = self.pools.lock().await;
-        pools
-            .get(&(integration_id.to_string(), database.to_string()))
-            .filter(|p| !p.is_closed())
-            .cloned()
     }
 
     /// Closes and forgets every pool of one integration.
@@ -83,8 +107,8 @@ impl Pools {
             .cloned()
             .collect();
         for k in keys {
-            if let Some(p) = pools.remove(&k) {
-                p.close().await;
+            if let Some(e) = pools.remove(&k) {
+                e.pool.close().await;
             }
         }
     }
@@ -96,8 +120,8 @@ impl Pools {
 
     pub async fn close_all(&self) {
         let mut pools = self.pools.lock().await;
-        for (_, p) in pools.drain() {
-            p.close().await;
+        for (_, e) in pools.drain() {
+            e.pool.close().await;
         }
     }
 }

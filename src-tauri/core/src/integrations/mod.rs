@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::secrets::{Secret, SecretKind};
 use crate::store::StoredIntegration;
 use import::{ImportCandidate, ImportSource};
-use model::{Connection, Integration, IntegrationInput, KeyInput, KeySource, PasswordStorage};
+use model::{Integration, IntegrationInput, KeyInput, KeySource, PasswordStorage};
 
 /// Import one entry of a source as a new integration.
 #[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
@@ -368,8 +368,7 @@ impl Integrations {
                 _ => saved.client_key_pem,
             },
         };
-        let Connection::SelfHosted(endpoint) = &connection;
-        Ok(test_connection(endpoint, &secrets).await)
+        Ok(test_connection(connection.endpoint(), &secrets).await)
     }
 
     /// Gives the password of a session-only integration for the rest of this process.
