@@ -25,35 +25,7 @@ pub fn run() {
     }
     tauri::Builder::default()
         .manage(AppState { core })
-        .invoke_handler(tauri::generate_handler![
-            commands::integrations::list_integrations,
-            commands::integrations::get_integration,
-            commands::integrations::add_integration,
-            commands::integrations::update_integration,
-            commands::integrations::remove_integration,
-            commands::integrations::set_session_password,
-            commands::integrations::test_integration,
-            commands::integrations::test_integration_input,
-            commands::integrations::import_candidates,
-            commands::integrations::import_integration,
-            commands::tree::list_databases,
-            commands::tree::list_schemas,
-            commands::tree::list_relations,
-            commands::tree::relation_detail,
-            commands::sandbox::sandbox_status,
-            commands::sandbox::sandbox_start,
-            commands::sandbox::sandbox_stop,
-            commands::sandbox::startup,
-            commands::privileges::object_grants,
-            commands::privileges::who_can,
-            commands::privileges::role_report,
-            commands::privileges::list_roles,
-            commands::privileges::plan_changes,
-            commands::privileges::run_plan,
-            commands::privileges::audit_log,
-            commands::privileges::audit_export,
-            commands::privileges::refresh_privileges,
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .expect("error while running Grantry");
 }
@@ -62,20 +34,14 @@ pub fn run() {
 mod tests {
     use std::collections::BTreeSet;
 
-    fn quoted(text: &str) -> BTreeSet<String> {
-        text.split('"')
-            .skip(1)
-            .step_by(2)
-            .map(String::from)
-            .collect()
-    }
-
-    /// build.rs (the app manifest), the capability and the invoke handler name the same commands.
+    /// The capability grants exactly the declared commands (build.rs writes it from the same
+    /// declaration; this catches a hand edit).
     #[test]
-    fn every_command_is_listed_granted_and_handled() {
-        let build = include_str!("build.rs");
-        let list = &build[build.find("COMMANDS").unwrap()..build.find("];").unwrap()];
-        let manifest = quoted(list);
+    fn every_declared_command_is_granted_and_nothing_else() {
+        let manifest: BTreeSet<String> = crate::commands::NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(manifest.len() >= 15);
         let cap: serde_json::Value =
             serde_json::from_str(include_str!("capabilities/default.json")).unwrap();
@@ -88,19 +54,36 @@ mod tests {
             .collect();
         assert_eq!(
             manifest, granted,
-            "capabilities/default.json and build.rs disagree"
+            "capabilities/default.json is not the declared list"
         );
-        let lib = include_str!("lib.rs");
-        let handler = &lib[lib.find("generate_handler![").unwrap()..];
-        let handler = &handler[..handler.find(']').unwrap()];
-        let handled: BTreeSet<String> = handler
-            .split(',')
-            .filter_map(|s| s.trim().rsplit("::").next())
-            .filter(|s| !s.is_empty() && !s.starts_with("generate_handler"))
-            .map(String::from)
+        let other: Vec<&str> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("allow-"))
             .collect();
-        assert_eq!(manifest, handled, "generate_handler! and build.rs disagree");
+        assert_eq!(
+            other,
+            ["core:event:allow-listen", "core:event:allow-unlisten"]
+        );
         assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    }
+
+    /// ui/src/commands.gen.ts is the declared list, typed; GRANTRY_UPDATE_BINDINGS=1 rewrites it.
+    #[test]
+    fn the_typescript_client_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/commands.gen.ts");
+        let fresh = crate::commands::typescript_client();
+        if std::env::var_os("GRANTRY_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+            return;
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/commands.gen.ts is stale: run GRANTRY_UPDATE_BINDINGS=1 cargo test -p grantry-app"
+        );
     }
 
     /// The CSP allows nothing remote, and the global Tauri object is off.

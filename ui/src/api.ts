@@ -5,35 +5,20 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Error as GrantryError } from './gen/Error';
 import type { ErrorCode } from './gen/ErrorCode';
-import type { Integration } from './gen/Integration';
-import type { IntegrationInput } from './gen/IntegrationInput';
-import type { ConnectionReport } from './gen/ConnectionReport';
-import type { ImportSource } from './gen/ImportSource';
-import type { ImportCandidate } from './gen/ImportCandidate';
-import type { ImportRequest } from './gen/ImportRequest';
-import type { TreeQuery } from './gen/TreeQuery';
-import type { Page } from './gen/Page';
-import type { DatabaseNode } from './gen/DatabaseNode';
-import type { SchemaNode } from './gen/SchemaNode';
-import type { RelationNode } from './gen/RelationNode';
-import type { RelationDetail } from './gen/RelationDetail';
-import type { SandboxStatus } from './gen/SandboxStatus';
-import type { ObjectRef } from './gen/ObjectRef';
-import type { ObjectGrants } from './gen/ObjectGrants';
-import type { Privilege } from './gen/Privilege';
-import type { WhoCanAnswer } from './gen/WhoCanAnswer';
-import type { RoleReport } from './gen/RoleReport';
-import type { Role } from './gen/Role';
+import type { ArgsOf, CommandName, ResultOf } from './commands.gen';
 import type { Change } from './gen/Change';
-import type { PlanView } from './gen/PlanView';
-import type { ApplyResult } from './gen/ApplyResult';
-import type { AuditEntry } from './gen/AuditEntry';
+import type { ImportRequest } from './gen/ImportRequest';
+import type { ImportSource } from './gen/ImportSource';
+import type { IntegrationInput } from './gen/IntegrationInput';
+import type { ObjectRef } from './gen/ObjectRef';
+import type { Privilege } from './gen/Privilege';
+import type { TreeQuery } from './gen/TreeQuery';
 
 export type { GrantryError };
 
-type Args = Record<string, unknown>;
-type Backend = {
-  invoke: (cmd: string, args: Args) => Promise<unknown>;
+/** What stands behind the gateway: the desktop shell, or the dev mocks in a plain browser. */
+export type Backend = {
+  invoke: <K extends CommandName>(cmd: K, args: ArgsOf<K>) => Promise<ResultOf<K>>;
   listen: (event: string, cb: (payload: unknown) => void) => Promise<() => void>;
 };
 
@@ -90,11 +75,12 @@ const NO_IPC: GrantryError = {
   detail: 'The Tauri IPC bridge (window.__TAURI_INTERNALS__) is missing.',
 };
 
-async function call<T>(cmd: string, args: Args = {}): Promise<T> {
+/** Invokes a declared command (ui/src/commands.gen.ts): arguments and result are typed. */
+async function call<K extends CommandName>(cmd: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
   try {
-    if (devBackend) return (await devBackend.invoke(cmd, args)) as T;
+    if (devBackend) return await devBackend.invoke(cmd, args);
     if (!hasIpc()) throw NO_IPC;
-    return await invoke<T>(cmd, args);
+    return await invoke<ResultOf<K>>(cmd, args);
   } catch (e) {
     throw normalizeError(e);
   }
@@ -113,62 +99,62 @@ async function on<T>(event: string, cb: (payload: T) => void): Promise<() => voi
 
 // ------------------------------------------------------------------------- integrations
 
-export const listIntegrations = () => call<Integration[]>('list_integrations');
-export const getIntegration = (name: string) => call<Integration>('get_integration', { name });
-export const addIntegration = (input: IntegrationInput) => call<Integration>('add_integration', { input });
+export const listIntegrations = () => call('list_integrations', {});
+export const getIntegration = (name: string) => call('get_integration', { name });
+export const addIntegration = (input: IntegrationInput) => call('add_integration', { input });
 export const updateIntegration = (name: string, input: IntegrationInput) =>
-  call<Integration>('update_integration', { name, input });
-export const removeIntegration = (name: string) => call<Integration>('remove_integration', { name });
+  call('update_integration', { name, input });
+export const removeIntegration = (name: string) => call('remove_integration', { name });
 export const setSessionPassword = (name: string, password: string) =>
-  call<null>('set_session_password', { name, password });
-export const testIntegration = (name: string) => call<ConnectionReport>('test_integration', { name });
+  call('set_session_password', { name, password });
+export const testIntegration = (name: string) => call('test_integration', { name });
 export const testIntegrationInput = (input: IntegrationInput, existing: string | null) =>
-  call<ConnectionReport>('test_integration_input', { input, existing });
-export const importCandidates = (source: ImportSource) => call<ImportCandidate[]>('import_candidates', { source });
-export const importIntegration = (request: ImportRequest) => call<Integration>('import_integration', { request });
+  call('test_integration_input', { input, existing });
+export const importCandidates = (source: ImportSource) => call('import_candidates', { source });
+export const importIntegration = (request: ImportRequest) => call('import_integration', { request });
 
 // --------------------------------------------------------------------------------- tree
 
 export const listDatabases = (integration: string, query: TreeQuery) =>
-  call<Page<DatabaseNode>>('list_databases', { integration, query });
+  call('list_databases', { integration, query });
 export const listSchemas = (integration: string, database: string, query: TreeQuery) =>
-  call<Page<SchemaNode>>('list_schemas', { integration, database, query });
+  call('list_schemas', { integration, database, query });
 export const listRelations = (integration: string, database: string, schema: string, query: TreeQuery) =>
-  call<Page<RelationNode>>('list_relations', { integration, database, schema, query });
+  call('list_relations', { integration, database, schema, query });
 export const relationDetail = (integration: string, database: string, schema: string, name: string) =>
-  call<RelationDetail>('relation_detail', { integration, database, schema, name });
+  call('relation_detail', { integration, database, schema, name });
 
 // --------------------------------------------------------------------------- privileges
 // `database`: the database the user is in; null means the integration's default database.
 
 export const objectGrants = (integration: string, database: string | null, object: ObjectRef) =>
-  call<ObjectGrants>('object_grants', { integration, database, object });
+  call('object_grants', { integration, database, object });
 export const whoCan = (integration: string, database: string | null, object: ObjectRef, privilege: Privilege) =>
-  call<WhoCanAnswer>('who_can', { integration, database, object, privilege });
+  call('who_can', { integration, database, object, privilege });
 export const roleReport = (integration: string, database: string | null, role: string) =>
-  call<RoleReport>('role_report', { integration, database, role });
+  call('role_report', { integration, database, role });
 export const listRoles = (integration: string, database: string | null) =>
-  call<Role[]>('list_roles', { integration, database });
+  call('list_roles', { integration, database });
 /** Plans the changes; the core keeps the plan under PlanView.id for runPlan. */
 export const planChanges = (integration: string, database: string | null, changes: Change[]) =>
-  call<PlanView>('plan_changes', { integration, database, changes });
+  call('plan_changes', { integration, database, changes });
 /**
  * Runs a kept plan: a dry run (always rolled back) or an apply. An apply on a production
  * integration needs `confirm` = the integration's name, typed by the user.
  */
 export const runPlan = (plan: string, dry: boolean, confirm: string | null) =>
-  call<ApplyResult>('run_plan', { plan, dry, confirm });
+  call('run_plan', { plan, dry, confirm });
 /** Forgets the core's cached inspection of an integration: the next view reads the server again. */
-export const refreshPrivileges = (integration: string) => call<null>('refresh_privileges', { integration });
-export const auditLog = (limit: number) => call<AuditEntry[]>('audit_log', { limit });
-export const auditExport = (format: 'csv' | 'json') => call<string>('audit_export', { format });
+export const refreshPrivileges = (integration: string) => call('refresh_privileges', { integration });
+export const auditLog = (limit: number) => call('audit_log', { limit });
+export const auditExport = (format: 'csv' | 'json') => call('audit_export', { format });
 
 // ------------------------------------------------------------------------------ sandbox
 
-export const sandboxStatus = () => call<SandboxStatus>('sandbox_status');
-export const sandboxStart = () => call<SandboxStatus>('sandbox_start');
-export const sandboxStop = () => call<SandboxStatus>('sandbox_stop');
+export const sandboxStatus = () => call('sandbox_status', {});
+export const sandboxStart = () => call('sandbox_start', {});
+export const sandboxStop = () => call('sandbox_stop', {});
 /** Called once at launch: may create the local sandbox (10-40 s, with progress events). */
-export const startup = () => call<SandboxStatus | null>('startup');
+export const startup = () => call('startup', {});
 
 export const onSandboxProgress = (cb: (message: string) => void) => on<string>('sandbox-progress', cb);

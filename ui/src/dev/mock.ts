@@ -16,6 +16,7 @@ import type { ImportCandidate } from '../gen/ImportCandidate';
 import type { ImportSource } from '../gen/ImportSource';
 import type { ImportRequest } from '../gen/ImportRequest';
 import type { Error as GrantryError } from '../gen/Error';
+import type { ArgsOf, CommandName, ResultOf } from '../commands.gen';
 import { mockPrivileges } from './mockPrivileges';
 
 type Listener = (payload: unknown) => void;
@@ -250,7 +251,8 @@ export function mockBackend() {
 
   const privileges = mockPrivileges(find);
 
-  const handlers: Record<string, (a: Record<string, unknown>) => unknown> = {
+  // Every declared command has a stand-in: the type fails the build when one is missing.
+  const handlers: { [K in CommandName]: (a: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> } = {
     ...privileges,
     startup: async () => {
       if (items.length > 0) return null;
@@ -365,8 +367,8 @@ export function mockBackend() {
   };
 
   return {
-    async invoke(cmd: string, args: Record<string, unknown>): Promise<unknown> {
-      const h = handlers[cmd];
+    async invoke<K extends CommandName>(cmd: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
+      const h = handlers[cmd] as ((a: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>>) | undefined;
       if (!h) fail('internal', `unknown command ${cmd}`);
       const slow = cmd.startsWith('list_') || ['relation_detail', 'object_grants', 'role_report', 'plan_changes', 'run_plan'].includes(cmd);
       if (!fast) await sleep(slow ? 120 + Math.random() * 250 : 40);
