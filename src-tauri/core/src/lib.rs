@@ -46,5 +46,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::plan::Change::export_all_to(dir)?;
     audit::AuditEntry::export_all_to(dir)?;
     privileges::inspect::Role::export_all_to(dir)?;
+    privileges::kinds::KindInfo::export_all_to(dir)?;
+    privileges::kinds::PrivilegeInfo::export_all_to(dir)?;
     Ok(())
 }

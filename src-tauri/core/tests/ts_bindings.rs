@@ -49,3 +49,18 @@ fn generated_typescript_is_current() {
         "ui/src/gen is stale ({stale:?}): run GRANTRY_UPDATE_BINDINGS=1 cargo test -p grantry-core --test ts_bindings"
     );
 }
+
+/// ui/src/registry.gen.ts: the privileges and object kinds as data, from the Rust registry.
+#[test]
+fn the_registry_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/registry.gen.ts");
+    let fresh = grantry_core::privileges::kinds::typescript();
+    if std::env::var_os("GRANTRY_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    assert!(
+        std::fs::read_to_string(&path).ok().as_deref() == Some(fresh.as_str()),
+        "ui/src/registry.gen.ts is stale: run GRANTRY_UPDATE_BINDINGS=1 cargo test -p grantry-core --test ts_bindings"
+    );
+}

@@ -1,24 +1,12 @@
 // Decoding PostgreSQL aclitem text ("alice=arwd/postgres", "=r/postgres") for display.
 
+import { PRIVILEGES } from '../registry.gen';
 import { PUBLIC, roleLabel } from './privileges';
 
-const PRIVILEGES: Record<string, string> = {
-  r: 'SELECT',
-  w: 'UPDATE',
-  a: 'INSERT',
-  d: 'DELETE',
-  D: 'TRUNCATE',
-  x: 'REFERENCES',
-  t: 'TRIGGER',
-  X: 'EXECUTE',
-  U: 'USAGE',
-  C: 'CREATE',
-  c: 'CONNECT',
-  T: 'TEMPORARY',
-  m: 'MAINTAIN',
-  s: 'SET',
-  A: 'ALTER SYSTEM',
-};
+/** aclitem letters to privilege keywords, from the core's registry. */
+const BY_LETTER: Record<string, string> = Object.fromEntries(
+  Object.values(PRIVILEGES).map((p) => [p.acl_letter, p.keyword]),
+);
 
 export interface AclEntry {
   raw: string;
@@ -59,7 +47,7 @@ export function parseAclItem(raw: string): AclEntry | null {
   const privileges: AclEntry['privileges'] = [];
   while (i < raw.length && raw[i] !== '/') {
     const ch = raw[i++];
-    const name = PRIVILEGES[ch];
+    const name = BY_LETTER[ch];
     if (!name) return null;
     const grantable = raw[i] === '*';
     if (grantable) i++;

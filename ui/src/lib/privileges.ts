@@ -13,6 +13,7 @@ import type { Reason } from '../gen/Reason';
 import type { RelationKind } from '../gen/RelationKind';
 import type { Role } from '../gen/Role';
 import type { Target } from '../gen/Target';
+import { OBJECT_KINDS, PRIVILEGES } from '../registry.gen';
 import { pathOf, type NodeKind, type TreeNode } from './tree';
 
 /** The PUBLIC pseudo-role as the core names it (PostgreSQL reserves the role name "public"); a
@@ -30,79 +31,25 @@ export function roleLabel(role: string): string {
 
 /** The privilege as written in SQL: ALTER_SYSTEM is "ALTER SYSTEM". */
 export function privilegeLabel(p: Privilege): string {
-  return p.replace('_', ' ');
+  return PRIVILEGES[p].keyword;
 }
-
-const ABBREV: Record<Privilege, string> = {
-  SELECT: 'SEL',
-  INSERT: 'INS',
-  UPDATE: 'UPD',
-  DELETE: 'DEL',
-  TRUNCATE: 'TRUNC',
-  REFERENCES: 'REF',
-  TRIGGER: 'TRIG',
-  MAINTAIN: 'MAINT',
-  EXECUTE: 'EXEC',
-  USAGE: 'USAGE',
-  CREATE: 'CREATE',
-  CONNECT: 'CONN',
-  TEMPORARY: 'TEMP',
-  SET: 'SET',
-  ALTER_SYSTEM: 'ALTSYS',
-};
 
 /** A short column header for the matrix (the full name goes in its tooltip). */
 export function privilegeAbbrev(p: Privilege): string {
-  return ABBREV[p];
+  return PRIVILEGES[p].abbrev;
 }
 
-export const OBJECT_KIND_LABEL: Record<ObjectKind, string> = {
-  database: 'database',
-  schema: 'schema',
-  table: 'table',
-  partitioned_table: 'partitioned table',
-  view: 'view',
-  materialized_view: 'materialized view',
-  foreign_table: 'foreign table',
-  sequence: 'sequence',
-  column: 'column',
-  function: 'function',
-  procedure: 'procedure',
-  aggregate: 'aggregate',
-  type: 'type',
-  domain: 'domain',
-  language: 'language',
-  foreign_data_wrapper: 'foreign data wrapper',
-  foreign_server: 'foreign server',
-  parameter: 'parameter',
-};
+/** What people call a kind of object ("materialized view"), from the core's registry. */
+export const OBJECT_KIND_LABEL: Record<ObjectKind, string> = Object.fromEntries(
+  Object.values(OBJECT_KINDS).map((k) => [k.kind, k.label]),
+) as Record<ObjectKind, string>;
 
-/** Privileges that exist for a kind (as the core knows them; MAINTAIN needs PostgreSQL 17). */
-export function privilegesOf(kind: ObjectKind): Privilege[] {
-  switch (kind) {
-    case 'database':
-      return ['CONNECT', 'CREATE', 'TEMPORARY'];
-    case 'schema':
-      return ['USAGE', 'CREATE'];
-    case 'table':
-    case 'partitioned_table':
-    case 'view':
-    case 'materialized_view':
-    case 'foreign_table':
-      return ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN'];
-    case 'sequence':
-      return ['USAGE', 'SELECT', 'UPDATE'];
-    case 'column':
-      return ['SELECT', 'INSERT', 'UPDATE', 'REFERENCES'];
-    case 'function':
-    case 'procedure':
-    case 'aggregate':
-      return ['EXECUTE'];
-    case 'parameter':
-      return ['SET', 'ALTER_SYSTEM'];
-    default:
-      return ['USAGE'];
-  }
+/**
+ * Privileges that exist for a kind, from the core's registry: on a server of `versionNum` when it
+ * is known (MAINTAIN needs PostgreSQL 17), else every one the newest server has.
+ */
+export function privilegesOf(kind: ObjectKind, versionNum?: number): Privilege[] {
+  return OBJECT_KINDS[kind].privileges.filter((p) => versionNum === undefined || PRIVILEGES[p].since <= versionNum);
 }
 
 // ------------------------------------------------------------------------------- reasons

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod desired;
 pub mod engine;
 pub mod inspect;
+pub mod kinds;
 pub mod parse;
 pub mod plan;
 pub mod render;
@@ -93,6 +94,57 @@ impl Privilege {
     fn bit(self) -> u16 {
         1 << (self as u16)
     }
+
+    /// Its letter in an `aclitem` (`alice=arw/owner`).
+    pub fn acl_letter(self) -> char {
+        match self {
+            Privilege::Select => 'r',
+            Privilege::Insert => 'a',
+            Privilege::Update => 'w',
+            Privilege::Delete => 'd',
+            Privilege::Truncate => 'D',
+            Privilege::References => 'x',
+            Privilege::Trigger => 't',
+            Privilege::Maintain => 'm',
+            Privilege::Execute => 'X',
+            Privilege::Usage => 'U',
+            Privilege::Create => 'C',
+            Privilege::Connect => 'c',
+            Privilege::Temporary => 'T',
+            Privilege::Set => 's',
+            Privilege::AlterSystem => 'A',
+        }
+    }
+
+    /// A short column header (the matrix).
+    pub fn abbrev(self) -> &'static str {
+        match self {
+            Privilege::Select => "SEL",
+            Privilege::Insert => "INS",
+            Privilege::Update => "UPD",
+            Privilege::Delete => "DEL",
+            Privilege::Truncate => "TRUNC",
+            Privilege::References => "REF",
+            Privilege::Trigger => "TRIG",
+            Privilege::Maintain => "MAINT",
+            Privilege::Execute => "EXEC",
+            Privilege::Usage => "USAGE",
+            Privilege::Create => "CREATE",
+            Privilege::Connect => "CONN",
+            Privilege::Temporary => "TEMP",
+            Privilege::Set => "SET",
+            Privilege::AlterSystem => "ALTSYS",
+        }
+    }
+
+    /// The first server_version_num that has it.
+    pub fn since(self) -> i32 {
+        match self {
+            Privilege::Maintain => 170000,
+            Privilege::Set | Privilege::AlterSystem => 150000,
+            _ => 0,
+        }
+    }
 }
 
 /// A set of privileges.
@@ -158,8 +210,66 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    pub const ALL: [ObjectKind; 18] = [
+        ObjectKind::Database,
+        ObjectKind::Schema,
+        ObjectKind::Table,
+        ObjectKind::PartitionedTable,
+        ObjectKind::View,
+        ObjectKind::MaterializedView,
+        ObjectKind::ForeignTable,
+        ObjectKind::Sequence,
+        ObjectKind::Column,
+        ObjectKind::Function,
+        ObjectKind::Procedure,
+        ObjectKind::Aggregate,
+        ObjectKind::Type,
+        ObjectKind::Domain,
+        ObjectKind::Language,
+        ObjectKind::ForeignDataWrapper,
+        ObjectKind::ForeignServer,
+        ObjectKind::Parameter,
+    ];
+
     /// Privileges that exist for this kind on a server of `version_num`.
     pub fn privileges(self, version_num: i32) -> PrivSet {
+        let mut out = PrivSet::default();
+        for p in self
+            .all_privileges()
+            .iter()
+            .filter(|p| p.since() <= version_num)
+        {
+            out.insert(p);
+        }
+        out
+    }
+
+    /// What people call it: "materialized view", "foreign data wrapper".
+    pub fn label(self) -> &'static str {
+        match self {
+            ObjectKind::Database => "database",
+            ObjectKind::Schema => "schema",
+            ObjectKind::Table => "table",
+            ObjectKind::PartitionedTable => "partitioned table",
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::ForeignTable => "foreign table",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Column => "column",
+            ObjectKind::Function => "function",
+            ObjectKind::Procedure => "procedure",
+            ObjectKind::Aggregate => "aggregate",
+            ObjectKind::Type => "type",
+            ObjectKind::Domain => "domain",
+            ObjectKind::Language => "language",
+            ObjectKind::ForeignDataWrapper => "foreign data wrapper",
+            ObjectKind::ForeignServer => "foreign server",
+            ObjectKind::Parameter => "parameter",
+        }
+    }
+
+    /// Every privilege this kind has on the newest server (see [`Privilege::since`]).
+    fn all_privileges(self) -> PrivSet {
         use Privilege::*;
         match self {
             ObjectKind::Database => PrivSet::of(&[Connect, Create, Temporary]),
@@ -168,15 +278,9 @@ impl ObjectKind {
             | ObjectKind::PartitionedTable
             | ObjectKind::View
             | ObjectKind::MaterializedView
-            | ObjectKind::ForeignTable => {
-                let mut s = PrivSet::of(&[
-                    Select, Insert, Update, Delete, Truncate, References, Trigger,
-                ]);
-                if version_num >= 170000 {
-                    s.insert(Maintain);
-                }
-                s
-            }
+            | ObjectKind::ForeignTable => PrivSet::of(&[
+                Select, Insert, Update, Delete, Truncate, References, Trigger, Maintain,
+            ]),
             ObjectKind::Sequence => PrivSet::of(&[Usage, Select, Update]),
             ObjectKind::Column => PrivSet::of(&[Select, Insert, Update, References]),
             ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
