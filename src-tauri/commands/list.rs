@@ -33,6 +33,10 @@ ipc! {
     test_integration(core; name: String) -> ConnectionReport {
         core.integrations().test(&name).await
     }
+    /// Every problem of the settings, each naming its field: the wizard shows them in place.
+    validate_integration(core; input: IntegrationInput, existing: Option<String>) -> Vec<Error> {
+        core.integrations().problems(&input, existing.as_deref()).await
+    }
     /// Tests settings before they are saved; `existing` names the integration being edited.
     test_integration_input(core; input: IntegrationInput, existing: Option<String>) -> ConnectionReport {
         core.integrations().test_input(input, existing.as_deref()).await

@@ -17,7 +17,7 @@ use grantry_core::privileges::service::{
 };
 use grantry_core::privileges::{ObjectRef, Privilege};
 use grantry_core::sandbox::SandboxStatus;
-use grantry_core::{ImportRequest, Secret};
+use grantry_core::{Error, ImportRequest, Secret};
 use tauri::{AppHandle, Emitter, State};
 
 pub type CmdResult<T> = Result<T, grantry_core::Error>;

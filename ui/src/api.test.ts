@@ -4,11 +4,12 @@ import { hasIpc, isGrantryError, listIntegrations, normalizeError, setDevBackend
 
 describe('normalizeError', () => {
   it('keeps core errors', () => {
-    expect(normalizeError({ code: 'auth_failed', message: 'no', detail: 'x' })).toEqual({ code: 'auth_failed', message: 'no', detail: 'x' });
-    expect(normalizeError({ code: 'dns', message: 'no' })).toEqual({ code: 'dns', message: 'no', detail: null });
+    expect(normalizeError({ code: 'auth_failed', message: 'no', detail: 'x' })).toEqual({ code: 'auth_failed', message: 'no', detail: 'x', field: null });
+    expect(normalizeError({ code: 'dns', message: 'no' })).toEqual({ code: 'dns', message: 'no', detail: null, field: null });
+    expect(normalizeError({ code: 'invalid_input', message: 'bad port', detail: null, field: 'port' }).field).toBe('port');
   });
   it('wraps anything else as internal', () => {
-    expect(normalizeError('boom')).toEqual({ code: 'internal', message: 'boom', detail: null });
+    expect(normalizeError('boom')).toEqual({ code: 'internal', message: 'boom', detail: null, field: null });
     const e = normalizeError(new TypeError('bad'));
     expect(e.code).toBe('internal');
     expect(e.message).toBe('bad');

@@ -49,11 +49,17 @@ export function isGrantryError(e: unknown): e is GrantryError {
 export function normalizeError(e: unknown): GrantryError {
   if (isGrantryError(e)) {
     const detail = (e as { detail?: unknown }).detail;
-    return { code: e.code, message: e.message, detail: typeof detail === 'string' && detail !== '' ? detail : null };
+    const field = (e as { field?: unknown }).field;
+    return {
+      code: e.code,
+      message: e.message,
+      detail: typeof detail === 'string' && detail !== '' ? detail : null,
+      field: typeof field === 'string' && field !== '' ? field : null,
+    };
   }
-  if (typeof e === 'string') return { code: 'internal', message: e, detail: null };
+  if (typeof e === 'string') return { code: 'internal', message: e, detail: null, field: null };
   if (e instanceof globalThis.Error) {
-    return { code: 'internal', message: e.message || e.name, detail: e.stack ?? null };
+    return { code: 'internal', message: e.message || e.name, detail: e.stack ?? null, field: null };
   }
   let detail: string | null = null;
   try {
@@ -61,7 +67,7 @@ export function normalizeError(e: unknown): GrantryError {
   } catch {
     // not serializable
   }
-  return { code: 'internal', message: 'unexpected error', detail };
+  return { code: 'internal', message: 'unexpected error', detail, field: null };
 }
 
 /** Whether the page runs inside the desktop shell (the Tauri IPC bridge is present). */
@@ -73,6 +79,7 @@ const NO_IPC: GrantryError = {
   code: 'internal',
   message: 'The Grantry core is not reachable: this page must run inside the Grantry desktop app.',
   detail: 'The Tauri IPC bridge (window.__TAURI_INTERNALS__) is missing.',
+  field: null,
 };
 
 /** Invokes a declared command (ui/src/commands.gen.ts): arguments and result are typed. */
@@ -108,6 +115,9 @@ export const removeIntegration = (name: string) => call('remove_integration', { 
 export const setSessionPassword = (name: string, password: string) =>
   call('set_session_password', { name, password });
 export const testIntegration = (name: string) => call('test_integration', { name });
+/** Every problem of the settings, each naming its field (the core's rules, shown in place). */
+export const validateIntegration = (input: IntegrationInput, existing: string | null) =>
+  call('validate_integration', { input, existing });
 export const testIntegrationInput = (input: IntegrationInput, existing: string | null) =>
   call('test_integration_input', { input, existing });
 export const importCandidates = (source: ImportSource) => call('import_candidates', { source });

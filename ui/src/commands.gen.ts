@@ -6,6 +6,7 @@ import type { AuditEntry } from './gen/AuditEntry';
 import type { Change } from './gen/Change';
 import type { ConnectionReport } from './gen/ConnectionReport';
 import type { DatabaseNode } from './gen/DatabaseNode';
+import type { Error } from './gen/Error';
 import type { ImportCandidate } from './gen/ImportCandidate';
 import type { ImportRequest } from './gen/ImportRequest';
 import type { ImportSource } from './gen/ImportSource';
@@ -34,6 +35,7 @@ export interface Commands {
   remove_integration: { args: { name: string }; returns: Integration };
   set_session_password: { args: { name: string; password: string }; returns: null };
   test_integration: { args: { name: string }; returns: ConnectionReport };
+  validate_integration: { args: { input: IntegrationInput; existing: string | null }; returns: Array<Error> };
   test_integration_input: { args: { input: IntegrationInput; existing: string | null }; returns: ConnectionReport };
   import_candidates: { args: { source: ImportSource }; returns: Array<ImportCandidate> };
   import_integration: { args: { request: ImportRequest }; returns: Integration };
@@ -69,6 +71,7 @@ export const COMMAND_NAMES = [
   'remove_integration',
   'set_session_password',
   'test_integration',
+  'validate_integration',
   'test_integration_input',
   'import_candidates',
   'import_integration',

@@ -50,6 +50,9 @@ pub struct Error {
     pub message: String,
     /// Technical detail (driver or server text); never a secret.
     pub detail: Option<String>,
+    /// The input field the error is about (`port`, `ca_cert`, ...), so a form shows the core's
+    /// message next to it.
+    pub field: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,7 +63,13 @@ impl Error {
             code,
             message: message.into(),
             detail: None,
+            field: None,
         }
+    }
+    /// The same error, about input field `field`.
+    pub fn at(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());

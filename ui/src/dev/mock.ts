@@ -23,7 +23,7 @@ type Listener = (payload: unknown) => void;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: GrantryError['code'], message: string, detail?: string): never => {
-  throw { code, message, detail: detail ?? null };
+  throw { code, message, detail: detail ?? null, field: null };
 };
 
 function integration(name: string, over: Partial<Integration> & { host?: string; port?: number }): Integration {
@@ -296,6 +296,18 @@ export function mockBackend() {
       if (a.password !== 'secret') fail('auth_failed', 'password authentication failed (the mock password is "secret")');
       it.has_password = true;
       return null;
+    },
+    // A few of the core's rules, enough to see errors in place; the core has them all.
+    validate_integration: (a) => {
+      const i = a.input;
+      const out: GrantryError[] = [];
+      const bad = (field: string, message: string) => out.push({ code: 'invalid_input', message, detail: null, field });
+      if (!i.name.trim()) bad('name', 'the integration needs a name');
+      if (!i.host.trim()) bad('host', 'the host is required');
+      if (i.port !== undefined && (i.port < 1 || i.port > 65535)) bad('port', `invalid port ${i.port}: a port is a number from 1 to 65535`);
+      if (!i.username.trim()) bad('username', 'the user name is required');
+      if ((i.sslmode === 'verify-ca' || i.sslmode === 'verify-full') && !i.ca_cert) bad('ca_cert', `sslmode ${i.sslmode} checks the server certificate against a CA: give the CA certificate`);
+      return out;
     },
     test_integration: async (a) => {
       await sleep(600);

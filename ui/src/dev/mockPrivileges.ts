@@ -23,7 +23,7 @@ import type { Error as GrantryError } from '../gen/Error';
 import { privilegesOf } from '../lib/privileges';
 
 const fail = (code: GrantryError['code'], message: string): never => {
-  throw { code, message, detail: null };
+  throw { code, message, detail: null, field: null };
 };
 
 const role = (oid: number, name: string, over: Partial<Role> = {}): Role => ({

@@ -5,4 +5,9 @@ export type Error = { code: ErrorCode, message: string,
 /**
  * Technical detail (driver or server text); never a secret.
  */
-detail: string | null, };
+detail: string | null, 
+/**
+ * The input field the error is about (`port`, `ca_cert`, ...), so a form shows the core's
+ * message next to it.
+ */
+field: string | null, };

@@ -131,7 +131,7 @@ describe('flatten', () => {
       'prod', 'shop', '#filter', 'public', '#filter', 'orders', 'v_orders', '#more',
       'sales', '#filter', '#empty', 'analytics', '#filter', '#loading',
     ]);
-    analytics.children = { ...newLevel(), status: 'error', error: { code: 'timeout', message: 'slow', detail: null } };
+    analytics.children = { ...newLevel(), status: 'error', error: { code: 'timeout', message: 'slow', detail: null, field: null } };
     f = flatten([root]);
     const err = f.rows[f.rows.length - 1];
     expect(err.type).toBe('error');

@@ -1,36 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import type { Integration } from '../gen/Integration';
-import { applyCandidate, buildInput, emptyForm, firstStepWithError, formFromIntegration, validateForm } from './wizard';
+import { applyCandidate, buildInput, emptyForm, fieldErrors, firstStepWithError, formatErrors, formFromIntegration } from './wizard';
 
 const filled = () => ({ ...emptyForm(), name: 'billing', host: 'db.example.com', username: 'admin' });
 
-describe('validateForm', () => {
-  it('accepts a minimal form', () => {
-    expect(validateForm(filled())).toEqual({});
-  });
-  it('requires name, host and user', () => {
-    const e = validateForm(emptyForm());
-    expect(Object.keys(e).sort()).toEqual(['host', 'name', 'username']);
-    expect(firstStepWithError(e)).toBe('connection');
-  });
-  it('checks the port is an integer from 1 to 65535', () => {
-    for (const port of ['0', '65536', '-1', 'abc', '54.3', '1e3']) {
-      expect(validateForm({ ...filled(), port }).port, port).toBeDefined();
-    }
-    for (const port of ['1', '5432', '65535', '', ' 6432 ']) {
-      expect(validateForm({ ...filled(), port }).port, port).toBeUndefined();
+describe('formatErrors', () => {
+  it('accepts a minimal form and whole numbers', () => {
+    expect(formatErrors(filled())).toEqual({});
+    for (const port of ['1', '5432', '99999', '', ' 6432 ']) {
+      expect(formatErrors({ ...filled(), port }).port, port).toBeUndefined();
     }
   });
-  it('needs a CA for the verify modes, and a key with a client certificate', () => {
-    const e = validateForm({ ...filled(), sslmode: 'verify-full', certMode: 'file', certPath: '/c.pem' });
-    expect(e.ca).toMatch(/CA/);
-    expect(e.key).toBeDefined();
-    expect(firstStepWithError(e)).toBe('security');
+  it('refuses what is not a whole number, which JSON would not carry', () => {
+    for (const port of ['-1', 'abc', '54.3', '1e3']) {
+      expect(formatErrors({ ...filled(), port }).port, port).toBeDefined();
+    }
+    expect(formatErrors({ ...filled(), timeout: 'soon' }).timeout).toBeDefined();
   });
-  it('checks the timeout range', () => {
-    expect(validateForm({ ...filled(), timeout: '0' }).timeout).toBeDefined();
-    expect(validateForm({ ...filled(), timeout: '601' }).timeout).toBeDefined();
-    expect(validateForm({ ...filled(), timeout: '30' }).timeout).toBeUndefined();
+});
+
+describe('fieldErrors', () => {
+  const problem = (field: string | null, message: string) => ({ code: 'invalid_input' as const, message, detail: null, field });
+  it('shows the core messages next to the fields they name', () => {
+    const { fields, other } = fieldErrors(
+      [problem('name', 'the integration needs a name'), problem('ca_cert', 'give the CA'), problem('connect_timeout_secs', 'give 1 to 600'), problem(null, 'something else')],
+      {},
+    );
+    expect(fields).toEqual({ name: 'the integration needs a name', ca: 'give the CA', timeout: 'give 1 to 600' });
+    expect(other.map((o) => o.message)).toEqual(['something else']);
+    expect(firstStepWithError(fields)).toBe('connection');
+    expect(firstStepWithError({ ca: 'x' })).toBe('security');
+  });
+  it('keeps the first problem of a field, and lets format errors win', () => {
+    const { fields } = fieldErrors([problem('port', 'first'), problem('port', 'second')], { timeout: 'not a number' });
+    expect(fields).toEqual({ port: 'first', timeout: 'not a number' });
   });
 });
 

@@ -8,6 +8,7 @@ import type { Environment } from '../gen/Environment';
 import type { CertSource } from '../gen/CertSource';
 import type { KeyInput } from '../gen/KeyInput';
 import type { ImportCandidate } from '../gen/ImportCandidate';
+import type { Error as GrantryError } from '../gen/Error';
 import type { PastedSettings } from './connstr';
 
 export type CertMode = 'none' | 'file' | 'pem';
@@ -187,63 +188,50 @@ export function applyCandidate(f: WizardForm, c: ImportCandidate, pasted: Pasted
   return out;
 }
 
-const INT = /^[+-]?\d+$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const INT = /^\s*\d+\s*$/;
 
-export function validateForm(f: WizardForm): FieldErrors {
+/**
+ * What the form cannot even send: a port or timeout that is not a whole number (JSON would carry
+ * it as null, or not at all). Every rule about values is the core's (see `fieldErrors`).
+ */
+export function formatErrors(f: WizardForm): FieldErrors {
   const e: FieldErrors = {};
-  const name = f.name.trim();
-  if (!name) e.name = 'Give the integration a name.';
-  else if ([...name].length > 63) e.name = 'At most 63 characters.';
-  else if (CONTROL.test(name)) e.name = 'No control characters.';
-
-  const host = f.host.trim();
-  if (!host) e.host = 'The host is required.';
-  else if (/\s/.test(host)) e.host = 'A host name has no spaces.';
-
-  const port = f.port.trim();
-  if (port !== '') {
-    if (!INT.test(port)) e.port = 'A port is a whole number from 1 to 65535.';
-    else {
-      const p = Number(port);
-      if (p < 1 || p > 65535) e.port = 'A port is a whole number from 1 to 65535.';
-    }
-  }
-
-  if (!f.username.trim()) e.username = 'The user name is required.';
-
-  const timeout = f.timeout.trim();
-  if (timeout !== '') {
-    if (!INT.test(timeout) || Number(timeout) < 1 || Number(timeout) > 600) {
-      e.timeout = 'Give 1 to 600 seconds.';
-    }
-  }
-  if (new TextEncoder().encode(f.applicationName.trim()).length > 63) {
-    e.application_name = 'At most 63 bytes.';
-  }
-
-  if (f.caMode === 'file' && !f.caPath.trim()) e.ca = 'Give the path of the CA certificate file.';
-  else if (f.caMode === 'pem' && !f.caPem.includes('-----BEGIN CERTIFICATE-----')) {
-    e.ca = 'Paste a PEM certificate (-----BEGIN CERTIFICATE-----).';
-  } else if ((f.sslmode === 'verify-ca' || f.sslmode === 'verify-full') && f.caMode === 'none') {
-    e.ca = `${f.sslmode} checks the server certificate against a CA: give the CA certificate.`;
-  }
-
-  if (f.certMode === 'file' && !f.certPath.trim()) e.cert = 'Give the path of the client certificate file.';
-  else if (f.certMode === 'pem' && !f.certPem.includes('-----BEGIN CERTIFICATE-----')) {
-    e.cert = 'Paste a PEM certificate (-----BEGIN CERTIFICATE-----).';
-  }
-  if (f.keyMode === 'file' && !f.keyPath.trim()) e.key = 'Give the path of the client key file.';
-  else if (f.keyMode === 'pem' && !(f.keyPem.includes('-----BEGIN') && f.keyPem.includes('PRIVATE KEY-----'))) {
-    e.key = 'Paste a PEM private key (-----BEGIN ... PRIVATE KEY-----).';
-  }
-  const hasCert = f.certMode !== 'none';
-  const hasKey = f.keyMode !== 'none';
-  if (hasCert !== hasKey && !e.cert && !e.key) {
-    if (hasCert) e.key = 'A client certificate needs its client key.';
-    else e.cert = 'A client key needs its client certificate.';
-  }
+  if (f.port.trim() !== '' && !INT.test(f.port)) e.port = 'A port is a whole number from 1 to 65535.';
+  if (f.timeout.trim() !== '' && !INT.test(f.timeout)) e.timeout = 'Give a whole number of seconds.';
   return e;
+}
+
+/** The core's field names (IntegrationInput) as the wizard's fields. */
+const CORE_FIELDS: Record<string, FieldName> = {
+  name: 'name',
+  host: 'host',
+  port: 'port',
+  database: 'database',
+  username: 'username',
+  password: 'password',
+  sslmode: 'sslmode',
+  ca_cert: 'ca',
+  client_cert: 'cert',
+  client_key: 'key',
+  connect_timeout_secs: 'timeout',
+  application_name: 'application_name',
+  environment: 'environment',
+};
+
+/**
+ * The core's problems (validate_integration) by wizard field, the first per field; with the
+ * format errors, which win (the core saw no value for those fields). Problems naming no known
+ * field are returned apart, for the form as a whole.
+ */
+export function fieldErrors(problems: GrantryError[], format: FieldErrors): { fields: FieldErrors; other: GrantryError[] } {
+  const fields: FieldErrors = {};
+  const other: GrantryError[] = [];
+  for (const p of problems) {
+    const f = p.field !== null ? CORE_FIELDS[p.field] : undefined;
+    if (f === undefined) other.push(p);
+    else fields[f] ??= p.message;
+  }
+  return { fields: { ...fields, ...format }, other };
 }
 
 function cert(mode: CertMode, path: string, pem: string): CertSource | undefined {

@@ -371,6 +371,28 @@ impl Integrations {
         Ok(test_connection(connection.endpoint(), &secrets).await)
     }
 
+    /// Every problem of `input`, each naming its field (the wizard shows them next to the
+    /// fields). `existing` names the integration being edited.
+    pub async fn problems(
+        &self,
+        input: &IntegrationInput,
+        existing: Option<&str>,
+    ) -> Result<Vec<Error>> {
+        let key = match existing {
+            Some(n) => self
+                .app
+                .store()
+                .get(n)
+                .await?
+                .connection
+                .endpoint()
+                .client_key
+                .clone(),
+            None => None,
+        };
+        Ok(input.problems(key.as_ref()))
+    }
+
     /// Gives the password of a session-only integration for the rest of this process.
     pub async fn set_session_password(&self, name_or_id: &str, password: Secret) -> Result<()> {
         let it = self.app.store().get(name_or_id).await?;

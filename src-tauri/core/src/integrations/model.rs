@@ -296,94 +296,143 @@ pub fn expand_home(path: &str) -> std::path::PathBuf {
 }
 
 impl IntegrationInput {
-    /// Validates every field and produces the connection settings. `existing_key` tells whether
+    /// Validates every field and produces the connection settings; the first problem is the
+    /// error (see [`IntegrationInput::problems`] for all of them). `existing_key` tells whether
     /// the integration being edited already has a client key in the keychain.
     pub fn validate(&self, existing_key: Option<&KeySource>) -> Result<(String, Connection)> {
+        let (out, mut problems) = self.checked(existing_key);
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems.remove(0))
+        }
+    }
+
+    /// Every problem of the input, each naming its field: what a form shows next to its fields.
+    pub fn problems(&self, existing_key: Option<&KeySource>) -> Vec<Error> {
+        self.checked(existing_key).1
+    }
+
+    fn checked(&self, existing_key: Option<&KeySource>) -> ((String, Connection), Vec<Error>) {
+        let mut problems = Vec::new();
+        let mut bad = |field: &str, e: Error| problems.push(e.at(field));
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(Error::invalid("the integration needs a name"));
-        }
-        if name.chars().count() > 63 {
-            return Err(Error::invalid(
-                "an integration name has at most 63 characters",
-            ));
-        }
-        if name.chars().any(|c| c.is_control()) {
-            return Err(Error::invalid(
-                "an integration name cannot contain control characters",
-            ));
+            bad("name", Error::invalid("the integration needs a name"));
+        } else if name.chars().count() > 63 {
+            bad(
+                "name",
+                Error::invalid("an integration name has at most 63 characters"),
+            );
+        } else if name.chars().any(|c| c.is_control()) {
+            bad(
+                "name",
+                Error::invalid("an integration name cannot contain control characters"),
+            );
         }
         let host = self.host.trim();
         if host.is_empty() {
-            return Err(Error::invalid("the host is required"));
-        }
-        if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid(format!(
-                "invalid host {host:?}: it contains white space"
-            )));
+            bad("host", Error::invalid("the host is required"));
+        } else if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            bad(
+                "host",
+                Error::invalid(format!("invalid host {host:?}: it contains white space")),
+            );
         }
         let port = match self.port {
             None => DEFAULT_PORT,
             Some(p) if (1..=65535).contains(&p) => p as u16,
             Some(p) => {
-                return Err(Error::invalid(format!(
-                    "invalid port {p}: a port is a number from 1 to 65535"
-                )))
+                bad(
+                    "port",
+                    Error::invalid(format!(
+                        "invalid port {p}: a port is a number from 1 to 65535"
+                    )),
+                );
+                DEFAULT_PORT
             }
         };
         let username = self.username.trim();
         if username.is_empty() {
-            return Err(Error::invalid("the user name is required"));
+            bad("username", Error::invalid("the user name is required"));
         }
         let database = non_empty(self.database.as_deref()).unwrap_or(DEFAULT_DATABASE);
         let timeout = match self.connect_timeout_secs {
             None => DEFAULT_CONNECT_TIMEOUT_SECS,
             Some(t) if (1..=600).contains(&t) => t as u32,
             Some(t) => {
-                return Err(Error::invalid(format!(
-                    "invalid connect timeout {t}: give 1 to 600 seconds"
-                )))
+                bad(
+                    "connect_timeout_secs",
+                    Error::invalid(format!(
+                        "invalid connect timeout {t}: give 1 to 600 seconds"
+                    )),
+                );
+                DEFAULT_CONNECT_TIMEOUT_SECS
             }
         };
         let application_name =
             non_empty(self.application_name.as_deref()).unwrap_or(DEFAULT_APPLICATION_NAME);
         if application_name.len() > 63 {
-            return Err(Error::invalid("application_name has at most 63 bytes"));
+            bad(
+                "application_name",
+                Error::invalid("application_name has at most 63 bytes"),
+            );
         }
         if let Some(ca) = &self.ca_cert {
-            check_cert("CA certificate", ca)?;
+            if let Err(e) = check_cert("CA certificate", ca) {
+                bad("ca_cert", e);
+            }
         }
         if let Some(cert) = &self.client_cert {
-            check_cert("client certificate", cert)?;
+            if let Err(e) = check_cert("client certificate", cert) {
+                bad("client_cert", e);
+            }
         }
         let client_key = match (&self.client_key, self.clear_client_key) {
             (Some(KeyInput::File { path }), _) => {
-                let bytes = std::fs::read(expand_home(path)).map_err(|e| {
-                    Error::invalid(format!("cannot read the client key file {path}: {e}"))
-                })?;
-                check_key_pem(&bytes)?;
+                match std::fs::read(expand_home(path))
+                    .map_err(|e| {
+                        Error::invalid(format!("cannot read the client key file {path}: {e}"))
+                    })
+                    .and_then(|bytes| check_key_pem(&bytes))
+                {
+                    Ok(()) => {}
+                    Err(e) => bad("client_key", e),
+                }
                 Some(KeySource::File { path: path.clone() })
             }
             (Some(KeyInput::Pem { pem }), _) => {
-                check_key_pem(pem.expose().as_bytes())?;
+                if let Err(e) = check_key_pem(pem.expose().as_bytes()) {
+                    bad("client_key", e);
+                }
                 Some(KeySource::Keychain)
             }
             (None, true) => None,
             (None, false) => existing_key.cloned(),
         };
         if self.client_cert.is_some() != client_key.is_some() {
-            return Err(Error::invalid(
-                "a client certificate and a client key go together: give both or neither",
-            ));
+            bad(
+                if self.client_cert.is_some() {
+                    "client_key"
+                } else {
+                    "client_cert"
+                },
+                Error::invalid(
+                    "a client certificate and a client key go together: give both or neither",
+                ),
+            );
         }
         let sslmode = self.sslmode.unwrap_or_default();
         if matches!(sslmode, SslMode::VerifyCa | SslMode::VerifyFull) && self.ca_cert.is_none() {
-            return Err(Error::invalid(format!(
-                "sslmode {} checks the server certificate against a CA: give the CA certificate",
-                sslmode.as_str()
-            )));
+            bad(
+                "ca_cert",
+                Error::invalid(format!(
+                    "sslmode {} checks the server certificate against a CA: give the CA certificate",
+                    sslmode.as_str()
+                )),
+            );
         }
-        Ok((
+        let out = (
             name.to_string(),
             Connection::SelfHosted(PgEndpoint {
                 host: host.to_string(),
@@ -397,7 +446,8 @@ impl IntegrationInput {
                 connect_timeout_secs: timeout,
                 application_name: application_name.to_string(),
             }),
-        ))
+        );
+        (out, problems)
     }
 }
 
@@ -498,5 +548,26 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.as_str()));
         }
         assert!(SslMode::parse("verify_full").is_err());
+    }
+
+    #[test]
+    fn every_problem_names_its_field() {
+        let bad = IntegrationInput {
+            name: "".into(),
+            port: Some(99999),
+            connect_timeout_secs: Some(0),
+            sslmode: Some(SslMode::VerifyFull),
+            ..input()
+        };
+        let fields: Vec<Option<String>> = bad.problems(None).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["name", "port", "connect_timeout_secs", "ca_cert"].map(|f| Some(f.to_string()))
+        );
+        assert_eq!(
+            bad.validate(None).unwrap_err().field.as_deref(),
+            Some("name")
+        );
+        assert!(input().problems(None).is_empty());
     }
 }

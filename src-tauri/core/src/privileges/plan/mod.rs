@@ -10,6 +10,8 @@ mod change;
 mod diff;
 mod fingerprint;
 mod simulate;
+#[cfg(test)]
+mod tests;
 
 pub use change::{Change, NewPassword, Target};
 pub use fingerprint::{fingerprint, fingerprint_scoped};

@@ -1,0 +1,334 @@
+//! The plan builder, its diff and its rendering on plain snapshots: no server, milliseconds. What
+//! needs a server (the SQL PostgreSQL accepts, the access it computes) is in tests/plan_apply.rs
+//! and the oracle.
+
+use super::super::inspect::{AclEntry, DbObject, Membership, Role, Snapshot};
+use super::super::parse::parse_change;
+use super::super::{ObjectKind, Privilege, PUBLIC};
+use super::{plan, AccessChange, AccessDelta, Change};
+
+const SUPER: i64 = 10;
+const OWNER: i64 = 100;
+const ALICE: i64 = 101;
+const ANALYSTS: i64 = 102;
+const BOB: i64 = 103;
+const ROLE_NAMED_PUBLIC: i64 = 104;
+
+fn role(oid: i64, name: &str) -> Role {
+    Role {
+        oid,
+        name: name.into(),
+        superuser: oid == SUPER,
+        inherit: true,
+        createrole: false,
+        createdb: false,
+        login: matches!(oid, ALICE | BOB),
+        replication: false,
+        bypassrls: false,
+        connection_limit: -1,
+        valid_until: None,
+        comment: None,
+    }
+}
+
+fn acl(grantee: i64, grantor: i64, privileges: &[Privilege]) -> Vec<AclEntry> {
+    privileges
+        .iter()
+        .map(|&privilege| AclEntry {
+            grantee,
+            grantor,
+            privilege,
+            grantable: false,
+        })
+        .collect()
+}
+
+fn object(kind: ObjectKind, oid: i64, schema: Option<&str>, name: &str) -> DbObject {
+    DbObject {
+        kind,
+        oid,
+        subid: 0,
+        schema: schema.map(String::from),
+        name: name.into(),
+        detail: None,
+        owner: OWNER,
+        default_acl: false,
+        acl: Vec::new(),
+    }
+}
+
+/// Database app, schema s with table s.t (analysts may SELECT), overloaded s.f, connected as a
+/// superuser on PostgreSQL `version`.
+fn snapshot(version: i32) -> Snapshot {
+    use Privilege::*;
+    let table_all: Vec<Privilege> = ObjectKind::Table.privileges(version).iter().collect();
+    let mut db = object(ObjectKind::Database, 1, None, "app");
+    db.acl = [
+        acl(PUBLIC as i64, OWNER, &[Connect, Temporary]),
+        acl(OWNER, OWNER, &[Connect, Create, Temporary]),
+    ]
+    .concat();
+    let mut schema = object(ObjectKind::Schema, 2, None, "s");
+    schema.acl = [
+        acl(OWNER, OWNER, &[Usage, Create]),
+        acl(ANALYSTS, OWNER, &[Usage]),
+    ]
+    .concat();
+    let mut table = object(ObjectKind::Table, 3, Some("s"), "t");
+    table.acl = [acl(OWNER, OWNER, &table_all), acl(ANALYSTS, OWNER, &[Select])].concat();
+    let mut f_int = object(ObjectKind::Function, 4, Some("s"), "f");
+    f_int.detail = Some("integer".into());
+    f_int.acl = acl(OWNER, OWNER, &[Execute]);
+    let mut f_text = object(ObjectKind::Function, 5, Some("s"), "f");
+    f_text.detail = Some("text".into());
+    f_text.acl = acl(OWNER, OWNER, &[Execute]);
+    Snapshot {
+        version_num: version,
+        database: "app".into(),
+        database_owner: OWNER,
+        current_user: SUPER,
+        roles: vec![
+            role(SUPER, "postgres"),
+            role(OWNER, "owner"),
+            role(ALICE, "alice"),
+            role(ANALYSTS, "analysts"),
+            role(BOB, "bob"),
+            role(ROLE_NAMED_PUBLIC, "PUBLIC"),
+        ],
+        memberships: vec![Membership {
+            role: ANALYSTS,
+            member: ALICE,
+            grantor: SUPER,
+            admin: false,
+            inherit: true,
+            set: true,
+        }],
+        objects: vec![db, schema, table, f_int, f_text],
+        default_acls: Vec::new(),
+        taken_at: "2026-12-02T00:00:00Z".into(),
+    }
+}
+
+fn changes(lines: &[&str]) -> Vec<Change> {
+    lines.iter().map(|l| parse_change(l).unwrap()).collect()
+}
+
+fn gained(role: &str, privilege: Privilege, object: &str) -> AccessChange {
+    AccessChange {
+        role: role.into(),
+        object: object.into(),
+        kind: ObjectKind::Table,
+        privilege,
+        delta: AccessDelta::Gained,
+    }
+}
+
+#[test]
+fn a_grant_renders_one_statement_with_its_effect_and_scope() {
+    let snap = snapshot(160000);
+    let p = plan(&snap, &changes(&["grant SELECT,INSERT on table:s.t to bob"])).unwrap();
+    assert_eq!(
+        p.script,
+        "GRANT SELECT, INSERT ON TABLE \"s\".\"t\" TO \"bob\";\n"
+    );
+    assert_eq!(
+        p.access_changes,
+        vec![
+            gained("bob", Privilege::Select, "s.t"),
+            gained("bob", Privilege::Insert, "s.t"),
+        ]
+    );
+    assert_eq!(p.scope, Some(vec![3]));
+    assert!(p.noops.is_empty() && p.warnings.is_empty(), "{p:?}");
+    // The plan is a pure function of the snapshot and the changes.
+    let again = plan(&snap, &changes(&["grant SELECT,INSERT on table:s.t to bob"])).unwrap();
+    assert_eq!(again.fingerprint, p.fingerprint);
+}
+
+#[test]
+fn no_ops_are_dropped_and_said() {
+    let snap = snapshot(160000);
+    let p = plan(
+        &snap,
+        &changes(&[
+            "grant SELECT on table:s.t to analysts",
+            "revoke SELECT on table:s.t from alice",
+        ]),
+    )
+    .unwrap();
+    assert!(p.statements.is_empty(), "{:?}", p.statements);
+    assert_eq!(p.noops.len(), 2, "{:?}", p.noops);
+    assert!(p.noops[0].ends_with("already granted"), "{:?}", p.noops);
+    assert!(p.noops[1].ends_with("nothing to revoke"), "{:?}", p.noops);
+}
+
+#[test]
+fn a_revoke_from_a_group_shows_who_loses_through_it() {
+    let snap = snapshot(160000);
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from analysts"])).unwrap();
+    assert_eq!(
+        p.script,
+        "REVOKE SELECT ON TABLE \"s\".\"t\" FROM \"analysts\";\n"
+    );
+    let lost: Vec<&str> = p
+        .access_changes
+        .iter()
+        .filter(|c| c.delta == AccessDelta::Lost)
+        .map(|c| c.role.as_str())
+        .collect();
+    assert_eq!(lost, ["alice", "analysts"]);
+}
+
+#[test]
+fn a_revoke_that_changes_nothing_effective_is_warned_about() {
+    let mut snap = snapshot(160000);
+    snap.objects[2]
+        .acl
+        .extend(acl(ALICE, OWNER, &[Privilege::Select]));
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    assert_eq!(p.statements.len(), 1);
+    assert!(p.access_changes.is_empty(), "{:?}", p.access_changes);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("removes nothing") && w.contains("through analysts")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn public_and_a_role_named_public_are_apart() {
+    let snap = snapshot(160000);
+    let p = plan(
+        &snap,
+        &changes(&[
+            "grant SELECT on table:s.t to public",
+            r#"grant INSERT on table:s.t to "PUBLIC""#,
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        p.script,
+        "GRANT SELECT ON TABLE \"s\".\"t\" TO PUBLIC;\nGRANT INSERT ON TABLE \"s\".\"t\" TO \"PUBLIC\";\n"
+    );
+    // Everyone gains SELECT (shown once, as public); only the role named "PUBLIC" gains INSERT.
+    assert!(p.access_changes.contains(&gained("public", Privilege::Select, "s.t")));
+    assert!(p.access_changes.contains(&gained("PUBLIC", Privilege::Insert, "s.t")));
+    assert!(!p.access_changes.contains(&gained("public", Privilege::Insert, "s.t")));
+    let e = plan(&snap, &changes(&["grant SELECT on table:s.t to Public"])).unwrap_err();
+    assert!(e.message.contains("is written public"), "{}", e.message);
+}
+
+#[test]
+fn routines_need_their_signature_when_overloaded() {
+    let snap = snapshot(160000);
+    let e = plan(&snap, &changes(&["grant EXECUTE on function:s.f to bob"])).unwrap_err();
+    assert!(e.message.contains("overloaded"), "{}", e.message);
+    let p = plan(
+        &snap,
+        &changes(&["grant EXECUTE on function:s.f( integer ) to bob"]),
+    )
+    .unwrap();
+    // The signature in the SQL is the catalog's, not the text typed.
+    assert_eq!(
+        p.script,
+        "GRANT EXECUTE ON FUNCTION \"s\".\"f\"(integer) TO \"bob\";\n"
+    );
+}
+
+#[test]
+fn privileges_follow_the_major() {
+    let e = plan(
+        &snapshot(160000),
+        &changes(&["grant MAINTAIN on table:s.t to bob"]),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("does not apply"), "{}", e.message);
+    let p = plan(
+        &snapshot(170000),
+        &changes(&["grant MAINTAIN on table:s.t to bob"]),
+    )
+    .unwrap();
+    assert_eq!(p.statements.len(), 1);
+    let e = plan(
+        &snapshot(150000),
+        &changes(&["grant-role analysts to bob noinherit"]),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("16 or newer"), "{}", e.message);
+}
+
+#[test]
+fn statements_are_ordered_roles_first_then_memberships_then_grants() {
+    let snap = snapshot(160000);
+    let p = plan(
+        &snap,
+        &changes(&[
+            "grant SELECT on table:s.t to carol",
+            "grant-role analysts to carol",
+            "create-role carol login",
+        ]),
+    );
+    // carol does not exist when the grant is read: the plan refuses rather than reorder meaning.
+    assert!(p.is_err());
+    let p = plan(
+        &snap,
+        &changes(&[
+            "create-role carol login",
+            "grant SELECT on table:s.t to carol",
+            "grant-role analysts to carol",
+            "revoke SELECT on table:s.t from analysts",
+        ]),
+    )
+    .unwrap();
+    let kinds: Vec<&str> = p
+        .statements
+        .iter()
+        .map(|s| s.sql.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(kinds, ["CREATE", "GRANT", "GRANT", "REVOKE"]);
+    assert!(p.statements[1].sql.starts_with("GRANT \"analysts\" TO \"carol\""));
+    // A new role's access shows as gained; it never existed before.
+    assert!(p
+        .access_changes
+        .contains(&gained("carol", Privilege::Select, "s.t")));
+    // Statements touching roles check the whole database's roles and memberships, but the
+    // object scope stays the table.
+    assert_eq!(p.scope, Some(vec![3]));
+}
+
+#[test]
+fn read_adds_what_makes_select_usable() {
+    let snap = snapshot(160000);
+    let p = plan(&snap, &changes(&["read table:s.t to bob"])).unwrap();
+    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    // PUBLIC already has CONNECT on app: only USAGE on s is missing.
+    assert_eq!(
+        sql,
+        [
+            "GRANT USAGE ON SCHEMA \"s\" TO \"bob\"",
+            "GRANT SELECT ON TABLE \"s\".\"t\" TO \"bob\""
+        ]
+    );
+}
+
+#[test]
+fn an_empty_or_meaningless_plan_is_refused() {
+    let snap = snapshot(160000);
+    assert!(plan(&snap, &[]).is_err());
+    let e = plan(
+        &snap,
+        &[Change::Grant {
+            privileges: vec![],
+            on: super::Target::AllInSchema {
+                kind: ObjectKind::Table,
+                schema: "s".into(),
+            },
+            to: vec!["bob".into()],
+            with_grant_option: false,
+        }],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("at least one privilege"), "{}", e.message);
+}
