@@ -181,19 +181,28 @@ fn name(s: &str) -> Result<String> {
     Ok(v.remove(0))
 }
 
-/// Splits a line into words on whitespace outside double quotes (quotes kept: the name syntax
-/// reads them).
+/// Splits a line into words on whitespace outside double quotes and parentheses (both kept: the
+/// name syntax reads them), so `function:s.f(character varying)` is one word.
 fn words(line: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
+    let mut depth = 0usize;
     for c in line.chars() {
         match c {
             '"' => {
                 quoted = !quoted;
                 cur.push(c);
             }
-            c if c.is_whitespace() && !quoted => {
+            '(' if !quoted => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' if !quoted => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted && depth == 0 => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -366,6 +375,19 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse_change("grant SELECT on table:s.t to a,,b").is_err());
+        // Argument lists may hold spaces.
+        match parse_change("grant EXECUTE on function:s.g(character varying, int) to bob").unwrap()
+        {
+            Change::Grant {
+                on: Target::Object { args, .. },
+                to,
+                ..
+            } => {
+                assert_eq!(args.as_deref(), Some("character varying, int"));
+                assert_eq!(to, vec!["bob"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

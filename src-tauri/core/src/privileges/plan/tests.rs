@@ -75,7 +75,11 @@ fn snapshot(version: i32) -> Snapshot {
     ]
     .concat();
     let mut table = object(ObjectKind::Table, 3, Some("s"), "t");
-    table.acl = [acl(OWNER, OWNER, &table_all), acl(ANALYSTS, OWNER, &[Select])].concat();
+    table.acl = [
+        acl(OWNER, OWNER, &table_all),
+        acl(ANALYSTS, OWNER, &[Select]),
+    ]
+    .concat();
     let mut f_int = object(ObjectKind::Function, 4, Some("s"), "f");
     f_int.detail = Some("integer".into());
     f_int.acl = acl(OWNER, OWNER, &[Execute]);
@@ -126,7 +130,11 @@ fn gained(role: &str, privilege: Privilege, object: &str) -> AccessChange {
 #[test]
 fn a_grant_renders_one_statement_with_its_effect_and_scope() {
     let snap = snapshot(160000);
-    let p = plan(&snap, &changes(&["grant SELECT,INSERT on table:s.t to bob"])).unwrap();
+    let p = plan(
+        &snap,
+        &changes(&["grant SELECT,INSERT on table:s.t to bob"]),
+    )
+    .unwrap();
     assert_eq!(
         p.script,
         "GRANT SELECT, INSERT ON TABLE \"s\".\"t\" TO \"bob\";\n"
@@ -141,7 +149,11 @@ fn a_grant_renders_one_statement_with_its_effect_and_scope() {
     assert_eq!(p.scope, Some(vec![3]));
     assert!(p.noops.is_empty() && p.warnings.is_empty(), "{p:?}");
     // The plan is a pure function of the snapshot and the changes.
-    let again = plan(&snap, &changes(&["grant SELECT,INSERT on table:s.t to bob"])).unwrap();
+    let again = plan(
+        &snap,
+        &changes(&["grant SELECT,INSERT on table:s.t to bob"]),
+    )
+    .unwrap();
     assert_eq!(again.fingerprint, p.fingerprint);
 }
 
@@ -165,7 +177,11 @@ fn no_ops_are_dropped_and_said() {
 #[test]
 fn a_revoke_from_a_group_shows_who_loses_through_it() {
     let snap = snapshot(160000);
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from analysts"])).unwrap();
+    let p = plan(
+        &snap,
+        &changes(&["revoke SELECT on table:s.t from analysts"]),
+    )
+    .unwrap();
     assert_eq!(
         p.script,
         "REVOKE SELECT ON TABLE \"s\".\"t\" FROM \"analysts\";\n"
@@ -213,9 +229,15 @@ fn public_and_a_role_named_public_are_apart() {
         "GRANT SELECT ON TABLE \"s\".\"t\" TO PUBLIC;\nGRANT INSERT ON TABLE \"s\".\"t\" TO \"PUBLIC\";\n"
     );
     // Everyone gains SELECT (shown once, as public); only the role named "PUBLIC" gains INSERT.
-    assert!(p.access_changes.contains(&gained("public", Privilege::Select, "s.t")));
-    assert!(p.access_changes.contains(&gained("PUBLIC", Privilege::Insert, "s.t")));
-    assert!(!p.access_changes.contains(&gained("public", Privilege::Insert, "s.t")));
+    assert!(p
+        .access_changes
+        .contains(&gained("public", Privilege::Select, "s.t")));
+    assert!(p
+        .access_changes
+        .contains(&gained("PUBLIC", Privilege::Insert, "s.t")));
+    assert!(!p
+        .access_changes
+        .contains(&gained("public", Privilege::Insert, "s.t")));
     let e = plan(&snap, &changes(&["grant SELECT on table:s.t to Public"])).unwrap_err();
     assert!(e.message.contains("is written public"), "{}", e.message);
 }
@@ -288,7 +310,9 @@ fn statements_are_ordered_roles_first_then_memberships_then_grants() {
         .map(|s| s.sql.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(kinds, ["CREATE", "GRANT", "GRANT", "REVOKE"]);
-    assert!(p.statements[1].sql.starts_with("GRANT \"analysts\" TO \"carol\""));
+    assert!(p.statements[1]
+        .sql
+        .starts_with("GRANT \"analysts\" TO \"carol\""));
     // A new role's access shows as gained; it never existed before.
     assert!(p
         .access_changes
@@ -330,5 +354,9 @@ fn an_empty_or_meaningless_plan_is_refused() {
         }],
     )
     .unwrap_err();
-    assert!(e.message.contains("at least one privilege"), "{}", e.message);
+    assert!(
+        e.message.contains("at least one privilege"),
+        "{}",
+        e.message
+    );
 }
