@@ -382,7 +382,18 @@ impl Out {
                 if a.grantable { " [may grant]" } else { "" }
             );
         }
-        if w.public.is_empty() && w.roles.is_empty() {
+        for a in &w.partial {
+            println!(
+                "  {:<24} on some columns only: {}",
+                display_role(&a.role),
+                a.columns
+                    .iter()
+                    .map(|c| esc(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if w.public.is_empty() && w.roles.is_empty() && w.partial.is_empty() {
             println!("  nobody");
         }
     }

@@ -163,7 +163,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         return { role: r.name, login: r.login, grantable, reasons };
       })
       .filter((a) => a.reasons.length > 0);
-    return { object: x.object, privilege: p, public: pub, roles: list };
+    return { object: x.object, privilege: p, public: pub, roles: list, partial: [] };
   }
 
   function objectGrants(database: string, o: ObjectRef): ObjectGrants {

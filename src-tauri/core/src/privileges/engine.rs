@@ -448,6 +448,63 @@ impl<'a> Engine<'a> {
         WhoCan { public, roles }
     }
 
+    /// Roles that hold `p` on some columns of table `obj` but not on the table itself, with
+    /// those columns: what has_any_column_privilege finds beyond has_table_privilege. A reviewer
+    /// asking who can UPDATE a table must see them too. `public` stands for PUBLIC.
+    pub fn column_holders(&self, obj: usize, p: Privilege) -> Vec<ColumnAccess> {
+        let t = &self.snap.objects[obj];
+        if !t.kind.is_relation()
+            || t.kind == ObjectKind::Sequence
+            || !ObjectKind::Column
+                .privileges(self.snap.version_num)
+                .contains(p)
+        {
+            return Vec::new();
+        }
+        let table = self.who_can(obj, p);
+        if !table.public.is_empty() {
+            return Vec::new();
+        }
+        let at_table: std::collections::BTreeSet<&str> =
+            table.roles.iter().map(|a| a.role.as_str()).collect();
+        let mut by_role: BTreeMap<String, ColumnAccess> = BTreeMap::new();
+        for (j, c) in self
+            .snap
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ObjectKind::Column && c.oid == t.oid)
+        {
+            let column = c.detail.clone().unwrap_or_default();
+            let w = self.who_can(j, p);
+            let mut add = |role: &str, login: bool| {
+                by_role
+                    .entry(role.to_string())
+                    .or_insert_with(|| ColumnAccess {
+                        role: role.to_string(),
+                        login,
+                        columns: Vec::new(),
+                    })
+                    .columns
+                    .push(column.clone());
+            };
+            if !w.public.is_empty() {
+                add(super::PUBLIC_NAME, false);
+            }
+            for a in &w.roles {
+                let only_public = a.reasons.iter().all(|r| matches!(r, Reason::Public { .. }));
+                if !at_table.contains(a.role.as_str()) && !only_public {
+                    add(&a.role, a.login);
+                }
+            }
+        }
+        let mut out: Vec<ColumnAccess> = by_role.into_values().collect();
+        for a in &mut out {
+            a.columns.sort();
+        }
+        out
+    }
+
     /// The roles whose privileges `role` has (itself included), with parents towards `role`.
     pub fn privileges_of(&self, role: i64) -> Option<RoleView> {
         let &r = self.by_oid.get(&role)?;
@@ -659,6 +716,14 @@ pub struct WhoCan {
     pub public: Vec<Reason>,
     /// Roles holding it for another reason too (superuser, grants, predefined roles).
     pub roles: Vec<Access>,
+}
+
+/// A role that holds a privilege on some columns of a table, not on the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ColumnAccess {
+    pub role: String,
+    pub login: bool,
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -3,7 +3,7 @@
 //! run, dry runs and applies (each written to the audit log), export and desired state.
 
 use super::apply::{self, RunOptions, RunOutcome, RunReport};
-use super::engine::{Access, Engine, ObjectAccess, Reason, RoleMode};
+use super::engine::{Access, ColumnAccess, Engine, ObjectAccess, Reason, RoleMode};
 use super::inspect::{Membership, Role, Snapshot};
 use super::plan::{self, AccessChange, Change, Plan};
 use super::{is_public, ObjectKind, ObjectRef, Privilege, PUBLIC_NAME};
@@ -62,6 +62,9 @@ pub struct WhoCanAnswer {
     /// Everyone can (PUBLIC holds it): these are the reasons.
     pub public: Vec<Reason>,
     pub roles: Vec<Access>,
+    /// Roles that hold it on some of the table's columns only (SELECT, INSERT, UPDATE,
+    /// REFERENCES on a table), with those columns.
+    pub partial: Vec<ColumnAccess>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -353,6 +356,7 @@ impl Privileges {
             privilege,
             public: w.public,
             roles: w.roles,
+            partial: e.column_holders(i, privilege),
         })
     }
 
