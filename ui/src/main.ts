@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
-import { theme } from './lib/theme.svelte';
+import { theme } from './shared/theme.svelte';
 import { hasIpc, setDevBackend } from './api';
 
 theme.init();

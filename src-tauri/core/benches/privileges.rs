@@ -8,16 +8,15 @@
 //!
 //! Run: `cargo bench -p grantry-core --bench privileges` (BENCH_TABLES scales the database).
 
-use grantry_core::integrations::model::{IntegrationInput, SslMode};
+#[path = "../tests/common.rs"]
+mod common;
+
 use grantry_core::privileges::engine::Engine;
 use grantry_core::privileges::inspect;
 use grantry_core::privileges::plan::{self, Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
-use grantry_core::secrets::MemoryKeychain;
-use grantry_core::{Grantry, OpenOptions};
 use grantry_testrig::{psql_timings, Cluster, Options};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
 const ROLES: usize = 1000;
@@ -86,22 +85,8 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut rows: Vec<(String, f64, Option<f64>)> = Vec::new();
     rt.block_on(async {
-        let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
-            .await
-            .unwrap();
-        g.integrations().add(IntegrationInput {
-            name: "bench".into(),
-            host: "127.0.0.1".into(),
-            port: Some(c.port as i64),
-            database: Some("bench".into()),
-            username: c.superuser.clone(),
-            password: Some(c.password.clone()),
-            sslmode: Some(SslMode::Disable),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        let env = common::grantry_on(&c, "bench").await;
+        let g = &env.g;
 
         // 1. Full inspection vs psql running the same queries.
         let queries = format!(

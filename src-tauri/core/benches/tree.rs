@@ -6,12 +6,11 @@
 //!
 //! Run: `cargo bench -p grantry-core --bench tree` (set BENCH_TABLES to scale; default 100000).
 
+#[path = "../tests/common.rs"]
+mod common;
+
 use grantry_core::catalog::{self, TreeQuery};
-use grantry_core::integrations::model::{IntegrationInput, SslMode};
-use grantry_core::secrets::MemoryKeychain;
-use grantry_core::{Grantry, OpenOptions};
 use grantry_testrig::{psql_timings, Cluster, Options};
-use std::sync::Arc;
 use std::time::Instant;
 
 const ITERATIONS: usize = 40;
@@ -109,22 +108,8 @@ fn main() {
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions { home: Some(home.path().into()), secrets: Some(Arc::new(MemoryKeychain::default())), pool_idle_timeout: None })
-            .await
-            .unwrap();
-        g.integrations().add(IntegrationInput {
-            name: "bench".into(),
-            host: "127.0.0.1".into(),
-            port: Some(c.port as i64),
-            database: Some("bench".into()),
-            username: c.superuser.clone(),
-            password: Some(c.password.clone()),
-            sslmode: Some(SslMode::Disable),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        let env = common::grantry_on(&c, "bench").await;
+        let g = &env.g;
         let first_page = TreeQuery { limit: Some(200), ..Default::default() };
         let search = TreeQuery { search: Some("4999".into()), limit: Some(200), with_total: true, ..Default::default() };
         let schemas = TreeQuery { limit: Some(200), ..Default::default() };

@@ -25,6 +25,16 @@ pub async fn grantry() -> Env {
     Env { g, home }
 }
 
+/// A Grantry (as [`grantry`]) with one integration named `database`, for that database of `c`
+/// (over TLS when the cluster has it: the benchmarks' clusters do not).
+pub async fn grantry_on(c: &Cluster, database: &str) -> Env {
+    let env = grantry().await;
+    let mut inp = input(c, database, SslMode::Prefer);
+    inp.database = Some(database.into());
+    env.g.integrations().add(inp).await.unwrap();
+    env
+}
+
 pub fn input(c: &Cluster, name: &str, mode: SslMode) -> IntegrationInput {
     IntegrationInput {
         name: name.into(),

@@ -4,8 +4,6 @@
 
 mod common;
 
-use common::{grantry, input};
-use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::desired::{changes_for, export_state, DesiredGrant, DesiredState};
 use grantry_core::privileges::Privilege;
@@ -39,11 +37,7 @@ fn fixture(bindir: Option<std::path::PathBuf>) -> Cluster {
 }
 
 async fn connect(c: &Cluster) -> common::Env {
-    let env = grantry().await;
-    let mut inp = input(c, "db", SslMode::Require);
-    inp.database = Some("db".into());
-    env.g.integrations().add(inp).await.unwrap();
-    env
+    common::grantry_on(c, "db").await
 }
 
 #[tokio::test]
@@ -202,10 +196,7 @@ async fn sql_export_rebuilds_the_same_privileges_elsewhere() {
     c.psql("db2", OBJECTS);
     let script = sql.replace("DATABASE \"db\"", "DATABASE \"db2\"");
     c.psql("db2", &script);
-    let env2 = grantry().await;
-    let mut inp = input(&c, "db2", SslMode::Require);
-    inp.database = Some("db2".into());
-    env2.g.integrations().add(inp).await.unwrap();
+    let env2 = common::grantry_on(&c, "db2").await;
     let a = export_state(
         &env.g
             .privileges()

@@ -8,8 +8,6 @@
 
 mod common;
 
-use common::{grantry, input};
-use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::desired::{export_state, DesiredGrant, DesiredObject, DesiredState};
 use grantry_core::privileges::parse::parse_change;
@@ -56,11 +54,7 @@ fn cluster() -> Cluster {
 }
 
 async fn env_for(c: &Cluster, db: &str) -> common::Env {
-    let env = grantry().await;
-    let mut inp = input(c, db, SslMode::Require);
-    inp.database = Some(db.into());
-    env.g.integrations().add(inp).await.unwrap();
-    env
+    common::grantry_on(c, db).await
 }
 
 fn public_entries_on_vault(c: &Cluster, db: &str) -> String {

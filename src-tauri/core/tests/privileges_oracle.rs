@@ -4,8 +4,6 @@
 
 mod common;
 
-use common::{grantry, input};
-use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::engine::{Engine, RoleMode};
 use grantry_core::privileges::inspect::Snapshot;
 use grantry_core::privileges::{ObjectKind, Privilege};
@@ -466,10 +464,7 @@ async fn engine_agrees_with_the_server_on_every_major() {
             g.default_privileges();
             c.psql("oracle", &(g.sql.join(";\n") + ";"));
 
-            let env = grantry().await;
-            let mut inp = input(&c, "oracle", SslMode::Require);
-            inp.database = Some("oracle".into());
-            env.g.integrations().add(inp).await.unwrap();
+            let env = common::grantry_on(&c, "oracle").await;
             let snap = env
                 .g
                 .privileges()

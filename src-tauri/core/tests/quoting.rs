@@ -5,8 +5,6 @@
 
 mod common;
 
-use common::{grantry, input};
-use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::plan::{Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
@@ -123,10 +121,7 @@ proptest! {
              CREATE ROLE :\"r\";\nCREATE ROLE :\"rd\";\n");
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let env = grantry().await;
-            let mut inp = input(c, "q", SslMode::Require);
-            inp.database = Some("q".into());
-            env.g.integrations().add(inp).await.unwrap();
+            let env = common::grantry_on(c, "q").await;
             let changes = vec![
                 Change::Grant {
                     privileges: vec![Privilege::Usage],

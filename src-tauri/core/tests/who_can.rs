@@ -4,8 +4,6 @@
 
 mod common;
 
-use common::{grantry, input};
-use grantry_core::integrations::model::SslMode;
 use grantry_core::privileges::parse::parse_object;
 use grantry_core::privileges::Privilege;
 use grantry_testrig::{Cluster, Options};
@@ -26,10 +24,7 @@ async fn column_holders_are_shown_apart_and_agree_with_the_server() {
          GRANT UPDATE ON public.t TO carol; GRANT UPDATE (a) ON public.t TO carol; \
          GRANT SELECT (a) ON public.t TO PUBLIC; GRANT SELECT ON public.t TO dave;",
     );
-    let env = grantry().await;
-    let mut inp = input(&c, "db", SslMode::Require);
-    inp.database = Some("db".into());
-    env.g.integrations().add(inp).await.unwrap();
+    let env = common::grantry_on(&c, "db").await;
     let t = parse_object("table:public.t").unwrap();
     let roles = ["owner_a", "alice", "grp", "bob", "carol", "dave"];
     for (privilege, name) in [(Privilege::Update, "UPDATE"), (Privilege::Select, "SELECT")] {

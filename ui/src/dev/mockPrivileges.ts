@@ -20,7 +20,7 @@ import type { RoleReport } from '../gen/RoleReport';
 import type { Target } from '../gen/Target';
 import type { WhoCanAnswer } from '../gen/WhoCanAnswer';
 import type { Error as GrantryError } from '../gen/Error';
-import { privilegesOf } from '../lib/privileges';
+import { privilegesOf } from '../features/privileges/privileges';
 
 const fail = (code: GrantryError['code'], message: string): never => {
   throw { code, message, detail: null, field: null };

@@ -1,0 +1,227 @@
+// Application state shared by the components: integrations, selection, the startup sequence,
+// which main view is shown, and the session-password prompt.
+
+import * as api from '../api';
+import type { GrantryError } from '../api';
+import type { Integration } from '../gen/Integration';
+import type { SandboxStatus } from '../gen/SandboxStatus';
+import { TreeController } from '../features/explorer/treeController.svelte';
+
+const SELECTED_KEY = 'grantry.selected';
+
+export type MainView =
+  | { kind: 'explorer' }
+  | { kind: 'wizard'; editing: Integration | null }
+  /** A role's page, in the database the user was in when opening it. */
+  | { kind: 'role'; integration: string; database: string; role: string }
+  | { kind: 'audit' };
+
+export interface StartupState {
+  running: boolean;
+  messages: { text: string; at: number }[];
+  startedAt: number;
+  error: GrantryError | null;
+  result: SandboxStatus | null;
+  dismissed: boolean;
+}
+
+interface PasswordRequest {
+  integration: Integration;
+  resolve: (given: boolean) => void;
+  promise: Promise<boolean>;
+}
+
+function remembered(): string | null {
+  try {
+    return localStorage.getItem(SELECTED_KEY);
+  } catch {
+    return null;
+  }
+}
+
+class AppState {
+  integrations = $state.raw<Integration[]>([]);
+  loaded = $state(false);
+  listError = $state.raw<GrantryError | null>(null);
+  selectedName = $state<string | null>(null);
+  selected = $derived(this.integrations.find((i) => i.name === this.selectedName) ?? null);
+  view = $state.raw<MainView>({ kind: 'explorer' });
+  startup = $state<StartupState>({
+    running: false,
+    messages: [],
+    startedAt: 0,
+    error: null,
+    result: null,
+    dismissed: false,
+  });
+  passwordRequest = $state.raw<PasswordRequest | null>(null);
+  removeTarget = $state.raw<Integration | null>(null);
+  /** The explorer tree of the selected integration. */
+  tree = $state.raw<TreeController | null>(null);
+
+  private trees = new Map<string, TreeController>();
+
+  /** Launch: run the core's startup (maybe creating the sandbox), then load integrations. */
+  async boot(): Promise<void> {
+    this.startup.running = true;
+    this.startup.startedAt = Date.now();
+    const unlisten = await api.onSandboxProgress((text) => {
+      this.startup.messages.push({ text, at: Date.now() });
+    });
+    try {
+      this.startup.result = await api.startup();
+    } catch (e) {
+      this.startup.error = api.normalizeError(e);
+    } finally {
+      unlisten();
+    }
+    // The progress stays up until the integrations are there to show.
+    await this.reload();
+    const wanted = remembered();
+    const pick =
+      this.integrations.find((i) => i.name === wanted) ??
+      this.integrations.find((i) => i.name === this.startup.result?.integration) ??
+      this.integrations[0];
+    if (pick) this.select(pick.name);
+    this.startup.running = false;
+    if (!this.startup.error) this.startup.dismissed = true;
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const list = await api.listIntegrations();
+      list.sort((a, b) => a.name.localeCompare(b.name));
+      this.integrations = list;
+      this.listError = null;
+      for (const it of list) this.trees.get(it.name)?.updateIntegration(it);
+      for (const name of [...this.trees.keys()]) {
+        if (!list.some((i) => i.name === name)) this.trees.delete(name);
+      }
+      if (this.selectedName !== null && !list.some((i) => i.name === this.selectedName)) {
+        this.selectedName = list[0]?.name ?? null;
+      }
+    } catch (e) {
+      this.listError = api.normalizeError(e);
+    } finally {
+      this.loaded = true;
+      this.syncTree();
+    }
+  }
+
+  private syncTree(): void {
+    const it = this.integrations.find((i) => i.name === this.selectedName);
+    this.tree = it ? this.treeFor(it) : null;
+  }
+
+  select(name: string): void {
+    this.selectedName = name;
+    this.view = { kind: 'explorer' };
+    this.syncTree();
+    try {
+      localStorage.setItem(SELECTED_KEY, name);
+    } catch {
+      // not remembered
+    }
+  }
+
+  /** The tree of an integration, created on first use and kept while the app runs. */
+  private treeFor(it: Integration): TreeController {
+    let t = this.trees.get(it.name);
+    if (!t) {
+      const name = it.name;
+      t = new TreeController(it, {
+        askSessionPassword: (i) => this.askSessionPassword(i),
+        integration: () => this.integrations.find((i) => i.name === name) ?? it,
+      });
+      t.select(t.root.key);
+      t.expand(t.root);
+      this.trees.set(it.name, t);
+    }
+    return t;
+  }
+
+  /** A saved or edited integration: forget its old tree (its name or connection may differ). */
+  async saved(it: Integration, previousName: string | null): Promise<void> {
+    if (previousName !== null) this.trees.delete(previousName);
+    this.trees.delete(it.name);
+    await this.reload();
+    this.select(it.name);
+  }
+
+  async removed(name: string): Promise<void> {
+    this.trees.delete(name);
+    if (this.selectedName === name) this.selectedName = null;
+    this.tree = null;
+    await this.reload();
+    if (this.selectedName === null && this.integrations[0]) this.select(this.integrations[0].name);
+    this.view = { kind: 'explorer' };
+  }
+
+  /** One prompt per integration at a time, however many loads are waiting for it. */
+  askSessionPassword(integration: Integration): Promise<boolean> {
+    const pending = this.passwordRequest;
+    if (pending && pending.integration.name === integration.name) return pending.promise;
+    let resolve!: (given: boolean) => void;
+    const promise = new Promise<boolean>((r) => (resolve = r));
+    const req: PasswordRequest = {
+      integration,
+      promise,
+      resolve: (given) => {
+        if (this.passwordRequest === req) this.passwordRequest = null;
+        resolve(given);
+        if (given) void this.reload();
+      },
+    };
+    if (pending) {
+      // Another integration is being asked about: ask this one after it.
+      void pending.promise.then(() => {
+        this.passwordRequest = req;
+      });
+    } else {
+      this.passwordRequest = req;
+    }
+    return promise;
+  }
+
+  /**
+   * Runs `fn` against an integration; when it fails because a session password is missing, asks
+   * for it and retries.
+   */
+  async withPassword<T>(integration: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        const err = api.normalizeError(e);
+        const it = this.integrations.find((i) => i.name === integration);
+        if (err.code === 'secret_missing' && it?.password_storage === 'session') {
+          if (await this.askSessionPassword(it)) continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  openRole(integration: string, database: string, role: string): void {
+    this.view = { kind: 'role', integration, database, role };
+  }
+
+  openAudit(): void {
+    this.view = { kind: 'audit' };
+  }
+
+  /** Back from a role or audit page to the explorer of the selected integration. */
+  showExplorer(): void {
+    this.view = { kind: 'explorer' };
+  }
+
+  openWizard(editing: Integration | null): void {
+    this.view = { kind: 'wizard', editing };
+  }
+
+  closeWizard(): void {
+    this.view = { kind: 'explorer' };
+  }
+}
+
+export const app = new AppState();

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../gen/AuditEntry';
+import { actionLabel, filterAudit, formatAuditTime, outcomeLabel, outcomeTone } from './audit';
+
+describe('audit display', () => {
+  it('colors outcomes', () => {
+    expect(outcomeTone('committed')).toBe('ok');
+    expect(outcomeTone('rolled_back')).toBe('neutral');
+    expect(outcomeTone('refused')).toBe('warn');
+    expect(outcomeTone('failed')).toBe('fail');
+    expect(outcomeTone('something new')).toBe('neutral');
+  });
+  it('names actions and outcomes', () => {
+    expect(actionLabel('dry_run')).toBe('Dry run');
+    expect(actionLabel('apply')).toBe('Apply');
+    expect(outcomeLabel('committed')).toBe('applied');
+    expect(outcomeLabel('rolled_back')).toBe('rolled back');
+  });
+  it('shows times to the second, in local time', () => {
+    const t = formatAuditTime('2026-11-21T20:11:29.123Z');
+    expect(t).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(formatAuditTime('not a time')).toBe('not a time');
+  });
+  it('filters on any column', () => {
+    const e = (id: number, over: Partial<AuditEntry>): AuditEntry => ({
+      id, at: '', os_user: 'dba', database_user: 'u', integration_id: 'i', integration_name: 'prod', database_name: 'db',
+      action: 'apply', sql: 'GRANT SELECT ON TABLE x TO y;', outcome: 'committed', error: null, duration_ms: 1, statements: 1, ...over,
+    });
+    const list = [e(1, {}), e(2, { integration_name: 'staging', sql: 'REVOKE ...', outcome: 'failed', error: 'permission denied' })];
+    expect(filterAudit(list, '').length).toBe(2);
+    expect(filterAudit(list, 'grant').map((x) => x.id)).toEqual([1]);
+    expect(filterAudit(list, 'PERMISSION').map((x) => x.id)).toEqual([2]);
+  });
+});

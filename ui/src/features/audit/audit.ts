@@ -1,0 +1,61 @@
+// The audit log for display: words and colors for actions and outcomes. No IPC here.
+
+import type { AuditEntry } from '../../gen/AuditEntry';
+
+export type Tone = 'ok' | 'neutral' | 'warn' | 'fail';
+
+/** The color of an outcome: applied green, rolled back (a dry run) neutral, refused amber, failed red. */
+export function outcomeTone(outcome: string): Tone {
+  switch (outcome) {
+    case 'committed':
+    case 'ok':
+      return 'ok';
+    case 'refused':
+    case 'skipped':
+      return 'warn';
+    case 'failed':
+      return 'fail';
+    default:
+      return 'neutral';
+  }
+}
+
+export function outcomeLabel(outcome: string): string {
+  switch (outcome) {
+    case 'committed':
+      return 'applied';
+    case 'rolled_back':
+      return 'rolled back';
+    default:
+      return outcome.replace(/_/g, ' ');
+  }
+}
+
+export function actionLabel(action: string): string {
+  switch (action) {
+    case 'apply':
+      return 'Apply';
+    case 'dry_run':
+      return 'Dry run';
+    default:
+      return action.replace(/_/g, ' ');
+  }
+}
+
+/** The time of an entry in local time, to the second ("2026-11-21 20:11:29"). */
+export function formatAuditTime(at: string): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Entries whose integration, database, user, action, outcome or SQL contain `text`. */
+export function filterAudit(entries: AuditEntry[], text: string): AuditEntry[] {
+  const t = text.trim().toLowerCase();
+  if (t === '') return entries;
+  return entries.filter((e) =>
+    [e.integration_name, e.database_name, e.os_user, e.database_user, e.action, e.outcome, e.sql, e.error ?? '']
+      .some((v) => v.toLowerCase().includes(t)),
+  );
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { Integration } from '../../../gen/Integration';
+import { applyCandidate, buildInput, emptyForm, fieldErrors, firstStepWithError, formatErrors, formFromIntegration } from './wizard';
+
+const filled = () => ({ ...emptyForm(), name: 'billing', host: 'db.example.com', username: 'admin' });
+
+describe('formatErrors', () => {
+  it('accepts a minimal form and whole numbers', () => {
+    expect(formatErrors(filled())).toEqual({});
+    for (const port of ['1', '5432', '99999', '', ' 6432 ']) {
+      expect(formatErrors({ ...filled(), port }).port, port).toBeUndefined();
+    }
+  });
+  it('refuses what is not a whole number, which JSON would not carry', () => {
+    for (const port of ['-1', 'abc', '54.3', '1e3']) {
+      expect(formatErrors({ ...filled(), port }).port, port).toBeDefined();
+    }
+    expect(formatErrors({ ...filled(), timeout: 'soon' }).timeout).toBeDefined();
+  });
+});
+
+describe('fieldErrors', () => {
+  const problem = (field: string | null, message: string) => ({ code: 'invalid_input' as const, message, detail: null, field });
+  it('shows the core messages next to the fields they name', () => {
+    const { fields, other } = fieldErrors(
+      [problem('name', 'the integration needs a name'), problem('ca_cert', 'give the CA'), problem('connect_timeout_secs', 'give 1 to 600'), problem(null, 'something else')],
+      {},
+    );
+    expect(fields).toEqual({ name: 'the integration needs a name', ca: 'give the CA', timeout: 'give 1 to 600' });
+    expect(other.map((o) => o.message)).toEqual(['something else']);
+    expect(firstStepWithError(fields)).toBe('connection');
+    expect(firstStepWithError({ ca: 'x' })).toBe('security');
+  });
+  it('keeps the first problem of a field, and lets format errors win', () => {
+    const { fields } = fieldErrors([problem('port', 'first'), problem('port', 'second')], { timeout: 'not a number' });
+    expect(fields).toEqual({ port: 'first', timeout: 'not a number' });
+  });
+});
+
+describe('buildInput', () => {
+  it('sends typed values and leaves empty optional ones out', () => {
+    const input = buildInput({ ...filled(), port: '6432', database: '', password: 'pw', timeout: '', applicationName: '' }, null);
+    expect(input).toMatchObject({ name: 'billing', host: 'db.example.com', port: 6432, username: 'admin', password: 'pw' });
+    expect('database' in input).toBe(false);
+    expect('connect_timeout_secs' in input).toBe(false);
+    expect('application_name' in input).toBe(false);
+    expect(input.clear_password).toBe(false);
+  });
+  it('keeps the saved password on edit unless asked to forget it', () => {
+    const it = integration();
+    const keep = buildInput({ ...formFromIntegration(it), password: '' }, it);
+    expect('password' in keep).toBe(false);
+    expect(keep.clear_password).toBe(false);
+    const forget = buildInput({ ...formFromIntegration(it), clearPassword: true }, it);
+    expect(forget.clear_password).toBe(true);
+  });
+  it('clears a saved client key when the key is set to none', () => {
+    const it = integration({ client_key: { source: 'keychain' }, client_cert: { source: 'file', path: '/c.pem' } });
+    const f = formFromIntegration(it);
+    expect(f.keyMode).toBe('keep');
+    expect(buildInput(f, it).clear_client_key).toBe(false);
+    expect('client_key' in buildInput(f, it)).toBe(false);
+    expect(buildInput({ ...f, keyMode: 'none', certMode: 'none' }, it).clear_client_key).toBe(true);
+  });
+  it('sends certificates as file or PEM', () => {
+    const input = buildInput({ ...filled(), caMode: 'pem', caPem: '-----BEGIN CERTIFICATE-----\nx', keyMode: 'file', keyPath: ' /k ' }, null);
+    expect(input.ca_cert).toEqual({ source: 'pem', pem: '-----BEGIN CERTIFICATE-----\nx\n' });
+    expect(input.client_key).toEqual({ source: 'file', path: '/k' });
+  });
+});
+
+describe('applyCandidate', () => {
+  it('fills the connection fields and the pasted password', () => {
+    const f = applyCandidate(
+      emptyForm(),
+      { index: 0, suggested_name: 'db', host: 'db', port: 6432, database: 'app', username: 'u', sslmode: 'require', has_password: true, source: 'uri', warnings: [] },
+      { password: 'pw', params: { sslrootcert: '/ca.pem', connect_timeout: '5' } },
+    );
+    expect(f).toMatchObject({ name: 'db', host: 'db', port: '6432', database: 'app', username: 'u', sslmode: 'require', password: 'pw', caMode: 'file', caPath: '/ca.pem', timeout: '5' });
+  });
+});
+
+function integration(over: Partial<Integration['connection']> = {}): Integration {
+  return {
+    id: '1',
+    name: 'x',
+    connection: {
+      kind: 'self_hosted',
+      host: 'h',
+      port: 5432,
+      database: 'postgres',
+      username: 'u',
+      sslmode: 'prefer',
+      ca_cert: null,
+      client_cert: null,
+      client_key: null,
+      connect_timeout_secs: 10,
+      application_name: 'grantry',
+      ...over,
+    },
+    environment: 'staging',
+    read_only: true,
+    password_storage: 'keychain',
+    has_password: true,
+    is_sandbox: false,
+    created_at: '',
+    updated_at: '',
+  };
+}

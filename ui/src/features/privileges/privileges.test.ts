@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectGrants } from '../../gen/ObjectGrants';
+import type { Reason } from '../../gen/Reason';
+import type { Role } from '../../gen/Role';
+import type { ObjectAccess } from '../../gen/ObjectAccess';
+import {
+  accessReasons,
+  buildMatrix,
+  cellActions,
+  cellMark,
+  filterAccess,
+  formatReason,
+  iconKind,
+  membershipOptions,
+  nodeAddress,
+  objectRef,
+  objectTarget,
+  parseObjectName,
+  privilegeLabel,
+  roleLabel,
+  shortcutTarget,
+  sortRoles,
+} from './privileges';
+import { databaseNode, integrationNode, relationNode, schemaNode } from '../explorer/tree';
+import type { Integration } from '../../gen/Integration';
+
+const grant = (over: Partial<Extract<Reason, { source: 'grant' }>> = {}): Reason => ({
+  source: 'grant',
+  grantee: 'alice',
+  grantor: 'postgres',
+  path: ['alice'],
+  grantable: false,
+  owner: false,
+  column: null,
+  default_rule: null,
+  ...over,
+});
+
+describe('formatReason', () => {
+  it('names the default-privileges rule a grant came from', () => {
+    expect(formatReason(grant({ default_rule: 'FOR ROLE etl IN SCHEMA raw' }))).toBe(
+      'granted by postgres (default privileges FOR ROLE etl IN SCHEMA raw)',
+    );
+  });
+
+  it('says how a privilege is held, in a few words', () => {
+    expect(formatReason(grant())).toBe('granted by postgres');
+    expect(formatReason(grant({ grantable: true }))).toBe('granted by postgres ★');
+    expect(formatReason(grant({ owner: true, grantee: 'app', path: ['app'], grantor: 'app' }))).toBe('owner');
+    expect(formatReason(grant({ grantee: 'analysts', path: ['alice', 'analysts'] }))).toBe('via alice → analysts, granted by postgres');
+    expect(formatReason(grant({ column: 'email' }))).toBe('granted by postgres, column email');
+    expect(formatReason({ source: 'superuser' })).toBe('superuser');
+    expect(formatReason({ source: 'public', grantor: 'app', column: null })).toBe('PUBLIC (granted by app)');
+    expect(formatReason({ source: 'public', grantor: 'app', column: 'id' })).toBe('PUBLIC (granted by app), column id');
+    expect(formatReason({ source: 'predefined', role: 'pg_read_all_data', path: ['bob', 'reporting', 'pg_read_all_data'] })).toBe(
+      'pg_read_all_data via bob → reporting',
+    );
+    expect(formatReason({ source: 'predefined', role: 'pg_read_all_data', path: ['pg_read_all_data'] })).toBe(
+      'pg_read_all_data (predefined role)',
+    );
+  });
+  it('marks a cell by its most direct reason', () => {
+    expect(cellMark([])).toBe('none');
+    expect(cellMark([{ source: 'superuser' }, grant({ path: ['a', 'b'] })])).toBe('inherited');
+    expect(cellMark([{ source: 'public', grantor: 'x', column: null }, grant()])).toBe('direct');
+    expect(cellMark([grant({ owner: true })])).toBe('owner');
+  });
+  it('writes privileges as SQL does', () => {
+    expect(privilegeLabel('ALTER_SYSTEM')).toBe('ALTER SYSTEM');
+    expect(privilegeLabel('SELECT')).toBe('SELECT');
+  });
+});
+
+const grants: ObjectGrants = {
+  object: 'app.customers',
+  kind: 'table',
+  owner: 'owner',
+  default_acl: false,
+  privileges: ['SELECT', 'INSERT'],
+  acl: [],
+  matrix: [
+    { role: 'alice', login: true, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['alice', 'analysts'] })] }] },
+    { role: 'analysts', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['analysts'] })] }] },
+    {
+      role: 'owner',
+      login: true,
+      cells: [
+        { privilege: 'INSERT', grantable: true, reasons: [grant({ owner: true, grantee: 'owner', path: ['owner'], grantor: 'owner' })] },
+        { privilege: 'SELECT', grantable: true, reasons: [grant({ owner: true, grantee: 'owner', path: ['owner'], grantor: 'owner' })] },
+      ],
+    },
+    { role: 'public', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [{ source: 'public', grantor: 'owner', column: null }] }] },
+    {
+      role: 'PUBLIC',
+      login: true,
+      cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'PUBLIC', path: ['PUBLIC'], grantor: 'owner' })] }],
+    },
+  ],
+};
+
+describe('roleLabel', () => {
+  it('writes PUBLIC for everyone and quotes what could pass for it or for a list', () => {
+    expect(roleLabel('public')).toBe('PUBLIC');
+    expect(roleLabel('PUBLIC')).toBe('"PUBLIC"');
+    expect(roleLabel('public ')).toBe('"public "');
+    expect(roleLabel('a,b')).toBe('"a,b"');
+    expect(roleLabel('a"b')).toBe('"a""b"');
+    expect(roleLabel('Alice')).toBe('Alice');
+    expect(roleLabel('ÜniCödé')).toBe('ÜniCödé');
+  });
+});
+
+describe('buildMatrix', () => {
+  const m = buildMatrix(grants);
+  it('puts PUBLIC first, then the owner, then the others in the core order', () => {
+    expect(m.rows.map((r) => r.role)).toEqual(['public', 'owner', 'alice', 'analysts', 'PUBLIC']);
+    expect(m.rows[0].isPublic).toBe(true);
+    // A role named "PUBLIC" is a role like any other.
+    expect(m.rows[4].isPublic).toBe(false);
+    expect(m.rows[1].isOwner).toBe(true);
+  });
+  it('has one cell per privilege, in the column order, held or not', () => {
+    const alice = m.rows.find((r) => r.role === 'alice')!;
+    expect(alice.cells.map((c) => [c.privilege, c.held, c.mark])).toEqual([
+      ['SELECT', true, 'inherited'],
+      ['INSERT', false, 'none'],
+    ]);
+    const owner = m.rows.find((r) => r.role === 'owner')!;
+    expect(owner.cells.map((c) => c.privilege)).toEqual(['SELECT', 'INSERT']);
+    expect(owner.cells.every((c) => c.grantable && c.mark === 'owner')).toBe(true);
+  });
+});
+
+describe('cellActions', () => {
+  const m = buildMatrix(grants);
+  const on = objectTarget({ kind: 'table', schema: 'app', name: 'customers' });
+  const row = (name: string) => m.rows.find((r) => r.role === name)!;
+  it('revokes a direct grant from the role', () => {
+    const a = cellActions(row('analysts'), row('analysts').cells[0], on);
+    expect(a).toHaveLength(1);
+    expect(a[0].label).toBe('Revoke SELECT from analysts');
+    expect(a[0].change).toEqual({ action: 'revoke', privileges: ['SELECT'], on, from: ['analysts'], grant_option_only: false, cascade: false });
+  });
+  it('revokes an inherited privilege from the group it comes through', () => {
+    const a = cellActions(row('alice'), row('alice').cells[0], on);
+    expect(a.map((x) => x.role)).toEqual(['analysts']);
+    expect(a[0].label).toContain('reaches alice through it');
+  });
+  it('revokes from PUBLIC, and grants what is not held', () => {
+    expect(cellActions(row('public'), row('public').cells[0], on)[0].change).toMatchObject({ action: 'revoke', from: ['public'] });
+    expect(cellActions(row('public'), row('public').cells[0], on)[0].label).toBe('Revoke SELECT from PUBLIC');
+    // The role named "PUBLIC" is revoked as that role, and labelled so it is not taken for everyone.
+    const named = cellActions(row('PUBLIC'), row('PUBLIC').cells[0], on)[0];
+    expect(named.change).toMatchObject({ action: 'revoke', from: ['PUBLIC'] });
+    expect(named.label).toBe('Revoke SELECT from "PUBLIC"');
+    const g = cellActions(row('alice'), row('alice').cells[1], on);
+    expect(g[0].change).toEqual({ action: 'grant', privileges: ['INSERT'], on, to: ['alice'], with_grant_option: false });
+  });
+  it('offers dropping a grant option of a direct grant', () => {
+    const r = { ...row('analysts') };
+    r.cells = [{ ...r.cells[0], reasons: [grant({ grantee: 'analysts', path: ['analysts'], grantable: true })] }];
+    const a = cellActions(r, r.cells[0], on);
+    expect(a.map((x) => x.change.action === 'revoke' && x.change.grant_option_only)).toEqual([false, true]);
+  });
+  it('offers nothing to revoke for a superuser or a predefined role', () => {
+    const r = { role: 'root', login: true, isPublic: false, isOwner: false, cells: [] };
+    const cell = { privilege: 'SELECT' as const, held: true, grantable: true, mark: 'superuser' as const, reasons: [{ source: 'superuser' as const }] };
+    expect(cellActions(r, cell, on)).toEqual([]);
+  });
+});
+
+describe('objects of the tree', () => {
+  const it0: Integration = {
+    id: 'i', name: 'prod', environment: 'production', read_only: false, password_storage: 'keychain', has_password: true,
+    is_sandbox: false, created_at: '', updated_at: '',
+    connection: { kind: 'self_hosted', host: 'h', port: 5432, database: 'postgres', username: 'u', sslmode: 'prefer', ca_cert: null, client_cert: null, client_key: null, connect_timeout_secs: 10, application_name: 'grantry' },
+  };
+  const root = integrationNode(it0);
+  const db = databaseNode(root, { name: 'e2e', owner: 'o', size_bytes: 0, comment: null, is_template: false, allow_connections: true, encoding: 'UTF8' });
+  const sc = schemaNode(db, { name: 'app', owner: 'o', comment: null, is_system: false, relation_count: 1, size_bytes: 0, estimated_rows: 0 });
+  const rel = relationNode(sc, { oid: 1, name: 'customers', kind: 'view', owner: 'o', size_bytes: null, estimated_rows: null, comment: null, is_partition: false });
+  it('names what each node stands for', () => {
+    expect(nodeAddress(root)).toBeNull();
+    expect(nodeAddress(db)).toEqual({ kind: 'database', schema: null, name: 'e2e' });
+    expect(nodeAddress(sc)).toEqual({ kind: 'schema', schema: null, name: 'app' });
+    expect(nodeAddress(rel)).toEqual({ kind: 'view', schema: 'app', name: 'customers' });
+    expect(objectRef(nodeAddress(rel)!)).toEqual({ kind: 'view', schema: 'app', name: 'customers', args: null, column: null });
+  });
+  it('gives shortcuts a table or a whole schema, nothing else', () => {
+    expect(shortcutTarget(nodeAddress(sc)!)).toEqual({ scope: 'all_in_schema', kind: 'table', schema: 'app' });
+    expect(shortcutTarget(nodeAddress(rel)!)).toMatchObject({ scope: 'object', kind: 'view', schema: 'app', name: 'customers' });
+    expect(shortcutTarget(nodeAddress(db)!)).toBeNull();
+    expect(shortcutTarget({ kind: 'sequence', schema: 'app', name: 's' })).toBeNull();
+  });
+  it('has an icon for every kind', () => {
+    expect(iconKind('materialized_view')).toBe('materialized_view');
+    expect(iconKind('function')).toBe('other');
+  });
+});
+
+describe('parseObjectName', () => {
+  it('reads plain and quoted names', () => {
+    expect(parseObjectName('table', 'app.customers')).toEqual({ kind: 'table', schema: 'app', name: 'customers' });
+    expect(parseObjectName('table', ' "My App"."Big.Table" ')).toEqual({ kind: 'table', schema: 'My App', name: 'Big.Table' });
+    expect(parseObjectName('view', '"a""b".c')).toEqual({ kind: 'view', schema: 'a"b', name: 'c' });
+    expect(parseObjectName('database', 'e2e')).toEqual({ kind: 'database', schema: null, name: 'e2e' });
+  });
+  it('refuses what names no object of the kind', () => {
+    expect(parseObjectName('table', 'customers')).toBeNull();
+    expect(parseObjectName('table', 'a.b.c')).toBeNull();
+    expect(parseObjectName('schema', 'a.b')).toBeNull();
+    expect(parseObjectName('table', 'a.')).toBeNull();
+    expect(parseObjectName('table', '"a.b')).toBeNull();
+    expect(parseObjectName('table', '')).toBeNull();
+  });
+});
+
+describe('role page helpers', () => {
+  const role = (name: string): Role => ({
+    oid: 1, name, superuser: false, inherit: true, createrole: false, createdb: false, login: false, replication: false,
+    bypassrls: false, connection_limit: -1, valid_until: null, comment: null,
+  });
+  it('sorts the cluster roles before the predefined ones', () => {
+    expect(sortRoles([role('pg_monitor'), role('zed'), role('alice')]).map((r) => r.name)).toEqual(['alice', 'zed', 'pg_monitor']);
+  });
+  const access: ObjectAccess[] = [
+    { kind: 'table', object: 'app.orders', index: 0, privileges: [{ privilege: 'SELECT', grantable: false, reasons: [grant(), grant()] }] },
+    { kind: 'schema', object: 'app', index: 1, privileges: [{ privilege: 'USAGE', grantable: false, reasons: [{ source: 'superuser' }] }] },
+  ];
+  it('filters by object, kind and privilege words', () => {
+    expect(filterAccess(access, '').length).toBe(2);
+    expect(filterAccess(access, 'orders select').map((a) => a.object)).toEqual(['app.orders']);
+    expect(filterAccess(access, 'schema').map((a) => a.object)).toEqual(['app']);
+    expect(filterAccess(access, 'orders usage')).toEqual([]);
+  });
+  it('lists each reason once', () => {
+    expect(accessReasons(access[0])).toEqual(['granted by postgres']);
+  });
+  it('names membership options', () => {
+    expect(membershipOptions({ role: 'a', member: 'b', grantor: 'c', admin: true, inherit: false, set: true })).toBe('ADMIN, SET');
+    expect(membershipOptions({ role: 'a', member: 'b', grantor: 'c', admin: false, inherit: false, set: false })).toBe('none');
+  });
+});

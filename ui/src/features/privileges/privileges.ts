@@ -1,0 +1,398 @@
+// Privileges for display: reasons in a few words, the matrix of an object's grants, the objects
+// the explorer nodes stand for, and what a cell of the matrix lets the user stage. No IPC here.
+
+import type { Change } from '../../gen/Change';
+import type { MatrixCell } from '../../gen/MatrixCell';
+import type { MembershipRow } from '../../gen/MembershipRow';
+import type { ObjectAccess } from '../../gen/ObjectAccess';
+import type { ObjectGrants } from '../../gen/ObjectGrants';
+import type { ObjectKind } from '../../gen/ObjectKind';
+import type { ObjectRef } from '../../gen/ObjectRef';
+import type { Privilege } from '../../gen/Privilege';
+import type { Reason } from '../../gen/Reason';
+import type { RelationKind } from '../../gen/RelationKind';
+import type { Role } from '../../gen/Role';
+import type { Target } from '../../gen/Target';
+import { OBJECT_KINDS, PRIVILEGES } from '../../registry.gen';
+import { pathOf, type NodeKind, type TreeNode } from '../explorer/tree';
+
+/** The PUBLIC pseudo-role as the core names it (PostgreSQL reserves the role name "public"); a
+ *  role named "PUBLIC" or "Public" is that role. */
+export const PUBLIC = 'public';
+
+/** A grantee for people, as the core's display_role writes it: PUBLIC for the pseudo-role; a role
+ *  as it is when its name is a plain identifier, else double-quoted ("PUBLIC", "public ", "a,b"),
+ *  so no role can pass for everyone or for two roles. */
+export function roleLabel(role: string): string {
+  if (role === PUBLIC) return 'PUBLIC';
+  const plain = /^[\p{L}_][\p{L}\p{N}_$]*$/u.test(role) && role.toLowerCase() !== PUBLIC;
+  return plain ? role : `"${role.replaceAll('"', '""')}"`;
+}
+
+/** The privilege as written in SQL: ALTER_SYSTEM is "ALTER SYSTEM". */
+export function privilegeLabel(p: Privilege): string {
+  return PRIVILEGES[p].keyword;
+}
+
+/** A short column header for the matrix (the full name goes in its tooltip). */
+export function privilegeAbbrev(p: Privilege): string {
+  return PRIVILEGES[p].abbrev;
+}
+
+/** What people call a kind of object ("materialized view"), from the core's registry. */
+export const OBJECT_KIND_LABEL: Record<ObjectKind, string> = Object.fromEntries(
+  Object.values(OBJECT_KINDS).map((k) => [k.kind, k.label]),
+) as Record<ObjectKind, string>;
+
+/**
+ * Privileges that exist for a kind, from the core's registry: on a server of `versionNum` when it
+ * is known (MAINTAIN needs PostgreSQL 17), else every one the newest server has.
+ */
+export function privilegesOf(kind: ObjectKind, versionNum?: number): Privilege[] {
+  return OBJECT_KINDS[kind].privileges.filter((p) => versionNum === undefined || PRIVILEGES[p].since <= versionNum);
+}
+
+// ------------------------------------------------------------------------------- reasons
+
+export type ReasonKind = 'superuser' | 'public' | 'owner' | 'direct' | 'inherited' | 'predefined';
+
+export function reasonKind(r: Reason): ReasonKind {
+  switch (r.source) {
+    case 'superuser':
+      return 'superuser';
+    case 'public':
+      return 'public';
+    case 'predefined':
+      return 'predefined';
+    case 'grant':
+      if (r.path.length > 1) return 'inherited';
+      return r.owner ? 'owner' : 'direct';
+  }
+}
+
+export function reasonGrantable(r: Reason): boolean {
+  return r.source === 'superuser' || (r.source === 'grant' && (r.grantable || r.owner));
+}
+
+/**
+ * One reason in a few words: "granted by postgres", "via alice → analysts, granted by postgres",
+ * "owner", "PUBLIC (granted by app)", "superuser", "pg_read_all_data via alice → reporting", with
+ * ", column x", and a ★ when it may be granted on.
+ */
+export function formatReason(r: Reason): string {
+  let text: string;
+  switch (r.source) {
+    case 'superuser':
+      return 'superuser';
+    case 'public':
+      text = `PUBLIC (granted by ${r.grantor})`;
+      if (r.column) text += `, column ${r.column}`;
+      return text;
+    case 'predefined':
+      if (r.path.length <= 1) return `${r.role} (predefined role)`;
+      // The path ends at the predefined role itself: name it once.
+      return `${r.role} via ${(r.path[r.path.length - 1] === r.role ? r.path.slice(0, -1) : r.path).join(' → ')}`;
+    case 'grant':
+      if (r.path.length > 1) {
+        text = `via ${r.path.join(' → ')}`;
+        text += r.owner ? ' (owner)' : `, granted by ${r.grantor}`;
+      } else {
+        text = r.owner ? 'owner' : `granted by ${r.grantor}`;
+      }
+      if (r.column) text += `, column ${r.column}`;
+      if (r.default_rule) text += ` (default privileges ${r.default_rule})`;
+      if (r.grantable && !r.owner) text += ' ★';
+      return text;
+  }
+}
+
+/** Every reason of a cell, one per line (for tooltips). */
+export function formatReasons(reasons: Reason[]): string {
+  return reasons.map(formatReason).join('\n');
+}
+
+// -------------------------------------------------------------------------------- matrix
+
+/** How a held privilege is held, for the mark in its cell (the most direct reason wins). */
+export type CellMark = 'none' | 'owner' | 'direct' | 'public' | 'inherited' | 'predefined' | 'superuser';
+
+const MARK_RANK: CellMark[] = ['owner', 'direct', 'public', 'inherited', 'predefined', 'superuser'];
+
+export function cellMark(reasons: Reason[]): CellMark {
+  if (reasons.length === 0) return 'none';
+  let best = MARK_RANK.length;
+  for (const r of reasons) {
+    const k = reasonKind(r);
+    best = Math.min(best, MARK_RANK.indexOf(k));
+  }
+  return MARK_RANK[best];
+}
+
+/** Words for a mark, for the legend and tooltips. */
+export const MARK_LABEL: Record<CellMark, string> = {
+  none: 'not held',
+  owner: 'as owner',
+  direct: 'granted directly',
+  public: 'through PUBLIC',
+  inherited: 'through a role it inherits',
+  predefined: 'through a predefined role',
+  superuser: 'as superuser',
+};
+
+export interface MatrixViewCell {
+  privilege: Privilege;
+  held: boolean;
+  grantable: boolean;
+  mark: CellMark;
+  reasons: Reason[];
+}
+
+export interface MatrixViewRow {
+  role: string;
+  login: boolean;
+  isPublic: boolean;
+  isOwner: boolean;
+  cells: MatrixViewCell[];
+}
+
+export interface MatrixView {
+  privileges: Privilege[];
+  rows: MatrixViewRow[];
+}
+
+/**
+ * The matrix as shown: one column per privilege of the object, one cell per row and column
+ * (held or not), the PUBLIC row first, then the owner, then the others in the core's order.
+ */
+export function buildMatrix(g: ObjectGrants): MatrixView {
+  const privileges = g.privileges;
+  const rows: MatrixViewRow[] = g.matrix.map((row) => {
+    const byPriv = new Map<Privilege, MatrixCell>(row.cells.map((c) => [c.privilege, c]));
+    return {
+      role: row.role,
+      login: row.login,
+      isPublic: row.role === PUBLIC,
+      isOwner: row.role === g.owner,
+      cells: privileges.map((p) => {
+        const c = byPriv.get(p);
+        const reasons = c?.reasons ?? [];
+        return {
+          privilege: p,
+          held: reasons.length > 0,
+          grantable: !!c?.grantable,
+          mark: cellMark(reasons),
+          reasons,
+        };
+      }),
+    };
+  });
+  const rank = (r: MatrixViewRow) => (r.isPublic ? 0 : r.isOwner ? 1 : 2);
+  // Array.prototype.sort is stable: the core's order is kept within each group.
+  rows.sort((a, b) => rank(a) - rank(b));
+  return { privileges, rows };
+}
+
+// ------------------------------------------------------------------ objects of the tree
+
+const ICON_KINDS: ReadonlySet<string> = new Set<NodeKind>([
+  'database', 'schema', 'table', 'partitioned_table', 'view', 'materialized_view', 'foreign_table', 'sequence',
+]);
+
+/** The explorer icon for an object kind ("other" for functions, types, columns...). */
+export function iconKind(kind: ObjectKind): NodeKind {
+  return ICON_KINDS.has(kind) ? (kind as NodeKind) : 'other';
+}
+
+/** The privilege kind of a relation of the tree (unknown kinds are treated as tables). */
+export function objectKindOfRelation(k: RelationKind): ObjectKind {
+  return k === 'other' ? 'table' : k;
+}
+
+/** Where an object lives and what it is, from the explorer: enough to name it to the core. */
+export interface ObjectAddress {
+  kind: ObjectKind;
+  /** The schema of schema-qualified objects; null for databases and schemas. */
+  schema: string | null;
+  name: string;
+}
+
+export function objectRef(a: ObjectAddress): ObjectRef {
+  return { kind: a.kind, schema: a.schema, name: a.name, args: null, column: null };
+}
+
+export function objectTarget(a: ObjectAddress): Target {
+  return { scope: 'object', kind: a.kind, schema: a.schema, name: a.name, args: null, columns: [] };
+}
+
+/** The object an explorer node stands for; null for the integration itself. */
+export function nodeAddress(node: TreeNode): ObjectAddress | null {
+  switch (node.level) {
+    case 'integration':
+      return null;
+    case 'database':
+    case 'schema':
+      return { kind: node.level, schema: null, name: node.name };
+    case 'relation':
+      return { kind: objectKindOfRelation(node.data.kind), schema: pathOf(node).schema, name: node.name };
+  }
+}
+
+/** Roles sorted for pickers: the cluster's own first, the predefined pg_* ones after. */
+export function sortRoles(roles: Role[]): Role[] {
+  const pre = (r: Role) => (r.name.startsWith('pg_') ? 1 : 0);
+  return [...roles].sort((a, b) => pre(a) - pre(b) || a.name.localeCompare(b.name));
+}
+
+/** "app.customers", "database e2e", "schema app". */
+export function addressLabel(a: ObjectAddress): string {
+  if (a.kind === 'database' || a.kind === 'schema') return `${a.kind} ${a.name}`;
+  return a.schema ? `${a.schema}.${a.name}` : a.name;
+}
+
+/**
+ * The target of the Read/Write shortcuts: one table-like relation, or every table of a schema.
+ * Null for anything else (databases, sequences...).
+ */
+export function shortcutTarget(a: ObjectAddress): Target | null {
+  if (a.kind === 'schema') return { scope: 'all_in_schema', kind: 'table', schema: a.name };
+  if (a.schema === null) return null;
+  if (['table', 'partitioned_table', 'view', 'materialized_view', 'foreign_table'].includes(a.kind)) {
+    return objectTarget(a);
+  }
+  return null;
+}
+
+/**
+ * An object typed by the user: `name`, `schema.name` or `"Quoted"."Name"`, with the kind chosen
+ * apart. Databases and schemas take one name. Null when it cannot be read.
+ */
+export function parseObjectName(kind: ObjectKind, text: string): ObjectAddress | null {
+  const parts: string[] = [];
+  let i = 0;
+  const s = text.trim();
+  if (s === '') return null;
+  while (i < s.length) {
+    let part = '';
+    if (s[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length) return null;
+        if (s[i] === '"') {
+          if (s[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += s[i++];
+      }
+    } else {
+      while (i < s.length && s[i] !== '.') part += s[i++];
+      part = part.trim();
+    }
+    if (part === '') return null;
+    parts.push(part);
+    if (i < s.length) {
+      if (s[i] !== '.') return null;
+      i++;
+      if (i >= s.length) return null;
+    }
+  }
+  if (kind === 'database' || kind === 'schema') {
+    return parts.length === 1 ? { kind, schema: null, name: parts[0] } : null;
+  }
+  if (parts.length === 2) return { kind, schema: parts[0], name: parts[1] };
+  return null;
+}
+
+// ------------------------------------------------------------------ staging from a cell
+
+/** A change the user may stage from one cell of the matrix, with its button text. */
+export interface CellAction {
+  label: string;
+  /** The role it is about (the grantee revoked from, or granted to). */
+  role: string;
+  change: Change;
+}
+
+/**
+ * What a cell offers: revoking the privilege from each grantee it comes from directly (the row's
+ * role, a group it inherits through, or PUBLIC), or granting it when the row does not hold it.
+ */
+export function cellActions(row: MatrixViewRow, cell: MatrixViewCell, on: Target): CellAction[] {
+  const p = cell.privilege;
+  const name = privilegeLabel(p);
+  if (!cell.held) {
+    return [
+      {
+        label: `Grant ${name} to ${roleLabel(row.role)}`,
+        role: row.role,
+        change: { action: 'grant', privileges: [p], on, to: [row.role], with_grant_option: false },
+      },
+    ];
+  }
+  const from: string[] = [];
+  for (const r of cell.reasons) {
+    let grantee: string | null = null;
+    if (r.source === 'public') grantee = PUBLIC;
+    else if (r.source === 'grant' && r.column === null) grantee = r.grantee;
+    if (grantee !== null && !from.includes(grantee)) from.push(grantee);
+  }
+  const out: CellAction[] = [];
+  const owner = cell.reasons.some((r) => r.source === 'grant' && r.owner && r.grantee === row.role);
+  for (const g of from) {
+    const through = g !== row.role;
+    out.push({
+      label: through
+        ? `Revoke ${name} from ${roleLabel(g)} (reaches ${roleLabel(row.role)} through it)`
+        : `Revoke ${name} from ${roleLabel(g)}${owner ? ' (its owner)' : ''}`,
+      role: g,
+      change: { action: 'revoke', privileges: [p], on, from: [g], grant_option_only: false, cascade: false },
+    });
+  }
+  if (cell.reasons.some((r) => r.source === 'grant' && r.path.length === 1 && r.grantable && !r.owner)) {
+    out.push({
+      label: `Revoke the grant option for ${name} from ${roleLabel(row.role)}`,
+      role: row.role,
+      change: { action: 'revoke', privileges: [p], on, from: [row.role], grant_option_only: true, cascade: false },
+    });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------ role page
+
+/**
+ * The objects a role can access whose name, kind or privileges contain every word of `text`
+ * ("orders select" finds SELECT on app.orders).
+ */
+export function filterAccess(access: ObjectAccess[], text: string): ObjectAccess[] {
+  const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return access;
+  return access.filter((a) => {
+    const hay = [a.object, OBJECT_KIND_LABEL[a.kind], ...a.privileges.map((p) => privilegeLabel(p.privilege))]
+      .join(' ')
+      .toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/** The options of a membership: "ADMIN, INHERIT, SET", or "none". */
+export function membershipOptions(m: MembershipRow): string {
+  const opts = [m.admin && 'ADMIN', m.inherit && 'INHERIT', m.set && 'SET'].filter(Boolean);
+  return opts.length ? opts.join(', ') : 'none';
+}
+
+/** Distinct reasons of an object's privileges, in words (one object may list the same path often). */
+export function accessReasons(a: ObjectAccess): string[] {
+  const out: string[] = [];
+  for (const p of a.privileges) {
+    for (const r of p.reasons) {
+      const t = formatReason(r);
+      if (!out.includes(t)) out.push(t);
+    }
+  }
+  return out;
+}
