@@ -497,7 +497,7 @@ impl Out {
         let unconfirmed = r.verified.iter().filter(|v| !v.confirmed).count();
         if !r.verified.is_empty() {
             println!(
-                "re-inspected: {} of {} access changes confirmed",
+                "checked before the transaction ended: {} of {} access changes confirmed",
                 r.verified.len() - unconfirmed,
                 r.verified.len()
             );

@@ -729,3 +729,158 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .await;
     assert!(bad.unwrap_err().message.contains("no role named \"ghost\""));
 }
+
+/// A connector that is not a superuser: it owns s.mine and may SELECT s.theirs without the grant
+/// option. PostgreSQL answers the GRANT on s.theirs with a warning only; the plan must not
+/// commit half: the check inside the transaction rolls both back, for an apply and a dry run.
+#[tokio::test]
+async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
+    let c = Cluster::start(Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE connector LOGIN PASSWORD 'connector-pw' CREATEROLE; CREATE ROLE r NOLOGIN; \
+         CREATE ROLE other NOLOGIN; CREATE DATABASE app;",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA s; GRANT USAGE ON SCHEMA s TO connector; \
+         CREATE TABLE s.mine (x int); ALTER TABLE s.mine OWNER TO connector; \
+         CREATE TABLE s.theirs (x int); ALTER TABLE s.theirs OWNER TO other; \
+         GRANT SELECT ON s.theirs TO connector;",
+    );
+    let env = grantry().await;
+    let inp = IntegrationInput {
+        username: "connector".into(),
+        password: common::secret("connector-pw"),
+        database: Some("app".into()),
+        ..input(&c, "app", SslMode::Require)
+    };
+    env.g.integrations().add(inp).await.unwrap();
+    let changes = vec![
+        Change::Grant {
+            privileges: vec![Privilege::Select],
+            on: table("s", "mine"),
+            to: vec!["r".into()],
+            with_grant_option: false,
+        },
+        Change::Grant {
+            privileges: vec![Privilege::Select],
+            on: table("s", "theirs"),
+            to: vec!["r".into()],
+            with_grant_option: false,
+        },
+    ];
+    for dry in [true, false] {
+        let pv = env
+            .g
+            .privileges()
+            .plan("app", None, &changes)
+            .await
+            .unwrap();
+        let run = env
+            .g
+            .privileges()
+            .run_plan(&pv.id, dry, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            run.report.outcome,
+            RunOutcome::Failed,
+            "{}",
+            run.report.message
+        );
+        assert!(
+            run.report.message.contains("nothing was applied")
+                && run
+                    .report
+                    .message
+                    .contains("r would gain SELECT on s.theirs"),
+            "{}",
+            run.report.message
+        );
+        assert!(run.verified.iter().any(|v| !v.confirmed));
+        let has = |t: &str| {
+            c.psql(
+                "app",
+                &format!("SELECT has_table_privilege('r', 's.{t}', 'SELECT')"),
+            )
+        };
+        assert_eq!(
+            (has("mine"), has("theirs")),
+            ("f".into(), "f".into()),
+            "dry={dry}"
+        );
+    }
+    let audit = env.g.audit().log(10).await.unwrap();
+    assert_eq!(
+        audit.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>(),
+        ["failed", "failed"]
+    );
+    assert!(audit[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("did not make"));
+}
+
+/// The audit entry is written before the transaction: a store that cannot be written means the
+/// run does not start (the grant is not made), instead of committing and then failing.
+#[tokio::test]
+async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
+    use sqlx::Connection as _;
+    let c = setup();
+    let env = env_for(&c, Environment::Development, false).await;
+    let pv = env
+        .g
+        .privileges()
+        .plan(
+            "app",
+            None,
+            &[Change::Grant {
+                privileges: vec![Privilege::Delete],
+                on: table("sales", "customers"),
+                to: vec!["bob".into()],
+                with_grant_option: false,
+            }],
+        )
+        .await
+        .unwrap();
+    // Another process holds the store's write lock.
+    let path = env.g.home().store_path();
+    let mut other =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let e = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap_err();
+    assert!(e.message.starts_with("nothing was run"), "{}", e.message);
+    assert!(!has(&c, "bob", "sales.customers", "DELETE"));
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    // With the store free again, the same kept plan applies and is logged once.
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    assert!(has(&c, "bob", "sales.customers", "DELETE"));
+    let audit = env.g.audit().log(10).await.unwrap();
+    assert_eq!(
+        audit.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>(),
+        ["committed"]
+    );
+}

@@ -69,6 +69,10 @@ pub struct RunReport {
     pub checks_ms: u32,
     /// Passwords generated for new roles, shown once (only after a committed apply).
     pub generated_passwords: Vec<GeneratedPassword>,
+    /// Each planned access change, checked inside the transaction before it ended.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub verified: Vec<super::verify::VerifiedChange>,
 }
 
 /// A generated password, shown once to the user who applied the plan.
@@ -131,6 +135,7 @@ async fn run_in_tx(
         duration_ms: ms(started),
         checks_ms: ms(started),
         generated_passwords: Vec::new(),
+        verified: Vec::new(),
     };
     let set = format!("SET LOCAL lock_timeout = {}", opts.lock_timeout_ms.max(1));
     conn.execute(set.as_str()).await.map_err(|e| classify(&e))?;
@@ -232,7 +237,37 @@ async fn run_in_tx(
         }));
         break;
     }
+    // Every statement ran: does the database now show what the plan promised? PostgreSQL only
+    // warns when a GRANT or REVOKE does nothing (01007, 01006), so this is where a plan that
+    // would apply in part is caught, and rolled back whole.
+    let mut verified = Vec::new();
+    if failed.is_none() {
+        let now = inspect_in_tx(conn, false, plan.scope.as_deref()).await?;
+        verified = super::verify::verify(&now, &plan.access_changes);
+        let missing = super::verify::describe_unconfirmed(&verified);
+        if !missing.is_empty() {
+            let shown = missing
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            let more = missing.len().saturating_sub(5);
+            failed = Some((
+                usize::MAX,
+                format!(
+                    "the server did not make {} of the {} planned access changes ({shown}{}): \
+                     PostgreSQL only warns when a GRANT or REVOKE changes nothing, for example when \
+                     the connecting role lacks the grant option",
+                    missing.len(),
+                    plan.access_changes.len(),
+                    if more > 0 { format!("; and {more} more") } else { String::new() }
+                ),
+            ));
+        }
+    }
     let (outcome, message) = match (&failed, opts.dry_run) {
+        (Some((usize::MAX, m)), _) => (RunOutcome::Failed, format!("nothing was applied: {m}")),
         (Some((i, m)), _) => (
             RunOutcome::Failed,
             format!(
@@ -280,5 +315,6 @@ async fn run_in_tx(
         duration_ms: ms(started),
         checks_ms,
         generated_passwords,
+        verified,
     })
 }

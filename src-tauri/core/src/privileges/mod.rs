@@ -12,6 +12,7 @@ pub mod render;
 pub mod resolve;
 pub mod scram;
 pub mod service;
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

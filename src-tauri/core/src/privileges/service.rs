@@ -5,8 +5,8 @@
 use super::apply::{self, RunOptions, RunOutcome, RunReport};
 use super::engine::{Access, ColumnAccess, Engine, ObjectAccess, Reason, RoleMode};
 use super::inspect::{Membership, Role, Snapshot};
-use super::plan::{self, AccessChange, Change, Plan};
-use super::{is_public, ObjectKind, ObjectRef, Privilege, PUBLIC_NAME};
+use super::plan::{self, Change, Plan};
+use super::{ObjectKind, ObjectRef, Privilege, PUBLIC_NAME};
 use crate::app::App;
 use crate::audit::{os_user, AuditEntry};
 use crate::connect::classify;
@@ -106,11 +106,7 @@ pub struct ApplyResult {
     pub verified: Vec<VerifiedChange>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct VerifiedChange {
-    pub change: AccessChange,
-    pub confirmed: bool,
-}
+pub use super::verify::VerifiedChange;
 
 struct StoredPlan {
     integration_id: String,
@@ -650,7 +646,14 @@ impl Privileges {
             let h = Sha256::digest(format!("grantry-apply:{}", plan.database));
             i64::from_be_bytes(h[..8].try_into().unwrap())
         };
-        let report = apply::run(
+        // The audit entry exists before the transaction does: a run the store cannot record
+        // does not start, and one cut off midway leaves "started" behind, never nothing.
+        let database_name = database.unwrap_or(&it.connection.endpoint().database);
+        let audit_id = self
+            .audit_started(&it, database_name, plan, dry_run)
+            .await?;
+        let started = std::time::Instant::now();
+        let run = apply::run(
             &mut conn,
             plan,
             &RunOptions {
@@ -659,16 +662,61 @@ impl Privileges {
                 lock_timeout_ms: 10_000,
             },
         )
-        .await?;
+        .await;
         drop(conn);
-        self.audit(
-            &it,
-            database.unwrap_or(&it.connection.endpoint().database),
-            plan,
-            &report,
-        )
-        .await?;
+        let report = match run {
+            Ok(r) => r,
+            Err(e) => {
+                // The connection failed mid-run: PostgreSQL rolls back a transaction whose
+                // session ends before COMMIT, but whether COMMIT got through cannot be told here.
+                let _ = self
+                    .app
+                    .store()
+                    .finish_audit(
+                        audit_id,
+                        "unknown",
+                        Some(&e.message),
+                        started.elapsed().as_millis() as i64,
+                    )
+                    .await;
+                return Err(Error {
+                    message: format!(
+                        "{}; the apply's outcome is unknown (the server rolls back a transaction \
+                         cut off before COMMIT): look at the privileges again before planning",
+                        e.message
+                    ),
+                    ..e
+                });
+            }
+        };
+        let error = report
+            .statements
+            .iter()
+            .find_map(|s| s.error.clone())
+            .or_else(|| {
+                (report.outcome != RunOutcome::Committed
+                    && report.outcome != RunOutcome::RolledBack)
+                    .then(|| report.message.clone())
+            });
         let mut report = report;
+        if let Err(e) = self
+            .app
+            .store()
+            .finish_audit(
+                audit_id,
+                report.outcome.as_str(),
+                error.as_deref(),
+                report.duration_ms as i64,
+            )
+            .await
+        {
+            // Never report a committed change as a failure: say the log is incomplete.
+            report.message.push_str(&format!(
+                "; the audit log entry {audit_id} stays \"started\": {}",
+                e.message
+            ));
+        }
+
         if report.outcome == RunOutcome::Committed {
             for g in report
                 .generated_passwords
@@ -698,60 +746,23 @@ impl Privileges {
                 }
             }
         }
-        let mut verified = Vec::new();
         if report.outcome == RunOutcome::Committed {
             self.forget_snapshots(&it.id);
-            let after = self
-                .snapshot_of(&it.id, database, plan.scope.as_deref())
-                .await?;
-            let e = Engine::new(&after);
-            let by_label: std::collections::HashMap<(ObjectKind, String), usize> = after
-                .objects
-                .iter()
-                .enumerate()
-                .map(|(i, o)| ((o.kind, o.label()), i))
-                .collect();
-            // One inheritance closure per role, not one walk of every grantee per change.
-            let mut views = std::collections::HashMap::new();
-            for c in &plan.access_changes {
-                let holds = by_label.get(&(c.kind, c.object.clone())).is_some_and(|&i| {
-                    if is_public(&c.role) {
-                        return !e.who_can(i, c.privilege).public.is_empty();
-                    }
-                    let Some(role) = e.role_by_name(&c.role) else {
-                        return false;
-                    };
-                    let view = views
-                        .entry(role.oid)
-                        .or_insert_with(|| e.privileges_of(role.oid));
-                    view.as_ref()
-                        .is_some_and(|v| e.check(v, i, c.privilege).is_some())
-                });
-                let confirmed = match c.delta {
-                    plan::AccessDelta::Gained => holds,
-                    plan::AccessDelta::Lost => !holds,
-                };
-                verified.push(VerifiedChange {
-                    change: c.clone(),
-                    confirmed,
-                });
-            }
         }
+        // Checked inside the transaction, before COMMIT (see apply.rs): a committed plan did
+        // what it said.
+        let verified = std::mem::take(&mut report.verified);
         Ok(ApplyResult { report, verified })
     }
 
-    async fn audit(
+    /// Writes the audit entry of a run about to start; its outcome is filled in afterwards.
+    async fn audit_started(
         &self,
         it: &crate::store::StoredIntegration,
         database: &str,
         plan: &Plan,
-        r: &RunReport,
-    ) -> Result<()> {
-        let error = r
-            .statements
-            .iter()
-            .find_map(|s| s.error.clone())
-            .or_else(|| (r.outcome == RunOutcome::Refused).then(|| r.message.clone()));
+        dry_run: bool,
+    ) -> Result<i64> {
         self.app
             .store()
             .insert_audit(&AuditEntry {
@@ -762,14 +773,18 @@ impl Privileges {
                 integration_id: it.id.clone(),
                 integration_name: it.name.clone(),
                 database_name: database.to_string(),
-                action: if r.dry_run { "dry_run" } else { "apply" }.into(),
+                action: if dry_run { "dry_run" } else { "apply" }.into(),
                 sql: plan.script.clone(),
-                outcome: r.outcome.as_str().into(),
-                error,
-                duration_ms: r.duration_ms as i64,
+                outcome: "started".into(),
+                error: None,
+                duration_ms: 0,
                 statements: plan.statements.len() as i64,
             })
             .await
+            .map_err(|e| Error {
+                message: format!("nothing was run: {}", e.message),
+                ..e
+            })
     }
 
     /// The database's privileges as a document ("json") or a runnable script ("sql").

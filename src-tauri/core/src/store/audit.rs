@@ -27,11 +27,11 @@ pub struct AuditEntry {
 }
 
 impl Store {
-    /// Appends `e` (its `id` is assigned by the table).
-    pub async fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
-        sqlx::query(
+    /// Appends `e` and returns its id (assigned by the table).
+    pub async fn insert_audit(&self, e: &AuditEntry) -> Result<i64> {
+        let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
         )
         .bind(&e.at)
         .bind(&e.os_user)
@@ -45,9 +45,33 @@ impl Store {
         .bind(&e.error)
         .bind(e.duration_ms)
         .bind(e.statements)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
+        Ok(id)
+    }
+
+    /// Fills in the outcome of the run entry `id` started.
+    pub async fn finish_audit(
+        &self,
+        id: i64,
+        outcome: &str,
+        error: Option<&str>,
+        duration_ms: i64,
+    ) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE audit_log SET outcome = ?2, error = ?3, duration_ms = ?4 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(outcome)
+        .bind(error)
+        .bind(duration_ms)
         .execute(&self.pool)
         .await
         .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
+        if r.rows_affected() != 1 {
+            return Err(Error::local_store(format!("audit log entry {id} is gone")));
+        }
         Ok(())
     }
 

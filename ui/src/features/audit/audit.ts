@@ -12,6 +12,8 @@ export function outcomeTone(outcome: string): Tone {
       return 'ok';
     case 'refused':
     case 'skipped':
+    case 'started':
+    case 'unknown':
       return 'warn';
     case 'failed':
       return 'fail';
@@ -26,6 +28,10 @@ export function outcomeLabel(outcome: string): string {
       return 'applied';
     case 'rolled_back':
       return 'rolled back';
+    case 'started':
+      return 'started, not finished';
+    case 'unknown':
+      return 'outcome unknown';
     default:
       return outcome.replace(/_/g, ' ');
   }
