@@ -7,318 +7,40 @@ import type { Privilege } from './gen/Privilege';
 import type { PrivilegeInfo } from './gen/PrivilegeInfo';
 
 export const PRIVILEGES: Record<Privilege, PrivilegeInfo> = {
-  "ALTER_SYSTEM": {
-    "abbrev": "ALTSYS",
-    "acl_letter": "A",
-    "keyword": "ALTER SYSTEM",
-    "privilege": "ALTER_SYSTEM",
-    "since": 150000
-  },
-  "CONNECT": {
-    "abbrev": "CONN",
-    "acl_letter": "c",
-    "keyword": "CONNECT",
-    "privilege": "CONNECT",
-    "since": 0
-  },
-  "CREATE": {
-    "abbrev": "CREATE",
-    "acl_letter": "C",
-    "keyword": "CREATE",
-    "privilege": "CREATE",
-    "since": 0
-  },
-  "DELETE": {
-    "abbrev": "DEL",
-    "acl_letter": "d",
-    "keyword": "DELETE",
-    "privilege": "DELETE",
-    "since": 0
-  },
-  "EXECUTE": {
-    "abbrev": "EXEC",
-    "acl_letter": "X",
-    "keyword": "EXECUTE",
-    "privilege": "EXECUTE",
-    "since": 0
-  },
-  "INSERT": {
-    "abbrev": "INS",
-    "acl_letter": "a",
-    "keyword": "INSERT",
-    "privilege": "INSERT",
-    "since": 0
-  },
-  "MAINTAIN": {
-    "abbrev": "MAINT",
-    "acl_letter": "m",
-    "keyword": "MAINTAIN",
-    "privilege": "MAINTAIN",
-    "since": 170000
-  },
-  "REFERENCES": {
-    "abbrev": "REF",
-    "acl_letter": "x",
-    "keyword": "REFERENCES",
-    "privilege": "REFERENCES",
-    "since": 0
-  },
-  "SELECT": {
-    "abbrev": "SEL",
-    "acl_letter": "r",
-    "keyword": "SELECT",
-    "privilege": "SELECT",
-    "since": 0
-  },
-  "SET": {
-    "abbrev": "SET",
-    "acl_letter": "s",
-    "keyword": "SET",
-    "privilege": "SET",
-    "since": 150000
-  },
-  "TEMPORARY": {
-    "abbrev": "TEMP",
-    "acl_letter": "T",
-    "keyword": "TEMPORARY",
-    "privilege": "TEMPORARY",
-    "since": 0
-  },
-  "TRIGGER": {
-    "abbrev": "TRIG",
-    "acl_letter": "t",
-    "keyword": "TRIGGER",
-    "privilege": "TRIGGER",
-    "since": 0
-  },
-  "TRUNCATE": {
-    "abbrev": "TRUNC",
-    "acl_letter": "D",
-    "keyword": "TRUNCATE",
-    "privilege": "TRUNCATE",
-    "since": 0
-  },
-  "UPDATE": {
-    "abbrev": "UPD",
-    "acl_letter": "w",
-    "keyword": "UPDATE",
-    "privilege": "UPDATE",
-    "since": 0
-  },
-  "USAGE": {
-    "abbrev": "USAGE",
-    "acl_letter": "U",
-    "keyword": "USAGE",
-    "privilege": "USAGE",
-    "since": 0
-  }
+  SELECT: {"abbrev":"SEL","acl_letter":"r","keyword":"SELECT","privilege":"SELECT","since":0},
+  INSERT: {"abbrev":"INS","acl_letter":"a","keyword":"INSERT","privilege":"INSERT","since":0},
+  UPDATE: {"abbrev":"UPD","acl_letter":"w","keyword":"UPDATE","privilege":"UPDATE","since":0},
+  DELETE: {"abbrev":"DEL","acl_letter":"d","keyword":"DELETE","privilege":"DELETE","since":0},
+  TRUNCATE: {"abbrev":"TRUNC","acl_letter":"D","keyword":"TRUNCATE","privilege":"TRUNCATE","since":0},
+  REFERENCES: {"abbrev":"REF","acl_letter":"x","keyword":"REFERENCES","privilege":"REFERENCES","since":0},
+  TRIGGER: {"abbrev":"TRIG","acl_letter":"t","keyword":"TRIGGER","privilege":"TRIGGER","since":0},
+  MAINTAIN: {"abbrev":"MAINT","acl_letter":"m","keyword":"MAINTAIN","privilege":"MAINTAIN","since":170000},
+  EXECUTE: {"abbrev":"EXEC","acl_letter":"X","keyword":"EXECUTE","privilege":"EXECUTE","since":0},
+  USAGE: {"abbrev":"USAGE","acl_letter":"U","keyword":"USAGE","privilege":"USAGE","since":0},
+  CREATE: {"abbrev":"CREATE","acl_letter":"C","keyword":"CREATE","privilege":"CREATE","since":0},
+  CONNECT: {"abbrev":"CONN","acl_letter":"c","keyword":"CONNECT","privilege":"CONNECT","since":0},
+  TEMPORARY: {"abbrev":"TEMP","acl_letter":"T","keyword":"TEMPORARY","privilege":"TEMPORARY","since":0},
+  SET: {"abbrev":"SET","acl_letter":"s","keyword":"SET","privilege":"SET","since":150000},
+  ALTER_SYSTEM: {"abbrev":"ALTSYS","acl_letter":"A","keyword":"ALTER SYSTEM","privilege":"ALTER_SYSTEM","since":150000},
 };
 
 export const OBJECT_KINDS: Record<ObjectKind, KindInfo> = {
-  "aggregate": {
-    "grant_keyword": "FUNCTION",
-    "kind": "aggregate",
-    "label": "aggregate",
-    "privileges": [
-      "EXECUTE"
-    ],
-    "routine": true
-  },
-  "column": {
-    "grant_keyword": "TABLE",
-    "kind": "column",
-    "label": "column",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "REFERENCES"
-    ],
-    "routine": false
-  },
-  "database": {
-    "grant_keyword": "DATABASE",
-    "kind": "database",
-    "label": "database",
-    "privileges": [
-      "CREATE",
-      "CONNECT",
-      "TEMPORARY"
-    ],
-    "routine": false
-  },
-  "domain": {
-    "grant_keyword": "DOMAIN",
-    "kind": "domain",
-    "label": "domain",
-    "privileges": [
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "foreign_data_wrapper": {
-    "grant_keyword": "FOREIGN DATA WRAPPER",
-    "kind": "foreign_data_wrapper",
-    "label": "foreign data wrapper",
-    "privileges": [
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "foreign_server": {
-    "grant_keyword": "FOREIGN SERVER",
-    "kind": "foreign_server",
-    "label": "foreign server",
-    "privileges": [
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "foreign_table": {
-    "grant_keyword": "TABLE",
-    "kind": "foreign_table",
-    "label": "foreign table",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "MAINTAIN"
-    ],
-    "routine": false
-  },
-  "function": {
-    "grant_keyword": "FUNCTION",
-    "kind": "function",
-    "label": "function",
-    "privileges": [
-      "EXECUTE"
-    ],
-    "routine": true
-  },
-  "language": {
-    "grant_keyword": "LANGUAGE",
-    "kind": "language",
-    "label": "language",
-    "privileges": [
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "materialized_view": {
-    "grant_keyword": "TABLE",
-    "kind": "materialized_view",
-    "label": "materialized view",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "MAINTAIN"
-    ],
-    "routine": false
-  },
-  "parameter": {
-    "grant_keyword": "PARAMETER",
-    "kind": "parameter",
-    "label": "parameter",
-    "privileges": [
-      "SET",
-      "ALTER_SYSTEM"
-    ],
-    "routine": false
-  },
-  "partitioned_table": {
-    "grant_keyword": "TABLE",
-    "kind": "partitioned_table",
-    "label": "partitioned table",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "MAINTAIN"
-    ],
-    "routine": false
-  },
-  "procedure": {
-    "grant_keyword": "PROCEDURE",
-    "kind": "procedure",
-    "label": "procedure",
-    "privileges": [
-      "EXECUTE"
-    ],
-    "routine": true
-  },
-  "schema": {
-    "grant_keyword": "SCHEMA",
-    "kind": "schema",
-    "label": "schema",
-    "privileges": [
-      "USAGE",
-      "CREATE"
-    ],
-    "routine": false
-  },
-  "sequence": {
-    "grant_keyword": "SEQUENCE",
-    "kind": "sequence",
-    "label": "sequence",
-    "privileges": [
-      "SELECT",
-      "UPDATE",
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "table": {
-    "grant_keyword": "TABLE",
-    "kind": "table",
-    "label": "table",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "MAINTAIN"
-    ],
-    "routine": false
-  },
-  "type": {
-    "grant_keyword": "TYPE",
-    "kind": "type",
-    "label": "type",
-    "privileges": [
-      "USAGE"
-    ],
-    "routine": false
-  },
-  "view": {
-    "grant_keyword": "TABLE",
-    "kind": "view",
-    "label": "view",
-    "privileges": [
-      "SELECT",
-      "INSERT",
-      "UPDATE",
-      "DELETE",
-      "TRUNCATE",
-      "REFERENCES",
-      "TRIGGER",
-      "MAINTAIN"
-    ],
-    "routine": false
-  }
+  database: {"grant_keyword":"DATABASE","kind":"database","label":"database","privileges":["CREATE","CONNECT","TEMPORARY"],"routine":false},
+  schema: {"grant_keyword":"SCHEMA","kind":"schema","label":"schema","privileges":["USAGE","CREATE"],"routine":false},
+  table: {"grant_keyword":"TABLE","kind":"table","label":"table","privileges":["SELECT","INSERT","UPDATE","DELETE","TRUNCATE","REFERENCES","TRIGGER","MAINTAIN"],"routine":false},
+  partitioned_table: {"grant_keyword":"TABLE","kind":"partitioned_table","label":"partitioned table","privileges":["SELECT","INSERT","UPDATE","DELETE","TRUNCATE","REFERENCES","TRIGGER","MAINTAIN"],"routine":false},
+  view: {"grant_keyword":"TABLE","kind":"view","label":"view","privileges":["SELECT","INSERT","UPDATE","DELETE","TRUNCATE","REFERENCES","TRIGGER","MAINTAIN"],"routine":false},
+  materialized_view: {"grant_keyword":"TABLE","kind":"materialized_view","label":"materialized view","privileges":["SELECT","INSERT","UPDATE","DELETE","TRUNCATE","REFERENCES","TRIGGER","MAINTAIN"],"routine":false},
+  foreign_table: {"grant_keyword":"TABLE","kind":"foreign_table","label":"foreign table","privileges":["SELECT","INSERT","UPDATE","DELETE","TRUNCATE","REFERENCES","TRIGGER","MAINTAIN"],"routine":false},
+  sequence: {"grant_keyword":"SEQUENCE","kind":"sequence","label":"sequence","privileges":["SELECT","UPDATE","USAGE"],"routine":false},
+  column: {"grant_keyword":"TABLE","kind":"column","label":"column","privileges":["SELECT","INSERT","UPDATE","REFERENCES"],"routine":false},
+  function: {"grant_keyword":"FUNCTION","kind":"function","label":"function","privileges":["EXECUTE"],"routine":true},
+  procedure: {"grant_keyword":"PROCEDURE","kind":"procedure","label":"procedure","privileges":["EXECUTE"],"routine":true},
+  aggregate: {"grant_keyword":"FUNCTION","kind":"aggregate","label":"aggregate","privileges":["EXECUTE"],"routine":true},
+  type: {"grant_keyword":"TYPE","kind":"type","label":"type","privileges":["USAGE"],"routine":false},
+  domain: {"grant_keyword":"DOMAIN","kind":"domain","label":"domain","privileges":["USAGE"],"routine":false},
+  language: {"grant_keyword":"LANGUAGE","kind":"language","label":"language","privileges":["USAGE"],"routine":false},
+  foreign_data_wrapper: {"grant_keyword":"FOREIGN DATA WRAPPER","kind":"foreign_data_wrapper","label":"foreign data wrapper","privileges":["USAGE"],"routine":false},
+  foreign_server: {"grant_keyword":"FOREIGN SERVER","kind":"foreign_server","label":"foreign server","privileges":["USAGE"],"routine":false},
+  parameter: {"grant_keyword":"PARAMETER","kind":"parameter","label":"parameter","privileges":["SET","ALTER_SYSTEM"],"routine":false},
 };

@@ -2,6 +2,9 @@
 //! Shared set-up for the core's integration tests.
 
 use grantry_core::integrations::model::{CertSource, IntegrationInput, SslMode};
+use grantry_core::privileges::apply::RunOutcome;
+use grantry_core::privileges::plan::Change;
+use grantry_core::privileges::service::ApplyResult;
 use grantry_core::secrets::MemoryKeychain;
 use grantry_core::{Grantry, OpenOptions, Secret};
 use grantry_testrig::{pki, Cluster};
@@ -33,6 +36,29 @@ pub async fn grantry_on(c: &Cluster, database: &str) -> Env {
     inp.database = Some(database.into());
     env.g.integrations().add(inp).await.unwrap();
     env
+}
+
+/// Applies the plan the core keeps under `id` and checks that it committed.
+pub async fn applied(env: &Env, id: &str) -> ApplyResult {
+    let r = env.g.privileges().run_plan(id, false, None).await.unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{}",
+        r.report.message
+    );
+    r
+}
+
+/// Plans `changes` on the integration named `integration`, applies them and checks they committed.
+pub async fn apply(env: &Env, integration: &str, changes: &[Change]) -> ApplyResult {
+    let pv = env
+        .g
+        .privileges()
+        .plan(integration, None, changes)
+        .await
+        .unwrap();
+    applied(env, &pv.id).await
 }
 
 pub fn input(c: &Cluster, name: &str, mode: SslMode) -> IntegrationInput {

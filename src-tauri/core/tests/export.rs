@@ -4,7 +4,6 @@
 
 mod common;
 
-use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::desired::{changes_for, export_state, DesiredGrant, DesiredState};
 use grantry_core::privileges::Privilege;
 use grantry_testrig::{version_matrix, Cluster, Options};
@@ -132,18 +131,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
     );
     assert!(sql.contains("REVOKE \"readers\" FROM \"alice\""), "{sql}");
     assert_eq!(pv.plan.statements.len(), 3, "{sql}");
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    common::applied(&env, &pv.id).await;
     // The database now matches the document.
     let after = env
         .g

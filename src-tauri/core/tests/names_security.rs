@@ -8,7 +8,6 @@
 
 mod common;
 
-use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::desired::{export_state, DesiredGrant, DesiredObject, DesiredState};
 use grantry_core::privileges::parse::parse_change;
 use grantry_core::privileges::plan::Change;
@@ -75,22 +74,6 @@ fn table(schema: &str, name: &str) -> grantry_core::privileges::plan::Target {
     }
 }
 
-async fn apply(env: &common::Env, db: &str, changes: &[Change]) {
-    let pv = env.g.privileges().plan(db, None, changes).await.unwrap();
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
-}
-
 #[tokio::test]
 async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
     let c = cluster();
@@ -101,7 +84,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
         to: vec![to.into()],
         with_grant_option: false,
     };
-    apply(
+    common::apply(
         &env,
         "db",
         &[grant(EVIL_TABLE, "reader"), grant(EVIL_TABLE_CR, EVIL_ROLE)],
@@ -259,7 +242,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     );
 
     // The one-line syntax: names are exact, `public` alone is everyone.
-    apply(
+    common::apply(
         &env,
         "db",
         &[
@@ -313,18 +296,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         "{}",
         pv.plan.script
     );
-    let r = env2
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    let _r = common::applied(&env2, &pv.id).await;
     assert_eq!(acl_of_t(&c, "db2"), acl_of_t(&c, "db"));
     let again = env2
         .g
@@ -340,7 +312,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     assert_eq!(acl_of_t(&c, "db3"), acl_of_t(&c, "db"), "{sql}");
 
     // Revoking from the role named "PUBLIC" revokes from it, not from everyone.
-    apply(
+    common::apply(
         &env,
         "db",
         &[parse_change(r#"revoke UPDATE on table:app.t from "PUBLIC""#).unwrap()],
@@ -381,18 +353,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         "{}",
         pv.plan.script
     );
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    let r = common::applied(&env, &pv.id).await;
     assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
     for _ in 0..2 {
         let pv = env
@@ -465,7 +426,7 @@ async fn routines_resolve_exactly_as_the_server_does() {
     };
 
     // The overload whose type has two spaces, and only that one.
-    apply(
+    common::apply(
         &env,
         "db",
         &[parse_change(r#"grant EXECUTE on function:s.k(s."ty  a") to bob"#).unwrap()],
@@ -499,18 +460,7 @@ async fn routines_resolve_exactly_as_the_server_does() {
         script.contains("ON FUNCTION \"s\".\"g\"(character varying) TO \"bob\""),
         "{script}"
     );
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    let _r = common::applied(&env, &pv.id).await;
     assert_eq!(can("s.f(integer)"), "t");
     assert_eq!(can("s.f(text)"), "f");
     assert_eq!(can("s.g(varchar)"), "t");

@@ -24,6 +24,16 @@ fn table(schema: &str, name: &str) -> Target {
     }
 }
 
+/// GRANT one privilege on one target to one role.
+fn grant(privilege: Privilege, on: Target, to: &str) -> Change {
+    Change::Grant {
+        privileges: vec![privilege],
+        on,
+        to: vec![to.into()],
+        with_grant_option: false,
+    }
+}
+
 fn setup() -> Cluster {
     let c = Cluster::start(Options::default());
     c.psql(
@@ -64,19 +74,9 @@ async fn plan_preview_dry_run_apply_and_audit() {
     let env = env_for(&c, Environment::Development, false).await;
     let g = &env.g;
     let changes = vec![
-        Change::Grant {
-            privileges: vec![Privilege::Select],
-            on: table("sales", "customers"),
-            to: vec!["bob".into()],
-            with_grant_option: false,
-        },
+        grant(Privilege::Select, table("sales", "customers"), "bob"),
         // Already granted: dropped.
-        Change::Grant {
-            privileges: vec![Privilege::Select],
-            on: table("sales", "orders"),
-            to: vec!["analysts".into()],
-            with_grant_option: false,
-        },
+        grant(Privilege::Select, table("sales", "orders"), "analysts"),
         // Alice keeps SELECT through analysts: a warning.
         Change::Revoke {
             privileges: vec![Privilege::Select],
@@ -85,12 +85,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
             grant_option_only: false,
             cascade: false,
         },
-        Change::Grant {
-            privileges: vec![Privilege::Update],
-            on: table("sales", "orders"),
-            to: vec!["analysts".into()],
-            with_grant_option: false,
-        },
+        grant(Privilege::Update, table("sales", "orders"), "analysts"),
     ];
     let pv = g.privileges().plan("app", None, &changes).await.unwrap();
     let p = &pv.plan;
@@ -220,18 +215,8 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         .await
         .unwrap();
     let changes = vec![
-        Change::Grant {
-            privileges: vec![Privilege::Insert],
-            on: table("sales", "orders"),
-            to: vec!["dave".into()],
-            with_grant_option: false,
-        },
-        Change::Grant {
-            privileges: vec![Privilege::Delete],
-            on: table("sales", "customers"),
-            to: vec!["alice".into()],
-            with_grant_option: false,
-        },
+        grant(Privilege::Insert, table("sales", "orders"), "dave"),
+        grant(Privilege::Delete, table("sales", "customers"), "alice"),
         Change::Revoke {
             privileges: vec![Privilege::Select],
             on: table("sales", "customers"),
@@ -313,18 +298,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         cascade: true,
     };
     let pv = env.g.privileges().plan("app", None, &fixed).await.unwrap();
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    common::applied(&env, &pv.id).await;
     assert!(!has(&c, "dave", "sales.customers", "SELECT"));
     assert!(has(&c, "dave", "sales.orders", "INSERT"));
 }
@@ -334,18 +308,12 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
     let c = setup();
     let env1 = env_for(&c, Environment::Development, false).await;
     let env2 = env_for(&c, Environment::Development, false).await;
-    let a = vec![Change::Grant {
-        privileges: vec![Privilege::Select],
-        on: table("sales", "customers"),
-        to: vec!["bob".into()],
-        with_grant_option: false,
-    }];
-    let b = vec![Change::Grant {
-        privileges: vec![Privilege::Insert],
-        on: table("sales", "customers"),
-        to: vec!["carol".into()],
-        with_grant_option: false,
-    }];
+    let a = vec![grant(Privilege::Select, table("sales", "customers"), "bob")];
+    let b = vec![grant(
+        Privilege::Insert,
+        table("sales", "customers"),
+        "carol",
+    )];
     let pa = env1.g.privileges().plan("app", None, &a).await.unwrap();
     let pb = env2.g.privileges().plan("app", None, &b).await.unwrap();
     // Both run at once: one takes the apply lock first, the other waits, then finds the
@@ -372,12 +340,11 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
     );
 
     // A change made outside Grantry after planning: refused, nothing runs.
-    let d = vec![Change::Grant {
-        privileges: vec![Privilege::References],
-        on: table("sales", "customers"),
-        to: vec!["dave".into()],
-        with_grant_option: false,
-    }];
+    let d = vec![grant(
+        Privilege::References,
+        table("sales", "customers"),
+        "dave",
+    )];
     let p = env1.g.privileges().plan("app", None, &d).await.unwrap();
     c.psql("app", "GRANT TRIGGER ON sales.customers TO dave");
     let r = env1
@@ -417,12 +384,7 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
 async fn production_needs_its_name_and_read_only_refuses() {
     let c = setup();
     let prod = env_for(&c, Environment::Production, false).await;
-    let change = vec![Change::Grant {
-        privileges: vec![Privilege::Select],
-        on: table("sales", "customers"),
-        to: vec!["bob".into()],
-        with_grant_option: false,
-    }];
+    let change = vec![grant(Privilege::Select, table("sales", "customers"), "bob")];
     let pv = prod
         .g
         .privileges()
@@ -473,12 +435,11 @@ async fn production_needs_its_name_and_read_only_refuses() {
             .plan(
                 "app",
                 None,
-                &[Change::Grant {
-                    privileges: vec![Privilege::Select],
-                    on: table("sales", "customers"),
-                    to: vec!["carol".into()],
-                    with_grant_option: false,
-                }],
+                &[grant(
+                    Privilege::Select,
+                    table("sales", "customers"),
+                    "carol",
+                )],
             )
             .await
             .unwrap();
@@ -569,18 +530,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         pv.plan.generated_passwords_for,
         vec!["report_bot".to_string(), "vault_bot".to_string()]
     );
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    let r = common::applied(&env, &pv.id).await;
     assert_eq!(r.report.generated_passwords.len(), 2);
     let shown = r
         .report
@@ -689,12 +639,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .plan(
             "app",
             None,
-            &[Change::Grant {
-                privileges: vec![Privilege::Select],
-                on: table("sales", "nope"),
-                to: vec!["bob".into()],
-                with_grant_option: false,
-            }],
+            &[grant(Privilege::Select, table("sales", "nope"), "bob")],
         )
         .await;
     assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
@@ -704,12 +649,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .plan(
             "app",
             None,
-            &[Change::Grant {
-                privileges: vec![Privilege::Execute],
-                on: table("sales", "orders"),
-                to: vec!["bob".into()],
-                with_grant_option: false,
-            }],
+            &[grant(Privilege::Execute, table("sales", "orders"), "bob")],
         )
         .await;
     assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidInput);
@@ -719,12 +659,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .plan(
             "app",
             None,
-            &[Change::Grant {
-                privileges: vec![Privilege::Select],
-                on: table("sales", "orders"),
-                to: vec!["ghost".into()],
-                with_grant_option: false,
-            }],
+            &[grant(Privilege::Select, table("sales", "orders"), "ghost")],
         )
         .await;
     assert!(bad.unwrap_err().message.contains("no role named \"ghost\""));
@@ -757,18 +692,8 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
     };
     env.g.integrations().add(inp).await.unwrap();
     let changes = vec![
-        Change::Grant {
-            privileges: vec![Privilege::Select],
-            on: table("s", "mine"),
-            to: vec!["r".into()],
-            with_grant_option: false,
-        },
-        Change::Grant {
-            privileges: vec![Privilege::Select],
-            on: table("s", "theirs"),
-            to: vec!["r".into()],
-            with_grant_option: false,
-        },
+        grant(Privilege::Select, table("s", "mine"), "r"),
+        grant(Privilege::Select, table("s", "theirs"), "r"),
     ];
     for dry in [true, false] {
         let pv = env
@@ -836,12 +761,7 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
         .plan(
             "app",
             None,
-            &[Change::Grant {
-                privileges: vec![Privilege::Delete],
-                on: table("sales", "customers"),
-                to: vec!["bob".into()],
-                with_grant_option: false,
-            }],
+            &[grant(Privilege::Delete, table("sales", "customers"), "bob")],
         )
         .await
         .unwrap();
@@ -865,18 +785,7 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
     assert!(!has(&c, "bob", "sales.customers", "DELETE"));
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     // With the store free again, the same kept plan applies and is logged once.
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    common::applied(&env, &pv.id).await;
     assert!(has(&c, "bob", "sales.customers", "DELETE"));
     let audit = env.g.audit().log(10).await.unwrap();
     assert_eq!(

@@ -60,9 +60,13 @@ pub fn kinds() -> Vec<KindInfo> {
 
 /// `ui/src/registry.gen.ts`.
 pub fn typescript() -> String {
+    // One entry a line: readable in a diff, and no run of look-alike lines.
     let by_key = |items: Vec<(String, serde_json::Value)>| {
-        let map: serde_json::Map<String, serde_json::Value> = items.into_iter().collect();
-        serde_json::to_string_pretty(&map).expect("serializable")
+        let lines: Vec<String> = items
+            .into_iter()
+            .map(|(k, v)| format!("  {k}: {v},"))
+            .collect();
+        format!("{{\n{}\n}}", lines.join("\n"))
     };
     let key = |v: serde_json::Value| v.as_str().expect("a string enum").to_string();
     let privileges = by_key(

@@ -55,8 +55,12 @@ describe('describeChange', () => {
   it('reads close to the SQL', () => {
     expect(describeChange(grantSelect)).toBe('GRANT SELECT ON TABLE app.customers TO alice');
     expect(
-      describeChange({ action: 'revoke', privileges: ['TEMPORARY'], on: { scope: 'object', kind: 'database', schema: null, name: 'e2e', args: null, columns: [] }, from: ['PUBLIC'], grant_option_only: false, cascade: false }),
+      describeChange({ action: 'revoke', privileges: ['TEMPORARY'], on: { scope: 'object', kind: 'database', schema: null, name: 'e2e', args: null, columns: [] }, from: ['public'], grant_option_only: false, cascade: false }),
     ).toBe('REVOKE TEMPORARY ON DATABASE e2e FROM PUBLIC');
+    // A role named "PUBLIC" is not everyone, and reads so.
+    expect(
+      describeChange({ action: 'revoke', privileges: ['TEMPORARY'], on: { scope: 'object', kind: 'database', schema: null, name: 'e2e', args: null, columns: [] }, from: ['PUBLIC'], grant_option_only: false, cascade: false }),
+    ).toBe('REVOKE TEMPORARY ON DATABASE e2e FROM "PUBLIC"');
     expect(describeChange({ action: 'revoke', privileges: ['SELECT'], on: table, from: ['a'], grant_option_only: true, cascade: true })).toBe(
       'REVOKE GRANT OPTION FOR SELECT ON TABLE app.customers FROM a CASCADE',
     );

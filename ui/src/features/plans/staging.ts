@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../gen/ErrorCode';
 import type { RunOutcome } from '../../gen/RunOutcome';
 import type { Privilege } from '../../gen/Privilege';
 import type { Target } from '../../gen/Target';
-import { privilegeLabel } from '../privileges/privileges';
+import { privilegeLabel, roleLabel } from '../privileges/privileges';
 
 export interface Staged {
   id: number;
@@ -106,42 +106,44 @@ export function targetLabel(t: Target): string {
 }
 
 const privs = (ps: Privilege[]) => ps.map(privilegeLabel).join(', ');
+/** Roles as people read them: PUBLIC for everyone, a role that could pass for it quoted. */
+const roles = (rs: string[]) => rs.map(roleLabel).join(', ');
 
 /** One line describing a staged change, close to the SQL it becomes. */
 export function describeChange(c: Change): string {
   switch (c.action) {
     case 'grant':
-      return `GRANT ${privs(c.privileges)} ON ${targetLabel(c.on)} TO ${c.to.join(', ')}${c.with_grant_option ? ' WITH GRANT OPTION' : ''}`;
+      return `GRANT ${privs(c.privileges)} ON ${targetLabel(c.on)} TO ${roles(c.to)}${c.with_grant_option ? ' WITH GRANT OPTION' : ''}`;
     case 'revoke':
-      return `REVOKE ${c.grant_option_only ? 'GRANT OPTION FOR ' : ''}${privs(c.privileges)} ON ${targetLabel(c.on)} FROM ${c.from.join(', ')}${c.cascade ? ' CASCADE' : ''}`;
+      return `REVOKE ${c.grant_option_only ? 'GRANT OPTION FOR ' : ''}${privs(c.privileges)} ON ${targetLabel(c.on)} FROM ${roles(c.from)}${c.cascade ? ' CASCADE' : ''}`;
     case 'grant_role': {
       const opts: string[] = [];
       if (c.admin) opts.push('ADMIN');
       if (c.inherit !== null) opts.push(`INHERIT ${c.inherit ? 'TRUE' : 'FALSE'}`);
       if (c.set !== null) opts.push(`SET ${c.set ? 'TRUE' : 'FALSE'}`);
-      return `GRANT ${c.role} TO ${c.to}${opts.length ? ` WITH ${opts.join(', ')}` : ''}`;
+      return `GRANT ${roleLabel(c.role)} TO ${roleLabel(c.to)}${opts.length ? ` WITH ${opts.join(', ')}` : ''}`;
     }
     case 'revoke_role':
-      return `REVOKE ${c.role} FROM ${c.from}`;
+      return `REVOKE ${roleLabel(c.role)} FROM ${roleLabel(c.from)}`;
     case 'create_role': {
-      let s = `CREATE ROLE ${c.name} ${c.login ? 'LOGIN' : 'NOLOGIN'}`;
+      let s = `CREATE ROLE ${roleLabel(c.name)} ${c.login ? 'LOGIN' : 'NOLOGIN'}`;
       if (c.password === 'generate_show_once') s += ', generated password';
       if (c.password === 'generate_to_keychain') s += ', generated password in the keychain';
       if (c.valid_until) s += `, valid until ${c.valid_until}`;
-      if (c.in_roles.length) s += `, in ${c.in_roles.join(', ')}`;
+      if (c.in_roles.length) s += `, in ${roles(c.in_roles)}`;
       return s;
     }
     case 'default_privileges': {
       let s = 'ALTER DEFAULT PRIVILEGES';
-      if (c.for_role) s += ` FOR ROLE ${c.for_role}`;
+      if (c.for_role) s += ` FOR ROLE ${roleLabel(c.for_role)}`;
       if (c.in_schema) s += ` IN SCHEMA ${c.in_schema}`;
       s += c.grant ? ` GRANT ${privs(c.privileges)} ON ${c.on.toUpperCase()} TO ` : ` REVOKE ${privs(c.privileges)} ON ${c.on.toUpperCase()} FROM `;
-      return s + c.roles.join(', ');
+      return s + roles(c.roles);
     }
     case 'read':
-      return `Read access to ${targetLabel(c.on)} for ${c.to}`;
+      return `Read access to ${targetLabel(c.on)} for ${roleLabel(c.to)}`;
     case 'write':
-      return `Write access to ${targetLabel(c.on)} for ${c.to}`;
+      return `Write access to ${targetLabel(c.on)} for ${roleLabel(c.to)}`;
   }
 }
 
