@@ -448,6 +448,9 @@ impl Out {
             return self.print_json(p);
         }
         print!("{}", p.annotated_script());
+        for b in &p.blocking {
+            eprintln!("blocking: {}", esc(b));
+        }
         for w in &p.warnings {
             eprintln!("warning: {}", esc(w));
         }

@@ -666,8 +666,9 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
 }
 
 /// A connector that is not a superuser: it owns s.mine and may SELECT s.theirs without the grant
-/// option. PostgreSQL answers the GRANT on s.theirs with a warning only; the plan must not
-/// commit half: the check inside the transaction rolls both back, for an apply and a dry run.
+/// option. PostgreSQL answers the GRANT on s.theirs with a warning only. The plan names the step
+/// the connector cannot make, apply refuses it, and a dry run, which runs it, is rolled back whole
+/// by the check inside the transaction instead of committing half.
 #[tokio::test]
 async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
     let c = Cluster::start(Options::default());
@@ -695,53 +696,84 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         grant(Privilege::Select, table("s", "mine"), "r"),
         grant(Privilege::Select, table("s", "theirs"), "r"),
     ];
-    for dry in [true, false] {
-        let pv = env
-            .g
-            .privileges()
-            .plan("app", None, &changes)
-            .await
-            .unwrap();
-        let run = env
-            .g
-            .privileges()
-            .run_plan(&pv.id, dry, None)
-            .await
-            .unwrap();
-        assert_eq!(
-            run.report.outcome,
-            RunOutcome::Failed,
-            "{}",
-            run.report.message
-        );
-        assert!(
-            run.report.message.contains("nothing was applied")
-                && run
-                    .report
-                    .message
-                    .contains("r would gain SELECT on s.theirs"),
-            "{}",
-            run.report.message
-        );
-        assert!(run.verified.iter().any(|v| !v.confirmed));
-        let has = |t: &str| {
-            c.psql(
-                "app",
-                &format!("SELECT has_table_privilege('r', 's.{t}', 'SELECT')"),
-            )
-        };
-        assert_eq!(
-            (has("mine"), has("theirs")),
-            ("f".into(), "f".into()),
-            "dry={dry}"
-        );
-    }
+    let has = |t: &str| {
+        c.psql(
+            "app",
+            &format!("SELECT has_table_privilege('r', 's.{t}', 'SELECT')"),
+        )
+    };
+    // The plan says so before anything runs: the connector cannot grant on s.theirs.
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
+    assert_eq!(pv.plan.blocking.len(), 1, "{:?}", pv.plan.blocking);
+    assert!(
+        pv.plan.blocking[0].contains("cannot grant SELECT on s.theirs")
+            && pv.plan.blocking[0].contains("without the grant option")
+            && pv.plan.blocking[0].contains("as other"),
+        "{}",
+        pv.plan.blocking[0]
+    );
+    // A dry run runs it anyway and shows the server granting nothing: rolled back whole.
+    let run = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, true, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        run.report.outcome,
+        RunOutcome::Failed,
+        "{}",
+        run.report.message
+    );
+    assert!(
+        run.report.message.contains("nothing was applied")
+            && run
+                .report
+                .message
+                .contains("r would gain SELECT on s.theirs"),
+        "{}",
+        run.report.message
+    );
+    assert!(run.verified.iter().any(|v| !v.confirmed));
+    assert_eq!((has("mine"), has("theirs")), ("f".into(), "f".into()));
+    // Apply refuses it before running anything.
+    let e = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("cannot carry out 1 step"),
+        "{}",
+        e.message
+    );
+    assert_eq!((has("mine"), has("theirs")), ("f".into(), "f".into()));
+    // Once the connector holds the grant option, the same changes plan clean and apply whole.
+    c.psql(
+        "app",
+        "GRANT SELECT ON s.theirs TO connector WITH GRANT OPTION",
+    );
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
+    assert!(pv.plan.blocking.is_empty(), "{:?}", pv.plan.blocking);
+    common::applied(&env, &pv.id).await;
+    assert_eq!((has("mine"), has("theirs")), ("t".into(), "t".into()));
     let audit = env.g.audit().log(10).await.unwrap();
     assert_eq!(
         audit.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>(),
-        ["failed", "failed"]
+        ["committed", "failed"]
     );
-    assert!(audit[0]
+    assert!(audit[1]
         .error
         .as_deref()
         .unwrap_or("")

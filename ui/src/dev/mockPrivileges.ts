@@ -274,7 +274,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       integration: it.name,
       production: it.environment === 'production',
       read_only: it.read_only,
-      plan: { database, statements, script, access_changes: access, warnings, noops, fingerprint: 'f00d', scope: null, generated_passwords_for: passwords },
+      plan: { database, statements, script, access_changes: access, warnings, blocking: [], noops, fingerprint: 'f00d', scope: null, generated_passwords_for: passwords },
     };
     plans.set(view.id, { integration: it, database, changes, view });
     return view;

@@ -11,6 +11,11 @@ export type Plan = { database: string, statements: Array<PlannedStatement>,
  */
 script: string, access_changes: Array<AccessChange>, warnings: Array<string>, 
 /**
+ * Steps the connecting role cannot carry out, each with its fix: apply refuses the plan
+ * while there is one (a dry run shows what would happen).
+ */
+blocking: Array<string>, 
+/**
  * Changes left out because they would change nothing.
  */
 noops: Array<string>, 

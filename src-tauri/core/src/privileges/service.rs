@@ -637,6 +637,13 @@ impl Privileges {
                 "the plan has no statements: every change was a no-op",
             ));
         }
+        if !dry_run && !plan.blocking.is_empty() {
+            return Err(Error::invalid(format!(
+                "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
+                plan.blocking.len(),
+                plan.blocking.join("; ")
+            )));
+        }
         let pool = self.app.pool(&it.id, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
         // One lock per database name, so applies from several integrations (or several Grantry
@@ -826,6 +833,7 @@ impl Privileges {
                 script: String::new(),
                 access_changes: vec![],
                 warnings: notes,
+                blocking: vec![],
                 noops: vec!["the database already matches the document".into()],
                 fingerprint: plan::fingerprint(&snap),
                 scope: None,

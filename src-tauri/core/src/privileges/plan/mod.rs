@@ -61,6 +61,9 @@ pub struct Plan {
     pub script: String,
     pub access_changes: Vec<AccessChange>,
     pub warnings: Vec<String>,
+    /// Steps the connecting role cannot carry out, each with its fix: apply refuses the plan
+    /// while there is one (a dry run shows what would happen).
+    pub blocking: Vec<String>,
     /// Changes left out because they would change nothing.
     pub noops: Vec<String>,
     /// Identifies the inspected state the plan was computed against; apply refuses a database
@@ -110,6 +113,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         statements: Vec::new(),
         noops: Vec::new(),
         warnings: Vec::new(),
+        blocking: Vec::new(),
         touched: BTreeSet::new(),
         members_touched: BTreeSet::new(),
         passwords: Vec::new(),
@@ -243,6 +247,13 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         script,
         access_changes,
         warnings,
+        blocking: {
+            let mut seen = BTreeSet::new();
+            b.blocking
+                .into_iter()
+                .filter(|x| seen.insert(x.clone()))
+                .collect()
+        },
         noops: b.noops,
         fingerprint: fingerprint_scoped(snap, scope.as_deref()),
         scope,

@@ -20,6 +20,8 @@ pub(super) struct Builder<'s> {
     pub(super) statements: Vec<(u8, PlannedStatement)>,
     pub(super) noops: Vec<String>,
     pub(super) warnings: Vec<String>,
+    /// Steps the connecting role cannot carry out: apply refuses the plan.
+    pub(super) blocking: Vec<String>,
     pub(super) touched: BTreeSet<(usize, Privilege)>,
     pub(super) members_touched: BTreeSet<i64>,
     pub(super) passwords: Vec<(String, Secret, NewPassword)>,
@@ -77,6 +79,94 @@ impl<'s> Builder<'s> {
     pub(super) fn need_role(&self, name: &str) -> Result<i64> {
         self.role_oid(name)
             .ok_or_else(|| Error::not_found(format!("no role named {name:?}{}", public_hint(name))))
+    }
+
+    /// Notes as blocking every (object, privilege) of a GRANT that the connecting role cannot
+    /// make, the way PostgreSQL decides (select_best_grantor): a superuser, or whoever has the
+    /// owner's privileges, always can; anyone else needs the privilege WITH GRANT OPTION, held
+    /// directly or through a role it inherits. Without it PostgreSQL grants nothing and only
+    /// warns, or refuses outright when the role holds no privilege at all.
+    fn check_can_grant(&mut self, targets: &[usize], privileges: &[Privilege]) {
+        let me = self.after.current_user;
+        let mine: Vec<usize> = targets
+            .iter()
+            .copied()
+            .filter(|&o| self.grantor(o) != self.after.objects[o].owner)
+            .collect();
+        if mine.is_empty() {
+            return;
+        }
+        let e = Engine::new(&self.after);
+        let who = e
+            .role(me)
+            .map(|r| display_role(&r.name))
+            .unwrap_or_else(|| format!("role #{me}"));
+        let view = e.privileges_of(me);
+        let mut problems = Vec::new();
+        for &o in &mine {
+            let obj = &self.after.objects[o];
+            let owner = e
+                .role(obj.owner)
+                .map(|r| display_role(&r.name))
+                .unwrap_or_else(|| format!("#{}", obj.owner));
+            for &p in privileges {
+                let held = view.as_ref().and_then(|v| e.check(v, o, p));
+                let why = match held {
+                    Some((_, true)) => continue,
+                    Some((_, false)) => "holds it without the grant option, so PostgreSQL would grant nothing (a warning only)",
+                    None => "does not hold it, so PostgreSQL would refuse the GRANT",
+                };
+                problems.push(format!(
+                    "{who} cannot grant {} on {}: it {why}; fix: as {owner} (or a superuser) run \
+                     GRANT {} ON {} TO {} WITH GRANT OPTION, or apply this plan as {owner}",
+                    p.sql(),
+                    crate::quote::escape_controls(&obj.label()),
+                    p.sql(),
+                    crate::quote::escape_controls(&obj.label()),
+                    who
+                ));
+            }
+        }
+        self.blocking.extend(problems);
+    }
+
+    /// Whether the connecting role may create roles and change memberships of `role` (`None`:
+    /// create a role): superusers always; CREATEROLE before 16; from 16 on, ADMIN OPTION on the
+    /// role (which its creator gets).
+    fn check_can_manage_role(&mut self, role: Option<i64>, what: &str) {
+        let me = self.after.current_user;
+        let Some(r) = self.after.roles.iter().find(|x| x.oid == me) else {
+            return;
+        };
+        if r.superuser {
+            return;
+        }
+        let name = display_role(&r.name);
+        let ok = match role {
+            None => r.createrole,
+            // Created by this plan: its creator holds ADMIN OPTION on it.
+            Some(t) if t < 0 => true,
+            Some(t) => {
+                let admin = self
+                    .after
+                    .memberships
+                    .iter()
+                    .any(|m| m.role == t && m.member == me && m.admin);
+                let target_super = self.after.roles.iter().any(|x| x.oid == t && x.superuser);
+                admin || (self.after.version_num < 160000 && r.createrole && !target_super)
+            }
+        };
+        if !ok {
+            self.blocking.push(format!(
+                "{name} cannot {what}: {}",
+                match role {
+                    None => "it lacks CREATEROLE".to_string(),
+                    Some(_) if self.after.version_num >= 160000 =>
+                        "from PostgreSQL 16 on this needs ADMIN OPTION on the role (CREATEROLE alone is not enough); fix: a superuser grants it WITH ADMIN OPTION".to_string(),
+                    Some(_) => "it needs CREATEROLE or ADMIN OPTION on the role".to_string(),
+                }
+            ));
+        }
     }
 
     /// A role in a membership: PUBLIC can neither be granted nor be a member.
@@ -169,6 +259,7 @@ impl<'s> Builder<'s> {
             if !on.columns().is_empty() {
                 targets = self.column_objects(objs[0], on.columns())?;
             }
+            self.check_can_grant(&targets, privileges);
             let mut changed = false;
             for &o in &targets {
                 let grantor = self.grantor(o);
@@ -374,6 +465,10 @@ impl<'s> Builder<'s> {
     ) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(to)?;
+        self.check_can_manage_role(
+            Some(r),
+            &format!("grant {} to {}", display_role(role), display_role(to)),
+        );
         let v16 = self.after.version_num >= 160000;
         if !v16 && (inherit.is_some() || set.is_some()) {
             return Err(Error::invalid(
@@ -448,6 +543,10 @@ impl<'s> Builder<'s> {
     pub(super) fn revoke_role(&mut self, role: &str, from: &str) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(from)?;
+        self.check_can_manage_role(
+            Some(r),
+            &format!("revoke {} from {}", display_role(role), display_role(from)),
+        );
         let before = self.after.memberships.len();
         self.after
             .memberships
@@ -492,6 +591,15 @@ impl<'s> Builder<'s> {
         }
         for g in in_roles {
             self.need_member_role(g)?;
+        }
+        self.check_can_manage_role(None, &format!("create role {}", display_role(name)));
+        for g in in_roles {
+            if let Some(r) = self.role_oid(g) {
+                self.check_can_manage_role(
+                    Some(r),
+                    &format!("add {} to {}", display_role(name), display_role(g)),
+                );
+            }
         }
         let verifier = (password != NewPassword::None).then(|| {
             let secret = Secret::generate(24);

@@ -360,3 +360,78 @@ fn an_empty_or_meaningless_plan_is_refused() {
         e.message
     );
 }
+
+#[test]
+fn steps_the_connector_cannot_make_are_blocking() {
+    // bob: no superuser, no privilege on s.t, no CREATEROLE.
+    let mut snap = snapshot(160000);
+    snap.current_user = BOB;
+    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to alice"])).unwrap();
+    assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
+    assert!(p.blocking[0].contains("bob cannot grant SELECT on s.t: it does not hold it"));
+    assert!(p.blocking[0].contains("as owner"), "{}", p.blocking[0]);
+    // With SELECT but no grant option: PostgreSQL would only warn; still blocking.
+    snap.objects[2]
+        .acl
+        .extend(acl(BOB, OWNER, &[Privilege::Select]));
+    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to alice"])).unwrap();
+    assert!(
+        p.blocking[0].contains("without the grant option"),
+        "{:?}",
+        p.blocking
+    );
+    // With the grant option through a group it inherits: fine.
+    snap.objects[2].acl.retain(|e| e.grantee != BOB);
+    snap.objects[2].acl.push(AclEntry {
+        grantee: ANALYSTS,
+        grantor: OWNER,
+        privilege: Privilege::Insert,
+        grantable: true,
+    });
+    snap.memberships.push(Membership {
+        role: ANALYSTS,
+        member: BOB,
+        grantor: SUPER,
+        admin: false,
+        inherit: true,
+        set: true,
+    });
+    let p = plan(&snap, &changes(&["grant INSERT on table:s.t to alice"])).unwrap();
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+    // The owner (and whoever has its privileges) always can.
+    snap.current_user = OWNER;
+    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to bob"])).unwrap();
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+    // Roles: CREATEROLE is needed to create one; from 16 on, ADMIN OPTION to grant one.
+    snap.current_user = BOB;
+    let p = plan(&snap, &changes(&["create-role carol"])).unwrap();
+    assert!(
+        p.blocking[0].contains("lacks CREATEROLE"),
+        "{:?}",
+        p.blocking
+    );
+    snap.roles
+        .iter_mut()
+        .find(|r| r.oid == BOB)
+        .unwrap()
+        .createrole = true;
+    let p = plan(
+        &snap,
+        &changes(&["create-role carol", "grant-role analysts to alice"]),
+    )
+    .unwrap();
+    assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
+    assert!(
+        p.blocking[0].contains("needs ADMIN OPTION"),
+        "{:?}",
+        p.blocking
+    );
+    let mut v15 = snap.clone();
+    v15.version_num = 150000;
+    let p = plan(&v15, &changes(&["grant-role analysts to alice"])).unwrap();
+    assert!(
+        p.blocking.is_empty(),
+        "CREATEROLE suffices before 16: {:?}",
+        p.blocking
+    );
+}
