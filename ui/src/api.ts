@@ -32,7 +32,7 @@ export function setDevBackend(b: Backend | null): void {
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'invalid_input', 'duplicate_name', 'not_found', 'keychain_unavailable', 'secret_missing', 'local_store',
   'dns', 'connection_refused', 'timeout', 'tls', 'auth_failed', 'database_missing', 'database', 'network',
-  'local_postgres', 'internal',
+  'local_postgres', 'refused', 'rolled_back', 'internal',
 ]);
 
 export function isGrantryError(e: unknown): e is GrantryError {

@@ -504,14 +504,20 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
                 .run_plan(&pv.id, a.dry_run, a.confirm.as_deref())
                 .await?;
             out.run(&r);
-            if !matches!(
-                r.report.outcome,
-                RunOutcome::Committed | RunOutcome::RolledBack
-            ) {
-                return Err(Error::new(
-                    grantry_core::ErrorCode::Database,
-                    r.report.message,
-                ));
+            match r.report.outcome {
+                RunOutcome::Committed | RunOutcome::RolledBack => {}
+                RunOutcome::Refused => {
+                    return Err(Error::new(
+                        grantry_core::ErrorCode::Refused,
+                        r.report.message,
+                    ))
+                }
+                RunOutcome::Failed => {
+                    return Err(Error::new(
+                        grantry_core::ErrorCode::RolledBack,
+                        r.report.message,
+                    ))
+                }
             }
         }
         Command::Audit { limit, format } => {
@@ -537,6 +543,11 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
 fn main() -> ExitCode {
     // Before the runtime's threads start: connect with an integration's own settings only.
     grantry_core::connect::env::scrub_libpq_environment();
+    // `grantry plan ... | head`: a closed pipe ends the program quietly, as for other tools.
+    // SAFETY: restoring the default disposition of SIGPIPE, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let json = cli.json;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -557,6 +568,8 @@ fn main() -> ExitCode {
             ExitCode::from(match e.code {
                 grantry_core::ErrorCode::InvalidInput | grantry_core::ErrorCode::DuplicateName => 2,
                 grantry_core::ErrorCode::NotFound => 3,
+                grantry_core::ErrorCode::Refused => 4,
+                grantry_core::ErrorCode::RolledBack => 5,
                 _ => 1,
             })
         }

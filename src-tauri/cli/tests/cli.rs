@@ -642,7 +642,8 @@ fn privileges_who_can_plan_apply_audit() {
         ],
         None,
     );
-    assert_eq!(refused.status.code(), Some(2));
+    // Refused before running: exit status 4 (2 is bad input, 5 a run rolled back).
+    assert_eq!(refused.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("type its name"));
     assert!(String::from_utf8_lossy(&refused.stdout).contains("GRANT SELECT ON TABLE"));
     let dry = json(
@@ -681,6 +682,28 @@ fn privileges_who_can_plan_apply_audit() {
             "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')"
         ),
         "t"
+    );
+
+    // A closed pipe (`grantry plan ... | head`) ends the program quietly.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grantry"))
+        .args([
+            "plan",
+            "db",
+            "-c",
+            "grant SELECT on table:sales.orders to alice",
+        ])
+        .env("GRANTRY_HOME", h)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
     );
 
     let csv = ok(h, &["audit", "--format", "csv"], None);

@@ -39,6 +39,12 @@ pub enum ErrorCode {
     Network,
     /// Local PostgreSQL binaries (for the sandbox) missing or failing.
     LocalPostgres,
+    /// A run refused before anything ran: the plan is stale, has steps the connecting role
+    /// cannot carry out, lacks the production confirmation, or the integration is read-only.
+    Refused,
+    /// A run that started and was rolled back whole: a statement failed, or the server did not
+    /// make every promised access change.
+    RolledBack,
     /// Anything else: a bug or an unexpected environment problem.
     Internal,
 }

@@ -3,4 +3,4 @@
 /**
  * Stable machine-readable error codes. Never rename a variant: the UI and scripts depend on them.
  */
-export type ErrorCode = "invalid_input" | "duplicate_name" | "not_found" | "keychain_unavailable" | "secret_missing" | "local_store" | "dns" | "connection_refused" | "timeout" | "tls" | "auth_failed" | "database_missing" | "database" | "network" | "local_postgres" | "internal";
+export type ErrorCode = "invalid_input" | "duplicate_name" | "not_found" | "keychain_unavailable" | "secret_missing" | "local_store" | "dns" | "connection_refused" | "timeout" | "tls" | "auth_failed" | "database_missing" | "database" | "network" | "local_postgres" | "refused" | "rolled_back" | "internal";

@@ -85,5 +85,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   database: 'Server error',
   network: 'Network error',
   local_postgres: 'Local PostgreSQL problem',
+  refused: 'Refused, nothing was run',
+  rolled_back: 'Rolled back, nothing was applied',
   internal: 'Unexpected error',
 };

@@ -5,14 +5,24 @@ use crate::app::App;
 use crate::error::{Error, Result};
 pub use crate::store::audit::AuditEntry;
 
-/// The OS user running Grantry, for the audit log.
+/// The OS user running Grantry, for the audit log: the name the OS gives the effective uid
+/// (not `$USER`, which anyone can set), or `uid N` when it has none.
 pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| {
-            // SAFETY: geteuid has no preconditions.
-            format!("uid {}", unsafe { libc::geteuid() })
-        })
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into `pw` and `buf`, both alive and sized as passed.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
+    if rc == 0 && !out.is_null() && !pw.pw_name.is_null() {
+        // SAFETY: on success pw_name points to a NUL-terminated string inside `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+        if let Ok(n) = name.to_str() {
+            return n.to_string();
+        }
+    }
+    format!("uid {uid}")
 }
 
 /// Renders audit entries as CSV (RFC 4180 quoting).
@@ -80,6 +90,15 @@ impl Audit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_os_user_comes_from_the_uid() {
+        // The test runs with some uid; its name must not depend on $USER.
+        let before = os_user();
+        std::env::set_var("USER", "someone-else");
+        assert_eq!(os_user(), before);
+        assert_ne!(before, "someone-else");
+    }
 
     #[test]
     fn csv_cells_never_run_as_formulas() {

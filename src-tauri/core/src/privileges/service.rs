@@ -618,19 +618,25 @@ impl Privileges {
     ) -> Result<ApplyResult> {
         let it = self.app.integration(integration).await?;
         if !dry_run && it.read_only {
-            return Err(Error::invalid(format!(
-                "integration {:?} is read-only: Grantry does not apply changes to it",
-                it.name
-            )));
+            return Err(Error::new(
+                ErrorCode::Refused,
+                format!(
+                    "integration {:?} is read-only: Grantry does not apply changes to it",
+                    it.name
+                ),
+            ));
         }
         if !dry_run
             && it.environment == Environment::Production
             && confirm != Some(it.name.as_str())
         {
-            return Err(Error::invalid(format!(
-                "{:?} is a production integration: type its name to confirm the apply",
-                it.name
-            )));
+            return Err(Error::new(
+                ErrorCode::Refused,
+                format!(
+                    "{:?} is a production integration: type its name to confirm the apply",
+                    it.name
+                ),
+            ));
         }
         if plan.statements.is_empty() {
             return Err(Error::invalid(
@@ -638,7 +644,7 @@ impl Privileges {
             ));
         }
         if !dry_run && !plan.blocking.is_empty() {
-            return Err(Error::invalid(format!(
+            return Err(Error::new(ErrorCode::Refused, format!(
                 "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
                 plan.blocking.len(),
                 plan.blocking.join("; ")

@@ -78,7 +78,7 @@ impl Store {
     /// The newest `limit` entries, newest first.
     pub async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")
-            .bind(limit.clamp(1, 100_000) as i64)
+            .bind(limit.min(100_000) as i64)
             .fetch_all(&self.pool)
             .await
             .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
