@@ -518,6 +518,12 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
                         r.report.message,
                     ))
                 }
+                RunOutcome::Unknown => {
+                    return Err(Error::new(
+                        grantry_core::ErrorCode::Network,
+                        r.report.message,
+                    ))
+                }
             }
         }
         Command::Audit { limit, format } => {

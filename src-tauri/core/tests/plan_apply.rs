@@ -405,7 +405,8 @@ async fn production_needs_its_name_and_read_only_refuses() {
         .run_plan(&pv.id, false, Some("wrong"))
         .await
         .unwrap_err();
-    assert_eq!(e.code, ErrorCode::InvalidInput);
+    // Refused before running (the CLI exits 4), not bad input.
+    assert_eq!(e.code, ErrorCode::Refused);
     assert!(!has(&c, "bob", "sales.customers", "SELECT"));
     // A dry run needs no confirmation.
     assert_eq!(
@@ -824,4 +825,35 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
         audit.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>(),
         ["committed"]
     );
+}
+
+/// A membership reaches objects no statement names: the check before COMMIT looks at them too,
+/// so a grant-role that gives access commits, and its access changes are confirmed.
+#[tokio::test]
+async fn a_membership_plan_is_checked_on_the_objects_it_reaches() {
+    let c = setup();
+    let env = env_for(&c, Environment::Development, false).await;
+    let r = common::apply(
+        &env,
+        "app",
+        &[grantry_core::privileges::parse::parse_change("grant-role analysts to bob").unwrap()],
+    )
+    .await;
+    assert!(
+        r.verified
+            .iter()
+            .any(|v| v.change.role == "bob" && v.change.object == "sales.orders" && v.confirmed),
+        "{:?}",
+        r.verified
+    );
+    assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
+    assert!(has(&c, "bob", "sales.orders", "SELECT"));
+    let r = common::apply(
+        &env,
+        "app",
+        &[grantry_core::privileges::parse::parse_change("revoke-role analysts from bob").unwrap()],
+    )
+    .await;
+    assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
+    assert!(!has(&c, "bob", "sales.orders", "SELECT"));
 }

@@ -45,6 +45,8 @@ pub enum RunOutcome {
     Failed,
     /// The database changed since the plan was computed (or the lock could not be had): nothing ran.
     Refused,
+    /// The connection was lost during COMMIT: the server may or may not have committed.
+    Unknown,
 }
 
 impl RunOutcome {
@@ -54,6 +56,7 @@ impl RunOutcome {
             RunOutcome::RolledBack => "rolled_back",
             RunOutcome::Failed => "failed",
             RunOutcome::Refused => "refused",
+            RunOutcome::Unknown => "unknown",
         }
     }
 }
@@ -112,10 +115,25 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan, opts: &RunOptions) -> Res
     let end = if commit { "COMMIT" } else { "ROLLBACK" };
     let ended = conn.execute(end).await;
     let mut report = result?;
-    if let Err(err) = ended {
-        // A failed COMMIT means nothing was applied.
-        report.outcome = RunOutcome::Failed;
-        report.message = format!("the commit failed, nothing was applied: {err}");
+    match ended {
+        Ok(_) => {}
+        // The server refused the COMMIT (a deferred constraint, a serialization failure): it
+        // rolled everything back.
+        Err(sqlx::Error::Database(err)) if commit => {
+            report.outcome = RunOutcome::Failed;
+            report.message = format!("the commit failed, nothing was applied: {}", err.message());
+        }
+        // The connection broke around COMMIT: the server may have committed before the answer
+        // was lost. Say so rather than guess.
+        Err(err) if commit => {
+            report.outcome = RunOutcome::Unknown;
+            report.message = format!(
+                "the connection was lost during COMMIT ({err}): the change may or may not have \
+                 been applied; look at the privileges again before planning"
+            );
+        }
+        // A lost ROLLBACK: the server rolls back a transaction whose session ends.
+        Err(_) => {}
     }
     report.duration_ms = ms(started);
     Ok(report)
@@ -242,7 +260,12 @@ async fn run_in_tx(
     // would apply in part is caught, and rolled back whole.
     let mut verified = Vec::new();
     if failed.is_none() {
-        let now = inspect_in_tx(conn, false, plan.scope.as_deref()).await?;
+        // The objects the statements touched; a membership change reaches objects beyond them,
+        // so a plan whose changes name others is checked against the whole database.
+        let mut now = inspect_in_tx(conn, false, plan.scope.as_deref()).await?;
+        if plan.scope.is_some() && !super::verify::covers(&now, &plan.access_changes) {
+            now = inspect_in_tx(conn, false, None).await?;
+        }
         verified = super::verify::verify(&now, &plan.access_changes);
         let missing = super::verify::describe_unconfirmed(&verified);
         if !missing.is_empty() {

@@ -55,6 +55,15 @@ pub fn verify(after: &Snapshot, changes: &[AccessChange]) -> Vec<VerifiedChange>
         .collect()
 }
 
+/// Whether `snap` holds every object the changes name (a scoped inspection may not).
+pub fn covers(snap: &Snapshot, changes: &[AccessChange]) -> bool {
+    let labels: std::collections::HashSet<(ObjectKind, String)> =
+        snap.objects.iter().map(|o| (o.kind, o.label())).collect();
+    changes
+        .iter()
+        .all(|c| labels.contains(&(c.kind, c.object.clone())))
+}
+
 /// "bob would gain SELECT on s.t" for the changes the database does not show.
 pub fn describe_unconfirmed(v: &[VerifiedChange]) -> Vec<String> {
     v.iter()

@@ -213,8 +213,10 @@ export function runOutcomeHint(outcome: RunOutcome, dry: boolean): string | null
       return 'Nothing ran: the database changed since the preview, or another apply held the lock. Preview again to plan against what is there now.';
     case 'failed':
       return dry
-        ? 'A statement failed, so applying would fail too: everything was rolled back.'
-        : 'A statement failed: the whole transaction was rolled back and nothing was applied.';
+        ? 'A statement failed or the server did not make every planned change, so applying would fail too: everything was rolled back.'
+        : 'A statement failed or the server did not make every planned change: the whole transaction was rolled back and nothing was applied.';
+    case 'unknown':
+      return 'The connection was lost during COMMIT: the change may or may not have been applied. Refresh the privileges and look before planning again.';
     default:
       return null;
   }

@@ -1,7 +1,7 @@
 //! Effective access before and after a plan, for what it touches.
 
 use super::super::engine::Engine;
-use super::super::Privilege;
+use super::super::{ObjectKind, Privilege};
 use super::simulate::Builder;
 use super::{AccessChange, AccessDelta};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,11 +20,27 @@ pub(super) fn diff(b: &Builder) -> Vec<AccessChange> {
         }
         m
     };
+    let public = super::super::PUBLIC_NAME;
     for &(o, p) in &b.touched {
         let obj = &b.after.objects[o];
-        let before_idx = (o < b.before.objects.len()).then_some(o);
+        // A column the plan gives its first ACL had, before, exactly its table's privileges.
+        let before_idx = if o < b.before.objects.len() {
+            Some(o)
+        } else if obj.kind == ObjectKind::Column {
+            b.before
+                .objects
+                .iter()
+                .position(|t| t.kind.is_relation() && t.oid == obj.oid)
+        } else {
+            None
+        };
         let (x, y) = (holders(&before, before_idx, p), holders(&after, Some(o), p));
-        for r in y.keys().filter(|r| !x.contains_key(*r)) {
+        // While PUBLIC holds it every role does: nobody gains it then, nor loses it.
+        let (public_before, public_after) = (x.contains_key(public), y.contains_key(public));
+        for r in y
+            .keys()
+            .filter(|r| !x.contains_key(*r) && (!public_before || *r == public))
+        {
             out.insert(AccessChange {
                 role: r.clone(),
                 object: obj.label(),
@@ -33,7 +49,10 @@ pub(super) fn diff(b: &Builder) -> Vec<AccessChange> {
                 delta: AccessDelta::Gained,
             });
         }
-        for r in x.keys().filter(|r| !y.contains_key(*r)) {
+        for r in x
+            .keys()
+            .filter(|r| !y.contains_key(*r) && (!public_after || *r == public))
+        {
             out.insert(AccessChange {
                 role: r.clone(),
                 object: obj.label(),

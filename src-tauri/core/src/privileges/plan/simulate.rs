@@ -350,10 +350,30 @@ impl<'s> Builder<'s> {
     ) -> Result<()> {
         self.note_scope(on);
         let objs = resolve::target(&self.after, &self.names, on)?;
+        // A REVOKE on a table also revokes the same privileges granted on its columns.
+        let with_columns: Vec<usize> = if on.columns().is_empty() {
+            let tables: std::collections::HashSet<i64> = objs
+                .iter()
+                .filter(|&&o| self.after.objects[o].kind.is_relation())
+                .map(|&o| self.after.objects[o].oid)
+                .collect();
+            let mut v = objs.clone();
+            v.extend(
+                self.after
+                    .objects
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.kind == ObjectKind::Column && tables.contains(&c.oid))
+                    .map(|(i, _)| i),
+            );
+            v
+        } else {
+            Vec::new()
+        };
         for g in from {
             let grantee = self.need_role(g)?;
             let targets = if on.columns().is_empty() {
-                objs.clone()
+                with_columns.clone()
             } else {
                 self.column_objects(objs[0], on.columns())?
             };
@@ -361,6 +381,13 @@ impl<'s> Builder<'s> {
             for &o in &targets {
                 let grantor = self.grantor(o);
                 for p in privileges {
+                    if self.after.objects[o].kind == ObjectKind::Column
+                        && !ObjectKind::Column
+                            .privileges(self.after.version_num)
+                            .contains(*p)
+                    {
+                        continue;
+                    }
                     self.touched.insert((o, *p));
                     let acl = &mut self.after.objects[o].acl;
                     let before = acl.len();

@@ -435,3 +435,66 @@ fn steps_the_connector_cannot_make_are_blocking() {
         p.blocking
     );
 }
+
+#[test]
+fn a_table_revoke_also_revokes_the_columns_and_public_keeps_what_it_gives() {
+    use super::super::inspect::DbObject;
+    let mut snap = snapshot(160000);
+    // analysts may UPDATE column a of s.t; PUBLIC may UPDATE s.t as a whole.
+    let t = snap.objects[2].clone();
+    let mut col = DbObject::column_without_acl(&t, "a", 1);
+    col.acl = acl(ANALYSTS, OWNER, &[Privilege::Update]);
+    snap.objects.push(col);
+    let p = plan(
+        &snap,
+        &changes(&["revoke UPDATE on table:s.t from analysts"]),
+    )
+    .unwrap();
+    assert_eq!(
+        p.script, "REVOKE UPDATE ON TABLE \"s\".\"t\" FROM \"analysts\";\n",
+        "PostgreSQL revokes the column grant with the table's: {:?}",
+        p.noops
+    );
+    assert!(p
+        .access_changes
+        .iter()
+        .any(|c| c.role == "analysts" && c.object == "s.t (a)" && c.delta == AccessDelta::Lost));
+    // While PUBLIC holds UPDATE on the table, nobody loses it with a column revoke.
+    snap.objects[2]
+        .acl
+        .extend(acl(PUBLIC as i64, OWNER, &[Privilege::Update]));
+    let p = plan(
+        &snap,
+        &changes(&["revoke UPDATE on column:s.t.a from analysts"]),
+    )
+    .unwrap();
+    assert_eq!(p.statements.len(), 1);
+    assert!(
+        p.access_changes
+            .iter()
+            .all(|c| c.delta != AccessDelta::Lost),
+        "{:?}",
+        p.access_changes
+    );
+}
+
+#[test]
+fn a_first_column_grant_gains_only_for_the_grantee() {
+    let snap = snapshot(160000);
+    // analysts and the owner hold SELECT on the table, so on every column already.
+    let p = plan(
+        &snap,
+        &changes(&[
+            "grant SELECT on column:s.t.a to analysts",
+            "grant SELECT on column:s.t.a to bob",
+        ]),
+    )
+    .unwrap();
+    let gained: Vec<&str> = p
+        .access_changes
+        .iter()
+        .filter(|c| c.delta == AccessDelta::Gained)
+        .map(|c| c.role.as_str())
+        .collect();
+    assert_eq!(gained, ["bob"], "{:?}", p.access_changes);
+}
