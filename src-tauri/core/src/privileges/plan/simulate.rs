@@ -65,6 +65,46 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// The grantor PostgreSQL records for a GRANT or REVOKE of `privileges` on object `o`
+    /// (select_best_grantor): the owner for a superuser or whoever has the owner's privileges;
+    /// else, of the connecting role and the roles it inherits (itself first), the first holding
+    /// every needed grant option, or the one holding the most; else the connecting role.
+    pub(super) fn grantor_for(&mut self, o: usize, privileges: &[Privilege]) -> i64 {
+        let owner = self.after.objects[o].owner;
+        if self.grantor(o) == owner {
+            return owner;
+        }
+        let me = self.after.current_user;
+        let mut order: Vec<i64> = self
+            .my_privileges
+            .as_ref()
+            .map(|(_, mine)| mine.iter().copied().filter(|&r| r != me).collect())
+            .unwrap_or_default();
+        order.sort_unstable();
+        order.insert(0, me);
+        let acl = &self.after.objects[o].acl;
+        let options = |r: i64| {
+            privileges
+                .iter()
+                .filter(|&&p| {
+                    acl.iter()
+                        .any(|e| e.grantee == r && e.privilege == p && e.grantable)
+                })
+                .count()
+        };
+        let mut best = (0, me);
+        for r in order {
+            let n = options(r);
+            if n == privileges.len() {
+                return r;
+            }
+            if n > best.0 {
+                best = (n, r);
+            }
+        }
+        best.1
+    }
+
     pub(super) fn role_oid(&self, name: &str) -> Option<i64> {
         if is_public(name) {
             return Some(PUBLIC as i64);
@@ -262,7 +302,7 @@ impl<'s> Builder<'s> {
             self.check_can_grant(&targets, privileges);
             let mut changed = false;
             for &o in &targets {
-                let grantor = self.grantor(o);
+                let grantor = self.grantor_for(o, privileges);
                 for p in privileges {
                     let acl = &mut self.after.objects[o].acl;
                     match acl
@@ -379,7 +419,7 @@ impl<'s> Builder<'s> {
             };
             let mut changed = false;
             for &o in &targets {
-                let grantor = self.grantor(o);
+                let grantor = self.grantor_for(o, privileges);
                 for p in privileges {
                     if self.after.objects[o].kind == ObjectKind::Column
                         && !ObjectKind::Column
@@ -442,7 +482,7 @@ impl<'s> Builder<'s> {
                         .collect();
                     if !others.is_empty() && !grant_option_only {
                         self.warnings.push(format!(
-                            "{g} keeps {} on {} granted by {}: a REVOKE only removes grants made by the owner",
+                            "{g} keeps {} on {} granted by {}: a REVOKE removes only the grants its grantor made",
                             p.sql(),
                             self.after.objects[o].label(),
                             others.join(", "),

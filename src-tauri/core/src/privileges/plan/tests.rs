@@ -498,3 +498,38 @@ fn a_first_column_grant_gains_only_for_the_grantee() {
         .collect();
     assert_eq!(gained, ["bob"], "{:?}", p.access_changes);
 }
+
+#[test]
+fn a_connector_acts_as_the_role_its_grant_option_comes_from() {
+    // bob inherits analysts, which may grant SELECT on s.t; alice got SELECT from analysts.
+    let mut snap = snapshot(160000);
+    snap.current_user = BOB;
+    snap.memberships.push(Membership {
+        role: ANALYSTS,
+        member: BOB,
+        grantor: SUPER,
+        admin: false,
+        inherit: true,
+        set: true,
+    });
+    let t = &mut snap.objects[2].acl;
+    t.retain(|e| e.grantee != ANALYSTS);
+    t.push(AclEntry {
+        grantee: ANALYSTS,
+        grantor: OWNER,
+        privilege: Privilege::Select,
+        grantable: true,
+    });
+    t.extend(acl(ALICE, ANALYSTS, &[Privilege::Select]));
+    // PostgreSQL records analysts as the grantor of bob's GRANT and REVOKE.
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    assert_eq!(p.statements.len(), 1, "{:?}", p.noops);
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+    let p = plan(
+        &snap,
+        &changes(&["grant SELECT on table:s.t to carl_missing"]),
+    );
+    assert!(p.is_err());
+    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to owner"])).unwrap();
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+}
