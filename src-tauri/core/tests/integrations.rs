@@ -384,3 +384,48 @@ async fn settings_survive_a_restart() {
     assert_eq!(e.application_name, "audit-app");
     assert!(again.read_only);
 }
+
+/// A run left "started" by a process that died is marked "unknown" when Grantry next opens the
+/// store, once it is old enough not to belong to a live process.
+#[tokio::test]
+async fn abandoned_runs_become_unknown_at_the_next_start() {
+    use grantry_core::audit::AuditEntry;
+    let home = tempfile::tempdir().unwrap();
+    let open = || async {
+        Grantry::open(OpenOptions {
+            home: Some(home.path().to_path_buf()),
+            secrets: Some(Arc::new(MemoryKeychain::default())),
+            pool_idle_timeout: None,
+        })
+        .await
+        .unwrap()
+    };
+    let g = open().await;
+    let entry = |at: &str| AuditEntry {
+        id: 0,
+        at: at.into(),
+        os_user: "dba".into(),
+        database_user: "u".into(),
+        integration_id: "i".into(),
+        integration_name: "prod".into(),
+        database_name: "app".into(),
+        action: "apply".into(),
+        sql: "GRANT SELECT ON TABLE \"a\" TO \"b\"".into(),
+        outcome: "started".into(),
+        error: None,
+        duration_ms: 0,
+        statements: 1,
+    };
+    let old = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    g.app().store().insert_audit(&entry(&old)).await.unwrap();
+    g.app().store().insert_audit(&entry(&now)).await.unwrap();
+    g.close().await;
+    let g = open().await;
+    let log = g.audit().log(10).await.unwrap();
+    let outcomes: Vec<&str> = log.iter().map(|e| e.outcome.as_str()).collect();
+    // Newest first: the recent one may still be running elsewhere; the old one is closed.
+    assert_eq!(outcomes, ["started", "unknown"]);
+    assert!(log[1].error.as_deref().unwrap().contains("cut off"));
+}

@@ -52,6 +52,9 @@ impl App {
             None => Home::resolve()?,
         };
         let store = Store::open(&home.store_path()).await?;
+        // A run still "started" long after it began belongs to a process that is gone. A store
+        // that cannot be written (read-only data dir) still opens for reading: runs refuse later.
+        let _ = store.close_abandoned_runs(chrono::Duration::hours(1)).await;
         let secrets = opts
             .secrets
             .unwrap_or_else(|| Arc::new(Keychain::new(KEYCHAIN_SERVICE)));

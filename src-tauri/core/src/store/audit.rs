@@ -75,6 +75,39 @@ impl Store {
         Ok(())
     }
 
+    /// Runs left "started" by a process that ended before completing them (killed, crashed, the
+    /// machine stopped): started more than `older_than` ago, they become "unknown" with a note.
+    /// Returns how many.
+    pub async fn close_abandoned_runs(&self, older_than: chrono::Duration) -> Result<u64> {
+        let before =
+            (chrono::Utc::now() - older_than).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (open,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM audit_log WHERE outcome = 'started' AND at < ?1")
+                .bind(&before)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|x| {
+                    Error::local_store("cannot read the audit log").with_detail(x.to_string())
+                })?;
+        if open == 0 {
+            return Ok(0);
+        }
+        let r = sqlx::query(
+            "UPDATE audit_log SET outcome = 'unknown', error = ?2
+              WHERE outcome = 'started' AND at < ?1",
+        )
+        .bind(before)
+        .bind(
+            "the run was cut off before its outcome was recorded (the app or the CLI stopped): \
+             PostgreSQL rolls back a transaction whose session ends before COMMIT, so it most \
+             likely did nothing; look at the privileges to be sure",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
+        Ok(r.rows_affected())
+    }
+
     /// The newest `limit` entries, newest first.
     pub async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         sqlx::query_as("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1")

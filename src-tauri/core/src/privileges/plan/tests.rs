@@ -31,6 +31,18 @@ fn role(oid: i64, name: &str) -> Role {
     }
 }
 
+/// `member` is a member of `role` (INHERIT, SET, no ADMIN), granted by the superuser.
+fn member_of(role: i64, member: i64) -> Membership {
+    Membership {
+        role,
+        member,
+        grantor: SUPER,
+        admin: false,
+        inherit: true,
+        set: true,
+    }
+}
+
 fn acl(grantee: i64, grantor: i64, privileges: &[Privilege]) -> Vec<AclEntry> {
     privileges
         .iter()
@@ -99,14 +111,7 @@ fn snapshot(version: i32) -> Snapshot {
             role(BOB, "bob"),
             role(ROLE_NAMED_PUBLIC, "PUBLIC"),
         ],
-        memberships: vec![Membership {
-            role: ANALYSTS,
-            member: ALICE,
-            grantor: SUPER,
-            admin: false,
-            inherit: true,
-            set: true,
-        }],
+        memberships: vec![member_of(ANALYSTS, ALICE)],
         objects: vec![db, schema, table, f_int, f_text],
         default_acls: Vec::new(),
         taken_at: "2026-12-02T00:00:00Z".into(),
@@ -388,14 +393,7 @@ fn steps_the_connector_cannot_make_are_blocking() {
         privilege: Privilege::Insert,
         grantable: true,
     });
-    snap.memberships.push(Membership {
-        role: ANALYSTS,
-        member: BOB,
-        grantor: SUPER,
-        admin: false,
-        inherit: true,
-        set: true,
-    });
+    snap.memberships.push(member_of(ANALYSTS, BOB));
     let p = plan(&snap, &changes(&["grant INSERT on table:s.t to alice"])).unwrap();
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
     // The owner (and whoever has its privileges) always can.
@@ -504,14 +502,7 @@ fn a_connector_acts_as_the_role_its_grant_option_comes_from() {
     // bob inherits analysts, which may grant SELECT on s.t; alice got SELECT from analysts.
     let mut snap = snapshot(160000);
     snap.current_user = BOB;
-    snap.memberships.push(Membership {
-        role: ANALYSTS,
-        member: BOB,
-        grantor: SUPER,
-        admin: false,
-        inherit: true,
-        set: true,
-    });
+    snap.memberships.push(member_of(ANALYSTS, BOB));
     let t = &mut snap.objects[2].acl;
     t.retain(|e| e.grantee != ANALYSTS);
     t.push(AclEntry {
