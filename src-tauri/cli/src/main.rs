@@ -226,7 +226,11 @@ fn read_stdin_line() -> Result<Secret, Error> {
 
 fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     let mut input = match &a.uri {
-        Some(u) => grantry_core::integrations::import::parse_connection_string(u)?.input,
+        Some(u) => {
+            grantry_core::integrations::import::parse_connection_string(u)
+                .map_err(|e| if e.field.is_none() { e.at("uri") } else { e })?
+                .input
+        }
         None => IntegrationInput::default(),
     };
     input.name = a.name;
@@ -238,6 +242,7 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
             Error::invalid(format!(
                 "invalid port {p:?}: a port is a number from 1 to 65535"
             ))
+            .at("port")
         })?);
     }
     if a.database.is_some() {
@@ -247,7 +252,7 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         input.username = u;
     }
     if let Some(m) = a.sslmode {
-        input.sslmode = Some(SslMode::parse(&m)?);
+        input.sslmode = Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?);
     }
     if let Some(c) = a.ca_cert {
         input.ca_cert = Some(CertSource::File { path: c });
@@ -265,7 +270,7 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         input.application_name = a.application_name;
     }
     if let Some(e) = a.environment {
-        input.environment = Some(Environment::parse(&e)?);
+        input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
     }
     input.read_only = a.read_only;
     if a.password_stdin {

@@ -840,3 +840,34 @@ fn libpq_environment_never_reaches_a_connection() {
         "the note names variables, never values"
     );
 }
+
+/// Errors in --json name the input field they are about, whether a flag or the URI said it.
+#[test]
+fn json_errors_name_their_field() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, field) in [
+        (vec!["--host", "h", "--user", "u", "--port", "abc"], "port"),
+        (
+            vec!["--host", "h", "--user", "u", "--sslmode", "bogus"],
+            "sslmode",
+        ),
+        (vec!["--uri", "postgres://u@h:abc/db"], "port"),
+        (
+            vec!["--uri", "host=h user=u connect_timeout=xyz"],
+            "connect_timeout_secs",
+        ),
+        (
+            vec!["--host", "h", "--user", "u", "--port", "99999"],
+            "port",
+        ),
+        (vec!["--host", "", "--user", "u"], "host"),
+    ] {
+        let mut a = vec!["integration", "add", "x", "--json"];
+        a.extend(args.iter().copied());
+        let out = grantry(home.path(), &a, None);
+        assert_eq!(out.status.code(), Some(2), "{a:?}");
+        let e: Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|_| panic!("{a:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(e["field"], field, "{a:?}: {e}");
+    }
+}

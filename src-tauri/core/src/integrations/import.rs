@@ -69,13 +69,13 @@ fn apply_param(
             input.port = Some(
                 first
                     .parse()
-                    .map_err(|_| Error::invalid(format!("invalid port {first:?}")))?,
+                    .map_err(|_| Error::invalid(format!("invalid port {first:?}")).at("port"))?,
             );
         }
         "dbname" => input.database = Some(value.to_string()),
         "user" => input.username = value.to_string(),
         "password" => input.password = Some(Secret::new(value)),
-        "sslmode" => input.sslmode = Some(SslMode::parse(value)?),
+        "sslmode" => input.sslmode = Some(SslMode::parse(value).map_err(|e| e.at("sslmode"))?),
         "sslrootcert" => {
             input.ca_cert = Some(CertSource::File {
                 path: value.to_string(),
@@ -92,11 +92,10 @@ fn apply_param(
             })
         }
         "connect_timeout" => {
-            input.connect_timeout_secs = Some(
-                value
-                    .parse()
-                    .map_err(|_| Error::invalid(format!("invalid connect_timeout {value:?}")))?,
-            )
+            input.connect_timeout_secs = Some(value.parse().map_err(|_| {
+                Error::invalid(format!("invalid connect_timeout {value:?}"))
+                    .at("connect_timeout_secs")
+            })?)
         }
         "application_name" | "fallback_application_name" => {
             input.application_name = Some(value.to_string())
@@ -162,10 +161,9 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
         };
         input.host = decode(&host)?;
         if let Some(p) = port.filter(|p| !p.is_empty()) {
-            input.port = Some(
-                p.parse()
-                    .map_err(|_| Error::invalid(format!("invalid port {p:?} in the URI")))?,
-            );
+            input.port = Some(p.parse().map_err(|_| {
+                Error::invalid(format!("invalid port {p:?} in the URI")).at("port")
+            })?);
         }
         if let Some(db) = path.filter(|p| !p.is_empty()) {
             input.database = Some(decode(db)?);

@@ -96,7 +96,8 @@ impl Integrations {
             return Err(Error::new(
                 ErrorCode::DuplicateName,
                 format!("an integration named {name:?} already exists"),
-            ));
+            )
+            .at("name"));
         }
         let password = input.password.clone().filter(|p| !p.is_empty());
         let storage = match (&password, input.session_only_password) {
@@ -179,7 +180,8 @@ impl Integrations {
                 return Err(Error::new(
                     ErrorCode::DuplicateName,
                     format!("an integration named {name:?} already exists"),
-                ));
+                )
+                .at("name"));
             }
         }
         let new_password = input.password.clone().filter(|p| !p.is_empty());
