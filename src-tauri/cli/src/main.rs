@@ -59,7 +59,7 @@ enum Command {
     Plan(PlanArgs),
     /// Apply a plan in one transaction (or --dry-run it and roll back).
     Apply(ApplyArgs),
-    /// Export a database's privileges as a desired-state document (json) or a runnable script (sql).
+    /// Export a database's privileges as a desired-state document (json or yaml) or a runnable script (sql).
     Export {
         integration: String,
         #[arg(long)]
@@ -92,9 +92,13 @@ struct PlanArgs {
     /// Changes as a JSON array (the same format the app uses).
     #[arg(long)]
     file: Option<String>,
-    /// A desired-state document (from `grantry export --format json`): plan the difference.
+    /// A desired-state document, JSON or YAML (from `grantry export --format json|yaml`): plan
+    /// the difference.
     #[arg(long, conflicts_with_all = ["changes", "file"])]
     desired: Option<String>,
+    /// With --desired: exit 1 when the database differs from the document (for CI).
+    #[arg(long, requires = "desired")]
+    check: bool,
 }
 
 #[derive(Args)]
@@ -431,8 +435,11 @@ async fn plan_for(
         Some(f) => {
             let text = std::fs::read_to_string(f)
                 .map_err(|e| Error::invalid(format!("cannot read {f}: {e}")))?;
-            let doc = serde_json::from_str(&text)
-                .map_err(|e| Error::invalid(format!("{f} is not a desired-state document: {e}")))?;
+            let doc =
+                grantry_core::privileges::desired::parse_document(&text).map_err(|e| Error {
+                    message: format!("{f}: {}", e.message),
+                    ..e
+                })?;
             g.privileges()
                 .plan_desired(&a.integration, a.database.as_deref(), &doc)
                 .await
@@ -485,7 +492,19 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
                 .role_report(&integration, database.as_deref(), &role)
                 .await?,
         ),
-        Command::Plan(a) => out.plan(&plan_for(g, &a).await?.plan),
+        Command::Plan(a) => {
+            let pv = plan_for(g, &a).await?;
+            out.plan(&pv.plan);
+            if a.check && !pv.plan.statements.is_empty() {
+                return Err(Error::new(
+                    grantry_core::ErrorCode::Internal,
+                    format!(
+                        "the database differs from the document: {} statement(s) would change it",
+                        pv.plan.statements.len()
+                    ),
+                ));
+            }
+        }
         Command::Export {
             integration,
             database,

@@ -760,6 +760,54 @@ fn export_and_desired_state() {
         None,
     );
     assert!(unchanged.contains("nothing to do"), "{unchanged}");
+    // --check: 0 while the database matches the document.
+    ok(
+        h,
+        &["plan", "db", "--desired", file.to_str().unwrap(), "--check"],
+        None,
+    );
+    // The same document as YAML plans nothing either.
+    let yaml = ok(h, &["export", "db", "--format", "yaml"], None);
+    assert!(yaml.contains("objects:"), "{yaml}");
+    let yfile = home.path().join("desired.yaml");
+    std::fs::write(&yfile, &yaml).unwrap();
+    let unchanged = ok(
+        h,
+        &["plan", "db", "--desired", yfile.to_str().unwrap()],
+        None,
+    );
+    assert!(unchanged.contains("nothing to do"), "{unchanged}");
+    // An object listed twice is refused, naming both entries.
+    let mut twice: Value = serde_json::from_str(&doc).unwrap();
+    let first = twice["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|o| o["name"] == "t")
+        .unwrap();
+    let mut copy = twice["objects"][first].clone();
+    copy["grants"] = serde_json::json!([]);
+    twice["objects"].as_array_mut().unwrap().push(copy);
+    let tfile = home.path().join("twice.json");
+    std::fs::write(&tfile, serde_json::to_string(&twice).unwrap()).unwrap();
+    fails(
+        h,
+        &["plan", "db", "--desired", tfile.to_str().unwrap()],
+        2,
+        "twice",
+    );
+    // A schema that does not exist is an error, not "already granted".
+    fails(
+        h,
+        &[
+            "plan",
+            "db",
+            "-c",
+            "grant SELECT on all-tables:nosuch to bob",
+        ],
+        3,
+        "no schema named \"nosuch\"",
+    );
     // Edit: bob reads s.t too.
     let t = v["objects"]
         .as_array_mut()
@@ -772,6 +820,14 @@ fn export_and_desired_state() {
         .unwrap()
         .push(serde_json::json!({"to": "bob", "privileges": ["SELECT"]}));
     std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    // --check: 1 while the database differs.
+    let differs = grantry(
+        h,
+        &["plan", "db", "--desired", file.to_str().unwrap(), "--check"],
+        None,
+    );
+    assert_eq!(differs.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&differs.stderr).contains("differs from the document"));
     let applied = json(h, &["apply", "db", "--desired", file.to_str().unwrap()]);
     assert_eq!(applied["report"]["outcome"], "committed");
     assert_eq!(

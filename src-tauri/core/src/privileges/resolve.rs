@@ -100,17 +100,27 @@ pub fn target(snap: &Snapshot, index: &NameIndex, t: &Target) -> Result<Vec<usiz
                 .copied();
             one(snap, candidates, *kind, args.as_deref(), || t.describe()).map(|i| vec![i])
         }
-        Target::AllInSchema { kind, schema } => Ok(snap
-            .objects
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| {
-                o.kind != ObjectKind::Column
-                    && matches_kind(*kind, o.kind)
-                    && o.schema.as_deref() == Some(schema)
-            })
-            .map(|(i, _)| i)
-            .collect()),
+        Target::AllInSchema { kind, schema } => {
+            // An empty schema is fine (nothing to change); a schema that does not exist is not.
+            if !snap
+                .objects
+                .iter()
+                .any(|o| o.kind == ObjectKind::Schema && o.name == *schema)
+            {
+                return Err(Error::not_found(format!("no schema named {schema:?}")));
+            }
+            Ok(snap
+                .objects
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| {
+                    o.kind != ObjectKind::Column
+                        && matches_kind(*kind, o.kind)
+                        && o.schema.as_deref() == Some(schema)
+                })
+                .map(|(i, _)| i)
+                .collect())
+        }
     }
 }
 

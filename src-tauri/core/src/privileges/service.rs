@@ -814,9 +814,13 @@ impl Privileges {
                     .expect("serializable")
                     + "\n",
             ),
+            "yaml" => {
+                Ok(serde_yaml::to_string(&super::desired::export_state(&snap))
+                    .expect("serializable"))
+            }
             "sql" => Ok(super::desired::export_sql(&snap)),
             other => Err(Error::invalid(format!(
-                "unknown export format {other:?}: json or sql"
+                "unknown export format {other:?}: json, yaml or sql"
             ))),
         }
     }

@@ -98,6 +98,56 @@ fn role_name(e: &Engine, oid: i64) -> String {
     e.name_of(oid)
 }
 
+/// A desired-state document from its text: JSON, or YAML (DBAs keep access as code in git).
+pub fn parse_document(text: &str) -> Result<DesiredState> {
+    let doc: DesiredState = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|e| Error::invalid(format!("not a desired-state document (JSON): {e}")))?
+    } else {
+        serde_yaml::from_str(text)
+            .map_err(|e| Error::invalid(format!("not a desired-state document (YAML): {e}")))?
+    };
+    Ok(doc)
+}
+
+/// Two entries of a document for one object: refused, naming both, rather than the last
+/// silently winning (a duplicate with no grants would revoke what the first one lists).
+fn check_duplicates(d: &DesiredState) -> Result<()> {
+    let mut seen: BTreeMap<
+        (
+            ObjectKind,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+        ),
+        usize,
+    > = BTreeMap::new();
+    for (i, o) in d.objects.iter().enumerate() {
+        let args = o.args.as_deref().map(|a| {
+            a.split(',')
+                .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let key = (
+            o.kind,
+            o.schema.clone(),
+            o.name.clone(),
+            args,
+            o.column.clone(),
+        );
+        if let Some(first) = seen.insert(key, i) {
+            return Err(Error::invalid(format!(
+                "the document lists {} {} twice: objects[{first}] and objects[{i}]",
+                kind_word(o.kind),
+                crate::quote::escape_controls(&label_of(o))
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A format-1 document read with today's meaning: its `PUBLIC` grantees become `public`, unless
 /// the server has a role named "PUBLIC", which format 1 cannot tell from the pseudo-role.
 fn upgrade<'d>(snap: &Snapshot, d: &'d DesiredState) -> Result<Cow<'d, DesiredState>> {
@@ -296,6 +346,7 @@ fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
 /// notes on what it leaves alone.
 pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Change>, Vec<String>)> {
     let desired = &*upgrade(snap, desired)?;
+    check_duplicates(desired)?;
     if desired.database != snap.database {
         return Err(Error::invalid(format!(
             "the document describes database {:?}, not {:?}",
