@@ -113,16 +113,15 @@ pub fn parse_document(text: &str) -> Result<DesiredState> {
 /// Two entries of a document for one object: refused, naming both, rather than the last
 /// silently winning (a duplicate with no grants would revoke what the first one lists).
 fn check_duplicates(d: &DesiredState) -> Result<()> {
-    let mut seen: BTreeMap<
-        (
-            ObjectKind,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-        ),
-        usize,
-    > = BTreeMap::new();
+    // (kind, schema, name, argument list with spacing folded, column)
+    type Key = (
+        ObjectKind,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let mut seen: BTreeMap<Key, usize> = BTreeMap::new();
     for (i, o) in d.objects.iter().enumerate() {
         let args = o.args.as_deref().map(|a| {
             a.split(',')
