@@ -113,7 +113,7 @@ pub fn parse_document(text: &str) -> Result<DesiredState> {
 /// Two entries of a document for one object: refused, naming both, rather than the last
 /// silently winning (a duplicate with no grants would revoke what the first one lists).
 fn check_duplicates(d: &DesiredState) -> Result<()> {
-    // (kind, schema, name, argument list with spacing folded, column)
+    // (kind, schema, name, argument list as same_args compares it, column)
     type Key = (
         ObjectKind,
         Option<String>,
@@ -123,12 +123,7 @@ fn check_duplicates(d: &DesiredState) -> Result<()> {
     );
     let mut seen: BTreeMap<Key, usize> = BTreeMap::new();
     for (i, o) in d.objects.iter().enumerate() {
-        let args = o.args.as_deref().map(|a| {
-            a.split(',')
-                .map(|x| x.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect::<Vec<_>>()
-                .join(",")
-        });
+        let args = o.args.as_deref().map(super::inspect::normalize_args);
         let key = (
             o.kind,
             o.schema.clone(),

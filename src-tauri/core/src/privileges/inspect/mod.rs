@@ -124,7 +124,7 @@ pub fn same_args(a: Option<&str>, b: Option<&str>) -> bool {
 
 /// An argument list with white space outside quoted identifiers folded: runs become one space,
 /// and none is kept next to `,`, `(`, `)` or `.`.
-fn normalize_args(a: &str) -> String {
+pub(crate) fn normalize_args(a: &str) -> String {
     let mut out = String::with_capacity(a.len());
     let mut quoted = false;
     let mut pending_space = false;
