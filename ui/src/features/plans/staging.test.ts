@@ -103,6 +103,8 @@ describe('form checks', () => {
     expect(roleNameError(' ')).not.toBeNull();
     expect(roleNameError('pg_mine')).not.toBeNull();
     expect(roleNameError('public')).not.toBeNull();
+    expect(roleNameError('none')).not.toBeNull();
+    expect(roleNameError('PUBLIC')).toBeNull();
     expect(roleNameError('é'.repeat(32))).toBe('at most 63 bytes');
   });
 });

@@ -177,7 +177,8 @@ export function roleNameError(name: string): string | null {
   if (n === '') return 'a name is needed';
   if (new TextEncoder().encode(n).length > 63) return 'at most 63 bytes';
   if (n.startsWith('pg_')) return 'names starting with pg_ are reserved';
-  if (n.toLowerCase() === 'public') return 'PUBLIC is not a role name';
+  // The core's rule: PostgreSQL reserves "public" and "none"; "PUBLIC" is a legal (if confusing) name.
+  if (n === 'public' || n === 'none') return `the role name "${n}" is reserved by PostgreSQL`;
   return null;
 }
 
