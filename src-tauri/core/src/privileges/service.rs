@@ -483,48 +483,37 @@ impl Privileges {
         changes: &'c [Change],
     ) -> Result<std::borrow::Cow<'c, [Change]>> {
         use super::plan::Target;
-        fn target(c: &mut Change) -> Option<&mut Target> {
-            match c {
-                Change::Grant { on, .. }
-                | Change::Revoke { on, .. }
-                | Change::Read { on, .. }
-                | Change::Write { on, .. } => Some(on),
-                _ => None,
-            }
-        }
-        let routine = |t: &Target| matches!(t, Target::Object { kind, args: Some(_), .. } if kind.is_routine());
         if !changes
             .iter()
-            .cloned()
-            .any(|mut c| target(&mut c).is_some_and(|t| routine(t)))
+            .any(|c| c.target().is_some_and(Target::routine_args))
         {
             return Ok(std::borrow::Cow::Borrowed(changes));
         }
         let mut out = changes.to_vec();
         let mut conn = None;
         for c in &mut out {
-            if let Some(Target::Object {
-                kind,
+            let Some(t) = c.target_mut().filter(|t| t.routine_args()) else {
+                continue;
+            };
+            if let Target::Object {
                 schema,
                 name,
                 args: Some(args),
                 ..
-            }) = target(c)
+            } = t
             {
-                if kind.is_routine() {
-                    if let Some(a) = self
-                        .canonical(
-                            &mut conn,
-                            integration,
-                            database,
-                            schema.as_deref(),
-                            name,
-                            args,
-                        )
-                        .await?
-                    {
-                        *args = a;
-                    }
+                if let Some(a) = self
+                    .canonical(
+                        &mut conn,
+                        integration,
+                        database,
+                        schema.as_deref(),
+                        name,
+                        args,
+                    )
+                    .await?
+                {
+                    *args = a;
                 }
             }
         }

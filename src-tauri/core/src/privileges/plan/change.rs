@@ -117,7 +117,35 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The object or schema a grant, revoke or read/write shortcut is on.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Change::Grant { on, .. }
+            | Change::Revoke { on, .. }
+            | Change::Read { on, .. }
+            | Change::Write { on, .. } => Some(on),
+            _ => None,
+        }
+    }
+
+    pub fn target_mut(&mut self) -> Option<&mut Target> {
+        match self {
+            Change::Grant { on, .. }
+            | Change::Revoke { on, .. }
+            | Change::Read { on, .. }
+            | Change::Write { on, .. } => Some(on),
+            _ => None,
+        }
+    }
+}
+
 impl Target {
+    /// A routine named with its argument list: the server can make the list canonical.
+    pub(crate) fn routine_args(&self) -> bool {
+        matches!(self, Target::Object { kind, args: Some(_), .. } if kind.is_routine())
+    }
+
     pub(super) fn columns(&self) -> &[String] {
         match self {
             Target::Object { columns, .. } => columns,

@@ -223,9 +223,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
     b.statements.sort_by_key(|(order, _)| *order);
     let statements: Vec<PlannedStatement> = b.statements.into_iter().map(|(_, s)| s).collect();
     let script = render::script(statements.iter().map(|s| (s.sql.as_str(), None)));
-    let mut warnings = b.warnings;
-    let mut seen = BTreeSet::new();
-    warnings.retain(|w| seen.insert(w.clone()));
+    let warnings = first_of_each(b.warnings);
     let scope = if b.whole_database {
         None
     } else {
@@ -247,17 +245,18 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         script,
         access_changes,
         warnings,
-        blocking: {
-            let mut seen = BTreeSet::new();
-            b.blocking
-                .into_iter()
-                .filter(|x| seen.insert(x.clone()))
-                .collect()
-        },
+        blocking: first_of_each(b.blocking),
         noops: b.noops,
         fingerprint: fingerprint_scoped(snap, scope.as_deref()),
         scope,
     })
+}
+
+/// `v` without repeats, in the order first seen (a warning raised per object reads once).
+fn first_of_each(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+    v
 }
 
 fn check_privileges_given(c: &Change) -> Result<()> {
