@@ -666,7 +666,7 @@ impl Privileges {
         )
         .await;
         drop(conn);
-        let report = match run {
+        let mut report = match run {
             Ok(r) => r,
             Err(e) => {
                 // The connection failed mid-run: PostgreSQL rolls back a transaction whose
@@ -700,7 +700,6 @@ impl Privileges {
                     && report.outcome != RunOutcome::RolledBack)
                     .then(|| report.message.clone())
             });
-        let mut report = report;
         if let Err(e) = self
             .app
             .store()
