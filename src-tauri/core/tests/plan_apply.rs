@@ -6,7 +6,7 @@ mod common;
 
 use common::{grantry, input};
 use grantry_core::integrations::model::{Environment, IntegrationInput, SslMode};
-use grantry_core::privileges::apply::RunOutcome;
+use grantry_core::privileges::apply::{RunOutcome, StatementOutcome};
 use grantry_core::privileges::inspect::DefaultObjectType;
 use grantry_core::privileges::plan::{AccessDelta, Change, NewPassword, Target};
 use grantry_core::privileges::ObjectRef;
@@ -731,16 +731,28 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         "{}",
         run.report.message
     );
+    // The server's warning fails the statement that did nothing, named with its reason.
     assert!(
-        run.report.message.contains("nothing was applied")
-            && run
-                .report
-                .message
-                .contains("r would gain SELECT on s.theirs"),
+        run.report
+            .message
+            .starts_with("statement 2 of 2 failed, nothing was applied")
+            && run.report.message.contains("no privileges were granted"),
         "{}",
         run.report.message
     );
-    assert!(run.verified.iter().any(|v| !v.confirmed));
+    let st = &run.report.statements;
+    assert_eq!(
+        st.iter().map(|s| s.outcome).collect::<Vec<_>>(),
+        [StatementOutcome::Ok, StatementOutcome::Failed]
+    );
+    assert!(
+        st[1]
+            .notices
+            .iter()
+            .any(|n| n.starts_with("WARNING: no privileges were granted")),
+        "{:?}",
+        st[1].notices
+    );
     assert_eq!((has("mine"), has("theirs")), ("f".into(), "f".into()));
     // Apply refuses it before running anything.
     let e = env
@@ -778,7 +790,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         .error
         .as_deref()
         .unwrap_or("")
-        .contains("did not make"));
+        .contains("only warned: no privileges were granted"));
 }
 
 /// The audit entry is written before the transaction: a store that cannot be written means the

@@ -7,6 +7,7 @@
 
 pub mod credentials;
 pub mod env;
+pub mod notices;
 pub mod pool;
 
 use crate::error::{Error, ErrorCode, Result};

@@ -4,11 +4,14 @@
 //! rolls back; an apply commits only when every statement succeeded.
 
 use super::inspect::inspect_in_tx;
-use super::plan::{fingerprint_scoped, Plan};
+use super::plan::{fingerprint_scoped, Plan, PlannedStatement};
 use crate::connect::classify;
+use crate::connect::notices::{Notices, ServerNotice};
 use crate::error::Result;
+use futures_util::StreamExt as _;
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
+use sqlx::Either;
 use sqlx::Executor as _;
 use std::time::Instant;
 use ts_rs::TS;
@@ -31,6 +34,8 @@ pub struct StatementResult {
     pub error: Option<String>,
     /// SQLSTATE of the failure.
     pub code: Option<String>,
+    /// What the server said while running it (`WARNING: ...`, `NOTICE: ...`).
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -110,7 +115,10 @@ pub async fn run(conn: &mut PgConnection, plan: &Plan, opts: &RunOptions) -> Res
     // READ COMMITTED: after waiting for the advisory lock, the re-inspection sees what a
     // concurrent apply committed meanwhile.
     conn.execute("BEGIN").await.map_err(e)?;
-    let result = run_in_tx(conn, plan, opts, started).await;
+    let notices = Notices::default();
+    let result = notices
+        .collect(run_in_tx(conn, plan, opts, started, &notices))
+        .await;
     let commit = matches!(&result, Ok(r) if r.outcome == RunOutcome::Committed);
     let end = if commit { "COMMIT" } else { "ROLLBACK" };
     let ended = conn.execute(end).await;
@@ -144,6 +152,7 @@ async fn run_in_tx(
     plan: &Plan,
     opts: &RunOptions,
     started: Instant,
+    notices: &Notices,
 ) -> Result<RunReport> {
     let refused = |message: String| RunReport {
         dry_run: opts.dry_run,
@@ -178,9 +187,39 @@ async fn run_in_tx(
     let checks_ms = ms(started);
     let mut results = Vec::with_capacity(plan.statements.len());
     let mut failed = None;
+    let warned = |s: &PlannedStatement, notices: Vec<ServerNotice>, elapsed_ms: u32| {
+        let warning = notices.iter().find(|n| n.is_warning()).cloned();
+        StatementResult {
+            sql: s.sql.clone(),
+            outcome: if warning.is_some() {
+                StatementOutcome::Failed
+            } else {
+                StatementOutcome::Ok
+            },
+            elapsed_ms,
+            error: warning.map(|w| {
+                format!(
+                    "the server did less than the statement says and only warned: {}",
+                    w.message
+                )
+            }),
+            code: None,
+            notices: notices.iter().map(|n| n.to_string()).collect(),
+        }
+    };
+    let not_run = |s: &PlannedStatement| StatementResult {
+        sql: s.sql.clone(),
+        outcome: StatementOutcome::Skipped,
+        elapsed_ms: 0,
+        error: None,
+        code: None,
+        notices: Vec::new(),
+    };
+    notices.take();
     // Statements go in batches over the simple query protocol, the way psql sends a script:
     // the batch text is the plan's script, byte for byte. A savepoint around each batch lets a
     // failing batch be replayed one statement at a time, to report exactly which one failed.
+    // The server's warnings arrive before the completion of the statement that raised them.
     for (b, batch) in plan.statements.chunks(BATCH).enumerate() {
         let t = Instant::now();
         let mut text = String::from("SAVEPOINT grantry_batch;\n");
@@ -189,40 +228,58 @@ async fn run_in_tx(
             text.push_str(";\n");
         }
         text.push_str("RELEASE SAVEPOINT grantry_batch;");
-        if conn.execute(text.as_str()).await.is_ok() {
-            let each = ms(t) / batch.len().max(1) as u32;
-            results.extend(batch.iter().map(|s| StatementResult {
-                sql: s.sql.clone(),
-                outcome: StatementOutcome::Ok,
-                elapsed_ms: each,
-                error: None,
-                code: None,
-            }));
+        let mut each: Vec<Vec<ServerNotice>> = Vec::with_capacity(batch.len());
+        let mut completed = 0usize;
+        let mut ok = true;
+        {
+            let mut stream = conn.fetch_many(text.as_str());
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(Either::Left(_)) => {
+                        let n = notices.take();
+                        if (1..=batch.len()).contains(&completed) {
+                            each.push(n);
+                        }
+                        completed += 1;
+                    }
+                    Ok(Either::Right(_)) => {}
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if ok && each.len() == batch.len() {
+            let ms_each = ms(t) / batch.len().max(1) as u32;
+            for (j, (s, n)) in batch.iter().zip(each).enumerate() {
+                let r = warned(s, n, ms_each);
+                if r.outcome == StatementOutcome::Failed && failed.is_none() {
+                    failed = Some((b * BATCH + j, r.error.clone().unwrap_or_default()));
+                }
+                results.push(r);
+            }
             continue;
         }
+        notices.take();
         conn.execute("ROLLBACK TO SAVEPOINT grantry_batch")
             .await
             .map_err(|e| classify(&e))?;
+        let mut error_seen = false;
         for (j, s) in batch.iter().enumerate() {
-            if failed.is_some() {
-                results.push(StatementResult {
-                    sql: s.sql.clone(),
-                    outcome: StatementOutcome::Skipped,
-                    elapsed_ms: 0,
-                    error: None,
-                    code: None,
-                });
+            if error_seen {
+                results.push(not_run(s));
                 continue;
             }
             let t = Instant::now();
             match conn.execute(s.sql.as_str()).await {
-                Ok(_) => results.push(StatementResult {
-                    sql: s.sql.clone(),
-                    outcome: StatementOutcome::Ok,
-                    elapsed_ms: ms(t),
-                    error: None,
-                    code: None,
-                }),
+                Ok(_) => {
+                    let r = warned(s, notices.take(), ms(t));
+                    if r.outcome == StatementOutcome::Failed && failed.is_none() {
+                        failed = Some((b * BATCH + j, r.error.clone().unwrap_or_default()));
+                    }
+                    results.push(r);
+                }
                 Err(err) => {
                     let (message, code) = match &err {
                         sqlx::Error::Database(d) => {
@@ -230,29 +287,31 @@ async fn run_in_tx(
                         }
                         other => (other.to_string(), None),
                     };
+                    if !matches!(err, sqlx::Error::Database(_)) {
+                        // The connection is gone: nothing of the transaction survives.
+                        return Err(classify(&err));
+                    }
                     results.push(StatementResult {
                         sql: s.sql.clone(),
                         outcome: StatementOutcome::Failed,
                         elapsed_ms: ms(t),
                         error: Some(message.clone()),
                         code,
+                        notices: notices.take().iter().map(|n| n.to_string()).collect(),
                     });
-                    failed = Some((b * BATCH + j, message));
+                    if failed.is_none() {
+                        failed = Some((b * BATCH + j, message));
+                    }
+                    error_seen = true;
                 }
             }
         }
-        if failed.is_none() {
+        if !error_seen {
             // The batch failed as a whole but each statement passed alone: carry on.
             continue;
         }
         let done = (b + 1) * BATCH;
-        results.extend(plan.statements.iter().skip(done).map(|s| StatementResult {
-            sql: s.sql.clone(),
-            outcome: StatementOutcome::Skipped,
-            elapsed_ms: 0,
-            error: None,
-            code: None,
-        }));
+        results.extend(plan.statements.iter().skip(done).map(not_run));
         break;
     }
     // Every statement ran: does the database now show what the plan promised? PostgreSQL only
@@ -260,6 +319,7 @@ async fn run_in_tx(
     // would apply in part is caught, and rolled back whole.
     let mut verified = Vec::new();
     if failed.is_none() {
+        notices.take();
         // The objects the statements touched; a membership change reaches objects beyond them,
         // so a plan whose changes name others is checked against the whole database.
         let mut now = inspect_in_tx(conn, false, plan.scope.as_deref()).await?;
@@ -291,19 +351,37 @@ async fn run_in_tx(
     }
     let (outcome, message) = match (&failed, opts.dry_run) {
         (Some((usize::MAX, m)), _) => (RunOutcome::Failed, format!("nothing was applied: {m}")),
-        (Some((i, m)), _) => (
-            RunOutcome::Failed,
-            format!(
-                "statement {} of {} failed, nothing was applied: {m}",
-                i + 1,
-                plan.statements.len()
-            ),
-        ),
+        (Some((i, m)), _) => {
+            let others = results
+                .iter()
+                .filter(|r| r.outcome == StatementOutcome::Failed)
+                .count()
+                .saturating_sub(1);
+            (
+                RunOutcome::Failed,
+                format!(
+                    "statement {} of {} failed, nothing was applied: {m}{}",
+                    i + 1,
+                    plan.statements.len(),
+                    match others {
+                        0 => String::new(),
+                        n => format!(" (and {n} more statements did less than planned)"),
+                    }
+                ),
+            )
+        }
         (None, true) => (
             RunOutcome::RolledBack,
             format!(
-                "dry run: all {} statements succeeded and were rolled back",
-                plan.statements.len()
+                "dry run: all {} statements succeeded and were rolled back{}",
+                plan.statements.len(),
+                match plan.blocking.len() {
+                    0 => String::new(),
+                    n => format!(
+                        "; the plan still cannot be applied: {n} step{} the connecting role cannot carry out",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                }
             ),
         ),
         (None, false) => (

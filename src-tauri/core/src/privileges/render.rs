@@ -147,9 +147,18 @@ pub fn grant_role(role: &str, member: &str, o: &MembershipOptions) -> String {
     format!("GRANT {} TO {}{with}", ident(role), ident(member))
 }
 
-/// `REVOKE role FROM member`.
-pub fn revoke_role(role: &str, member: &str) -> String {
-    format!("REVOKE {} FROM {}", ident(role), ident(member))
+/// `REVOKE role FROM member [GRANTED BY grantor]` (PostgreSQL 16+: each grantor's grant of a
+/// membership is its own, and a REVOKE removes only the one its grantor made).
+pub fn revoke_role(role: &str, member: &str, granted_by: Option<&str>) -> String {
+    match granted_by {
+        Some(g) => format!(
+            "REVOKE {} FROM {} GRANTED BY {}",
+            ident(role),
+            ident(member),
+            ident(g)
+        ),
+        None => format!("REVOKE {} FROM {}", ident(role), ident(member)),
+    }
 }
 
 /// What a new role is created with.

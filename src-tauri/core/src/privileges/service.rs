@@ -627,17 +627,17 @@ impl Privileges {
                 ),
             ));
         }
-        if plan.statements.is_empty() {
-            return Err(Error::invalid(
-                "the plan has no statements: every change was a no-op",
-            ));
-        }
-        if !dry_run && !plan.blocking.is_empty() {
+        if (!dry_run || plan.statements.is_empty()) && !plan.blocking.is_empty() {
             return Err(Error::new(ErrorCode::Refused, format!(
                 "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
                 plan.blocking.len(),
                 plan.blocking.join("; ")
             )));
+        }
+        if plan.statements.is_empty() {
+            return Err(Error::invalid(
+                "the plan has no statements: every change was a no-op",
+            ));
         }
         let pool = self.app.pool(&it.id, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;

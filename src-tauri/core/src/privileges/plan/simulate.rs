@@ -2,7 +2,7 @@
 //! (grantors, grant options, memberships, default privileges), renders its statement and notes
 //! no-ops and warnings.
 
-use super::super::engine::Engine;
+use super::super::engine::{Engine, RoleMode};
 use super::super::inspect::{
     AclEntry, DbObject, DefaultAcl, DefaultObjectType, Membership, Role, Snapshot,
 };
@@ -38,6 +38,10 @@ pub(super) struct Builder<'s> {
 }
 
 // Statement order: roles first, then memberships, databases, schemas, objects, revokes, defaults.
+/// PostgreSQL's bootstrap superuser always has oid 10: a superuser's membership grants are
+/// recorded under it from 16 on.
+const BOOTSTRAP_SUPERUSER: i64 = 10;
+
 const ORDER_ROLE: u8 = 0;
 const ORDER_MEMBERSHIP: u8 = 1;
 const ORDER_DATABASE: u8 = 2;
@@ -418,6 +422,8 @@ impl<'s> Builder<'s> {
                 self.column_objects(objs[0], on.columns())?
             };
             let mut changed = false;
+            let mut others: std::collections::BTreeMap<i64, Vec<(usize, Vec<Privilege>)>> =
+                Default::default();
             for &o in &targets {
                 let grantor = self.grantor_for(o, privileges);
                 for p in privileges {
@@ -466,28 +472,24 @@ impl<'s> Builder<'s> {
                             ));
                         }
                     }
-                    let others: Vec<String> = self.after.objects[o]
-                        .acl
-                        .iter()
-                        .filter(|e| {
-                            e.grantee == grantee && e.privilege == *p && e.grantor != grantor
-                        })
-                        .filter_map(|e| {
-                            self.after
-                                .roles
-                                .iter()
-                                .find(|r| r.oid == e.grantor)
-                                .map(|r| r.name.clone())
-                        })
-                        .collect();
-                    if !others.is_empty() && !grant_option_only {
-                        self.warnings.push(format!(
-                            "{g} keeps {} on {} granted by {}: a REVOKE removes only the grants its grantor made",
-                            p.sql(),
-                            self.after.objects[o].label(),
-                            others.join(", "),
-                            g = display_role(g)
-                        ));
+                    // Grants of the same privilege by other grantors: a REVOKE removes only
+                    // its own grantor's, so those are revoked as their grantor.
+                    if !grant_option_only {
+                        let by: Vec<i64> = self.after.objects[o]
+                            .acl
+                            .iter()
+                            .filter(|e| {
+                                e.grantee == grantee && e.privilege == *p && e.grantor != grantor
+                            })
+                            .map(|e| e.grantor)
+                            .collect();
+                        for g in by {
+                            let list = &mut others.entry(g).or_default();
+                            match list.last_mut() {
+                                Some((lo, ps)) if *lo == o => ps.push(*p),
+                                _ => list.push((o, vec![*p])),
+                            }
+                        }
                     }
                 }
             }
@@ -503,23 +505,103 @@ impl<'s> Builder<'s> {
                 display_role(g),
                 if cascade { " CASCADE" } else { "" }
             );
-            if !changed {
+            if !changed && others.is_empty() {
                 self.noops.push(format!("{what}: nothing to revoke"));
                 continue;
             }
-            let sql = match objs.first() {
-                Some(&o) => render::revoke(
-                    &self.target_sql(on, o),
-                    &render::privileges(privileges, on.columns()),
-                    std::slice::from_ref(g),
-                    grant_option_only,
-                    cascade,
-                ),
-                None => continue,
-            };
-            self.push(ORDER_REVOKE, sql, what);
+            if changed {
+                let sql = match objs.first() {
+                    Some(&o) => render::revoke(
+                        &self.target_sql(on, o),
+                        &render::privileges(privileges, on.columns()),
+                        std::slice::from_ref(g),
+                        grant_option_only,
+                        cascade,
+                    ),
+                    None => continue,
+                };
+                self.push(ORDER_REVOKE, sql, what.clone());
+            }
+            self.revoke_as_grantors(g, grantee, others, cascade, &what);
         }
         Ok(())
+    }
+
+    /// Revokes, from `grantee`, the grants other grantors made (`by`: per grantor, the objects
+    /// and privileges): as each grantor (`SET ROLE`), one object at a time, when the connecting
+    /// role may become it; otherwise the step is blocking, with the statement its grantor
+    /// would run.
+    fn revoke_as_grantors(
+        &mut self,
+        name: &str,
+        grantee: i64,
+        by: std::collections::BTreeMap<i64, Vec<(usize, Vec<Privilege>)>>,
+        cascade: bool,
+        what: &str,
+    ) {
+        let me = self.after.current_user;
+        for (grantor, list) in by {
+            let e = Engine::new(&self.after);
+            let Some(gname) = e.role(grantor).map(|r| r.name.clone()) else {
+                continue;
+            };
+            let statements: Vec<String> = list
+                .iter()
+                .map(|(o, ps)| {
+                    let obj = &self.after.objects[*o];
+                    let (kind, cols) = if obj.kind == ObjectKind::Column {
+                        (ObjectKind::Table, obj.detail.iter().cloned().collect())
+                    } else {
+                        (obj.kind, Vec::new())
+                    };
+                    let args = obj
+                        .kind
+                        .is_routine()
+                        .then_some(obj.detail.as_deref())
+                        .flatten();
+                    render::revoke(
+                        &render::object(kind, obj.schema.as_deref(), &obj.name, args),
+                        &render::privileges(ps, &cols),
+                        &[name.to_string()],
+                        false,
+                        cascade,
+                    )
+                })
+                .collect();
+            if !e.has_role(me, grantor, RoleMode::Set) {
+                let who = e
+                    .role(me)
+                    .map(|r| display_role(&r.name))
+                    .unwrap_or_else(|| format!("role #{me}"));
+                let shown = statements.first().cloned().unwrap_or_default();
+                self.blocking.push(format!(
+                    "{who} cannot revoke what {} granted to {}: a REVOKE removes only the grants \
+                     its grantor made, and {who} cannot SET ROLE {}; fix: as {} (or a superuser) \
+                     run {shown}{}",
+                    display_role(&gname),
+                    display_role(name),
+                    display_role(&gname),
+                    display_role(&gname),
+                    if statements.len() > 1 {
+                        format!(" (and {} more)", statements.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                ));
+                continue;
+            }
+            let purpose = format!("{what}: the grant made by {}", display_role(&gname));
+            self.push(ORDER_REVOKE, render::set_role(&gname), purpose.clone());
+            for s in statements {
+                self.push(ORDER_REVOKE, s, purpose.clone());
+            }
+            self.push(ORDER_REVOKE, render::RESET_ROLE.into(), purpose);
+            for (o, ps) in list {
+                self.after.objects[o].acl.retain(|x| {
+                    !(x.grantee == grantee && x.grantor == grantor && ps.contains(&x.privilege))
+                });
+            }
+        }
     }
 
     pub(super) fn grant_role(
@@ -551,7 +633,12 @@ impl<'s> Builder<'s> {
             .unwrap_or(true);
         let inherit_v = inherit.unwrap_or(member_inherit);
         let set_v = set.unwrap_or(true);
-        let grantor = self.after.current_user;
+        let grantor = if v16 {
+            self.membership_grantor(r)
+                .unwrap_or(self.after.current_user)
+        } else {
+            self.after.current_user
+        };
         let existing = self
             .after
             .memberships
@@ -607,23 +694,122 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
+    /// The grantor PostgreSQL 16+ records for a GRANT or REVOKE of membership in `role` by the
+    /// connecting role (check_role_grantor): the bootstrap superuser for a superuser; else the
+    /// connecting role when it holds ADMIN OPTION on `role`, or the nearest role it inherits
+    /// that does. Before 16 a membership has one row, whoever granted it.
+    pub(super) fn membership_grantor(&self, role: i64) -> Option<i64> {
+        let me = self.after.current_user;
+        let e = Engine::new(&self.after);
+        if e.role(me).is_some_and(|r| r.superuser) {
+            return Some(BOOTSTRAP_SUPERUSER);
+        }
+        let admin = |x: i64| {
+            self.after
+                .memberships
+                .iter()
+                .any(|m| m.role == role && m.member == x && m.admin)
+        };
+        if admin(me) {
+            return Some(me);
+        }
+        e.inherited_roles(me)
+            .into_iter()
+            .filter(|&x| x != me && admin(x))
+            .min_by_key(|&x| (e.inheritance_path(me, x).map_or(usize::MAX, |p| p.len()), x))
+    }
+
     pub(super) fn revoke_role(&mut self, role: &str, from: &str) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(from)?;
+        let what = format!("REVOKE {} FROM {}", display_role(role), display_role(from));
+        let rows: Vec<Membership> = self
+            .after
+            .memberships
+            .iter()
+            .filter(|x| x.role == r && x.member == m)
+            .cloned()
+            .collect();
+        if rows.is_empty() {
+            self.noops.push(format!("{what}: not a member"));
+            return Ok(());
+        }
         self.check_can_manage_role(
             Some(r),
             &format!("revoke {} from {}", display_role(role), display_role(from)),
         );
-        let before = self.after.memberships.len();
+        let me = self.after.current_user;
+        let name_of = |oid: i64| {
+            self.after
+                .roles
+                .iter()
+                .find(|x| x.oid == oid)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| format!("#{oid}"))
+        };
+        let mut sql = Vec::new();
+        if self.after.version_num < 160000 {
+            // One row per membership: REVOKE removes it whoever granted it.
+            sql.push(render::revoke_role(role, from, None));
+        } else {
+            // One row per grantor: each REVOKE removes only its grantor's, so each row is
+            // revoked as its grantor (GRANTED BY), which the connecting role may name when it
+            // has that role's privileges.
+            let default = self.membership_grantor(r);
+            let e = Engine::new(&self.after);
+            let me_name = e
+                .role(me)
+                .map(|x| display_role(&x.name))
+                .unwrap_or_else(|| format!("role #{me}"));
+            let mut rows = rows;
+            rows.sort_by_key(|x| (Some(x.grantor) != default, name_of(x.grantor)));
+            for x in rows {
+                let grantor = name_of(x.grantor);
+                if Some(x.grantor) == default {
+                    sql.push(render::revoke_role(role, from, None));
+                } else if e.has_role(me, x.grantor, RoleMode::Usage) {
+                    sql.push(render::revoke_role(role, from, Some(&grantor)));
+                } else {
+                    self.blocking.push(format!(
+                        "{me_name} cannot revoke {} from {} granted by {}: a REVOKE removes only \
+                         the grant its grantor made, and {me_name} does not have the privileges \
+                         of {}; fix: as {} (or a superuser) run {}",
+                        display_role(role),
+                        display_role(from),
+                        display_role(&grantor),
+                        display_role(&grantor),
+                        display_role(&grantor),
+                        render::revoke_role(role, from, Some(&grantor))
+                    ));
+                }
+            }
+            // A member that passed the membership on WITH ADMIN OPTION: those grants depend
+            // on this one.
+            let dependent = self
+                .after
+                .memberships
+                .iter()
+                .any(|x| x.role == r && x.grantor == m);
+            if dependent {
+                self.warnings.push(format!(
+                    "{} granted {} to others: PostgreSQL refuses to revoke it while those grants depend on it",
+                    display_role(from),
+                    display_role(role)
+                ));
+            }
+        }
         self.after
             .memberships
             .retain(|x| !(x.role == r && x.member == m));
-        let what = format!("REVOKE {} FROM {}", display_role(role), display_role(from));
-        if self.after.memberships.len() == before {
-            self.noops.push(format!("{what}: not a member"));
-            return Ok(());
+        let n = sql.len();
+        for (i, s) in sql.into_iter().enumerate() {
+            let purpose = if n > 1 {
+                format!("{what} ({} of {n}: one per grantor)", i + 1)
+            } else {
+                what.clone()
+            };
+            self.push(ORDER_MEMBERSHIP, s, purpose);
         }
-        self.push(ORDER_MEMBERSHIP, render::revoke_role(role, from), what);
         self.members_touched.insert(m);
         self.my_privileges = None;
         self.reach.clear();

@@ -524,3 +524,99 @@ fn a_connector_acts_as_the_role_its_grant_option_comes_from() {
     let p = plan(&snap, &changes(&["grant SELECT on table:s.t to owner"])).unwrap();
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
 }
+
+#[test]
+fn a_membership_revoke_removes_each_grantors_grant_as_its_grantor() {
+    // From 16 on alice's membership in analysts is one row per grantor: the superuser's (recorded
+    // as the bootstrap superuser) and owner's.
+    let mut snap = snapshot(160000);
+    snap.memberships.push(Membership {
+        grantor: OWNER,
+        ..member_of(ANALYSTS, ALICE)
+    });
+    let p = plan(&snap, &changes(&["revoke-role analysts from alice"])).unwrap();
+    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            r#"REVOKE "analysts" FROM "alice""#,
+            r#"REVOKE "analysts" FROM "alice" GRANTED BY "owner""#
+        ]
+    );
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+    assert!(p
+        .access_changes
+        .iter()
+        .any(|c| c.role == "alice" && c.delta == AccessDelta::Lost));
+    // Before 16 there is one row, whoever granted it: one REVOKE removes it.
+    let mut v15 = snapshot(150000);
+    v15.memberships[0].grantor = OWNER;
+    let p = plan(&v15, &changes(&["revoke-role analysts from alice"])).unwrap();
+    assert_eq!(p.statements.len(), 1);
+    assert_eq!(p.statements[0].sql, r#"REVOKE "analysts" FROM "alice""#);
+    // A connector with ADMIN OPTION but without the grantors' privileges cannot remove their
+    // grants: blocking, with the statement the grantor would run.
+    snap.current_user = BOB;
+    snap.memberships.push(Membership {
+        admin: true,
+        ..member_of(ANALYSTS, BOB)
+    });
+    let p = plan(&snap, &changes(&["revoke-role analysts from alice"])).unwrap();
+    assert_eq!(p.blocking.len(), 2, "{:?}", p.blocking);
+    assert!(
+        p.blocking.iter().any(|b| b.contains("bob cannot revoke analysts from alice granted by owner")
+            && b.contains(r#"fix: as owner (or a superuser) run REVOKE "analysts" FROM "alice" GRANTED BY "owner""#)),
+        "{:?}",
+        p.blocking
+    );
+    // A grant made by a superuser on 16+ is recorded under the bootstrap superuser, so granting
+    // again as a superuser is a no-op.
+    let snap = snapshot(160000);
+    let p = plan(&snap, &changes(&["grant-role analysts to alice"]));
+    assert!(p.is_err() || p.unwrap().statements.is_empty());
+}
+
+#[test]
+fn an_object_revoke_removes_other_grantors_grants_as_them() {
+    use Privilege::Select;
+    // bob holds SELECT on s.t WITH GRANT OPTION and granted it to alice (not in analysts here).
+    let mut snap = snapshot(160000);
+    snap.memberships.clear();
+    snap.objects[2].acl.push(AclEntry {
+        grantee: BOB,
+        grantor: OWNER,
+        privilege: Select,
+        grantable: true,
+    });
+    snap.objects[2].acl.extend(acl(ALICE, BOB, &[Select]));
+    // A superuser connector becomes bob to revoke bob's grant.
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            r#"SET ROLE "bob""#,
+            r#"REVOKE SELECT ON TABLE "s"."t" FROM "alice""#,
+            "RESET ROLE"
+        ]
+    );
+    assert!(p.blocking.is_empty(), "{:?}", p.blocking);
+    assert!(p
+        .access_changes
+        .iter()
+        .any(|c| c.role == "alice" && c.delta == AccessDelta::Lost));
+    // The owner itself granted too: its own REVOKE first, then bob's as bob.
+    snap.objects[2].acl.extend(acl(ALICE, OWNER, &[Select]));
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    assert_eq!(p.statements.len(), 4, "{:?}", p.statements);
+    // A connector that cannot become bob: blocking, naming who can do it.
+    snap.current_user = OWNER;
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
+    assert!(
+        p.blocking[0].contains("owner cannot revoke what bob granted to alice")
+            && p.blocking[0].contains("cannot SET ROLE bob"),
+        "{}",
+        p.blocking[0]
+    );
+}

@@ -1,0 +1,346 @@
+//! What the connecting role can do, predicted at plan time, against what the server then does,
+//! on every supported major. The connector is not a superuser: CREATEROLE, owner of one table,
+//! grant option on another, grant option through a group it is a member of, a plain privilege on
+//! a third, nothing on a fourth. Each plan either has no blocking step, applies whole and every
+//! promised change is seen by has_table_privilege / pg_has_role, or it lists blocking steps and a
+//! dry run shows the server refusing or ignoring them (nothing changes).
+//!
+//! Then revokes of grants another grantor made: a superuser connector revokes them as their
+//! grantor (SET ROLE for objects, GRANTED BY for memberships on 16+); a connector without that
+//! power gets a blocking step.
+
+mod common;
+
+use common::{grantry, input};
+use grantry_core::integrations::model::{IntegrationInput, SslMode};
+use grantry_core::privileges::apply::RunOutcome;
+use grantry_core::privileges::parse::parse_change;
+use grantry_testrig::{version_matrix, Cluster, Options};
+
+fn start(bindir: std::path::PathBuf) -> Cluster {
+    let c = Cluster::start(Options {
+        bindir: Some(bindir),
+        ..Options::default()
+    });
+    c.psql(
+        "postgres",
+        "CREATE ROLE connector LOGIN PASSWORD 'connector-pw' CREATEROLE; \
+         CREATE ROLE other NOLOGIN; CREATE ROLE r NOLOGIN; CREATE ROLE grp NOLOGIN; \
+         CREATE ROLE u NOLOGIN; CREATE ROLE bob NOLOGIN; GRANT grp TO connector; \
+         CREATE DATABASE app;",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA s; GRANT USAGE ON SCHEMA s TO connector, bob; \
+         CREATE TABLE s.mine (x int); ALTER TABLE s.mine OWNER TO connector; \
+         CREATE TABLE s.opt (x int); GRANT SELECT ON s.opt TO connector WITH GRANT OPTION; \
+         CREATE TABLE s.via_group (x int); GRANT SELECT ON s.via_group TO grp WITH GRANT OPTION; \
+         CREATE TABLE s.plain (x int); GRANT SELECT ON s.plain TO connector; \
+         CREATE TABLE s.none (x int); \
+         CREATE TABLE s.bobs (x int); GRANT SELECT ON s.bobs TO bob WITH GRANT OPTION; \
+         SET ROLE bob; GRANT SELECT ON s.bobs TO r; RESET ROLE; \
+         DO $$ BEGIN EXECUTE format('ALTER TABLE s.opt OWNER TO other'); \
+           EXECUTE format('ALTER TABLE s.via_group OWNER TO other'); \
+           EXECUTE format('ALTER TABLE s.plain OWNER TO other'); \
+           EXECUTE format('ALTER TABLE s.none OWNER TO other'); \
+           EXECUTE format('ALTER TABLE s.bobs OWNER TO other'); END $$;",
+    );
+    c
+}
+
+fn connector(c: &Cluster) -> IntegrationInput {
+    IntegrationInput {
+        username: "connector".into(),
+        password: common::secret("connector-pw"),
+        database: Some("app".into()),
+        ..input(c, "app", SslMode::Require)
+    }
+}
+
+/// The server's answer for `change`'s subject, as `t` or `f`.
+fn truth(c: &Cluster, sql: &str) -> String {
+    c.psql("app", &format!("SELECT {sql}"))
+}
+
+#[tokio::test]
+async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it() {
+    for bin in version_matrix() {
+        let v = bin.major;
+        let c = start(bin.bindir.clone());
+        let env = grantry().await;
+        env.g.integrations().add(connector(&c)).await.unwrap();
+        // (change, blocking expected on this major, the server's check of its effect).
+        let cases: Vec<(&str, bool, &str)> = vec![
+            (
+                "grant SELECT on table:s.mine to r",
+                false,
+                "has_table_privilege('r', 's.mine', 'SELECT')",
+            ),
+            (
+                "grant SELECT on table:s.opt to r",
+                false,
+                "has_table_privilege('r', 's.opt', 'SELECT')",
+            ),
+            (
+                "grant SELECT on table:s.via_group to r",
+                false,
+                "has_table_privilege('r', 's.via_group', 'SELECT')",
+            ),
+            (
+                "grant SELECT on table:s.plain to r",
+                true,
+                "has_table_privilege('r', 's.plain', 'SELECT')",
+            ),
+            (
+                "grant SELECT on table:s.none to r",
+                true,
+                "has_table_privilege('r', 's.none', 'SELECT')",
+            ),
+            (
+                "grant UPDATE on table:s.opt to r",
+                true,
+                "has_table_privilege('r', 's.opt', 'UPDATE')",
+            ),
+            // Before 16 CREATEROLE may change any non-superuser's memberships; from 16 on it
+            // needs ADMIN OPTION on the role, which the creator of a role gets.
+            (
+                "grant-role grp to u",
+                v >= 16,
+                "pg_has_role('u', 'grp', 'MEMBER')",
+            ),
+            (
+                "create-role newbie",
+                false,
+                "exists (select from pg_roles where rolname = 'newbie')",
+            ),
+            // bob granted r SELECT on s.bobs; the connector can neither become bob nor has any
+            // privilege there.
+            (
+                "revoke SELECT on table:s.bobs from r",
+                true,
+                "not has_table_privilege('r', 's.bobs', 'SELECT')",
+            ),
+        ];
+        for (line, blocking, check) in cases {
+            let change = parse_change(line).unwrap();
+            let before = truth(&c, check);
+            let pv = env
+                .g
+                .privileges()
+                .plan("app", None, std::slice::from_ref(&change))
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL {v}, {line}: {}", e.message));
+            assert_eq!(
+                !pv.plan.blocking.is_empty(),
+                blocking,
+                "PostgreSQL {v}, {line}: blocking {:?}",
+                pv.plan.blocking
+            );
+            // The dry run runs the statements whatever the plan says and rolls back: it shows
+            // what the server does with them. A plan of blocking steps only has nothing the
+            // connector could even try: refused like an apply.
+            if blocking && pv.plan.statements.is_empty() {
+                let e = env
+                    .g
+                    .privileges()
+                    .run_plan(&pv.id, true, None)
+                    .await
+                    .unwrap_err();
+                assert!(e.message.contains("cannot carry out"), "{}", e.message);
+                continue;
+            }
+            let dry = env
+                .g
+                .privileges()
+                .run_plan(&pv.id, true, None)
+                .await
+                .unwrap();
+            if blocking {
+                assert_eq!(
+                    dry.report.outcome,
+                    RunOutcome::Failed,
+                    "PostgreSQL {v}, {line}: {}",
+                    dry.report.message
+                );
+            } else {
+                assert_eq!(
+                    dry.report.outcome,
+                    RunOutcome::RolledBack,
+                    "PostgreSQL {v}, {line}: {}",
+                    dry.report.message
+                );
+            }
+            assert_eq!(truth(&c, check), before, "PostgreSQL {v}, {line}: dry run");
+            if blocking {
+                // Apply refuses it before anything runs.
+                let e = env
+                    .g
+                    .privileges()
+                    .run_plan(&pv.id, false, None)
+                    .await
+                    .unwrap_err();
+                assert!(e.message.contains("cannot carry out"), "{}", e.message);
+                assert_eq!(truth(&c, check), before, "PostgreSQL {v}, {line}");
+            } else {
+                common::applied(&env, &pv.id).await;
+                assert_eq!(truth(&c, check), "t", "PostgreSQL {v}, {line}");
+            }
+        }
+        env.g.close().await;
+    }
+}
+
+#[tokio::test]
+async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
+    for bin in version_matrix() {
+        let v = bin.major;
+        let c = start(bin.bindir.clone());
+        // u is a member of grp twice on 16+: granted by the superuser and by bob (who has ADMIN).
+        c.psql(
+            "postgres",
+            "GRANT grp TO u; GRANT grp TO bob WITH ADMIN OPTION; SET ROLE bob; GRANT grp TO u; RESET ROLE;",
+        );
+        let rows = c.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_auth_members WHERE roleid = 'grp'::regrole AND member = 'u'::regrole",
+        );
+        assert_eq!(rows, if v >= 16 { "2" } else { "1" }, "PostgreSQL {v}");
+        let env = grantry().await;
+        let mut su = input(&c, "app", SslMode::Require);
+        su.database = Some("app".into());
+        env.g.integrations().add(su).await.unwrap();
+
+        // The object grant bob made goes, as bob.
+        let pv = env
+            .g
+            .privileges()
+            .plan(
+                "app",
+                None,
+                &[parse_change("revoke SELECT on table:s.bobs from r").unwrap()],
+            )
+            .await
+            .unwrap();
+        let sql: Vec<&str> = pv.plan.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                r#"SET ROLE "bob""#,
+                r#"REVOKE SELECT ON TABLE "s"."bobs" FROM "r""#,
+                "RESET ROLE"
+            ],
+            "PostgreSQL {v}"
+        );
+        common::applied(&env, &pv.id).await;
+        assert_eq!(
+            truth(&c, "has_table_privilege('r', 's.bobs', 'SELECT')"),
+            "f",
+            "PostgreSQL {v}"
+        );
+        // The connection goes back to the pool as the connector, not as bob.
+        let who = env
+            .g
+            .privileges()
+            .plan(
+                "app",
+                None,
+                &[parse_change("grant SELECT on table:s.none to r").unwrap()],
+            )
+            .await
+            .unwrap();
+        assert!(who.plan.blocking.is_empty(), "{:?}", who.plan.blocking);
+        common::applied(&env, &who.id).await;
+        assert_eq!(
+            c.psql(
+                "app",
+                "SELECT grantor::regrole FROM pg_class, aclexplode(relacl) WHERE oid = 's.none'::regclass AND grantee = 'r'::regrole"
+            ),
+            "other",
+            "PostgreSQL {v}: the owner's grant, made as the superuser, not as bob"
+        );
+
+        // The membership goes whole: each grantor's row, as its grantor.
+        let pv = env
+            .g
+            .privileges()
+            .plan(
+                "app",
+                None,
+                &[parse_change("revoke-role grp from u").unwrap()],
+            )
+            .await
+            .unwrap();
+        let sql: Vec<&str> = pv.plan.statements.iter().map(|s| s.sql.as_str()).collect();
+        if v >= 16 {
+            assert_eq!(
+                sql,
+                [
+                    r#"REVOKE "grp" FROM "u""#,
+                    r#"REVOKE "grp" FROM "u" GRANTED BY "bob""#
+                ],
+                "PostgreSQL {v}"
+            );
+        } else {
+            assert_eq!(sql, [r#"REVOKE "grp" FROM "u""#], "PostgreSQL {v}");
+        }
+        common::applied(&env, &pv.id).await;
+        assert_eq!(
+            truth(&c, "pg_has_role('u', 'grp', 'MEMBER')"),
+            "f",
+            "PostgreSQL {v}"
+        );
+        // Planned again: nothing to do.
+        let again = env
+            .g
+            .privileges()
+            .plan(
+                "app",
+                None,
+                &[parse_change("revoke-role grp from u").unwrap()],
+            )
+            .await;
+        assert!(
+            again.is_err() || again.unwrap().plan.statements.is_empty(),
+            "PostgreSQL {v}"
+        );
+
+        // A connector with ADMIN on grp but not bob's privileges cannot remove bob's grant.
+        if v >= 16 {
+            c.psql(
+                "postgres",
+                "GRANT grp TO connector WITH ADMIN OPTION; SET ROLE bob; GRANT grp TO u; RESET ROLE;",
+            );
+            let env2 = grantry().await;
+            env2.g.integrations().add(connector(&c)).await.unwrap();
+            let pv = env2
+                .g
+                .privileges()
+                .plan(
+                    "app",
+                    None,
+                    &[parse_change("revoke-role grp from u").unwrap()],
+                )
+                .await
+                .unwrap();
+            assert_eq!(pv.plan.blocking.len(), 1, "{:?}", pv.plan.blocking);
+            assert!(
+                pv.plan.blocking[0].contains("granted by bob")
+                    && pv.plan.blocking[0].contains(r#"GRANTED BY "bob""#),
+                "{}",
+                pv.plan.blocking[0]
+            );
+            // Nothing the connector could run would remove it.
+            assert!(pv.plan.statements.is_empty(), "{:?}", pv.plan.statements);
+            let e = env2
+                .g
+                .privileges()
+                .run_plan(&pv.id, false, None)
+                .await
+                .unwrap_err();
+            assert!(e.message.contains("cannot carry out"), "{}", e.message);
+            assert_eq!(truth(&c, "pg_has_role('u', 'grp', 'MEMBER')"), "t");
+            env2.g.close().await;
+        }
+        env.g.close().await;
+    }
+}
