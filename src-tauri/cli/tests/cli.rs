@@ -927,3 +927,139 @@ fn json_errors_name_their_field() {
         assert_eq!(e["field"], field, "{a:?}: {e}");
     }
 }
+
+/// The CLI killed while its apply waits inside the transaction: the database is as before; the
+/// next start marks the run "unknown" (its process is gone) and the next look at the database
+/// settles it as not applied.
+#[test]
+fn a_killed_apply_changes_nothing_and_is_settled_later() {
+    if !in_secret_service_session("a_killed_apply_changes_nothing_and_is_settled_later") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE bob NOLOGIN; CREATE ROLE carol NOLOGIN; CREATE DATABASE app",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA s; CREATE TABLE s.a (x int); CREATE TABLE s.b (x int)",
+    );
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let pw = format!("{}\n", c.password.expose());
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "db",
+            "--host",
+            "localhost",
+            "--port",
+            &c.port.to_string(),
+            "--user",
+            &c.superuser,
+            "--database",
+            "app",
+            "--password-stdin",
+        ],
+        Some(&pw),
+    );
+    // Another session changed s.b's ACL and has not committed: a GRANT on s.b waits for it.
+    let psql = c.cluster.bin.bindir.join("psql");
+    let mut blocker = Command::new(if psql.exists() { psql } else { "psql".into() })
+        .args(["-X", "-q", "-h"])
+        .arg(c.cluster.socket_dir())
+        .args([
+            "-p",
+            &c.port.to_string(),
+            "-U",
+            &c.superuser,
+            "-d",
+            "app",
+            "-f",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to_blocker = blocker.stdin.take().unwrap();
+    to_blocker
+        .write_all(b"BEGIN;\nGRANT SELECT ON s.b TO carol;\n")
+        .unwrap();
+    to_blocker.flush().unwrap();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app' AND state = 'idle in transaction'";
+    for _ in 0..200 {
+        if c.psql("postgres", waiting) == "1" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let mut apply = Command::new(env!("CARGO_BIN_EXE_grantry"))
+        .args([
+            "apply",
+            "db",
+            "-c",
+            "grant SELECT on table:s.a to bob",
+            "-c",
+            "grant SELECT on table:s.b to bob",
+        ])
+        .env("GRANTRY_HOME", h)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let locked =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app' AND wait_event_type = 'Lock'";
+    let mut seen = false;
+    for _ in 0..400 {
+        if c.psql("postgres", locked) == "1" {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(seen, "the apply never waited on the lock");
+    // SIGKILL: no chance to roll back or to write the audit log.
+    apply.kill().unwrap();
+    apply.wait().unwrap();
+    drop(to_blocker);
+    blocker.wait().unwrap();
+    // The server ends the orphaned transaction when it finds its client gone.
+    let gone = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app' AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
+    for _ in 0..400 {
+        if c.psql("app", gone) == "0" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let has = |t: &str| {
+        c.psql(
+            "app",
+            &format!("SELECT has_table_privilege('bob', 's.{t}', 'SELECT')"),
+        )
+    };
+    assert_eq!((has("a"), has("b")), ("f".into(), "f".into()));
+    // The next start: the run's process is gone, so its outcome is unknown.
+    let audit = json(h, &["audit"]);
+    assert_eq!(audit[0]["outcome"], "unknown", "{audit}");
+    assert!(audit[0]["error"].as_str().unwrap().contains("cut off"));
+    // The next look at the database settles it.
+    ok(
+        h,
+        &["plan", "db", "-c", "grant SELECT on table:s.a to bob"],
+        None,
+    );
+    let audit = json(h, &["audit"]);
+    assert_eq!(audit[0]["outcome"], "failed", "{audit}");
+    assert!(
+        audit[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("so nothing was applied"),
+        "{audit}"
+    );
+}

@@ -401,7 +401,7 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
         .unwrap()
     };
     let g = open().await;
-    let entry = |at: &str| AuditEntry {
+    let entry = |at: &str, pid: Option<i64>| AuditEntry {
         id: 0,
         at: at.into(),
         os_user: "dba".into(),
@@ -415,17 +415,30 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
         error: None,
         duration_ms: 0,
         statements: 1,
+        expected: None,
+        pid,
     };
+    // A process that has ended.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id() as i64;
+    child.wait().unwrap();
     let old = (chrono::Utc::now() - chrono::Duration::hours(3))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    g.app().store().insert_audit(&entry(&old)).await.unwrap();
-    g.app().store().insert_audit(&entry(&now)).await.unwrap();
+    let store = g.app().store();
+    store.insert_audit(&entry(&old, None)).await.unwrap();
+    store.insert_audit(&entry(&now, None)).await.unwrap();
+    store.insert_audit(&entry(&now, Some(dead))).await.unwrap();
+    let alive = std::process::id() as i64;
+    store.insert_audit(&entry(&now, Some(alive))).await.unwrap();
     g.close().await;
     let g = open().await;
     let log = g.audit().log(10).await.unwrap();
     let outcomes: Vec<&str> = log.iter().map(|e| e.outcome.as_str()).collect();
-    // Newest first: the recent one may still be running elsewhere; the old one is closed.
-    assert_eq!(outcomes, ["started", "unknown"]);
+    // Newest first: a run whose process still runs stays started, one whose process is gone is
+    // closed at once; without a process id, a recent run may still be running elsewhere and an
+    // old one is closed.
+    assert_eq!(outcomes, ["started", "unknown", "started", "unknown"]);
     assert!(log[1].error.as_deref().unwrap().contains("cut off"));
+    assert!(log[3].error.as_deref().unwrap().contains("cut off"));
 }

@@ -869,3 +869,174 @@ async fn a_membership_plan_is_checked_on_the_objects_it_reaches() {
     assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
     assert!(!has(&c, "bob", "sales.orders", "SELECT"));
 }
+
+/// Faults mid-apply: the backend terminated while a statement waits, and a lock held past
+/// lock_timeout. Each time the database is as before, the run says nothing was applied, and the
+/// audit log records it.
+#[tokio::test]
+async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+    use sqlx::{Connection as _, Executor as _};
+    let c = setup();
+    let env = env_for(&c, Environment::Development, false).await;
+    let connect = || async {
+        sqlx::PgConnection::connect_with(
+            &PgConnectOptions::new()
+                .host("localhost")
+                .port(c.port)
+                .username(&c.superuser)
+                .password(c.password.expose())
+                .database("app")
+                .ssl_mode(PgSslMode::Require),
+        )
+        .await
+        .unwrap()
+    };
+    let changes = [
+        grant(Privilege::Select, table("sales", "orders"), "bob"),
+        grant(Privilege::Select, table("sales", "customers"), "bob"),
+    ];
+    let nothing_changed = || {
+        !has(&c, "bob", "sales.orders", "SELECT") && !has(&c, "bob", "sales.customers", "SELECT")
+    };
+    // Another session changed sales.customers' ACL and has not committed: the apply's GRANT on
+    // it waits for that transaction.
+    let mut blocker = connect().await;
+    blocker.execute("BEGIN").await.unwrap();
+    blocker
+        .execute("GRANT SELECT ON sales.customers TO carol")
+        .await
+        .unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
+    let mut killer = connect().await;
+    let kill = async {
+        for _ in 0..200 {
+            let row: Option<(i32,)> = sqlx::query_as(
+                "SELECT pid FROM pg_stat_activity WHERE datname = 'app' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            )
+            .fetch_optional(&mut killer)
+            .await
+            .unwrap();
+            if let Some((pid,)) = row {
+                sqlx::query("SELECT pg_terminate_backend($1)")
+                    .bind(pid)
+                    .execute(&mut killer)
+                    .await
+                    .unwrap();
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        false
+    };
+    let (run, killed) = tokio::join!(env.g.privileges().run_plan(&pv.id, false, None), kill);
+    assert!(killed, "the apply never waited on the lock");
+    let run = run.unwrap();
+    assert_eq!(
+        run.report.outcome,
+        RunOutcome::Failed,
+        "{}",
+        run.report.message
+    );
+    assert!(
+        run.report
+            .message
+            .contains("lost before COMMIT, so nothing was applied"),
+        "{}",
+        run.report.message
+    );
+    blocker.execute("ROLLBACK").await.unwrap();
+    assert!(nothing_changed());
+    let audit = env.g.audit().log(10).await.unwrap();
+    assert_eq!(audit[0].outcome, "failed");
+    assert!(audit[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("lost before COMMIT"));
+
+    // The same lock held past lock_timeout: the waiting statement fails, everything rolls back.
+    blocker.execute("BEGIN").await.unwrap();
+    blocker
+        .execute("GRANT SELECT ON sales.customers TO carol")
+        .await
+        .unwrap();
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
+    let run = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
+    blocker.execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        run.report.outcome,
+        RunOutcome::Failed,
+        "{}",
+        run.report.message
+    );
+    assert!(
+        run.report.message.contains("lock timeout"),
+        "{}",
+        run.report.message
+    );
+    assert_eq!(run.report.statements[1].code.as_deref(), Some("55P03"));
+    assert!(nothing_changed());
+    let audit = env.g.audit().log(10).await.unwrap();
+    assert_eq!(audit[0].outcome, "failed");
+
+    // The pool let go of the terminated connection: the plan applies now.
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &changes)
+        .await
+        .unwrap();
+    common::applied(&env, &pv.id).await;
+    assert!(has(&c, "bob", "sales.customers", "SELECT"));
+
+    // Had the answer to its COMMIT been lost, the run would be "unknown": the next look at the
+    // database finds every promised change in effect and settles it as committed.
+    let path = env.g.home().store_path();
+    let mut store =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+    sqlx::query(
+        "UPDATE audit_log SET outcome = 'unknown' WHERE id = (SELECT max(id) FROM audit_log)",
+    )
+    .execute(&mut store)
+    .await
+    .unwrap();
+    store.close().await.unwrap();
+    env.g
+        .privileges()
+        .plan(
+            "app",
+            None,
+            &[grant(Privilege::Update, table("sales", "orders"), "bob")],
+        )
+        .await
+        .unwrap();
+    let audit = env.g.audit().log(1).await.unwrap();
+    assert_eq!(audit[0].outcome, "committed");
+    assert!(
+        audit[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("shows all 2 planned access changes, so the COMMIT went through"),
+        "{:?}",
+        audit[0].error
+    );
+}

@@ -116,6 +116,8 @@ mod tests {
             error: None,
             duration_ms: 3,
             statements: 1,
+            expected: None,
+            pid: None,
         };
         let csv = audit_csv(&[e]);
         let row = csv.lines().nth(1).unwrap();

@@ -18,6 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ts_rs::TS;
 
+/// What an apply promised, kept with its audit entry until its outcome is known.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Expected {
+    fingerprint: String,
+    scope: Option<Vec<i64>>,
+    access_changes: Vec<plan::AccessChange>,
+}
+
 /// One ACL entry with names.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct GrantRow {
@@ -162,7 +170,73 @@ impl Privileges {
     ) -> Result<Snapshot> {
         let pool = self.app.pool(integration, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
-        super::inspect::inspect(&mut conn, include_system).await
+        let snap = super::inspect::inspect(&mut conn, include_system).await?;
+        drop(conn);
+        // A fresh look at the database settles the runs whose outcome was lost.
+        if let Ok(it) = self.app.integration(integration).await {
+            let name = database.unwrap_or(&it.connection.endpoint().database);
+            let _ = self.resolve_unknown_runs(&it.id, name, &snap).await;
+        }
+        Ok(snap)
+    }
+
+    /// Settles the applies on `database` whose outcome is unknown (the process was killed, the
+    /// connection was lost during COMMIT) with `snap`, a fresh inspection: every promised change
+    /// in effect means the COMMIT went through; the privileges exactly as they were planned
+    /// against, or none of the promised changes in effect, mean nothing was applied (a
+    /// transaction applies whole or not at all). Anything else stays unknown. Returns how many
+    /// were settled.
+    pub async fn resolve_unknown_runs(
+        &self,
+        integration_id: &str,
+        database: &str,
+        snap: &Snapshot,
+    ) -> Result<usize> {
+        let store = self.app.store();
+        let _ = store.close_abandoned_runs(chrono::Duration::hours(1)).await;
+        let open = store.unknown_applies(integration_id, database).await?;
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut settled = 0;
+        for (id, expected) in open {
+            let Ok(x) = serde_json::from_str::<Expected>(&expected) else {
+                continue;
+            };
+            let verified = super::verify::verify(snap, &x.access_changes);
+            let confirmed = verified.iter().filter(|v| v.confirmed).count();
+            let unchanged = plan::fingerprint_scoped(snap, x.scope.as_deref()) == x.fingerprint;
+            let (outcome, note) = if !verified.is_empty() && confirmed == verified.len() {
+                (
+                    "committed",
+                    format!(
+                        "settled {at}: the database shows all {} planned access changes, so the \
+                         COMMIT went through",
+                        verified.len()
+                    ),
+                )
+            } else if unchanged {
+                (
+                    "failed",
+                    format!(
+                        "settled {at}: the privileges are exactly as the plan found them, so \
+                         nothing was applied"
+                    ),
+                )
+            } else if !verified.is_empty() && confirmed == 0 {
+                (
+                    "failed",
+                    format!(
+                        "settled {at}: none of the {} planned access changes is in effect, so \
+                         nothing was applied",
+                        verified.len()
+                    ),
+                )
+            } else {
+                continue;
+            };
+            store.resolve_audit(id, outcome, &note).await?;
+            settled += 1;
+        }
+        Ok(settled)
     }
 
     /// A snapshot at most [`SNAPSHOT_MAX_AGE`] old, for the read-only privilege views. Applies
@@ -668,28 +742,23 @@ impl Privileges {
         drop(conn);
         let mut report = match run {
             Ok(r) => r,
-            Err(e) => {
-                // The connection failed mid-run: PostgreSQL rolls back a transaction whose
-                // session ends before COMMIT, but whether COMMIT got through cannot be told here.
-                let _ = self
-                    .app
-                    .store()
-                    .finish_audit(
-                        audit_id,
-                        "unknown",
-                        Some(&e.message),
-                        started.elapsed().as_millis() as i64,
-                    )
-                    .await;
-                return Err(Error {
-                    message: format!(
-                        "{}; the apply's outcome is unknown (the server rolls back a transaction \
-                         cut off before COMMIT): look at the privileges again before planning",
-                        e.message
-                    ),
-                    ..e
-                });
-            }
+            // The connection failed before COMMIT was sent (an error during COMMIT is an
+            // outcome in the report): PostgreSQL rolls back a transaction whose session ends
+            // before it commits, so nothing was applied.
+            Err(e) => RunReport {
+                dry_run,
+                outcome: RunOutcome::Failed,
+                message: format!(
+                    "the connection was lost before COMMIT, so nothing was applied (PostgreSQL \
+                     rolls back a transaction whose session ends): {}",
+                    e.message
+                ),
+                statements: Vec::new(),
+                duration_ms: started.elapsed().as_millis() as u32,
+                checks_ms: 0,
+                generated_passwords: Vec::new(),
+                verified: Vec::new(),
+            },
         };
         let error = report
             .statements
@@ -780,6 +849,15 @@ impl Privileges {
                 error: None,
                 duration_ms: 0,
                 statements: plan.statements.len() as i64,
+                expected: (!dry_run).then(|| {
+                    serde_json::to_string(&Expected {
+                        fingerprint: plan.fingerprint.clone(),
+                        scope: plan.scope.clone(),
+                        access_changes: plan.access_changes.clone(),
+                    })
+                    .unwrap_or_default()
+                }),
+                pid: Some(std::process::id() as i64),
             })
             .await
             .map_err(|e| Error {

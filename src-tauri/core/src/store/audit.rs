@@ -24,14 +24,22 @@ pub struct AuditEntry {
     pub duration_ms: i64,
     #[ts(type = "number")]
     pub statements: i64,
+    /// JSON: the access changes an apply promised and the fingerprint it was planned against.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub expected: Option<String>,
+    /// The process running it, while it is "started".
+    #[serde(skip)]
+    #[ts(skip)]
+    pub pid: Option<i64>,
 }
 
 impl Store {
     /// Appends `e` and returns its id (assigned by the table).
     pub async fn insert_audit(&self, e: &AuditEntry) -> Result<i64> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+            "INSERT INTO audit_log (at, os_user, database_user, integration_id, integration_name, database_name, action, sql, outcome, error, duration_ms, statements, expected, pid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
         )
         .bind(&e.at)
         .bind(&e.os_user)
@@ -45,6 +53,8 @@ impl Store {
         .bind(&e.error)
         .bind(e.duration_ms)
         .bind(e.statements)
+        .bind(&e.expected)
+        .bind(e.pid)
         .fetch_one(&self.pool)
         .await
         .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
@@ -60,7 +70,7 @@ impl Store {
         duration_ms: i64,
     ) -> Result<()> {
         let r = sqlx::query(
-            "UPDATE audit_log SET outcome = ?2, error = ?3, duration_ms = ?4 WHERE id = ?1",
+            "UPDATE audit_log SET outcome = ?2, error = ?3, duration_ms = ?4, pid = NULL WHERE id = ?1",
         )
         .bind(id)
         .bind(outcome)
@@ -76,36 +86,77 @@ impl Store {
     }
 
     /// Runs left "started" by a process that ended before completing them (killed, crashed, the
-    /// machine stopped): started more than `older_than` ago, they become "unknown" with a note.
-    /// Returns how many.
+    /// machine stopped) become "unknown" with a note: those whose process is gone, and any
+    /// started more than `older_than` ago. Returns how many.
     pub async fn close_abandoned_runs(&self, older_than: chrono::Duration) -> Result<u64> {
+        let read = |x: sqlx::Error| {
+            Error::local_store("cannot read the audit log").with_detail(x.to_string())
+        };
+        let open: Vec<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, at, pid FROM audit_log WHERE outcome = 'started'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(read)?;
         let before =
             (chrono::Utc::now() - older_than).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let (open,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM audit_log WHERE outcome = 'started' AND at < ?1")
-                .bind(&before)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|x| {
-                    Error::local_store("cannot read the audit log").with_detail(x.to_string())
-                })?;
-        if open == 0 {
-            return Ok(0);
+        let mut closed = 0;
+        for (id, at, pid) in open {
+            let gone = match pid {
+                Some(p) => !process_alive(p),
+                None => false,
+            };
+            if !gone && at >= before {
+                continue;
+            }
+            let r = sqlx::query(
+                "UPDATE audit_log SET outcome = 'unknown', error = ?2, pid = NULL
+                  WHERE id = ?1 AND outcome = 'started'",
+            )
+            .bind(id)
+            .bind(ABANDONED)
+            .execute(&self.pool)
+            .await
+            .map_err(|x| {
+                Error::local_store("cannot write the audit log").with_detail(x.to_string())
+            })?;
+            closed += r.rows_affected();
         }
-        let r = sqlx::query(
-            "UPDATE audit_log SET outcome = 'unknown', error = ?2
-              WHERE outcome = 'started' AND at < ?1",
+        Ok(closed)
+    }
+
+    /// Applies of `integration_id` on `database` whose outcome is unknown, with what they
+    /// promised: (id, expected JSON).
+    pub async fn unknown_applies(
+        &self,
+        integration_id: &str,
+        database: &str,
+    ) -> Result<Vec<(i64, String)>> {
+        sqlx::query_as(
+            "SELECT id, expected FROM audit_log
+              WHERE outcome = 'unknown' AND action = 'apply' AND expected IS NOT NULL
+                AND integration_id = ?1 AND database_name = ?2 ORDER BY id",
         )
-        .bind(before)
-        .bind(
-            "the run was cut off before its outcome was recorded (the app or the CLI stopped): \
-             PostgreSQL rolls back a transaction whose session ends before COMMIT, so it most \
-             likely did nothing; look at the privileges to be sure",
+        .bind(integration_id)
+        .bind(database)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
+    }
+
+    /// Records what looking at the database again showed about an unknown run.
+    pub async fn resolve_audit(&self, id: i64, outcome: &str, note: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE audit_log SET outcome = ?2,
+                    error = coalesce(error || '; ', '') || ?3
+              WHERE id = ?1 AND outcome = 'unknown'",
         )
+        .bind(id)
+        .bind(outcome)
+        .bind(note)
         .execute(&self.pool)
         .await
         .map_err(|x| Error::local_store("cannot write the audit log").with_detail(x.to_string()))?;
-        Ok(r.rows_affected())
+        Ok(())
     }
 
     /// The newest `limit` entries, newest first.
@@ -115,5 +166,31 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(|e| Error::local_store("cannot read the audit log").with_detail(e.to_string()))
+    }
+}
+
+const ABANDONED: &str = "the run was cut off before its outcome was recorded (the app or the CLI \
+     stopped): PostgreSQL rolls back a transaction whose session ends before COMMIT, so it most \
+     likely did nothing; the next look at this database's privileges settles it";
+
+/// Whether process `pid` still runs (on Unix: signal 0 reaches it, or it exists under another
+/// user). Elsewhere runs are closed by age only.
+fn process_alive(pid: i64) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        if pid <= 0 {
+            return false;
+        }
+        // SAFETY: kill with signal 0 only checks for the process.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
     }
 }

@@ -34,7 +34,7 @@ pub struct PlannedStatement {
     pub purpose: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(rename_all = "snake_case")]
 pub enum AccessDelta {
@@ -43,7 +43,7 @@ pub enum AccessDelta {
 }
 
 /// One change in effective access: `role` (or [`super::PUBLIC_NAME`]) gains or loses `privilege` on `object`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, TS)]
 pub struct AccessChange {
     pub role: String,
     pub object: String,
