@@ -638,6 +638,45 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await waitVisible(tid('explorer'));
   });
 
+  step('a step the connecting role cannot make blocks the apply, and the drawer says why', 60_000, async () => {
+    // app.ledger belongs to the superuser; e2e_user may SELECT it but not grant it.
+    await (await waitRow('table', 'ledger')).click();
+    await waitFor(
+      async () => /ledger/.test(await textOf(await waitVisible(tid('detail-title')))),
+      CONNECT_TIMEOUT,
+      'the detail panel does not show app.ledger',
+    );
+    await openDrawer();
+    const role = await waitVisible(tid('shortcut-role'));
+    await role.clear();
+    await role.sendKeys('pg_monitor');
+    await (await waitVisible(tid('stage-read'))).click();
+    await waitStagedCount(1);
+    await (await waitVisible(tid('plan-preview'))).click();
+    const blocking = await waitFor(
+      async () => {
+        const err = await visible(tid('plan-error'));
+        if (err) throw new Error(`planning failed: ${await textOf(err)}`);
+        return visible(tid('plan-blocking'));
+      },
+      CONNECT_TIMEOUT,
+      'no plan-blocking item',
+    );
+    assert.match(
+      await textOf(blocking),
+      /e2e_user cannot grant SELECT on app\.ledger: it holds it without the grant option/,
+      `the blocking step should say why: ${await textOf(blocking)}`,
+    );
+    assert.match(await textOf(blocking), /fix: as /, 'the blocking step should give the fix');
+    const apply = await waitVisible(tid('plan-apply'));
+    assert.equal(await apply.isEnabled(), false, 'Apply must stay disabled with a blocking step');
+    await waitVisible(tid('apply-disabled-reason'));
+    await screenshot('08-plan-blocking.png');
+    await (await waitVisible(tid('staged-clear'))).click();
+    await waitStagedCount(0);
+    await closeDrawer();
+  });
+
   step('the audit log lists the dry run and the apply', 60_000, async () => {
     await (await waitVisible(tid('audit-link'))).click();
     await waitVisible(tid('audit-page'));

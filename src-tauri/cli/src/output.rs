@@ -488,6 +488,13 @@ impl Out {
                     .map(|e| format!("\n          {}", esc(e)))
                     .unwrap_or_default()
             );
+            // What the server said beside it (a warning already named as the error is not
+            // repeated).
+            for n in &s.notices {
+                if s.error.is_none() || !n.starts_with("WARNING:") {
+                    eprintln!("          {}", esc(n));
+                }
+            }
         }
         println!("{}", esc(&r.report.message));
         for p in &r.report.generated_passwords {

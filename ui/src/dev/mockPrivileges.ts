@@ -318,6 +318,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       elapsed_ms: 1 + i,
       error: i === bad ? 'permission denied to create role' : null,
       code: i === bad ? '42501' : null,
+      notices: [],
     }));
     const outcome = bad >= 0 ? 'failed' : dry ? 'rolled_back' : 'committed';
     const message =

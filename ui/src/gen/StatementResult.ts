@@ -5,4 +5,8 @@ export type StatementResult = { sql: string, outcome: StatementOutcome, elapsed_
 /**
  * SQLSTATE of the failure.
  */
-code: string | null, };
+code: string | null, 
+/**
+ * What the server said while running it (`WARNING: ...`, `NOTICE: ...`).
+ */
+notices: Array<string>, };

@@ -2,7 +2,8 @@
 //! settings as one JSON line on stdout, and stops it when stdin closes.
 //!
 //! It creates a login role `e2e_user` with a random password, a database `e2e` owned by it with a
-//! schema `app` and a few tables.
+//! schema `app` and a few tables, and a table `app.ledger` that the superuser owns, on which
+//! e2e_user may SELECT but not grant.
 
 use grantry_testrig::{pki, Cluster, Options};
 use std::io::Read;
@@ -24,7 +25,9 @@ fn main() {
          COMMENT ON TABLE app.customers IS 'People who buy things'; \
          CREATE TABLE app.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES app.customers (id), total numeric(12,2)); \
          CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100; \
-         INSERT INTO app.customers SELECT g, 'c' || g, NULL FROM generate_series(1, 500) g; ANALYZE app.customers;",
+         INSERT INTO app.customers SELECT g, 'c' || g, NULL FROM generate_series(1, 500) g; ANALYZE app.customers; \
+         RESET ROLE; CREATE TABLE app.ledger (id bigint, amount numeric); \
+         GRANT SELECT ON app.ledger TO e2e_user;",
     );
     let line = serde_json::json!({
         "host": "localhost",
