@@ -90,6 +90,9 @@ pub struct DesiredState {
     pub default_privileges: Option<Vec<DesiredDefault>>,
 }
 
+/// PostgreSQL's bootstrap superuser (always oid 10): the owner of every parameter.
+const BOOTSTRAP_SUPERUSER: i64 = 10;
+
 /// The document format this Grantry writes. Format 2 names the PUBLIC pseudo-role `public`;
 /// format 1 wrote `PUBLIC`, which a role may be named too.
 pub const FORMAT: u32 = 2;
@@ -252,7 +255,25 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
                 None
             },
             owner: Some(role_name(&e, o.owner)),
-            grants: grants_of(&e, o, snap.version_num, false),
+            grants: {
+                let mut g = grants_of(&e, o, snap.version_num, false);
+                // An owner that revoked all its own privileges is listed with none, so the
+                // document manages (and reproduces) that.
+                let owner = role_name(&e, o.owner);
+                if o.kind != ObjectKind::Column
+                    && !o.acl.iter().any(|a| a.grantee == o.owner)
+                    && !g.iter().any(|x| x.to == owner && x.grantor.is_none())
+                {
+                    g.push(DesiredGrant {
+                        to: owner,
+                        privileges: Vec::new(),
+                        grantable: Vec::new(),
+                        grantor: None,
+                    });
+                    g.sort_by(|a, b| a.to.cmp(&b.to).then(a.grantor.cmp(&b.grantor)));
+                }
+                g
+            },
         });
     }
     objects.sort_by(|a, b| {
@@ -313,7 +334,12 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
 
 fn target_of(o: &DesiredObject) -> Target {
     Target::Object {
-        kind: o.kind,
+        // A column's privileges are granted on its table (or view, ...), naming the column.
+        kind: if o.kind == ObjectKind::Column {
+            ObjectKind::Table
+        } else {
+            o.kind
+        },
         schema: o.schema.clone(),
         name: o.name.clone(),
         args: o.args.clone(),
@@ -373,6 +399,11 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     })?;
                 current_acl = Vec::new();
                 owner = table.owner;
+            }
+            // No catalog row until the first grant on it.
+            None if d.kind == ObjectKind::Parameter => {
+                current_acl = Vec::new();
+                owner = BOOTSTRAP_SUPERUSER;
             }
             None => {
                 return Err(Error::not_found(
@@ -518,51 +549,58 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 .default_acls
                 .iter()
                 .find(|x| x.role == role.oid && x.schema == d.schema && x.object_type == d.on);
-            let mut have: BTreeSet<(String, Privilege)> = cur
+            // (grantee, privilege) -> with grant option.
+            let mut have: BTreeMap<(String, Privilege), bool> = cur
                 .map(|c| {
                     c.acl
                         .iter()
-                        .map(|a| (role_name(&e, a.grantee), a.privilege))
+                        .map(|a| ((role_name(&e, a.grantee), a.privilege), a.grantable))
                         .collect()
                 })
                 .unwrap_or_default();
             if cur.is_none() && d.schema.is_none() {
-                // A global rule starts from the built-in defaults.
-                have.insert((d.for_role.clone(), Privilege::Execute));
+                // A global rule starts from the built-in defaults: the owner holds everything,
+                // PUBLIC may execute functions and use types.
+                for p in default_kind(d.on).privileges(snap.version_num).iter() {
+                    have.insert((d.for_role.clone(), p), false);
+                }
                 for p in match d.on {
                     DefaultObjectType::Functions => vec![Privilege::Execute],
                     DefaultObjectType::Types => vec![Privilege::Usage],
                     _ => vec![],
                 } {
-                    have.insert((PUBLIC_NAME.into(), p));
+                    have.insert((PUBLIC_NAME.into(), p), false);
                 }
             }
-            let want: BTreeSet<(String, Privilege)> = d
+            let known =
+                default_kind(d.on).privileges(desired.server_version.unwrap_or(snap.version_num));
+            let want: BTreeMap<(String, Privilege), bool> = d
                 .grants
                 .iter()
-                .flat_map(|g| g.privileges.iter().map(move |p| (g.to.clone(), *p)))
+                .flat_map(|g| {
+                    g.privileges
+                        .iter()
+                        .map(move |p| ((g.to.clone(), *p), g.grantable.contains(p)))
+                })
                 .collect();
-            let mut add: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
+            // (grantee, with grant option) -> privileges.
+            let mut add: BTreeMap<(String, bool), Vec<Privilege>> = BTreeMap::new();
             let mut drop: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
-            for (who, p) in want.difference(&have) {
-                add.entry(who.clone()).or_default().push(*p);
-            }
-            for (who, p) in have.difference(&want) {
-                if d.schema.is_none() && who == &d.for_role {
-                    continue;
+            for ((who, p), g) in &want {
+                match have.get(&(who.clone(), *p)) {
+                    None => add.entry((who.clone(), *g)).or_default().push(*p),
+                    Some(h) if h != g => {
+                        // Changing the grant option: revoke, then grant as wanted.
+                        drop.entry(who.clone()).or_default().push(*p);
+                        add.entry((who.clone(), *g)).or_default().push(*p);
+                    }
+                    _ => {}
                 }
-                drop.entry(who.clone()).or_default().push(*p);
             }
-            for (who, privileges) in add {
-                changes.push(Change::DefaultPrivileges {
-                    grant: true,
-                    for_role: Some(d.for_role.clone()),
-                    in_schema: d.schema.clone(),
-                    on: d.on,
-                    privileges,
-                    roles: vec![who],
-                    with_grant_option: false,
-                });
+            for (who, p) in have.keys() {
+                if !want.contains_key(&(who.clone(), *p)) && known.contains(*p) {
+                    drop.entry(who.clone()).or_default().push(*p);
+                }
             }
             for (who, privileges) in drop {
                 changes.push(Change::DefaultPrivileges {
@@ -573,6 +611,17 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     privileges,
                     roles: vec![who],
                     with_grant_option: false,
+                });
+            }
+            for ((who, with_grant_option), privileges) in add {
+                changes.push(Change::DefaultPrivileges {
+                    grant: true,
+                    for_role: Some(d.for_role.clone()),
+                    in_schema: d.schema.clone(),
+                    on: d.on,
+                    privileges,
+                    roles: vec![who],
+                    with_grant_option,
                 });
             }
         }
@@ -683,24 +732,48 @@ pub fn export_sql(snap: &Snapshot) -> String {
         for d in ds {
             let for_role = Some(d.for_role.as_str());
             if d.schema.is_none() {
+                // A global rule replaces the built-in defaults: PUBLIC's and the owner's.
+                let both = [PUBLIC_NAME.to_string(), d.for_role.clone()];
                 line(stmt(render::default_privileges(
-                    for_role, None, false, d.on, "ALL", &public, false,
+                    for_role, None, false, d.on, "ALL", &both, false,
                 )));
             }
             for g in &d.grants {
-                line(stmt(render::default_privileges(
-                    for_role,
-                    d.schema.as_deref(),
-                    true,
-                    d.on,
-                    &render::privileges(&g.privileges, &[]),
-                    std::slice::from_ref(&g.to),
-                    false,
-                )));
+                let plain: Vec<Privilege> = g
+                    .privileges
+                    .iter()
+                    .filter(|p| !g.grantable.contains(p))
+                    .copied()
+                    .collect();
+                for (privs, with_option) in [(&plain, false), (&g.grantable, true)] {
+                    if privs.is_empty() {
+                        continue;
+                    }
+                    line(stmt(render::default_privileges(
+                        for_role,
+                        d.schema.as_deref(),
+                        true,
+                        d.on,
+                        &render::privileges(privs, &[]),
+                        std::slice::from_ref(&g.to),
+                        with_option,
+                    )));
+                }
             }
         }
     }
     out
+}
+
+/// The object kind whose privileges a default-privileges rule gives.
+fn default_kind(on: DefaultObjectType) -> ObjectKind {
+    match on {
+        DefaultObjectType::Tables => ObjectKind::Table,
+        DefaultObjectType::Sequences => ObjectKind::Sequence,
+        DefaultObjectType::Functions => ObjectKind::Function,
+        DefaultObjectType::Types => ObjectKind::Type,
+        DefaultObjectType::Schemas => ObjectKind::Schema,
+    }
 }
 
 /// The kind as a word in comments: "table", "function", "foreign_data_wrapper".

@@ -213,6 +213,44 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// A parameter has a catalog row (pg_parameter_acl) only once something was granted on it:
+    /// one named by a change is added with the built-in ACL (its owner the bootstrap
+    /// superuser, no grants). Whether the server knows the name is its to say at dry run.
+    fn ensure_parameter(&mut self, on: &Target) {
+        let Target::Object {
+            kind: ObjectKind::Parameter,
+            name,
+            ..
+        } = on
+        else {
+            return;
+        };
+        let key = (None, name.clone());
+        let known = self.names.get(&key).is_some_and(|v| {
+            v.iter()
+                .any(|&i| self.after.objects[i].kind == ObjectKind::Parameter)
+        });
+        if known {
+            return;
+        }
+        self.next_oid -= 1;
+        self.after.objects.push(DbObject {
+            kind: ObjectKind::Parameter,
+            oid: self.next_oid,
+            subid: 0,
+            schema: None,
+            name: name.clone(),
+            detail: None,
+            owner: BOOTSTRAP_SUPERUSER,
+            default_acl: true,
+            acl: Vec::new(),
+        });
+        self.names
+            .entry(key)
+            .or_default()
+            .push(self.after.objects.len() - 1);
+    }
+
     /// A role in a membership: PUBLIC can neither be granted nor be a member.
     pub(super) fn need_member_role(&self, name: &str) -> Result<i64> {
         if is_public(name) {
@@ -279,6 +317,7 @@ impl<'s> Builder<'s> {
         with_grant_option: bool,
     ) -> Result<()> {
         self.note_scope(on);
+        self.ensure_parameter(on);
         let objs = resolve::target(&self.after, &self.names, on)?;
         let version = self.after.version_num;
         for p in privileges {
@@ -393,6 +432,7 @@ impl<'s> Builder<'s> {
         cascade: bool,
     ) -> Result<()> {
         self.note_scope(on);
+        self.ensure_parameter(on);
         let objs = resolve::target(&self.after, &self.names, on)?;
         // A REVOKE on a table also revokes the same privileges granted on its columns.
         let with_columns: Vec<usize> = if on.columns().is_empty() {

@@ -1,0 +1,262 @@
+//! The goal of export and desired state: for a database with every kind of object and grant,
+//! export -> apply to a copy with the same objects and roles but no grants -> every catalog ACL
+//! (relacl, attacl, nspacl, proacl, typacl, datacl, fdwacl, srvacl, paracl, lomacl, defaclacl)
+//! and every membership (options and grantor) is equal, on every supported major, through the
+//! JSON document (planned and applied by Grantry) and through the SQL script (run by psql).
+//! ACLs are compared by meaning: `coalesce(acl, acldefault(..))`, exploded and sorted.
+
+mod common;
+
+use grantry_testrig::{version_matrix, Cluster, Options};
+
+const ROLES: &str = r#"CREATE ROLE owner_a NOLOGIN; CREATE ROLE readers NOLOGIN; CREATE ROLE writers NOLOGIN;
+CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; CREATE ROLE etl LOGIN; CREATE ROLE svc LOGIN;
+CREATE ROLE auditor NOLOGIN; CREATE ROLE "Mixed Case" NOLOGIN;"#;
+
+/// Objects and owners: the same in the source and in the copies.
+fn objects(major: u32) -> String {
+    let mut s = String::from(
+        r#"CREATE SCHEMA app AUTHORIZATION owner_a; CREATE SCHEMA "Odd Schema" AUTHORIZATION owner_a;
+CREATE TABLE app.t1 (id int, secret text); CREATE TABLE app.t2 (id int, note text);
+CREATE TABLE app.locked (x int); CREATE TABLE "Odd Schema"."Tab.One" ("Col A" int);
+CREATE TABLE app.part (d date) PARTITION BY RANGE (d);
+CREATE TABLE app.part1 PARTITION OF app.part FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE VIEW app.v AS SELECT 1 AS x; CREATE MATERIALIZED VIEW app.mv AS SELECT 1 AS x;
+CREATE SEQUENCE app.s;
+CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION app.f(text) RETURNS text LANGUAGE sql AS 'SELECT $1';
+CREATE PROCEDURE app.p() LANGUAGE sql AS 'SELECT 1';
+CREATE AGGREGATE app.agg(int) (SFUNC = int4pl, STYPE = int);
+CREATE DOMAIN app.d AS int; CREATE TYPE app.e AS ENUM ('a', 'b'); CREATE TYPE app.c AS (a int);
+CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WRAPPER w;
+CREATE FOREIGN TABLE app.ft (x int) SERVER srv;
+SELECT lo_create(4242); ALTER LARGE OBJECT 4242 OWNER TO owner_a;
+DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT c.oid::regclass AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname IN ('app', 'Odd Schema') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO owner_a', r.t);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS f, p.prokind FROM pg_proc p WHERE p.pronamespace = 'app'::regnamespace LOOP
+    EXECUTE format('ALTER %s %s OWNER TO owner_a',
+      CASE r.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, r.f);
+  END LOOP;
+END $$;
+ALTER DOMAIN app.d OWNER TO owner_a; ALTER TYPE app.e OWNER TO owner_a; ALTER TYPE app.c OWNER TO owner_a;
+ALTER SERVER srv OWNER TO owner_a;
+"#,
+    );
+    let _ = major;
+    s.push_str(
+        "CREATE TABLE app.after_defaults (x int); ALTER TABLE app.after_defaults OWNER TO svc;",
+    );
+    s
+}
+
+/// The grants of the source only.
+fn grants(major: u32) -> String {
+    let mut s = String::from(
+        r#"GRANT USAGE ON SCHEMA app TO readers, bob; GRANT USAGE, CREATE ON SCHEMA "Odd Schema" TO "Mixed Case";
+GRANT SELECT ON app.t1, app.v, app.mv, app.part TO readers;
+GRANT INSERT, UPDATE ON app.t1 TO writers WITH GRANT OPTION;
+GRANT SELECT (id), UPDATE (note) ON app.t2 TO alice; GRANT SELECT ("Col A") ON "Odd Schema"."Tab.One" TO "Mixed Case";
+GRANT SELECT ON app.t2 TO bob WITH GRANT OPTION; SET ROLE bob; GRANT SELECT ON app.t2 TO etl; RESET ROLE;
+REVOKE ALL ON app.locked FROM owner_a; REVOKE TRUNCATE ON app.t2 FROM owner_a;
+GRANT USAGE, SELECT ON SEQUENCE app.s TO writers;
+REVOKE EXECUTE ON FUNCTION app.f(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION app.f(int) TO etl;
+GRANT EXECUTE ON PROCEDURE app.p() TO svc; REVOKE EXECUTE ON FUNCTION app.agg(int) FROM PUBLIC;
+REVOKE USAGE ON DOMAIN app.d FROM PUBLIC; GRANT USAGE ON DOMAIN app.d TO etl;
+GRANT USAGE ON TYPE app.e TO auditor; REVOKE USAGE ON TYPE app.c FROM PUBLIC; GRANT USAGE ON TYPE app.c TO etl;
+GRANT USAGE ON FOREIGN DATA WRAPPER w TO owner_a; GRANT USAGE ON FOREIGN SERVER srv TO etl;
+GRANT SELECT ON app.ft TO readers;
+REVOKE TEMPORARY ON DATABASE app FROM PUBLIC; GRANT CREATE ON DATABASE app TO owner_a;
+GRANT SELECT ON LARGE OBJECT 4242 TO readers; GRANT UPDATE ON LARGE OBJECT 4242 TO writers;
+GRANT SET ON PARAMETER work_mem TO etl; GRANT ALTER SYSTEM ON PARAMETER log_min_duration_statement TO auditor;
+ALTER DEFAULT PRIVILEGES FOR ROLE owner_a IN SCHEMA app GRANT SELECT ON TABLES TO readers;
+ALTER DEFAULT PRIVILEGES FOR ROLE owner_a GRANT SELECT ON TABLES TO auditor WITH GRANT OPTION;
+ALTER DEFAULT PRIVILEGES FOR ROLE etl REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE svc REVOKE ALL ON TABLES FROM svc;
+ALTER DEFAULT PRIVILEGES FOR ROLE owner_a IN SCHEMA app GRANT USAGE ON SEQUENCES TO writers;
+GRANT readers TO alice; GRANT writers TO bob WITH ADMIN OPTION; SET ROLE bob; GRANT writers TO svc; RESET ROLE;
+"#,
+    );
+    if major >= 16 {
+        s.push_str("GRANT readers TO etl WITH INHERIT FALSE, SET FALSE;");
+    } else {
+        s.push_str("GRANT readers TO etl;");
+    }
+    if major >= 18 {
+        s.push_str(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE owner_a GRANT SELECT ON LARGE OBJECTS TO readers;",
+        );
+    }
+    s
+}
+
+/// Every ACL and membership, by meaning, one line each, sorted.
+fn state(c: &Cluster) -> Vec<String> {
+    let v16 = c.major >= 16;
+    let sql = format!(
+        r#"WITH o(kind, name, acl) AS (
+  SELECT 'relation', c.oid::regclass::text,
+         coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname IN ('app', 'Odd Schema') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  UNION ALL
+  SELECT 'column', a.attrelid::regclass::text || '.' || quote_ident(a.attname), coalesce(a.attacl, '{{}}')
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname IN ('app', 'Odd Schema') AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'schema', quote_ident(nspname), coalesce(nspacl, acldefault('n', nspowner))
+    FROM pg_namespace WHERE nspname IN ('app', 'Odd Schema', 'public')
+  UNION ALL
+  SELECT 'routine', p.oid::regprocedure::text, coalesce(proacl, acldefault('f', proowner))
+    FROM pg_proc p WHERE p.pronamespace = 'app'::regnamespace
+  UNION ALL
+  SELECT 'type', t.oid::regtype::text, coalesce(typacl, acldefault('T', typowner))
+    FROM pg_type t LEFT JOIN pg_class r ON r.oid = t.typrelid
+   WHERE t.typnamespace = 'app'::regnamespace AND t.typcategory <> 'A' AND (t.typrelid = 0 OR r.relkind = 'c')
+  UNION ALL
+  SELECT 'database', quote_ident(datname), coalesce(datacl, acldefault('d', datdba))
+    FROM pg_database WHERE datname = current_database()
+  UNION ALL
+  SELECT 'fdw', quote_ident(fdwname), coalesce(fdwacl, acldefault('F', fdwowner)) FROM pg_foreign_data_wrapper
+  UNION ALL
+  SELECT 'server', quote_ident(srvname), coalesce(srvacl, acldefault('S', srvowner)) FROM pg_foreign_server
+  UNION ALL
+  SELECT 'large object', l.oid::text, coalesce(lomacl, acldefault('L', lomowner)) FROM pg_largeobject_metadata l
+  UNION ALL
+  SELECT 'parameter', parname, coalesce(paracl, '{{}}') FROM pg_parameter_acl
+  UNION ALL
+  SELECT 'default ' || defaclrole::regrole::text || ' ' || coalesce(quote_ident(n.nspname), '*') || ' ' || defaclobjtype::text,
+         '', defaclacl
+    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+)
+SELECT kind || ' ' || name || ': ' || coalesce((
+  SELECT string_agg(x, ' ' ORDER BY x) FROM (
+    SELECT CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE grantee::regrole::text END || '=' || privilege_type
+           || CASE WHEN is_grantable THEN '*' ELSE '' END || '/' || grantor::regrole::text AS x
+      FROM aclexplode(acl)) e), '-')
+  FROM o
+ WHERE NOT (kind IN ('column', 'parameter') AND acl = '{{}}')
+UNION ALL
+SELECT 'member ' || roleid::regrole::text || ' <- ' || member::regrole::text || ' by ' || grantor::regrole::text
+       || CASE WHEN admin_option THEN ' admin' ELSE '' END {options}
+  FROM pg_auth_members WHERE member::regrole::text NOT LIKE 'pg\_%' AND member::regrole::text <> current_user
+ORDER BY 1"#,
+        options = if v16 {
+            "|| CASE WHEN inherit_option THEN ' inherit' ELSE '' END || CASE WHEN set_option THEN ' set' ELSE '' END"
+        } else {
+            ""
+        }
+    );
+    c.psql("app", &sql).lines().map(String::from).collect()
+}
+
+fn copy(major_bindir: &std::path::Path, major: u32) -> Cluster {
+    let c = Cluster::start(Options {
+        bindir: Some(major_bindir.to_path_buf()),
+        ..Options::default()
+    });
+    c.psql("postgres", &format!("{ROLES} CREATE DATABASE app;"));
+    c.psql("app", &objects(major));
+    c
+}
+
+fn diff(a: &[String], b: &[String]) -> String {
+    let mut out = String::new();
+    for l in a.iter().filter(|l| !b.contains(l)) {
+        out.push_str(&format!("\n  only in the source: {l}"));
+    }
+    for l in b.iter().filter(|l| !a.contains(l)) {
+        out.push_str(&format!("\n  only in the copy:   {l}"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
+    let mut failures = Vec::new();
+    for bin in version_matrix() {
+        let v = bin.major;
+        let src = copy(&bin.bindir, v);
+        src.psql("app", &grants(v));
+        let want = state(&src);
+        assert!(want.len() > 30, "{want:#?}");
+        let env = common::grantry_on(&src, "app").await;
+        let doc = env
+            .g
+            .privileges()
+            .export("app", None, "json")
+            .await
+            .unwrap();
+        let sql = env.g.privileges().export("app", None, "sql").await.unwrap();
+        env.g.close().await;
+
+        // The document, planned and applied by Grantry.
+        let b = copy(&bin.bindir, v);
+        let before = state(&b);
+        let env = common::grantry_on(&b, "app").await;
+        let desired = grantry_core::privileges::desired::parse_document(&doc).unwrap();
+        match env.g.privileges().plan_desired("app", None, &desired).await {
+            Ok(pv) if !pv.id.is_empty() => {
+                if !pv.plan.blocking.is_empty() {
+                    failures.push(format!("PostgreSQL {v}: blocking {:?}", pv.plan.blocking));
+                }
+                match env.g.privileges().run_plan(&pv.id, false, None).await {
+                    Ok(r)
+                        if r.report.outcome
+                            == grantry_core::privileges::apply::RunOutcome::Committed => {}
+                    Ok(r) => failures.push(format!(
+                        "PostgreSQL {v}: document apply: {}",
+                        r.report.message
+                    )),
+                    Err(e) => {
+                        failures.push(format!("PostgreSQL {v}: document apply: {}", e.message))
+                    }
+                }
+            }
+            Ok(_) => failures.push(format!("PostgreSQL {v}: the document planned nothing")),
+            Err(e) => failures.push(format!("PostgreSQL {v}: plan --desired: {}", e.message)),
+        }
+        let got = state(&b);
+        if got != want {
+            failures.push(format!("PostgreSQL {v}, by document:{}", diff(&want, &got)));
+        }
+        // Applying the same document again changes nothing.
+        if got != before {
+            if let Ok(pv) = env.g.privileges().plan_desired("app", None, &desired).await {
+                if !pv.plan.statements.is_empty() {
+                    failures.push(format!(
+                        "PostgreSQL {v}: a second plan of the document is not empty: {}",
+                        pv.plan.script
+                    ));
+                }
+            }
+        }
+        env.g.close().await;
+
+        // The SQL script, run by psql.
+        let c = copy(&bin.bindir, v);
+        let (ok, out) = {
+            let r = std::panic::catch_unwind(|| c.psql("app", &sql));
+            match r {
+                Ok(o) => (true, o),
+                Err(e) => (
+                    false,
+                    e.downcast_ref::<String>().cloned().unwrap_or_default(),
+                ),
+            }
+        };
+        if !ok {
+            failures.push(format!("PostgreSQL {v}: the SQL script fails: {out}"));
+        }
+        let got = state(&c);
+        if got != want {
+            failures.push(format!(
+                "PostgreSQL {v}, by SQL script:{}",
+                diff(&want, &got)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
