@@ -230,6 +230,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
             admin: false,
             inherit: None,
             set: None,
+            granted_by: None,
         },
     ];
     let pv = env
@@ -494,6 +495,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             admin: false,
             inherit: None,
             set: None,
+            granted_by: None,
         },
         Change::DefaultPrivileges {
             grant: true,

@@ -278,11 +278,14 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 admin,
                 inherit,
                 set,
+                granted_by: None,
             })
         }
         ["revoke-role", _, "from", _] => Ok(Change::RevokeRole {
             role: name(w[1])?,
             from: name(w[3])?,
+            granted_by: None,
+            admin_option_only: None,
         }),
         ["create-role", _, opts @ ..] => {
             let (mut login, mut password, mut valid_until, mut in_roles) =

@@ -119,11 +119,13 @@ pub fn revoke(
 
 /// The options of a membership grant. `v16`: the server takes `WITH ADMIN TRUE, INHERIT .., SET
 /// ..`; before 16 only `WITH ADMIN OPTION` exists.
-pub struct MembershipOptions {
+pub struct MembershipOptions<'a> {
     pub admin: bool,
     pub inherit: Option<bool>,
     pub set: Option<bool>,
     pub v16: bool,
+    /// GRANTED BY.
+    pub granted_by: Option<&'a str>,
 }
 
 /// `GRANT role TO member [WITH ...]`.
@@ -144,21 +146,35 @@ pub fn grant_role(role: &str, member: &str, o: &MembershipOptions) -> String {
     } else {
         format!(" WITH {}", opts.join(", "))
     };
-    format!("GRANT {} TO {}{with}", ident(role), ident(member))
+    let by = o
+        .granted_by
+        .map(|g| format!(" GRANTED BY {}", ident(g)))
+        .unwrap_or_default();
+    format!("GRANT {} TO {}{with}{by}", ident(role), ident(member))
 }
 
-/// `REVOKE role FROM member [GRANTED BY grantor]` (PostgreSQL 16+: each grantor's grant of a
-/// membership is its own, and a REVOKE removes only the one its grantor made).
-pub fn revoke_role(role: &str, member: &str, granted_by: Option<&str>) -> String {
-    match granted_by {
-        Some(g) => format!(
-            "REVOKE {} FROM {} GRANTED BY {}",
-            ident(role),
-            ident(member),
-            ident(g)
-        ),
-        None => format!("REVOKE {} FROM {}", ident(role), ident(member)),
-    }
+/// `REVOKE [ADMIN OPTION FOR] role FROM member [GRANTED BY grantor]` (PostgreSQL 16+: each
+/// grantor's grant of a membership is its own, and a REVOKE removes only the one its grantor
+/// made).
+pub fn revoke_role(
+    role: &str,
+    member: &str,
+    granted_by: Option<&str>,
+    admin_option_only: bool,
+) -> String {
+    format!(
+        "REVOKE {}{} FROM {}{}",
+        if admin_option_only {
+            "ADMIN OPTION FOR "
+        } else {
+            ""
+        },
+        ident(role),
+        ident(member),
+        granted_by
+            .map(|g| format!(" GRANTED BY {}", ident(g)))
+            .unwrap_or_default()
+    )
 }
 
 /// What a new role is created with.

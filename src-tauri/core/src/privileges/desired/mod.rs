@@ -63,6 +63,10 @@ pub struct DesiredMembership {
     pub inherit: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<bool>,
+    /// Who granted it, when not the bootstrap superuser (a superuser's grants are recorded
+    /// under it from 16 on). From 16 on a membership has one grant per grantor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,9 +294,11 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
             admin: m.admin,
             inherit: (snap.version_num >= 160000).then_some(m.inherit),
             set: (snap.version_num >= 160000).then_some(m.set),
+            grantor: (m.grantor != BOOTSTRAP_SUPERUSER).then(|| role_name(&e, m.grantor)),
         })
         .collect();
-    memberships.sort_by(|a, b| (&a.member, &a.role).cmp(&(&b.member, &b.role)));
+    memberships
+        .sort_by(|a, b| (&a.member, &a.role, &a.grantor).cmp(&(&b.member, &b.role, &b.grantor)));
     memberships.dedup();
     let mut defaults: Vec<DesiredDefault> = snap
         .default_acls
@@ -494,8 +500,21 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
         }
     }
     if let Some(ms) = &desired.memberships {
-        // Per-grant INHERIT and SET exist from 16 on; older servers ignore them.
+        // Per-grant INHERIT and SET, and one grant per grantor, exist from 16 on.
         let v16 = snap.version_num >= 160000;
+        let grantor_oid = |name: &Option<String>| -> Result<Option<i64>> {
+            match name {
+                None => Ok(None),
+                Some(g) => e
+                    .role_by_name(g)
+                    .map(|r| Some(r.oid))
+                    .ok_or_else(|| Error::not_found(format!("no role named {g:?} (a grantor)"))),
+            }
+        };
+        // The current rows each document entry accounts for.
+        let mut matched: BTreeSet<usize> = BTreeSet::new();
+        let mut revokes: Vec<Change> = Vec::new();
+        let mut grants: Vec<Change> = Vec::new();
         for m in ms {
             let (Some(r), Some(mem)) = (e.role_by_name(&m.role), e.role_by_name(&m.member)) else {
                 return Err(Error::not_found(format!(
@@ -503,42 +522,99 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     m.member, m.role
                 )));
             };
-            let cur = snap
+            let by = grantor_oid(&m.grantor)?;
+            let rows: Vec<usize> = snap
                 .memberships
                 .iter()
-                .find(|x| x.role == r.oid && x.member == mem.oid);
-            let differs = match cur {
-                None => true,
-                Some(c) => {
-                    c.admin != m.admin
-                        || (v16
-                            && (m.inherit.is_some_and(|i| i != c.inherit)
-                                || m.set.is_some_and(|s| s != c.set)))
-                }
+                .enumerate()
+                .filter(|(_, x)| x.role == r.oid && x.member == mem.oid)
+                .map(|(i, _)| i)
+                .collect();
+            // The row this entry describes: its grantor's; without a grantor, any.
+            let cur = rows
+                .iter()
+                .copied()
+                .find(|&i| by.is_none_or(|g| snap.memberships[i].grantor == g));
+            let (inherit, set) = if v16 {
+                (m.inherit, m.set)
+            } else {
+                (None, None)
             };
-            if differs {
-                let (inherit, set) = if v16 {
-                    (m.inherit, m.set)
-                } else {
-                    (None, None)
-                };
-                changes.push(Change::GrantRole {
-                    role: m.role.clone(),
-                    to: m.member.clone(),
-                    admin: m.admin,
-                    inherit,
-                    set,
-                });
+            let grant = Change::GrantRole {
+                role: m.role.clone(),
+                to: m.member.clone(),
+                admin: m.admin,
+                inherit,
+                set,
+                granted_by: m.grantor.clone(),
+            };
+            match cur {
+                None => {
+                    // Before 16 the one row of another grantor goes first.
+                    if !v16 && !rows.is_empty() {
+                        matched.extend(rows.iter().copied());
+                        revokes.push(Change::RevokeRole {
+                            role: m.role.clone(),
+                            from: m.member.clone(),
+                            granted_by: None,
+                            admin_option_only: None,
+                        });
+                    }
+                    grants.push(grant);
+                }
+                Some(i) => {
+                    matched.insert(i);
+                    let c = &snap.memberships[i];
+                    if c.admin && !m.admin {
+                        revokes.push(Change::RevokeRole {
+                            role: m.role.clone(),
+                            from: m.member.clone(),
+                            granted_by: if v16 {
+                                Some(role_name(&e, c.grantor))
+                            } else {
+                                None
+                            },
+                            admin_option_only: Some(true),
+                        });
+                    }
+                    let options_differ = v16
+                        && (m.inherit.is_some_and(|x| x != c.inherit)
+                            || m.set.is_some_and(|x| x != c.set));
+                    if (m.admin && !c.admin) || options_differ {
+                        grants.push(Change::GrantRole {
+                            role: m.role.clone(),
+                            to: m.member.clone(),
+                            admin: m.admin,
+                            inherit,
+                            set,
+                            granted_by: if v16 {
+                                Some(role_name(&e, c.grantor))
+                            } else {
+                                m.grantor.clone()
+                            },
+                        });
+                    }
+                }
             }
         }
-        for x in &snap.memberships {
-            let member = role_name(&e, x.member);
-            let role = role_name(&e, x.role);
+        for (i, x) in snap.memberships.iter().enumerate() {
             let predefined = e.role(x.member).is_none_or(|r| r.is_predefined());
-            if !predefined && !ms.iter().any(|m| m.member == member && m.role == role) && !changes.iter().any(|c| matches!(c, Change::RevokeRole { role: r, from } if r == &role && from == &member)) {
-                changes.push(Change::RevokeRole { role, from: member });
+            if predefined || matched.contains(&i) {
+                continue;
             }
+            revokes.push(Change::RevokeRole {
+                role: role_name(&e, x.role),
+                from: role_name(&e, x.member),
+                granted_by: if v16 {
+                    Some(role_name(&e, x.grantor))
+                } else {
+                    None
+                },
+                admin_option_only: None,
+            });
         }
+        changes.extend(revokes);
+        changes.extend(grants);
     }
     if let Some(ds) = &desired.default_privileges {
         for d in ds {
@@ -561,19 +637,16 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             if cur.is_none() && d.schema.is_none() {
                 // A global rule starts from the built-in defaults: the owner holds everything,
                 // PUBLIC may execute functions and use types.
-                for p in default_kind(d.on).privileges(snap.version_num).iter() {
+                for p in d.on.object_kind().privileges(snap.version_num).iter() {
                     have.insert((d.for_role.clone(), p), false);
                 }
-                for p in match d.on {
-                    DefaultObjectType::Functions => vec![Privilege::Execute],
-                    DefaultObjectType::Types => vec![Privilege::Usage],
-                    _ => vec![],
-                } {
+                for &p in d.on.public_default() {
                     have.insert((PUBLIC_NAME.into(), p), false);
                 }
             }
             let known =
-                default_kind(d.on).privileges(desired.server_version.unwrap_or(snap.version_num));
+                d.on.object_kind()
+                    .privileges(desired.server_version.unwrap_or(snap.version_num));
             let want: BTreeMap<(String, Privilege), bool> = d
                 .grants
                 .iter()
@@ -720,6 +793,7 @@ pub fn export_sql(snap: &Snapshot) -> String {
                     inherit: m.inherit,
                     set: m.set,
                     v16: snap.version_num >= 160000,
+                    granted_by: m.grantor.as_deref(),
                 },
             )));
         }
@@ -763,17 +837,6 @@ pub fn export_sql(snap: &Snapshot) -> String {
         }
     }
     out
-}
-
-/// The object kind whose privileges a default-privileges rule gives.
-fn default_kind(on: DefaultObjectType) -> ObjectKind {
-    match on {
-        DefaultObjectType::Tables => ObjectKind::Table,
-        DefaultObjectType::Sequences => ObjectKind::Sequence,
-        DefaultObjectType::Functions => ObjectKind::Function,
-        DefaultObjectType::Types => ObjectKind::Type,
-        DefaultObjectType::Schemas => ObjectKind::Schema,
-    }
 }
 
 /// The kind as a word in comments: "table", "function", "foreign_data_wrapper".

@@ -207,6 +207,25 @@ impl DefaultObjectType {
             Self::Schemas => "SCHEMAS",
         }
     }
+    /// The kind of object whose privileges the rule gives.
+    pub fn object_kind(self) -> super::ObjectKind {
+        use super::ObjectKind;
+        match self {
+            Self::Tables => ObjectKind::Table,
+            Self::Sequences => ObjectKind::Sequence,
+            Self::Functions => ObjectKind::Function,
+            Self::Types => ObjectKind::Type,
+            Self::Schemas => ObjectKind::Schema,
+        }
+    }
+    /// What PUBLIC gets by default on new objects of this type (before any rule).
+    pub fn public_default(self) -> &'static [super::Privilege] {
+        match self {
+            Self::Functions => &[super::Privilege::Execute],
+            Self::Types => &[super::Privilege::Usage],
+            _ => &[],
+        }
+    }
     /// acldefault() code for the built-in default of this object type.
     pub fn acldefault_code(self) -> &'static str {
         match self {

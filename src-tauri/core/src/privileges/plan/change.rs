@@ -75,10 +75,22 @@ pub enum Change {
         /// 16+: WITH SET TRUE/FALSE.
         #[serde(default)]
         set: Option<bool>,
+        /// GRANTED BY: the grantor to record (16+: each grantor's grant is its own).
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        granted_by: Option<String>,
     },
     RevokeRole {
         role: String,
         from: String,
+        /// Only this grantor's grant (16+); absent: every grant of the membership.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        granted_by: Option<String>,
+        /// REVOKE ADMIN OPTION FOR: keep the membership, drop the right to grant it.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        admin_option_only: Option<bool>,
     },
     CreateRole {
         name: String,
@@ -106,15 +118,9 @@ pub enum Change {
     },
     /// Shortcut: SELECT on the tables, plus USAGE on their schema and CONNECT on the database when
     /// missing, creating the grantee (NOLOGIN) when it does not exist.
-    Read {
-        on: Target,
-        to: String,
-    },
+    Read { on: Target, to: String },
     /// Shortcut: INSERT, UPDATE, DELETE, TRUNCATE on the tables, plus the same prerequisites.
-    Write {
-        on: Target,
-        to: String,
-    },
+    Write { on: Target, to: String },
 }
 
 impl Change {

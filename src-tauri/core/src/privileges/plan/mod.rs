@@ -145,8 +145,19 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
                 admin,
                 inherit,
                 set,
-            } => b.grant_role(role, to, *admin, *inherit, *set)?,
-            Change::RevokeRole { role, from } => b.revoke_role(role, from)?,
+                granted_by,
+            } => b.grant_role(role, to, *admin, *inherit, *set, granted_by.as_deref())?,
+            Change::RevokeRole {
+                role,
+                from,
+                granted_by,
+                admin_option_only,
+            } => b.revoke_role(
+                role,
+                from,
+                granted_by.as_deref(),
+                admin_option_only.unwrap_or(false),
+            )?,
             Change::CreateRole {
                 name,
                 login,

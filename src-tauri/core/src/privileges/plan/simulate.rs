@@ -651,6 +651,7 @@ impl<'s> Builder<'s> {
         admin: bool,
         inherit: Option<bool>,
         set: Option<bool>,
+        granted_by: Option<&str>,
     ) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(to)?;
@@ -658,6 +659,17 @@ impl<'s> Builder<'s> {
             Some(r),
             &format!("grant {} to {}", display_role(role), display_role(to)),
         );
+        let by = match granted_by {
+            Some(g) => Some(self.need_member_role(g)?),
+            None => None,
+        };
+        if let (Some(g), Some(name)) = (by, granted_by) {
+            self.check_can_act_as(
+                g,
+                name,
+                &format!("grant {} to {}", display_role(role), display_role(to)),
+            );
+        }
         let v16 = self.after.version_num >= 160000;
         if !v16 && (inherit.is_some() || set.is_some()) {
             return Err(Error::invalid(
@@ -673,11 +685,12 @@ impl<'s> Builder<'s> {
             .unwrap_or(true);
         let inherit_v = inherit.unwrap_or(member_inherit);
         let set_v = set.unwrap_or(true);
-        let grantor = if v16 {
-            self.membership_grantor(r)
-                .unwrap_or(self.after.current_user)
-        } else {
-            self.after.current_user
+        let grantor = match by {
+            Some(g) => g,
+            None if v16 => self
+                .membership_grantor(r)
+                .unwrap_or(self.after.current_user),
+            None => self.after.current_user,
         };
         let existing = self
             .after
@@ -724,6 +737,7 @@ impl<'s> Builder<'s> {
                     inherit,
                     set,
                     v16,
+                    granted_by,
                 },
             ),
             what,
@@ -759,25 +773,106 @@ impl<'s> Builder<'s> {
             .min_by_key(|&x| (e.inheritance_path(me, x).map_or(usize::MAX, |p| p.len()), x))
     }
 
-    pub(super) fn revoke_role(&mut self, role: &str, from: &str) -> Result<()> {
+    /// Blocking unless the connecting role may name `grantor` in GRANTED BY: a superuser, or
+    /// a role that has `grantor`'s privileges.
+    fn check_can_act_as(&mut self, grantor: i64, name: &str, what: &str) {
+        let me = self.after.current_user;
+        let e = Engine::new(&self.after);
+        if e.has_role(me, grantor, RoleMode::Usage) {
+            return;
+        }
+        let who = e
+            .role(me)
+            .map(|r| display_role(&r.name))
+            .unwrap_or_else(|| format!("role #{me}"));
+        self.blocking.push(format!(
+            "{who} cannot {what} as granted by {}: it does not have the privileges of {}; fix: run it as {} or a superuser",
+            display_role(name),
+            display_role(name),
+            display_role(name)
+        ));
+    }
+
+    pub(super) fn revoke_role(
+        &mut self,
+        role: &str,
+        from: &str,
+        granted_by: Option<&str>,
+        admin_option_only: bool,
+    ) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(from)?;
-        let what = format!("REVOKE {} FROM {}", display_role(role), display_role(from));
+        let v16 = self.after.version_num >= 160000;
+        let by = match granted_by {
+            Some(g) => Some(self.need_member_role(g)?),
+            None => None,
+        };
+        let what = format!(
+            "REVOKE {}{} FROM {}{}",
+            if admin_option_only {
+                "ADMIN OPTION FOR "
+            } else {
+                ""
+            },
+            display_role(role),
+            display_role(from),
+            granted_by
+                .map(|g| format!(" GRANTED BY {}", display_role(g)))
+                .unwrap_or_default()
+        );
+        // Before 16 a membership is one row, whoever granted it.
+        let matches = |x: &Membership| {
+            x.role == r
+                && x.member == m
+                && (!v16 || by.is_none_or(|g| x.grantor == g))
+                && (!admin_option_only || x.admin)
+        };
         let rows: Vec<Membership> = self
             .after
             .memberships
             .iter()
-            .filter(|x| x.role == r && x.member == m)
+            .filter(|x| matches(x))
             .cloned()
             .collect();
         if rows.is_empty() {
-            self.noops.push(format!("{what}: not a member"));
+            self.noops.push(format!(
+                "{what}: {}",
+                if admin_option_only {
+                    "no ADMIN OPTION to revoke"
+                } else {
+                    "not a member"
+                }
+            ));
             return Ok(());
         }
         self.check_can_manage_role(
             Some(r),
             &format!("revoke {} from {}", display_role(role), display_role(from)),
         );
+        if by.is_some() || admin_option_only {
+            if let (Some(g), Some(name), true) = (by, granted_by, v16) {
+                self.check_can_act_as(
+                    g,
+                    name,
+                    &format!("revoke {} from {}", display_role(role), display_role(from)),
+                );
+            }
+            for x in self.after.memberships.iter_mut().filter(|x| matches(x)) {
+                x.admin = false;
+            }
+            if !admin_option_only {
+                self.after.memberships.retain(|x| !matches(x));
+            }
+            self.push(
+                ORDER_MEMBERSHIP,
+                render::revoke_role(role, from, granted_by.filter(|_| v16), admin_option_only),
+                what,
+            );
+            self.members_touched.insert(m);
+            self.my_privileges = None;
+            self.reach.clear();
+            return Ok(());
+        }
         let me = self.after.current_user;
         let name_of = |oid: i64| {
             self.after
@@ -790,7 +885,7 @@ impl<'s> Builder<'s> {
         let mut sql = Vec::new();
         if self.after.version_num < 160000 {
             // One row per membership: REVOKE removes it whoever granted it.
-            sql.push(render::revoke_role(role, from, None));
+            sql.push(render::revoke_role(role, from, None, false));
         } else {
             // One row per grantor: each REVOKE removes only its grantor's, so each row is
             // revoked as its grantor (GRANTED BY), which the connecting role may name when it
@@ -806,9 +901,9 @@ impl<'s> Builder<'s> {
             for x in rows {
                 let grantor = name_of(x.grantor);
                 if Some(x.grantor) == default {
-                    sql.push(render::revoke_role(role, from, None));
+                    sql.push(render::revoke_role(role, from, None, false));
                 } else if e.has_role(me, x.grantor, RoleMode::Usage) {
-                    sql.push(render::revoke_role(role, from, Some(&grantor)));
+                    sql.push(render::revoke_role(role, from, Some(&grantor), false));
                 } else {
                     self.blocking.push(format!(
                         "{me_name} cannot revoke {} from {} granted by {}: a REVOKE removes only \
@@ -819,7 +914,7 @@ impl<'s> Builder<'s> {
                         display_role(&grantor),
                         display_role(&grantor),
                         display_role(&grantor),
-                        render::revoke_role(role, from, Some(&grantor))
+                        render::revoke_role(role, from, Some(&grantor), false)
                     ));
                 }
             }
@@ -989,11 +1084,29 @@ impl<'s> Builder<'s> {
         }) {
             Some(i) => i,
             None => {
+                // A new global rule starts from the built-in defaults (the owner holds
+                // everything; PUBLIC may execute functions and use types), as PostgreSQL's does.
+                let mut acl = Vec::new();
+                if in_schema.is_none() {
+                    let entry = |grantee: i64, privilege: Privilege| AclEntry {
+                        grantee,
+                        grantor: owner,
+                        privilege,
+                        grantable: false,
+                    };
+                    acl.extend(
+                        on.object_kind()
+                            .privileges(self.after.version_num)
+                            .iter()
+                            .map(|p| entry(owner, p)),
+                    );
+                    acl.extend(on.public_default().iter().map(|&p| entry(PUBLIC as i64, p)));
+                }
                 self.after.default_acls.push(DefaultAcl {
                     role: owner,
                     schema: in_schema.map(String::from),
                     object_type: on,
-                    acl: Vec::new(),
+                    acl,
                 });
                 self.after.default_acls.len() - 1
             }
@@ -1002,25 +1115,28 @@ impl<'s> Builder<'s> {
         for &g in &grantees {
             for p in privileges {
                 let acl = &mut self.after.default_acls[rule].acl;
-                let present = acl.iter().any(|e| e.grantee == g && e.privilege == *p);
-                if grant && !present {
-                    acl.push(AclEntry {
-                        grantee: g,
-                        grantor: owner,
-                        privilege: *p,
-                        grantable: with_grant_option,
-                    });
-                    changed = true;
-                } else if !grant && present {
-                    acl.retain(|e| !(e.grantee == g && e.privilege == *p));
-                    changed = true;
+                let present = acl.iter().position(|e| e.grantee == g && e.privilege == *p);
+                match present {
+                    None if grant => {
+                        acl.push(AclEntry {
+                            grantee: g,
+                            grantor: owner,
+                            privilege: *p,
+                            grantable: with_grant_option,
+                        });
+                        changed = true;
+                    }
+                    Some(i) if grant && with_grant_option && !acl[i].grantable => {
+                        acl[i].grantable = true;
+                        changed = true;
+                    }
+                    Some(_) if !grant => {
+                        acl.retain(|e| !(e.grantee == g && e.privilege == *p));
+                        changed = true;
+                    }
+                    _ => {}
                 }
             }
-        }
-        // Global rules start from the built-in defaults (PUBLIC EXECUTE on functions, USAGE on
-        // types): revoking those is a change even without a stored rule.
-        if !grant && in_schema.is_none() && !changed && roles.iter().any(|r| is_public(r)) {
-            changed = matches!(on, DefaultObjectType::Functions | DefaultObjectType::Types);
         }
         let what = format!(
             "default privileges{}{}: {} {} ON {} {} {}",

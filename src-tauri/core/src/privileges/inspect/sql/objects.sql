@@ -41,7 +41,9 @@ SELECT 'f', p.oid::bigint, 0, n.nspname, p.proname,
 UNION ALL
 SELECT 'T', t.oid::bigint, 0, n.nspname, t.typname, t.typtype::text, t.typowner::bigint, t.typacl IS NULL
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE (t.typtype IN ('b', 'd', 'e', 'r', 'm')
+ WHERE ((t.typtype IN ('b', 'd', 'e', 'r', 'm')
+         -- a composite type made by CREATE TYPE AS (not a table's row type)
+         OR (t.typtype = 'c' AND (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'))
         AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
         AND ($1 OR t.typnamespace NOT IN (SELECT oid FROM sys)))
    AND ($2::oid[] IS NULL OR t.oid = ANY($2::oid[]))
