@@ -140,6 +140,7 @@ fn main() {
                 on: Target::Object { kind: ObjectKind::Table, schema: Some("big".into()), name: format!("t{i:06}"), args: None, columns: vec![] },
                 to: vec![format!("r{:04}", 50 + i % (ROLES - 50))],
                 with_grant_option: false,
+                granted_by: None,
             })
             .collect();
         let t = Instant::now();

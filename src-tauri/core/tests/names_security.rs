@@ -83,6 +83,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
         on: table("app", t),
         to: vec![to.into()],
         with_grant_option: false,
+        granted_by: None,
     };
     common::apply(
         &env,

@@ -31,6 +31,7 @@ fn grant(privilege: Privilege, on: Target, to: &str) -> Change {
         on,
         to: vec![to.into()],
         with_grant_option: false,
+        granted_by: None,
     }
 }
 

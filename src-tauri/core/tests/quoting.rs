@@ -128,18 +128,21 @@ proptest! {
                     on: Target::Object { kind: ObjectKind::Schema, schema: None, name: schema.clone(), args: None, columns: vec![] },
                     to: vec![role.clone()],
                     with_grant_option: false,
+                    granted_by: None,
                 },
                 Change::Grant {
                     privileges: vec![Privilege::Select, Privilege::Update],
                     on: Target::Object { kind: ObjectKind::Table, schema: Some(schema.clone()), name: table.clone(), args: None, columns: vec!["x".into()] },
                     to: vec![role.clone()],
                     with_grant_option: false,
+                    granted_by: None,
                 },
                 Change::Grant {
                     privileges: vec![Privilege::Insert],
                     on: Target::Object { kind: ObjectKind::Table, schema: Some(schema.clone()), name: table.clone(), args: None, columns: vec![] },
                     to: vec![role.clone()],
                     with_grant_option: false,
+                    granted_by: None,
                 },
             ];
             let pv = env.g.privileges().plan("q", None, &changes).await.unwrap();

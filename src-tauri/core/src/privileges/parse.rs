@@ -240,6 +240,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 ["with", "grant", "option"] => true,
                 _ => return Err(bad()),
             },
+            granted_by: None,
         }),
         ["revoke", _, "on", _, "from", _, rest @ ..] => Ok(Change::Revoke {
             privileges: privileges(w[1])?,

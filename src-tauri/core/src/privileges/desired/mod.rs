@@ -382,6 +382,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     let e = Engine::new(snap);
     let mut changes = Vec::new();
     let mut notes = Vec::new();
+    let mut as_grantors = Vec::new();
     for d in &desired.objects {
         let current_acl: Vec<AclEntry>;
         let owner: i64;
@@ -463,6 +464,37 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 ));
             }
         }
+        // Grants another grantor made: recreated as that grantor when missing.
+        for g in d.grants.iter().filter(|g| {
+            g.grantor
+                .as_deref()
+                .is_some_and(|by| by != owner_name.as_str())
+        }) {
+            let by = g.grantor.clone().unwrap_or_default();
+            let by_oid = e.role_by_name(&by).map(|r| r.oid);
+            let mut missing: BTreeMap<bool, Vec<Privilege>> = BTreeMap::new();
+            for p in &g.privileges {
+                let wanted = g.grantable.contains(p);
+                let held = current_acl.iter().any(|a| {
+                    Some(a.grantor) == by_oid
+                        && role_name(&e, a.grantee) == g.to
+                        && a.privilege == *p
+                        && (a.grantable || !wanted)
+                });
+                if !held {
+                    missing.entry(wanted).or_default().push(*p);
+                }
+            }
+            for (with_grant_option, privileges) in missing {
+                as_grantors.push(Change::Grant {
+                    privileges,
+                    on: target_of(d),
+                    to: vec![g.to.clone()],
+                    with_grant_option,
+                    granted_by: Some(by.clone()),
+                });
+            }
+        }
         let mut grants: BTreeMap<(String, bool), Vec<Privilege>> = BTreeMap::new();
         let mut revokes: BTreeMap<(String, bool), Vec<Privilege>> = BTreeMap::new();
         for ((who, p), g) in &want {
@@ -487,6 +519,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 on: target_of(d),
                 to: vec![who],
                 with_grant_option,
+                granted_by: None,
             });
         }
         for ((who, grant_option_only), privileges) in revokes {
@@ -499,6 +532,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             });
         }
     }
+    changes.extend(as_grantors);
     if let Some(ms) = &desired.memberships {
         // Per-grant INHERIT and SET, and one grant per grantor, exist from 16 on.
         let v16 = snap.version_num >= 160000;
@@ -614,6 +648,16 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             });
         }
         changes.extend(revokes);
+        // Grants made by a grantor come after those that give it ADMIN OPTION.
+        grants.sort_by_key(|c| {
+            matches!(
+                c,
+                Change::GrantRole {
+                    granted_by: Some(_),
+                    ..
+                }
+            )
+        });
         changes.extend(grants);
     }
     if let Some(ds) = &desired.default_privileges {

@@ -52,6 +52,11 @@ pub enum Change {
         to: Vec<String>,
         #[serde(default)]
         with_grant_option: bool,
+        /// Grant as this role (SET ROLE), so the grant is recorded under it: the owner, or a
+        /// role holding the grant option. Absent: as the connecting role.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        granted_by: Option<String>,
     },
     Revoke {
         privileges: Vec<Privilege>,

@@ -131,7 +131,14 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
                 on,
                 to,
                 with_grant_option,
-            } => b.grant(privileges, on, to, *with_grant_option)?,
+                granted_by,
+            } => b.grant(
+                privileges,
+                on,
+                to,
+                *with_grant_option,
+                granted_by.as_deref(),
+            )?,
             Change::Revoke {
                 privileges,
                 on,

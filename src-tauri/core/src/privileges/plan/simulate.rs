@@ -37,7 +37,8 @@ pub(super) struct Builder<'s> {
     pub(super) whole_database: bool,
 }
 
-// Statement order: roles first, then memberships, databases, schemas, objects, revokes, defaults.
+// Statement order: roles first, then memberships, databases, schemas, objects, grants made as
+// another grantor, revokes, defaults.
 /// PostgreSQL's bootstrap superuser always has oid 10: a superuser's membership grants are
 /// recorded under it from 16 on.
 const BOOTSTRAP_SUPERUSER: i64 = 10;
@@ -47,8 +48,10 @@ const ORDER_MEMBERSHIP: u8 = 1;
 const ORDER_DATABASE: u8 = 2;
 const ORDER_SCHEMA: u8 = 3;
 const ORDER_OBJECT: u8 = 4;
-const ORDER_REVOKE: u8 = 5;
-const ORDER_DEFAULTS: u8 = 6;
+/// Grants made as another grantor: after the grants that give it its grant options.
+const ORDER_GRANTED_BY: u8 = 5;
+const ORDER_REVOKE: u8 = 6;
+const ORDER_DEFAULTS: u8 = 7;
 
 impl<'s> Builder<'s> {
     /// The grantor PostgreSQL records for a GRANT/REVOKE on object `o` by the current user: the
@@ -109,6 +112,17 @@ impl<'s> Builder<'s> {
         best.1
     }
 
+    /// The grantor PostgreSQL records for a GRANT on object `o` made as role `actor` (SET ROLE):
+    /// the owner when `actor` is a superuser or has the owner's privileges, else `actor`.
+    pub(super) fn grantor_as(&self, actor: i64, o: usize) -> i64 {
+        let owner = self.after.objects[o].owner;
+        if Engine::new(&self.after).has_role(actor, owner, RoleMode::Usage) {
+            owner
+        } else {
+            actor
+        }
+    }
+
     pub(super) fn role_oid(&self, name: &str) -> Option<i64> {
         if is_public(name) {
             return Some(PUBLIC as i64);
@@ -130,12 +144,15 @@ impl<'s> Builder<'s> {
     /// owner's privileges, always can; anyone else needs the privilege WITH GRANT OPTION, held
     /// directly or through a role it inherits. Without it PostgreSQL grants nothing and only
     /// warns, or refuses outright when the role holds no privilege at all.
-    fn check_can_grant(&mut self, targets: &[usize], privileges: &[Privilege]) {
-        let me = self.after.current_user;
+    fn check_can_grant(&mut self, targets: &[usize], privileges: &[Privilege], actor: Option<i64>) {
+        let me = actor.unwrap_or(self.after.current_user);
         let mine: Vec<usize> = targets
             .iter()
             .copied()
-            .filter(|&o| self.grantor(o) != self.after.objects[o].owner)
+            .filter(|&o| match actor {
+                None => self.grantor(o) != self.after.objects[o].owner,
+                Some(a) => self.grantor_as(a, o) != self.after.objects[o].owner,
+            })
             .collect();
         if mine.is_empty() {
             return;
@@ -315,6 +332,7 @@ impl<'s> Builder<'s> {
         on: &Target,
         to: &[String],
         with_grant_option: bool,
+        granted_by: Option<&str>,
     ) -> Result<()> {
         self.note_scope(on);
         self.ensure_parameter(on);
@@ -336,16 +354,40 @@ impl<'s> Builder<'s> {
                 }
             }
         }
+        let actor = match granted_by {
+            Some(name) => {
+                let a = self.need_member_role(name)?;
+                let me = self.after.current_user;
+                let e = Engine::new(&self.after);
+                if !e.has_role(me, a, RoleMode::Set) {
+                    let who = e
+                        .role(me)
+                        .map(|r| display_role(&r.name))
+                        .unwrap_or_else(|| format!("role #{me}"));
+                    self.blocking.push(format!(
+                        "{who} cannot grant as {}: it cannot SET ROLE {}; fix: apply this plan as {} or a superuser",
+                        display_role(name),
+                        display_role(name),
+                        display_role(name)
+                    ));
+                }
+                Some(a)
+            }
+            None => None,
+        };
         for g in to {
             let grantee = self.need_role(g)?;
             let mut targets = objs.clone();
             if !on.columns().is_empty() {
                 targets = self.column_objects(objs[0], on.columns())?;
             }
-            self.check_can_grant(&targets, privileges);
+            self.check_can_grant(&targets, privileges, actor);
             let mut changed = false;
             for &o in &targets {
-                let grantor = self.grantor_for(o, privileges);
+                let grantor = match actor {
+                    Some(a) => self.grantor_as(a, o),
+                    None => self.grantor_for(o, privileges),
+                };
                 for p in privileges {
                     let acl = &mut self.after.objects[o].acl;
                     match acl
@@ -397,7 +439,15 @@ impl<'s> Builder<'s> {
                 std::slice::from_ref(g),
                 with_grant_option,
             );
-            self.push(order, sql, what);
+            match granted_by {
+                Some(by) => {
+                    let what = format!("{what} (as {})", display_role(by));
+                    self.push(ORDER_GRANTED_BY, render::set_role(by), what.clone());
+                    self.push(ORDER_GRANTED_BY, sql, what.clone());
+                    self.push(ORDER_GRANTED_BY, render::RESET_ROLE.into(), what);
+                }
+                None => self.push(order, sql, what),
+            }
             if grantee != PUBLIC as i64 {
                 let reach = match self.reach.get(&grantee) {
                     Some(n) => *n,
@@ -1229,9 +1279,10 @@ impl<'s> Builder<'s> {
                     },
                     &[to.to_string()],
                     false,
+                    None,
                 )?;
             }
         }
-        self.grant(privileges, on, &[to.to_string()], false)
+        self.grant(privileges, on, &[to.to_string()], false, None)
     }
 }

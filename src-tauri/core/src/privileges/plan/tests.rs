@@ -356,6 +356,7 @@ fn an_empty_or_meaningless_plan_is_refused() {
             },
             to: vec!["bob".into()],
             with_grant_option: false,
+            granted_by: None,
         }],
     )
     .unwrap_err();
