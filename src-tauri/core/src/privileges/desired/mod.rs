@@ -764,8 +764,14 @@ pub fn export_sql(snap: &Snapshot) -> String {
         doc.database, snap.taken_at
     )));
     line(comment(&format!("PostgreSQL {}", snap.version_num)));
+    line(comment(
+        "One transaction: the script applies whole or not at all.",
+    ));
+    line("BEGIN;".into());
     line(String::new());
     let public = [PUBLIC_NAME.to_string()];
+    // (grantor, statement, object) of grants made by someone other than the owner.
+    let mut later: Vec<(String, String, String)> = Vec::new();
     for o in &doc.objects {
         let on = render::target(&target_of(o), o.args.as_deref());
         let cols: Vec<String> = o.column.iter().cloned().collect();
@@ -813,11 +819,9 @@ pub fn export_sql(snap: &Snapshot) -> String {
             }
             for s in stmts {
                 match &g.grantor {
-                    Some(by) => {
-                        line(stmt(render::set_role(by)));
-                        line(stmt(s));
-                        line(stmt(render::RESET_ROLE.into()));
-                    }
+                    // After every owner's grant and membership: what gives the grantor its
+                    // grant option comes first.
+                    Some(by) => later.push((by.clone(), s, label_of(o))),
                     None => line(stmt(s)),
                 }
             }
@@ -828,6 +832,9 @@ pub fn export_sql(snap: &Snapshot) -> String {
             line(String::new());
             line(comment("memberships"));
         }
+        // A grantor's grants after the ones that give it ADMIN OPTION.
+        let mut ms: Vec<&DesiredMembership> = ms.iter().collect();
+        ms.sort_by_key(|m| m.grantor.is_some());
         for m in ms {
             line(stmt(render::grant_role(
                 &m.role,
@@ -840,6 +847,18 @@ pub fn export_sql(snap: &Snapshot) -> String {
                     granted_by: m.grantor.as_deref(),
                 },
             )));
+        }
+    }
+    if !later.is_empty() {
+        line(String::new());
+        line(comment(
+            "grants made by roles other than the owner, as those roles",
+        ));
+        for (by, s, what) in later {
+            line(comment(&what));
+            line(stmt(render::set_role(&by)));
+            line(stmt(s));
+            line(stmt(render::RESET_ROLE.into()));
         }
     }
     if let Some(ds) = &doc.default_privileges {
@@ -880,6 +899,7 @@ pub fn export_sql(snap: &Snapshot) -> String {
             }
         }
     }
+    line("COMMIT;".into());
     out
 }
 
