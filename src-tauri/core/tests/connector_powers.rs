@@ -344,3 +344,138 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
         env.g.close().await;
     }
 }
+
+/// The grantor PostgreSQL picks (select_best_grantor: the connector itself first, then the roles
+/// it inherits breadth first, the owner holding every option), and objects whose names differ
+/// only in quoting, on every major.
+#[tokio::test]
+async fn the_grantor_is_predicted_as_postgresql_picks_it() {
+    for bin in version_matrix() {
+        let v = bin.major;
+        let c = Cluster::start(Options {
+            bindir: Some(bin.bindir.clone()),
+            ..Options::default()
+        });
+        c.psql(
+            "postgres",
+            "CREATE ROLE conn LOGIN PASSWORD 'conn-pw' CREATEROLE; CREATE ROLE towner NOLOGIN; \
+             CREATE ROLE r1 NOLOGIN; CREATE ROLE r2 NOLOGIN; CREATE ROLE gtopa NOLOGIN; \
+             CREATE ROLE gmid NOLOGIN; CREATE ROLE gdirb NOLOGIN; CREATE ROLE gins NOLOGIN; \
+             GRANT towner TO conn; GRANT gtopa TO gmid; GRANT gmid TO conn; GRANT gdirb TO conn; \
+             GRANT gins TO conn; CREATE DATABASE app;",
+        );
+        c.psql(
+            "app",
+            r#"CREATE SCHEMA s3; CREATE SCHEMA "s3.a"; CREATE SCHEMA s; GRANT USAGE ON SCHEMA s, s3, "s3.a" TO PUBLIC;
+               CREATE TABLE s3."a.b" (x int); CREATE TABLE "s3.a".b (x int); CREATE TABLE s.og (x int);
+               CREATE TABLE s.bfs (x int); CREATE TABLE s.split (x int);
+               ALTER TABLE s3."a.b" OWNER TO towner; ALTER TABLE "s3.a".b OWNER TO towner; ALTER TABLE s.og OWNER TO towner;
+               SET ROLE towner;
+               GRANT SELECT ON "s3.a".b TO conn WITH GRANT OPTION; GRANT SELECT ON "s3.a".b TO r2;
+               GRANT SELECT ON s.og TO conn WITH GRANT OPTION; GRANT SELECT ON s.og TO r2;
+               RESET ROLE;
+               GRANT SELECT ON s.bfs TO gtopa, gdirb WITH GRANT OPTION;
+               SET ROLE gtopa; GRANT SELECT ON s.bfs TO r2; RESET ROLE;
+               GRANT SELECT ON s.split TO conn WITH GRANT OPTION; GRANT INSERT ON s.split TO gins WITH GRANT OPTION;"#,
+        );
+        let env = grantry().await;
+        env.g
+            .integrations()
+            .add(IntegrationInput {
+                username: "conn".into(),
+                password: common::secret("conn-pw"),
+                database: Some("app".into()),
+                ..input(&c, "app", SslMode::Require)
+            })
+            .await
+            .unwrap();
+        // (changes, blocking expected, checks that must all be true after the apply)
+        let cases: Vec<(Vec<&str>, bool, Vec<&str>)> = vec![
+            (
+                vec![
+                    r#"revoke SELECT on table:"s3.a".b from r2"#,
+                    r#"grant SELECT on table:s3."a.b" to r1"#,
+                ],
+                false,
+                vec![
+                    r#"NOT has_table_privilege('r2', '"s3.a".b', 'SELECT')"#,
+                    r#"has_table_privilege('r1', 's3."a.b"', 'SELECT')"#,
+                ],
+            ),
+            (
+                vec!["revoke SELECT on table:s.og from r2"],
+                false,
+                vec!["NOT has_table_privilege('r2', 's.og', 'SELECT')"],
+            ),
+            (
+                vec!["revoke SELECT on table:s.bfs from r2"],
+                false,
+                vec!["NOT has_table_privilege('r2', 's.bfs', 'SELECT')"],
+            ),
+            (
+                vec!["grant SELECT,INSERT on table:s.split to r1"],
+                true,
+                vec![],
+            ),
+            (
+                vec![
+                    "grant SELECT on table:s.split to r1",
+                    "grant INSERT on table:s.split to r1",
+                ],
+                false,
+                vec![
+                    "has_table_privilege('r1', 's.split', 'SELECT')",
+                    "has_table_privilege('r1', 's.split', 'INSERT')",
+                ],
+            ),
+        ];
+        for (lines, blocking, checks) in cases {
+            let changes: Vec<_> = lines.iter().map(|l| parse_change(l).unwrap()).collect();
+            let pv = env
+                .g
+                .privileges()
+                .plan("app", None, &changes)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL {v}, {lines:?}: {}", e.message));
+            assert_eq!(
+                !pv.plan.blocking.is_empty(),
+                blocking,
+                "PostgreSQL {v}, {lines:?}: {:?}\n{}",
+                pv.plan.blocking,
+                pv.plan.script
+            );
+            if blocking {
+                let dry = env
+                    .g
+                    .privileges()
+                    .run_plan(&pv.id, true, None)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    dry.report.outcome,
+                    RunOutcome::Failed,
+                    "PostgreSQL {v}, {lines:?}: {}",
+                    dry.report.message
+                );
+                continue;
+            }
+            let r = env
+                .g
+                .privileges()
+                .run_plan(&pv.id, false, None)
+                .await
+                .unwrap();
+            assert_eq!(
+                r.report.outcome,
+                RunOutcome::Committed,
+                "PostgreSQL {v}, {lines:?}: {}\n{}",
+                r.report.message,
+                pv.plan.script
+            );
+            for check in checks {
+                assert_eq!(truth(&c, check), "t", "PostgreSQL {v}, {lines:?}: {check}");
+            }
+        }
+        env.g.close().await;
+    }
+}

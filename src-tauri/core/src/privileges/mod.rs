@@ -362,18 +362,27 @@ pub fn display_role(name: &str) -> String {
     if is_public(name) {
         return "PUBLIC".into();
     }
+    if name.eq_ignore_ascii_case(PUBLIC_NAME) {
+        return crate::quote::escape_controls(&crate::quote::ident(name));
+    }
+    crate::quote::escape_controls(&display_name(name))
+}
+
+/// A name as people read it: as it is when it is a plain identifier (letters, digits, `_`,
+/// `$`, not starting with a digit), double-quoted otherwise, so a dot, a space or a
+/// parenthesis in a name cannot be mistaken for structure.
+pub fn display_name(name: &str) -> String {
     let plain = name
         .chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
-        && !name.eq_ignore_ascii_case(PUBLIC_NAME);
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
     if plain {
         name.to_string()
     } else {
-        crate::quote::escape_controls(&crate::quote::ident(name))
+        crate::quote::ident(name)
     }
 }
 

@@ -82,14 +82,17 @@ pub struct DbObject {
 }
 
 impl DbObject {
-    /// A readable, unambiguous label: `schema.table`, `schema.f(int)`, `schema.table (column)`.
+    /// A readable, unambiguous label: `schema.table`, `schema.f(int)`, `schema.table (column)`,
+    /// each name double-quoted when it is not a plain identifier, so `s3."a.b"` and
+    /// `"s3.a".b` stay apart.
     pub fn label(&self) -> String {
+        let n = |x: &str| super::display_name(x);
         let base = match &self.schema {
-            Some(s) => format!("{s}.{}", self.name),
-            None => self.name.clone(),
+            Some(s) => format!("{}.{}", n(s), n(&self.name)),
+            None => n(&self.name),
         };
         match (self.kind, &self.detail) {
-            (ObjectKind::Column, Some(c)) => format!("{base} ({c})"),
+            (ObjectKind::Column, Some(c)) => format!("{base} ({})", n(c)),
             (ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate, Some(args)) => {
                 format!("{base}({args})")
             }

@@ -118,7 +118,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         members_touched: BTreeSet::new(),
         passwords: Vec::new(),
         next_oid: 0,
-        my_privileges: None,
+        my_privileges: Default::default(),
         names: super::resolve::name_index(snap),
         reach: std::collections::HashMap::new(),
         whole_database: false,

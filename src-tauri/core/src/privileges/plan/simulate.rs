@@ -28,7 +28,7 @@ pub(super) struct Builder<'s> {
     pub(super) next_oid: i64,
     /// Whether the current user is a superuser, and the roles whose privileges it has: decides
     /// the grantor PostgreSQL records. Reset when roles or memberships change.
-    pub(super) my_privileges: Option<(bool, BTreeSet<i64>)>,
+    pub(super) my_privileges: std::collections::HashMap<i64, (bool, Vec<i64>)>,
     pub(super) names: NameIndex,
     /// How many roles inherit from a grantee (for the "also reaches" warning), per grantee.
     pub(super) reach: std::collections::HashMap<i64, usize>,
@@ -54,43 +54,77 @@ const ORDER_REVOKE: u8 = 6;
 const ORDER_DEFAULTS: u8 = 7;
 
 impl<'s> Builder<'s> {
-    /// The grantor PostgreSQL records for a GRANT/REVOKE on object `o` by the current user: the
-    /// owner when the current user is a superuser or has the owner's privileges, else itself.
-    pub(super) fn grantor(&mut self, o: usize) -> i64 {
-        let me = self.after.current_user;
-        if self.my_privileges.is_none() {
-            let e = Engine::new(&self.after);
-            let su = e.role(me).is_some_and(|r| r.superuser);
-            self.my_privileges = Some((su, e.inherited_roles(me).into_iter().collect()));
+    /// Whether `role` is a superuser, and the roles whose privileges it uses in the order
+    /// PostgreSQL tries them (roles_is_member_of with ROLERECURSE_PRIVS): itself, then breadth
+    /// first the roles it inherits, each role's memberships in role-oid order (a NOINHERIT
+    /// role passes nothing on before 16; from 16 on each grant says), and pg_database_owner
+    /// after the database owner's own. Cached until roles or memberships change.
+    fn privilege_roles(&mut self, role: i64) -> &(bool, Vec<i64>) {
+        if !self.my_privileges.contains_key(&role) {
+            let snap = &self.after;
+            let v16 = snap.version_num >= 160000;
+            let su = snap.roles.iter().any(|r| r.oid == role && r.superuser);
+            let inherits = |r: i64| {
+                snap.roles
+                    .iter()
+                    .find(|x| x.oid == r)
+                    .is_none_or(|x| x.inherit)
+            };
+            let db_owner_role = snap
+                .roles
+                .iter()
+                .find(|r| r.name == "pg_database_owner")
+                .map(|r| r.oid);
+            let mut out = vec![role];
+            let mut seen: BTreeSet<i64> = [role].into();
+            let mut i = 0;
+            while i < out.len() {
+                let m = out[i];
+                i += 1;
+                if !v16 && !inherits(m) {
+                    continue;
+                }
+                let mut ups: Vec<i64> = snap
+                    .memberships
+                    .iter()
+                    .filter(|x| x.member == m && (!v16 || x.inherit))
+                    .map(|x| x.role)
+                    .collect();
+                ups.sort_unstable();
+                for r in ups {
+                    if seen.insert(r) {
+                        out.push(r);
+                    }
+                }
+                if m == snap.database_owner {
+                    if let Some(d) = db_owner_role {
+                        if seen.insert(d) {
+                            out.push(d);
+                        }
+                    }
+                }
+            }
+            self.my_privileges.insert(role, (su, out));
         }
-        let owner = self.after.objects[o].owner;
-        let (su, mine) = self.my_privileges.as_ref().unwrap();
-        if *su || mine.contains(&owner) {
-            owner
-        } else {
-            me
-        }
+        &self.my_privileges[&role]
     }
 
-    /// The grantor PostgreSQL records for a GRANT or REVOKE of `privileges` on object `o`
-    /// (select_best_grantor): the owner for a superuser or whoever has the owner's privileges;
-    /// else, of the connecting role and the roles it inherits (itself first), the first holding
-    /// every needed grant option, or the one holding the most; else the connecting role.
-    pub(super) fn grantor_for(&mut self, o: usize, privileges: &[Privilege]) -> i64 {
+    /// The grantor PostgreSQL records for a GRANT or REVOKE of `privileges` on object `o` made
+    /// by `actor` (select_best_grantor): the owner when `actor` is the owner or a superuser;
+    /// else, of the roles whose privileges `actor` uses (itself first, then breadth first), the
+    /// first holding every needed grant option (the owner holds them all), or the one holding
+    /// the most; else `actor` itself.
+    pub(super) fn best_grantor(&mut self, actor: i64, o: usize, privileges: &[Privilege]) -> i64 {
         let owner = self.after.objects[o].owner;
-        if self.grantor(o) == owner {
+        let (su, order) = self.privilege_roles(actor).clone();
+        if actor == owner || su {
             return owner;
         }
-        let me = self.after.current_user;
-        let mut order: Vec<i64> = self
-            .my_privileges
-            .as_ref()
-            .map(|(_, mine)| mine.iter().copied().filter(|&r| r != me).collect())
-            .unwrap_or_default();
-        order.sort_unstable();
-        order.insert(0, me);
         let acl = &self.after.objects[o].acl;
         let options = |r: i64| {
+            if r == owner {
+                return privileges.len();
+            }
             privileges
                 .iter()
                 .filter(|&&p| {
@@ -99,7 +133,7 @@ impl<'s> Builder<'s> {
                 })
                 .count()
         };
-        let mut best = (0, me);
+        let mut best = (0, actor);
         for r in order {
             let n = options(r);
             if n == privileges.len() {
@@ -112,15 +146,9 @@ impl<'s> Builder<'s> {
         best.1
     }
 
-    /// The grantor PostgreSQL records for a GRANT on object `o` made as role `actor` (SET ROLE):
-    /// the owner when `actor` is a superuser or has the owner's privileges, else `actor`.
-    pub(super) fn grantor_as(&self, actor: i64, o: usize) -> i64 {
-        let owner = self.after.objects[o].owner;
-        if Engine::new(&self.after).has_role(actor, owner, RoleMode::Usage) {
-            owner
-        } else {
-            actor
-        }
+    /// [`Self::best_grantor`] for the connecting role.
+    pub(super) fn grantor_for(&mut self, o: usize, privileges: &[Privilege]) -> i64 {
+        self.best_grantor(self.after.current_user, o, privileges)
     }
 
     pub(super) fn role_oid(&self, name: &str) -> Option<i64> {
@@ -146,45 +174,61 @@ impl<'s> Builder<'s> {
     /// warns, or refuses outright when the role holds no privilege at all.
     fn check_can_grant(&mut self, targets: &[usize], privileges: &[Privilege], actor: Option<i64>) {
         let me = actor.unwrap_or(self.after.current_user);
-        let mine: Vec<usize> = targets
-            .iter()
-            .copied()
-            .filter(|&o| match actor {
-                None => self.grantor(o) != self.after.objects[o].owner,
-                Some(a) => self.grantor_as(a, o) != self.after.objects[o].owner,
-            })
-            .collect();
+        // (object, the grantor PostgreSQL would pick) where that is not the owner.
+        let mut mine: Vec<(usize, i64)> = Vec::new();
+        for &o in targets {
+            let g = self.best_grantor(me, o, privileges);
+            if g != self.after.objects[o].owner {
+                mine.push((o, g));
+            }
+        }
         if mine.is_empty() {
             return;
         }
         let e = Engine::new(&self.after);
-        let who = e
-            .role(me)
-            .map(|r| display_role(&r.name))
-            .unwrap_or_else(|| format!("role #{me}"));
+        let name = |oid: i64| {
+            e.role(oid)
+                .map(|r| display_role(&r.name))
+                .unwrap_or_else(|| format!("role #{oid}"))
+        };
+        let who = name(me);
         let view = e.privileges_of(me);
         let mut problems = Vec::new();
-        for &o in &mine {
+        for &(o, grantor) in &mine {
             let obj = &self.after.objects[o];
-            let owner = e
-                .role(obj.owner)
-                .map(|r| display_role(&r.name))
-                .unwrap_or_else(|| format!("#{}", obj.owner));
+            let owner = name(obj.owner);
+            let label = crate::quote::escape_controls(&obj.label());
             for &p in privileges {
+                let by_grantor = obj
+                    .acl
+                    .iter()
+                    .any(|x| x.grantee == grantor && x.privilege == p && x.grantable);
+                if by_grantor {
+                    continue;
+                }
                 let held = view.as_ref().and_then(|v| e.check(v, o, p));
                 let why = match held {
-                    Some((_, true)) => continue,
-                    Some((_, false)) => "holds it without the grant option, so PostgreSQL would grant nothing (a warning only)",
-                    None => "does not hold it, so PostgreSQL would refuse the GRANT",
+                    Some((_, true)) => format!(
+                        "its grant options for these privileges come from different roles and \
+                         PostgreSQL grants as one of them ({}), which lacks this one, so it would \
+                         grant only part (a warning only); fix: grant each privilege in a change of its own",
+                        name(grantor)
+                    ),
+                    Some((_, false)) => "holds it without the grant option, so PostgreSQL would grant nothing (a warning only)".to_string(),
+                    None => "does not hold it, so PostgreSQL would refuse the GRANT".to_string(),
+                };
+                let fix = if matches!(held, Some((_, true))) {
+                    String::new()
+                } else {
+                    format!(
+                        "; fix: as {owner} (or a superuser) run GRANT {} ON {label} TO {who} WITH \
+                         GRANT OPTION, or apply this plan as {owner}",
+                        p.sql()
+                    )
                 };
                 problems.push(format!(
-                    "{who} cannot grant {} on {}: it {why}; fix: as {owner} (or a superuser) run \
-                     GRANT {} ON {} TO {} WITH GRANT OPTION, or apply this plan as {owner}",
-                    p.sql(),
-                    crate::quote::escape_controls(&obj.label()),
-                    p.sql(),
-                    crate::quote::escape_controls(&obj.label()),
-                    who
+                    "{who} cannot grant {} on {label}: it {why}{fix}",
+                    p.sql()
                 ));
             }
         }
@@ -203,18 +247,28 @@ impl<'s> Builder<'s> {
             return;
         }
         let name = display_role(&r.name);
+        let createrole = r.createrole;
+        let target_super =
+            role.is_some_and(|t| self.after.roles.iter().any(|x| x.oid == t && x.superuser));
+        if target_super {
+            self.blocking.push(format!(
+                "{name} cannot {what}: only a superuser may change the members of a superuser role"
+            ));
+            return;
+        }
         let ok = match role {
-            None => r.createrole,
+            None => createrole,
             // Created by this plan: its creator holds ADMIN OPTION on it.
             Some(t) if t < 0 => true,
+            // From 16 on: ADMIN OPTION held by the role or one whose privileges it uses.
+            Some(t) if self.after.version_num >= 160000 => self.membership_grantor(t).is_some(),
+            // Before 16: CREATEROLE, or ADMIN OPTION reached through any membership.
             Some(t) => {
-                let admin = self
-                    .after
-                    .memberships
-                    .iter()
-                    .any(|m| m.role == t && m.member == me && m.admin);
-                let target_super = self.after.roles.iter().any(|x| x.oid == t && x.superuser);
-                admin || (self.after.version_num < 160000 && r.createrole && !target_super)
+                let e = Engine::new(&self.after);
+                createrole
+                    || self.after.memberships.iter().any(|m| {
+                        m.role == t && m.admin && e.has_role(me, m.member, RoleMode::Member)
+                    })
             }
         };
         if !ok {
@@ -223,7 +277,7 @@ impl<'s> Builder<'s> {
                 match role {
                     None => "it lacks CREATEROLE".to_string(),
                     Some(_) if self.after.version_num >= 160000 =>
-                        "from PostgreSQL 16 on this needs ADMIN OPTION on the role (CREATEROLE alone is not enough); fix: a superuser grants it WITH ADMIN OPTION".to_string(),
+                        "from PostgreSQL 16 on this needs ADMIN OPTION on the role, held by it or by a role it inherits (CREATEROLE alone is not enough); fix: a superuser grants it WITH ADMIN OPTION".to_string(),
                     Some(_) => "it needs CREATEROLE or ADMIN OPTION on the role".to_string(),
                 }
             ));
@@ -385,7 +439,7 @@ impl<'s> Builder<'s> {
             let mut changed = false;
             for &o in &targets {
                 let grantor = match actor {
-                    Some(a) => self.grantor_as(a, o),
+                    Some(a) => self.best_grantor(a, o, privileges),
                     None => self.grantor_for(o, privileges),
                 };
                 for p in privileges {
@@ -793,7 +847,7 @@ impl<'s> Builder<'s> {
             what,
         );
         self.members_touched.insert(m);
-        self.my_privileges = None;
+        self.my_privileges.clear();
         self.reach.clear();
         Ok(())
     }
@@ -802,25 +856,20 @@ impl<'s> Builder<'s> {
     /// connecting role (check_role_grantor): the bootstrap superuser for a superuser; else the
     /// connecting role when it holds ADMIN OPTION on `role`, or the nearest role it inherits
     /// that does. Before 16 a membership has one row, whoever granted it.
-    pub(super) fn membership_grantor(&self, role: i64) -> Option<i64> {
+    pub(super) fn membership_grantor(&mut self, role: i64) -> Option<i64> {
         let me = self.after.current_user;
-        let e = Engine::new(&self.after);
-        if e.role(me).is_some_and(|r| r.superuser) {
+        let (su, order) = self.privilege_roles(me).clone();
+        if su {
             return Some(BOOTSTRAP_SUPERUSER);
         }
-        let admin = |x: i64| {
+        // select_best_admin: the first of the roles whose privileges it uses, in PostgreSQL's
+        // order, holding ADMIN OPTION on `role` (a role never has it on itself).
+        order.into_iter().filter(|&x| x != role).find(|&x| {
             self.after
                 .memberships
                 .iter()
                 .any(|m| m.role == role && m.member == x && m.admin)
-        };
-        if admin(me) {
-            return Some(me);
-        }
-        e.inherited_roles(me)
-            .into_iter()
-            .filter(|&x| x != me && admin(x))
-            .min_by_key(|&x| (e.inheritance_path(me, x).map_or(usize::MAX, |p| p.len()), x))
+        })
     }
 
     /// Blocking unless the connecting role may name `grantor` in GRANTED BY: a superuser, or
@@ -919,11 +968,12 @@ impl<'s> Builder<'s> {
                 what,
             );
             self.members_touched.insert(m);
-            self.my_privileges = None;
+            self.my_privileges.clear();
             self.reach.clear();
             return Ok(());
         }
         let me = self.after.current_user;
+        let default = self.membership_grantor(r);
         let name_of = |oid: i64| {
             self.after
                 .roles
@@ -940,7 +990,6 @@ impl<'s> Builder<'s> {
             // One row per grantor: each REVOKE removes only its grantor's, so each row is
             // revoked as its grantor (GRANTED BY), which the connecting role may name when it
             // has that role's privileges.
-            let default = self.membership_grantor(r);
             let e = Engine::new(&self.after);
             let me_name = e
                 .role(me)
@@ -996,7 +1045,7 @@ impl<'s> Builder<'s> {
             self.push(ORDER_MEMBERSHIP, s, purpose);
         }
         self.members_touched.insert(m);
-        self.my_privileges = None;
+        self.my_privileges.clear();
         self.reach.clear();
         Ok(())
     }
@@ -1090,7 +1139,7 @@ impl<'s> Builder<'s> {
                 set: true,
             });
         }
-        self.my_privileges = None;
+        self.my_privileges.clear();
         self.reach.clear();
         self.push(
             ORDER_ROLE,
