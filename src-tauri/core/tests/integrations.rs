@@ -417,6 +417,7 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
         statements: 1,
         expected: None,
         pid,
+        xid: None,
     };
     // A process that has ended.
     let mut child = std::process::Command::new("true").spawn().unwrap();
@@ -431,6 +432,14 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
     store.insert_audit(&entry(&now, Some(dead))).await.unwrap();
     let alive = std::process::id() as i64;
     store.insert_audit(&entry(&now, Some(alive))).await.unwrap();
+    // A dry run cut off rolled back, certainly.
+    store
+        .insert_audit(&AuditEntry {
+            action: "dry_run".into(),
+            ..entry(&now, Some(dead))
+        })
+        .await
+        .unwrap();
     g.close().await;
     let g = open().await;
     let log = g.audit().log(10).await.unwrap();
@@ -438,7 +447,15 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
     // Newest first: a run whose process still runs stays started, one whose process is gone is
     // closed at once; without a process id, a recent run may still be running elsewhere and an
     // old one is closed.
-    assert_eq!(outcomes, ["started", "unknown", "started", "unknown"]);
-    assert!(log[1].error.as_deref().unwrap().contains("cut off"));
-    assert!(log[3].error.as_deref().unwrap().contains("cut off"));
+    assert_eq!(
+        outcomes,
+        ["rolled_back", "started", "unknown", "started", "unknown"]
+    );
+    assert!(log[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("always rolls back"));
+    assert!(log[2].error.as_deref().unwrap().contains("cut off"));
+    assert!(log[4].error.as_deref().unwrap().contains("cut off"));
 }

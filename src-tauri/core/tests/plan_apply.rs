@@ -1038,8 +1038,75 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
             .error
             .as_deref()
             .unwrap()
-            .contains("shows all 2 planned access changes, so the COMMIT went through"),
+            .contains("the server reports transaction"),
         "{:?}",
         audit[0].error
     );
+    assert!(audit[0].error.as_deref().unwrap().ends_with("committed"));
+}
+
+/// A COMMIT whose answer never comes (it waits for a synchronous standby that does not exist)
+/// and a run abandoned there: the server says the transaction is still in progress, so the run
+/// stays unknown; once the backend is terminated the transaction is committed (locally durable
+/// already), and the next inspection settles the run as committed, as the server reports.
+#[tokio::test]
+async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
+    use sqlx::Connection as _;
+    let c = setup();
+    let env = env_for(&c, Environment::Development, false).await;
+    c.psql(
+        "postgres",
+        "ALTER SYSTEM SET synchronous_commit = on; ALTER SYSTEM SET synchronous_standby_names = 'ghost'; \
+         SELECT pg_reload_conf();",
+    );
+    let pv = env
+        .g
+        .privileges()
+        .plan(
+            "app",
+            None,
+            &[grant(Privilege::Select, table("sales", "customers"), "bob")],
+        )
+        .await
+        .unwrap();
+    // The apply hangs in COMMIT; give up on it as a killed process would.
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        env.g.privileges().run_plan(&pv.id, false, None),
+    )
+    .await;
+    assert!(cut.is_err(), "the COMMIT should wait for the standby");
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'";
+    assert_eq!(c.psql("postgres", waiting), "1");
+    // What the next start of a killed process finds.
+    let path = env.g.home().store_path();
+    let mut store =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+    sqlx::query("UPDATE audit_log SET outcome = 'unknown' WHERE outcome = 'started'")
+        .execute(&mut store)
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    let other = [grant(Privilege::Update, table("sales", "orders"), "bob")];
+    env.g.privileges().refresh("app").await.unwrap();
+    env.g.privileges().plan("app", None, &other).await.unwrap();
+    let audit = env.g.audit().log(1).await.unwrap();
+    assert_eq!(audit[0].outcome, "unknown", "{:?}", audit[0].error);
+    // The backend goes; its transaction had committed locally.
+    c.psql(
+        "postgres",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+    );
+    c.psql(
+        "postgres",
+        "ALTER SYSTEM SET synchronous_commit = off; ALTER SYSTEM RESET synchronous_standby_names; \
+         SELECT pg_reload_conf();",
+    );
+    assert!(has(&c, "bob", "sales.customers", "SELECT"));
+    env.g.privileges().refresh("app").await.unwrap();
+    env.g.privileges().plan("app", None, &other).await.unwrap();
+    let audit = env.g.audit().log(1).await.unwrap();
+    assert_eq!(audit[0].outcome, "committed", "{:?}", audit[0].error);
 }

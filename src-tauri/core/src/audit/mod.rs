@@ -118,6 +118,7 @@ mod tests {
             statements: 1,
             expected: None,
             pid: None,
+            xid: None,
         };
         let csv = audit_csv(&[e]);
         let row = csv.lines().nth(1).unwrap();

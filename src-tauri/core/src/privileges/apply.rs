@@ -107,14 +107,36 @@ fn ms(t: Instant) -> u32 {
     t.elapsed().as_millis().min(u32::MAX as u128) as u32
 }
 
-/// Runs the plan. Errors are returned only for connection-level failures; statement failures
-/// and refusals are outcomes in the report.
-pub async fn run(conn: &mut PgConnection, plan: &Plan, opts: &RunOptions) -> Result<RunReport> {
+/// Runs the plan. Errors are returned only for connection-level failures (and when
+/// `on_xid` fails: then nothing ran); statement failures and refusals are outcomes in the
+/// report. An apply learns its transaction id first and hands it to `on_xid` (which records it
+/// in the audit log) before anything runs, so a run whose COMMIT answer is lost can later be
+/// settled by asking the server (pg_xact_status).
+pub async fn run(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    opts: &RunOptions,
+    on_xid: impl AsyncFnOnce(i64) -> Result<()>,
+) -> Result<RunReport> {
     let started = Instant::now();
     let e = |e: sqlx::Error| classify(&e);
     // READ COMMITTED: after waiting for the advisory lock, the re-inspection sees what a
     // concurrent apply committed meanwhile.
     conn.execute("BEGIN").await.map_err(e)?;
+    if !opts.dry_run {
+        let xid = sqlx::query_scalar::<_, i64>("SELECT txid_current()")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(e);
+        let recorded = match xid {
+            Ok(x) => on_xid(x).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = recorded {
+            let _ = conn.execute("ROLLBACK").await;
+            return Err(err);
+        }
+    }
     let notices = Notices::default();
     let result = notices
         .collect(run_in_tx(conn, plan, opts, started, &notices))

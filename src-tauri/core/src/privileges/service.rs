@@ -171,23 +171,26 @@ impl Privileges {
         let pool = self.app.pool(integration, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
         let snap = super::inspect::inspect(&mut conn, include_system).await?;
-        drop(conn);
         // A fresh look at the database settles the runs whose outcome was lost.
         if let Ok(it) = self.app.integration(integration).await {
             let name = database.unwrap_or(&it.connection.endpoint().database);
-            let _ = self.resolve_unknown_runs(&it.id, name, &snap).await;
+            let _ = self
+                .resolve_unknown_runs(&mut conn, &it.id, name, &snap)
+                .await;
         }
         Ok(snap)
     }
 
     /// Settles the applies on `database` whose outcome is unknown (the process was killed, the
-    /// connection was lost during COMMIT) with `snap`, a fresh inspection: every promised change
-    /// in effect means the COMMIT went through; the privileges exactly as they were planned
-    /// against, or none of the promised changes in effect, mean nothing was applied (a
-    /// transaction applies whole or not at all). Anything else stays unknown. Returns how many
-    /// were settled.
+    /// connection was lost during COMMIT) by asking the server what became of their transaction
+    /// (`pg_xact_status`): committed or aborted settles it; still in progress (a COMMIT waiting
+    /// for a synchronous standby, a backend that has not noticed its client is gone) leaves it
+    /// unknown. Only when the server no longer knows the transaction does `snap`, a fresh
+    /// inspection, decide: every promised change in effect, or the privileges exactly as they
+    /// were planned against; anything else stays unknown. Returns how many were settled.
     pub async fn resolve_unknown_runs(
         &self,
+        conn: &mut sqlx::PgConnection,
         integration_id: &str,
         database: &str,
         snap: &Snapshot,
@@ -197,41 +200,64 @@ impl Privileges {
         let open = store.unknown_applies(integration_id, database).await?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut settled = 0;
-        for (id, expected) in open {
-            let Ok(x) = serde_json::from_str::<Expected>(&expected) else {
-                continue;
+        for (id, xid, expected) in open {
+            let status = match xid {
+                Some(x) => {
+                    sqlx::query_scalar::<_, Option<String>>("SELECT pg_xact_status($1::text::xid8)")
+                        .bind(x.to_string())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .ok()
+                        .flatten()
+                }
+                None => None,
             };
-            let verified = super::verify::verify(snap, &x.access_changes);
-            let confirmed = verified.iter().filter(|v| v.confirmed).count();
-            let unchanged = plan::fingerprint_scoped(snap, x.scope.as_deref()) == x.fingerprint;
-            let (outcome, note) = if !verified.is_empty() && confirmed == verified.len() {
-                (
+            let (outcome, note) = match status.as_deref() {
+                Some("committed") => (
                     "committed",
-                    format!(
-                        "settled {at}: the database shows all {} planned access changes, so the \
-                         COMMIT went through",
-                        verified.len()
-                    ),
-                )
-            } else if unchanged {
-                (
+                    format!("settled {at}: the server reports transaction {} committed", xid.unwrap_or_default()),
+                ),
+                Some("aborted") => (
                     "failed",
                     format!(
-                        "settled {at}: the privileges are exactly as the plan found them, so \
-                         nothing was applied"
+                        "settled {at}: the server reports transaction {} rolled back, so nothing was applied",
+                        xid.unwrap_or_default()
                     ),
-                )
-            } else if !verified.is_empty() && confirmed == 0 {
-                (
-                    "failed",
-                    format!(
-                        "settled {at}: none of the {} planned access changes is in effect, so \
-                         nothing was applied",
-                        verified.len()
-                    ),
-                )
-            } else {
-                continue;
+                ),
+                Some(_) => continue,
+                None => {
+                    let Some(x) = expected
+                        .as_deref()
+                        .and_then(|e| serde_json::from_str::<Expected>(e).ok())
+                    else {
+                        continue;
+                    };
+                    let verified = super::verify::verify(snap, &x.access_changes);
+                    let confirmed = verified.iter().filter(|v| v.confirmed).count();
+                    let unchanged =
+                        plan::fingerprint_scoped(snap, x.scope.as_deref()) == x.fingerprint;
+                    if !verified.is_empty() && confirmed == verified.len() {
+                        (
+                            "committed",
+                            format!(
+                                "settled {at} by inspection (the server no longer knows the \
+                                 transaction): the database shows all {} planned access changes",
+                                verified.len()
+                            ),
+                        )
+                    } else if unchanged {
+                        (
+                            "failed",
+                            format!(
+                                "settled {at} by inspection (the server no longer knows the \
+                                 transaction): the privileges are exactly as the plan found them, \
+                                 so nothing was applied"
+                            ),
+                        )
+                    } else {
+                        continue;
+                    }
+                }
             };
             store.resolve_audit(id, outcome, &note).await?;
             settled += 1;
@@ -729,6 +755,8 @@ impl Privileges {
             .audit_started(&it, database_name, plan, dry_run)
             .await?;
         let started = std::time::Instant::now();
+        let store = self.app.store();
+        let mut unrecorded = None;
         let run = apply::run(
             &mut conn,
             plan,
@@ -737,8 +765,19 @@ impl Privileges {
                 lock_key,
                 lock_timeout_ms: 10_000,
             },
+            async |xid| {
+                let r = store.set_audit_xid(audit_id, xid).await;
+                if let Err(e) = &r {
+                    unrecorded = Some(e.message.clone());
+                }
+                r
+            },
         )
         .await;
+        if let Some(why) = unrecorded {
+            let _ = store.finish_audit(audit_id, "refused", Some(&why), 0).await;
+            return Err(Error::local_store(format!("nothing was run: {why}")));
+        }
         drop(conn);
         let mut report = match run {
             Ok(r) => r,
@@ -858,6 +897,7 @@ impl Privileges {
                     .unwrap_or_default()
                 }),
                 pid: Some(std::process::id() as i64),
+                xid: None,
             })
             .await
             .map_err(|e| Error {

@@ -32,6 +32,10 @@ pub struct AuditEntry {
     #[serde(skip)]
     #[ts(skip)]
     pub pid: Option<i64>,
+    /// The server's transaction id of an apply (txid_current), recorded before COMMIT.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub xid: Option<i64>,
 }
 
 impl Store {
@@ -92,15 +96,15 @@ impl Store {
         let read = |x: sqlx::Error| {
             Error::local_store("cannot read the audit log").with_detail(x.to_string())
         };
-        let open: Vec<(i64, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, at, pid FROM audit_log WHERE outcome = 'started'")
+        let open: Vec<(i64, String, Option<i64>, String)> =
+            sqlx::query_as("SELECT id, at, pid, action FROM audit_log WHERE outcome = 'started'")
                 .fetch_all(&self.pool)
                 .await
                 .map_err(read)?;
         let before =
             (chrono::Utc::now() - older_than).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut closed = 0;
-        for (id, at, pid) in open {
+        for (id, at, pid, action) in open {
             let gone = match pid {
                 Some(p) => !process_alive(p),
                 None => false,
@@ -108,12 +112,19 @@ impl Store {
             if !gone && at >= before {
                 continue;
             }
+            // A dry run never commits: cut off, it rolled back.
+            let (outcome, note) = if action == "dry_run" {
+                ("rolled_back", ABANDONED_DRY_RUN)
+            } else {
+                ("unknown", ABANDONED)
+            };
             let r = sqlx::query(
-                "UPDATE audit_log SET outcome = 'unknown', error = ?2, pid = NULL
+                "UPDATE audit_log SET outcome = ?3, error = ?2, pid = NULL
                   WHERE id = ?1 AND outcome = 'started'",
             )
             .bind(id)
-            .bind(ABANDONED)
+            .bind(note)
+            .bind(outcome)
             .execute(&self.pool)
             .await
             .map_err(|x| {
@@ -124,16 +135,32 @@ impl Store {
         Ok(closed)
     }
 
-    /// Applies of `integration_id` on `database` whose outcome is unknown, with what they
-    /// promised: (id, expected JSON).
+    /// Records the server's transaction id of run `id`, before its COMMIT is sent.
+    pub async fn set_audit_xid(&self, id: i64, xid: i64) -> Result<()> {
+        let r = sqlx::query("UPDATE audit_log SET xid = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(xid)
+            .execute(&self.pool)
+            .await
+            .map_err(|x| {
+                Error::local_store("cannot write the audit log").with_detail(x.to_string())
+            })?;
+        if r.rows_affected() != 1 {
+            return Err(Error::local_store(format!("audit log entry {id} is gone")));
+        }
+        Ok(())
+    }
+
+    /// Applies of `integration_id` on `database` whose outcome is unknown: (id, transaction id,
+    /// expected JSON).
     pub async fn unknown_applies(
         &self,
         integration_id: &str,
         database: &str,
-    ) -> Result<Vec<(i64, String)>> {
+    ) -> Result<Vec<(i64, Option<i64>, Option<String>)>> {
         sqlx::query_as(
-            "SELECT id, expected FROM audit_log
-              WHERE outcome = 'unknown' AND action = 'apply' AND expected IS NOT NULL
+            "SELECT id, xid, expected FROM audit_log
+              WHERE outcome = 'unknown' AND action = 'apply'
                 AND integration_id = ?1 AND database_name = ?2 ORDER BY id",
         )
         .bind(integration_id)
@@ -169,9 +196,12 @@ impl Store {
     }
 }
 
+const ABANDONED_DRY_RUN: &str = "the dry run was cut off before its outcome was recorded (the \
+     app or the CLI stopped): a dry run always rolls back, so nothing changed";
+
 const ABANDONED: &str = "the run was cut off before its outcome was recorded (the app or the CLI \
-     stopped): PostgreSQL rolls back a transaction whose session ends before COMMIT, so it most \
-     likely did nothing; the next look at this database's privileges settles it";
+     stopped): the next connection to this database asks the server what became of its \
+     transaction";
 
 /// Whether process `pid` still runs (on Unix: signal 0 reaches it, or it exists under another
 /// user). Elsewhere runs are closed by age only.

@@ -566,6 +566,8 @@ impl<'s> Builder<'s> {
                 self.column_objects(objs[0], on.columns())?
             };
             let mut changed = false;
+            // Relations (by oid) and other objects whose ACL this REVOKE changes.
+            let mut changed_oids: BTreeSet<i64> = BTreeSet::new();
             let mut others: std::collections::BTreeMap<i64, Vec<(usize, Vec<Privilege>)>> =
                 Default::default();
             for &o in &targets {
@@ -597,16 +599,42 @@ impl<'s> Builder<'s> {
                         });
                         changed |= acl.len() != before;
                     }
+                    if acl.len() != before || grant_option_only {
+                        changed_oids.insert(self.after.objects[o].oid);
+                    }
+                    let owner = self.after.objects[o].owner;
+                    let acl = &mut self.after.objects[o].acl;
+                    // Grants the grantee made on the strength of its grant option depend on it
+                    // (an owner's options are implicit and cannot be revoked).
                     let dependent: Vec<i64> = acl
                         .iter()
-                        .filter(|e| e.grantor == grantee && e.privilege == *p)
+                        .filter(|e| e.grantor == grantee && e.privilege == *p && grantee != owner)
                         .map(|e| e.grantee)
                         .collect();
-                    if !dependent.is_empty() && acl.len() != before
-                        || (grant_option_only && !dependent.is_empty())
+                    let still_grantable = |acl: &[AclEntry], r: i64| {
+                        acl.iter()
+                            .any(|e| e.grantee == r && e.privilege == *p && e.grantable)
+                    };
+                    if !dependent.is_empty()
+                        && (acl.len() != before || grant_option_only)
+                        && !still_grantable(acl, grantee)
                     {
                         if cascade {
-                            acl.retain(|e| !(e.grantor == grantee && e.privilege == *p));
+                            // recursive_revoke: whoever loses its grant option loses what it
+                            // granted with it, and so on down the chain.
+                            let mut queue = vec![grantee];
+                            while let Some(x) = queue.pop() {
+                                if x != grantee && still_grantable(acl, x) {
+                                    continue;
+                                }
+                                let gone: Vec<i64> = acl
+                                    .iter()
+                                    .filter(|e| e.grantor == x && e.privilege == *p)
+                                    .map(|e| e.grantee)
+                                    .collect();
+                                acl.retain(|e| !(e.grantor == x && e.privilege == *p));
+                                queue.extend(gone);
+                            }
                         } else {
                             self.warnings.push(format!(
                                 "{g} granted {} on {} to others: the REVOKE fails unless it cascades",
@@ -654,21 +682,69 @@ impl<'s> Builder<'s> {
                 continue;
             }
             if changed {
-                let sql = match objs.first() {
-                    Some(&o) => render::revoke(
-                        &self.target_sql(on, o),
-                        &render::privileges(privileges, on.columns()),
-                        std::slice::from_ref(g),
-                        grant_option_only,
-                        cascade,
-                    ),
-                    None => continue,
-                };
-                self.push(ORDER_REVOKE, sql, what.clone());
+                // REVOKE ON ALL ... IN SCHEMA fails as a whole when the grantor holds no
+                // privilege at all on one of them: then one REVOKE per object it changes.
+                let refused = matches!(on, Target::AllInSchema { .. })
+                    && objs
+                        .iter()
+                        .any(|&o| self.would_refuse_revoke(o, privileges));
+                if refused {
+                    let each: Vec<usize> = objs
+                        .iter()
+                        .copied()
+                        .filter(|&o| changed_oids.contains(&self.after.objects[o].oid))
+                        .collect();
+                    for o in each {
+                        let obj = &self.after.objects[o];
+                        let args = obj
+                            .kind
+                            .is_routine()
+                            .then_some(obj.detail.as_deref())
+                            .flatten();
+                        let sql = render::revoke(
+                            &render::object(obj.kind, obj.schema.as_deref(), &obj.name, args),
+                            &render::privileges(privileges, &[]),
+                            std::slice::from_ref(g),
+                            grant_option_only,
+                            cascade,
+                        );
+                        self.push(ORDER_REVOKE, sql, what.clone());
+                    }
+                } else {
+                    let sql = match objs.first() {
+                        Some(&o) => render::revoke(
+                            &self.target_sql(on, o),
+                            &render::privileges(privileges, on.columns()),
+                            std::slice::from_ref(g),
+                            grant_option_only,
+                            cascade,
+                        ),
+                        None => continue,
+                    };
+                    self.push(ORDER_REVOKE, sql, what.clone());
+                }
             }
             self.revoke_as_grantors(g, grantee, others, cascade, &what);
         }
         Ok(())
+    }
+
+    /// Whether PostgreSQL refuses a REVOKE of `privileges` on `o` by the connecting role
+    /// outright: its grantor is not the owner and holds no privilege at all on the object.
+    fn would_refuse_revoke(&mut self, o: usize, privileges: &[Privilege]) -> bool {
+        let grantor = self.grantor_for(o, privileges);
+        let obj = &self.after.objects[o];
+        if grantor == obj.owner {
+            return false;
+        }
+        let e = Engine::new(&self.after);
+        let Some(view) = e.privileges_of(grantor) else {
+            return true;
+        };
+        !obj.kind
+            .privileges(self.after.version_num)
+            .iter()
+            .any(|p| e.check(&view, o, p).is_some())
     }
 
     /// Revokes, from `grantee`, the grants other grantors made (`by`: per grantor, the objects

@@ -621,3 +621,82 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
         p.blocking[0]
     );
 }
+
+#[test]
+fn a_cascading_revoke_follows_the_whole_chain_of_grants() {
+    use Privilege::Select;
+    let grantable = |grantee, grantor| AclEntry {
+        grantee,
+        grantor,
+        privilege: Select,
+        grantable: true,
+    };
+    // owner -> alice (with option) -> bob (with option) -> analysts.
+    let mut snap = snapshot(160000);
+    snap.memberships.clear();
+    snap.objects[2].acl.retain(|e| e.grantee == OWNER);
+    snap.objects[2].acl.push(grantable(ALICE, OWNER));
+    snap.objects[2].acl.push(grantable(BOB, ALICE));
+    snap.objects[2].acl.extend(acl(ANALYSTS, BOB, &[Select]));
+    let p = plan(
+        &snap,
+        &changes(&["revoke SELECT on table:s.t from alice cascade"]),
+    )
+    .unwrap();
+    let lost: Vec<&str> = p
+        .access_changes
+        .iter()
+        .filter(|c| c.delta == AccessDelta::Lost)
+        .map(|c| c.role.as_str())
+        .collect();
+    assert_eq!(lost, ["alice", "analysts", "bob"], "{:?}", p.access_changes);
+    // The owner's own options are implicit: revoking from the owner warns about no cascade.
+    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from owner"])).unwrap();
+    assert!(
+        !p.warnings.iter().any(|w| w.contains("cascades")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn a_schema_wide_revoke_goes_object_by_object_where_the_server_would_refuse_one() {
+    // bob owns s.u and granted alice SELECT on it; he holds nothing on s.t, so REVOKE ... ON
+    // ALL TABLES IN SCHEMA s would fail on s.t ("permission denied").
+    let mut snap = snapshot(160000);
+    snap.current_user = BOB;
+    snap.memberships.clear();
+    let mut u = object(ObjectKind::Table, 6, Some("s"), "u");
+    u.owner = BOB;
+    u.acl = [
+        acl(
+            BOB,
+            BOB,
+            &ObjectKind::Table
+                .privileges(160000)
+                .iter()
+                .collect::<Vec<_>>(),
+        ),
+        acl(ALICE, BOB, &[Privilege::Select]),
+    ]
+    .concat();
+    snap.objects.push(u);
+    let p = plan(
+        &snap,
+        &changes(&["revoke SELECT on all-tables:s from alice"]),
+    )
+    .unwrap();
+    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(sql, [r#"REVOKE SELECT ON TABLE "s"."u" FROM "alice""#]);
+    // A superuser may revoke schema-wide.
+    snap.current_user = SUPER;
+    let p = plan(
+        &snap,
+        &changes(&["revoke SELECT on all-tables:s from alice"]),
+    )
+    .unwrap();
+    assert_eq!(
+        p.statements[0].sql,
+        r#"REVOKE SELECT ON ALL TABLES IN SCHEMA "s" FROM "alice""#
+    );
+}
