@@ -240,18 +240,27 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         .plan("app", None, &changes)
         .await
         .unwrap();
+    // The plan says the server will refuse it; apply refuses to start, and a dry run (which
+    // runs it anyway) shows the statement failing after others succeeded.
     assert!(
         pv.plan
-            .warnings
+            .blocking
             .iter()
-            .any(|w| w.contains("fails unless it cascades")),
+            .any(|w| w.contains("dependent privileges exist")),
         "{:?}",
-        pv.plan.warnings
+        pv.plan.blocking
     );
-    let r = env
+    let e = env
         .g
         .privileges()
         .run_plan(&pv.id, false, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, true, None)
         .await
         .unwrap();
     assert_eq!(r.report.outcome, RunOutcome::Failed);

@@ -429,6 +429,11 @@ impl<'s> Builder<'s> {
             }
             None => None,
         };
+        if with_grant_option && to.iter().any(|g| is_public(g)) {
+            return Err(Error::invalid(
+                "PUBLIC cannot hold a grant option: PostgreSQL grants options only to roles",
+            ));
+        }
         for g in to {
             let grantee = self.need_role(g)?;
             let mut targets = objs.clone();
@@ -636,10 +641,12 @@ impl<'s> Builder<'s> {
                                 queue.extend(gone);
                             }
                         } else {
-                            self.warnings.push(format!(
-                                "{g} granted {} on {} to others: the REVOKE fails unless it cascades",
+                            self.blocking.push(format!(
+                                "{g} granted {} on {} to others with its grant option: PostgreSQL \
+                                 refuses the REVOKE (dependent privileges exist); fix: revoke with \
+                                 cascade, which also takes it from them",
                                 p.sql(),
-                                self.after.objects[o].label(),
+                                crate::quote::escape_controls(&self.after.objects[o].label()),
                                 g = display_role(g)
                             ));
                         }
@@ -872,17 +879,67 @@ impl<'s> Builder<'s> {
                 .unwrap_or(self.after.current_user),
             None => self.after.current_user,
         };
+        let mut options = Vec::new();
+        if admin {
+            options.push("ADMIN");
+        }
+        match inherit {
+            Some(true) => options.push("INHERIT"),
+            Some(false) => options.push("NOINHERIT"),
+            None => {}
+        }
+        match set {
+            Some(true) => options.push("SET"),
+            Some(false) => options.push("NOSET"),
+            None => {}
+        }
+        let what = format!(
+            "GRANT {} TO {}{}{}",
+            display_role(role),
+            display_role(to),
+            if options.is_empty() { "" } else { " WITH " },
+            options.join(", ")
+        );
+        // From 16 on each grantor's grant has its own options: one that inherits (or allows
+        // SET ROLE) keeps doing so whatever this grant says.
+        if v16 {
+            let name_of = |oid: i64| {
+                self.after
+                    .roles
+                    .iter()
+                    .find(|x| x.oid == oid)
+                    .map(|x| display_role(&x.name))
+                    .unwrap_or_else(|| format!("#{oid}"))
+            };
+            for x in self
+                .after
+                .memberships
+                .iter()
+                .filter(|x| x.role == r && x.member == m && x.grantor != grantor)
+            {
+                if inherit == Some(false) && x.inherit {
+                    self.warnings.push(format!(
+                        "{} still inherits {} through the grant {} made: NOINHERIT here changes only this grantor's grant",
+                        display_role(to),
+                        display_role(role),
+                        name_of(x.grantor)
+                    ));
+                }
+                if set == Some(false) && x.set {
+                    self.warnings.push(format!(
+                        "{} may still SET ROLE {} through the grant {} made: NOSET here changes only this grantor's grant",
+                        display_role(to),
+                        display_role(role),
+                        name_of(x.grantor)
+                    ));
+                }
+            }
+        }
         let existing = self
             .after
             .memberships
             .iter_mut()
             .find(|x| x.role == r && x.member == m && (x.grantor == grantor || !v16));
-        let what = format!(
-            "GRANT {} TO {}{}",
-            display_role(role),
-            display_role(to),
-            if admin { " WITH ADMIN OPTION" } else { "" }
-        );
         match existing {
             Some(x)
                 if x.admin == (x.admin || admin)
@@ -1101,8 +1158,9 @@ impl<'s> Builder<'s> {
                 .iter()
                 .any(|x| x.role == r && x.grantor == m);
             if dependent {
-                self.warnings.push(format!(
-                    "{} granted {} to others: PostgreSQL refuses to revoke it while those grants depend on it",
+                self.blocking.push(format!(
+                    "{} granted {} to others with its ADMIN OPTION: PostgreSQL refuses to revoke \
+                     it while those grants depend on it; fix: revoke those memberships first",
                     display_role(from),
                     display_role(role)
                 ));

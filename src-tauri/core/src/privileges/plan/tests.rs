@@ -700,3 +700,44 @@ fn a_schema_wide_revoke_goes_object_by_object_where_the_server_would_refuse_one(
         r#"REVOKE SELECT ON ALL TABLES IN SCHEMA "s" FROM "alice""#
     );
 }
+
+#[test]
+fn options_and_grantees_that_cannot_work_are_said_before_anything_runs() {
+    // PUBLIC cannot hold a grant option.
+    let snap = snapshot(160000);
+    let e = plan(
+        &snap,
+        &changes(&["grant SELECT on table:s.t to public with grant option"]),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("PUBLIC cannot hold a grant option"),
+        "{}",
+        e.message
+    );
+    // alice is in analysts by the superuser's grant (INHERIT); a NOINHERIT grant by owner
+    // changes only owner's grant.
+    let mut snap = snapshot(160000);
+    snap.current_user = OWNER;
+    snap.memberships.push(Membership {
+        role: ANALYSTS,
+        member: OWNER,
+        grantor: SUPER,
+        admin: true,
+        inherit: true,
+        set: true,
+    });
+    let p = plan(&snap, &changes(&["grant-role analysts to alice noinherit"])).unwrap();
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("alice still inherits analysts through the grant postgres made")),
+        "{:?}",
+        p.warnings
+    );
+    assert!(
+        p.statements[0].purpose.contains("NOINHERIT"),
+        "{}",
+        p.statements[0].purpose
+    );
+}
