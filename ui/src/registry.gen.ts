@@ -43,4 +43,5 @@ export const OBJECT_KINDS: Record<ObjectKind, KindInfo> = {
   foreign_data_wrapper: {"grant_keyword":"FOREIGN DATA WRAPPER","kind":"foreign_data_wrapper","label":"foreign data wrapper","privileges":["USAGE"],"routine":false},
   foreign_server: {"grant_keyword":"FOREIGN SERVER","kind":"foreign_server","label":"foreign server","privileges":["USAGE"],"routine":false},
   parameter: {"grant_keyword":"PARAMETER","kind":"parameter","label":"parameter","privileges":["SET","ALTER_SYSTEM"],"routine":false},
+  large_object: {"grant_keyword":"LARGE OBJECT","kind":"large_object","label":"large object","privileges":["SELECT","UPDATE"],"routine":false},
 };

@@ -237,6 +237,20 @@ impl Gen {
             let privs = self.some_privs(&["SET", "ALTER SYSTEM"]);
             self.push(format!("GRANT {privs} ON PARAMETER {param} TO {g}"));
         }
+        // Large objects, some owned by a role, some granted on.
+        for lo in 0..3 {
+            let owner = self.role();
+            self.push(format!("SELECT lo_create({})", 7000 + lo));
+            self.push(format!("ALTER LARGE OBJECT {} OWNER TO {owner}", 7000 + lo));
+            if lo > 0 {
+                let g = self.grantee();
+                let privs = self.some_privs(&["SELECT", "UPDATE"]);
+                self.push(format!(
+                    "GRANT {privs} ON LARGE OBJECT {} TO {g}",
+                    7000 + lo
+                ));
+            }
+        }
         // The public schema on 15+ belongs to pg_database_owner.
         self.push("GRANT CREATE ON SCHEMA public TO pg_database_owner");
     }
@@ -390,7 +404,9 @@ fn compare(c: &Cluster, snap: &Snapshot, major: u32) -> Tally {
         (ObjectKind::ForeignServer, "SELECT r.oid, 'S', s.oid, 'USAGE', has_server_privilege(r.oid, s.oid, 'USAGE') FROM pg_roles r, pg_foreign_server s".to_string()),
         (ObjectKind::Parameter, "SELECT r.oid, 'p', a.oid, p, has_parameter_privilege(r.oid, a.parname, p) FROM pg_roles r, pg_parameter_acl a, unnest(ARRAY['SET','ALTER SYSTEM']) p".to_string()),
     ];
-    for (kind, sql) in others {
+    // has_largeobject_privilege exists from 18 on.
+    let large_objects = (major >= 18).then(|| (ObjectKind::LargeObject, "SELECT r.oid, 'L', l.oid, p, has_largeobject_privilege(r.oid, l.oid, p) FROM pg_roles r, pg_largeobject_metadata l, unnest(ARRAY['SELECT','UPDATE']) p".to_string()));
+    for (kind, sql) in others.into_iter().chain(large_objects) {
         for (role, sub, oid, p, server) in server_bools(c, &sql) {
             let kind = match (kind, sub.as_str()) {
                 (ObjectKind::Function, "p") => ObjectKind::Procedure,

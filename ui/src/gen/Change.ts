@@ -7,7 +7,12 @@ import type { Target } from "./Target";
 /**
  * One change a DBA stages.
  */
-export type Change = { "action": "grant", privileges: Array<Privilege>, on: Target, to: Array<string>, with_grant_option: boolean, } | { "action": "revoke", privileges: Array<Privilege>, on: Target, from: Array<string>, 
+export type Change = { "action": "grant", privileges: Array<Privilege>, on: Target, to: Array<string>, with_grant_option: boolean, 
+/**
+ * Grant as this role (SET ROLE), so the grant is recorded under it: the owner, or a
+ * role holding the grant option. Absent: as the connecting role.
+ */
+granted_by?: string | null, } | { "action": "revoke", privileges: Array<Privilege>, on: Target, from: Array<string>, 
 /**
  * REVOKE GRANT OPTION FOR: keep the privilege, drop the right to grant it.
  */
@@ -23,7 +28,19 @@ inherit: boolean | null,
 /**
  * 16+: WITH SET TRUE/FALSE.
  */
-set: boolean | null, } | { "action": "revoke_role", role: string, from: string, } | { "action": "create_role", name: string, login: boolean, password: NewPassword, 
+set: boolean | null, 
+/**
+ * GRANTED BY: the grantor to record (16+: each grantor's grant is its own).
+ */
+granted_by?: string | null, } | { "action": "revoke_role", role: string, from: string, 
+/**
+ * Only this grantor's grant (16+); absent: every grant of the membership.
+ */
+granted_by?: string | null, 
+/**
+ * REVOKE ADMIN OPTION FOR: keep the membership, drop the right to grant it.
+ */
+admin_option_only?: boolean | null, } | { "action": "create_role", name: string, login: boolean, password: NewPassword, 
 /**
  * VALID UNTIL, as PostgreSQL reads it ('2027-01-01', 'infinity').
  */

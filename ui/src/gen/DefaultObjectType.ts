@@ -3,4 +3,4 @@
 /**
  * Which objects an ALTER DEFAULT PRIVILEGES rule is for.
  */
-export type DefaultObjectType = "tables" | "sequences" | "functions" | "types" | "schemas";
+export type DefaultObjectType = "tables" | "sequences" | "functions" | "types" | "schemas" | "large_objects";

@@ -3,4 +3,4 @@
 /**
  * What kind of object, for display, GRANT syntax and which privileges apply.
  */
-export type ObjectKind = "database" | "schema" | "table" | "partitioned_table" | "view" | "materialized_view" | "foreign_table" | "sequence" | "column" | "function" | "procedure" | "aggregate" | "type" | "domain" | "language" | "foreign_data_wrapper" | "foreign_server" | "parameter";
+export type ObjectKind = "database" | "schema" | "table" | "partitioned_table" | "view" | "materialized_view" | "foreign_table" | "sequence" | "column" | "function" | "procedure" | "aggregate" | "type" | "domain" | "language" | "foreign_data_wrapper" | "foreign_server" | "parameter" | "large_object";

@@ -208,10 +208,12 @@ pub enum ObjectKind {
     ForeignDataWrapper,
     ForeignServer,
     Parameter,
+    /// Named by its oid.
+    LargeObject,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 18] = [
+    pub const ALL: [ObjectKind; 19] = [
         ObjectKind::Database,
         ObjectKind::Schema,
         ObjectKind::Table,
@@ -230,6 +232,7 @@ impl ObjectKind {
         ObjectKind::ForeignDataWrapper,
         ObjectKind::ForeignServer,
         ObjectKind::Parameter,
+        ObjectKind::LargeObject,
     ];
 
     /// Privileges that exist for this kind on a server of `version_num`.
@@ -266,6 +269,7 @@ impl ObjectKind {
             ObjectKind::ForeignDataWrapper => "foreign data wrapper",
             ObjectKind::ForeignServer => "foreign server",
             ObjectKind::Parameter => "parameter",
+            ObjectKind::LargeObject => "large object",
         }
     }
 
@@ -293,6 +297,7 @@ impl ObjectKind {
             | ObjectKind::ForeignDataWrapper
             | ObjectKind::ForeignServer => PrivSet::of(&[Usage]),
             ObjectKind::Parameter => PrivSet::of(&[Set, AlterSystem]),
+            ObjectKind::LargeObject => PrivSet::of(&[Select, Update]),
         }
     }
 
@@ -316,6 +321,7 @@ impl ObjectKind {
             ObjectKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
             ObjectKind::ForeignServer => "FOREIGN SERVER",
             ObjectKind::Parameter => "PARAMETER",
+            ObjectKind::LargeObject => "LARGE OBJECT",
         }
     }
 

@@ -67,6 +67,7 @@ fn kind_word(k: &str) -> Option<ObjectKind> {
         "fdw" | "foreign-data-wrapper" => ObjectKind::ForeignDataWrapper,
         "server" | "foreign-server" => ObjectKind::ForeignServer,
         "parameter" => ObjectKind::Parameter,
+        "large-object" | "lo" => ObjectKind::LargeObject,
         _ => return None,
     })
 }
@@ -97,6 +98,7 @@ pub fn parse_object(spec: &str) -> Result<ObjectRef> {
             | ObjectKind::ForeignDataWrapper
             | ObjectKind::ForeignServer
             | ObjectKind::Parameter
+            | ObjectKind::LargeObject
     );
     match (kind, parts.as_slice()) {
         (ObjectKind::Column, [s, t, c]) => Ok(ObjectRef {

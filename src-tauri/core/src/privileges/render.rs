@@ -72,6 +72,13 @@ pub fn object(kind: ObjectKind, schema: Option<&str>, name: &str, args: Option<&
     if kind == ObjectKind::Parameter {
         return format!("PARAMETER {}", parameter(name));
     }
+    if kind == ObjectKind::LargeObject {
+        // An oid; anything else becomes a string literal the server refuses, never SQL.
+        return match name.parse::<u32>() {
+            Ok(oid) => format!("LARGE OBJECT {oid}"),
+            Err(_) => format!("LARGE OBJECT {}", literal(name)),
+        };
+    }
     let qualified = match schema {
         Some(s) => format!("{}.{}", ident(s), ident(name)),
         None => ident(name),

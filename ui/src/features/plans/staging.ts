@@ -96,6 +96,9 @@ export function targetLabel(t: Target): string {
     case 'aggregate':
       kw = 'FUNCTION';
       break;
+    case 'large_object':
+      kw = 'LARGE OBJECT';
+      break;
     default:
       kw = 'TABLE';
   }

@@ -188,6 +188,8 @@ pub enum DefaultObjectType {
     Functions,
     Types,
     Schemas,
+    /// PostgreSQL 18+.
+    LargeObjects,
 }
 
 impl DefaultObjectType {
@@ -198,6 +200,7 @@ impl DefaultObjectType {
             "f" => Self::Functions,
             "T" => Self::Types,
             "n" => Self::Schemas,
+            "L" => Self::LargeObjects,
             _ => return None,
         })
     }
@@ -208,6 +211,7 @@ impl DefaultObjectType {
             Self::Functions => "FUNCTIONS",
             Self::Types => "TYPES",
             Self::Schemas => "SCHEMAS",
+            Self::LargeObjects => "LARGE OBJECTS",
         }
     }
     /// The kind of object whose privileges the rule gives.
@@ -219,6 +223,7 @@ impl DefaultObjectType {
             Self::Functions => ObjectKind::Function,
             Self::Types => ObjectKind::Type,
             Self::Schemas => ObjectKind::Schema,
+            Self::LargeObjects => ObjectKind::LargeObject,
         }
     }
     /// What PUBLIC gets by default on new objects of this type (before any rule).
@@ -237,6 +242,7 @@ impl DefaultObjectType {
             Self::Functions => "f",
             Self::Types => "T",
             Self::Schemas => "n",
+            Self::LargeObjects => "L",
         }
     }
 }
@@ -313,6 +319,7 @@ fn kind_of(class: &str, detail: Option<&str>) -> Option<ObjectKind> {
         ("T", Some("d")) => ObjectKind::Domain,
         ("T", _) => ObjectKind::Type,
         ("l", _) => ObjectKind::Language,
+        ("L", _) => ObjectKind::LargeObject,
         ("F", _) => ObjectKind::ForeignDataWrapper,
         ("S", _) => ObjectKind::ForeignServer,
         _ => return None,

@@ -1298,6 +1298,18 @@ impl<'s> Builder<'s> {
             Some(r) => self.need_member_role(r)?,
             None => self.after.current_user,
         };
+        if on == DefaultObjectType::LargeObjects {
+            if self.after.version_num < 180000 {
+                return Err(Error::invalid(
+                    "default privileges on large objects need PostgreSQL 18 or newer",
+                ));
+            }
+            if in_schema.is_some() {
+                return Err(Error::invalid(
+                    "large objects belong to no schema: their default privileges cannot be IN SCHEMA",
+                ));
+            }
+        }
         if let Some(s) = in_schema {
             if !self
                 .after

@@ -54,4 +54,9 @@ SELECT 'F', w.oid::bigint, 0, a.grantor::bigint, a.grantee::bigint, a.privilege_
 UNION ALL
 SELECT 'S', s.oid::bigint, 0, a.grantor::bigint, a.grantee::bigint, a.privilege_type, a.is_grantable
   FROM pg_foreign_server s, aclexplode(coalesce(s.srvacl, acldefault('S', s.srvowner))) a
- WHERE ($2::oid[] IS NULL OR s.oid = ANY($2::oid[]));
+ WHERE ($2::oid[] IS NULL OR s.oid = ANY($2::oid[]))
+UNION ALL
+SELECT 'L', l.oid::bigint, 0, a.grantor::bigint, a.grantee::bigint, a.privilege_type, a.is_grantable
+  FROM pg_largeobject_metadata l, aclexplode(coalesce(l.lomacl, acldefault('L', l.lomowner))) a
+ WHERE ($2::oid[] IS NULL OR l.oid = ANY($2::oid[]))
+   AND (l.lomacl IS NOT NULL OR (SELECT count(*) FROM pg_largeobject_metadata) <= 10000);

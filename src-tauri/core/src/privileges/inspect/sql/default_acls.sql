@@ -1,5 +1,5 @@
 -- ALTER DEFAULT PRIVILEGES rules: for whom (FOR ROLE), where (IN SCHEMA, or everywhere), which
--- kind of object (r tables, S sequences, f functions, T types, n schemas) and the ACL they give.
+-- kind of object (r tables, S sequences, f functions, T types, n schemas, L large objects from 18) and the ACL they give.
 -- A global rule (no schema) replaces the built-in default; a schema rule adds to it.
 SELECT d.oid::bigint AS oid, d.defaclrole::bigint AS role, n.nspname::text AS schema,
        d.defaclobjtype::text AS objtype,

@@ -58,4 +58,11 @@ SELECT 'F', w.oid::bigint, 0, NULL, w.fdwname, NULL, w.fdwowner::bigint, w.fdwac
 UNION ALL
 SELECT 'S', s.oid::bigint, 0, NULL, s.srvname, NULL, s.srvowner::bigint, s.srvacl IS NULL
   FROM pg_foreign_server s
- WHERE ($2::oid[] IS NULL OR s.oid = ANY($2::oid[]));
+ WHERE ($2::oid[] IS NULL OR s.oid = ANY($2::oid[]))
+UNION ALL
+-- Large objects (named by their oid). A database may hold millions: beyond 10,000 only those
+-- with an ACL of their own are read.
+SELECT 'L', l.oid::bigint, 0, NULL, l.oid::text, NULL, l.lomowner::bigint, l.lomacl IS NULL
+  FROM pg_largeobject_metadata l
+ WHERE ($2::oid[] IS NULL OR l.oid = ANY($2::oid[]))
+   AND (l.lomacl IS NOT NULL OR (SELECT count(*) FROM pg_largeobject_metadata) <= 10000);
