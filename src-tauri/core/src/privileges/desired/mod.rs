@@ -383,6 +383,15 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     let mut changes = Vec::new();
     let mut notes = Vec::new();
     let mut as_grantors = Vec::new();
+    let here = |k: ObjectKind| {
+        if k == ObjectKind::Column {
+            ObjectKind::Column.privileges(snap.version_num)
+        } else {
+            k.privileges(snap.version_num)
+        }
+    };
+    // Privileges of the document this server does not have, with how many grants list them.
+    let mut absent: BTreeMap<Privilege, usize> = BTreeMap::new();
     for d in &desired.objects {
         let current_acl: Vec<AclEntry>;
         let owner: i64;
@@ -435,6 +444,12 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             .filter(|g| g.grantor.is_none() || g.grantor.as_deref() == Some(owner_name.as_str()))
         {
             for p in &g.privileges {
+                // A privilege this server does not have (a PostgreSQL 17+ document's MAINTAIN
+                // on 15 or 16) is left out, and said once.
+                if !here(d.kind).contains(*p) {
+                    *absent.entry(*p).or_default() += 1;
+                    continue;
+                }
                 want.insert((g.to.clone(), *p), g.grantable.contains(p));
             }
         }
@@ -473,7 +488,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             let by = g.grantor.clone().unwrap_or_default();
             let by_oid = e.role_by_name(&by).map(|r| r.oid);
             let mut missing: BTreeMap<bool, Vec<Privilege>> = BTreeMap::new();
-            for p in &g.privileges {
+            for p in g.privileges.iter().filter(|p| here(d.kind).contains(**p)) {
                 let wanted = g.grantable.contains(p);
                 let held = current_acl.iter().any(|a| {
                     Some(a.grantor) == by_oid
@@ -533,6 +548,15 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
         }
     }
     changes.extend(as_grantors);
+    for (p, n) in &absent {
+        notes.push(format!(
+            "the document lists {} in {n} grant{}: PostgreSQL {} has no such privilege, so {} left out",
+            p.sql(),
+            if *n == 1 { "" } else { "s" },
+            snap.version_num / 10000,
+            if *n == 1 { "it is" } else { "they are" }
+        ));
+    }
     if let Some(ms) = &desired.memberships {
         // Per-grant INHERIT and SET, and one grant per grantor, exist from 16 on.
         let v16 = snap.version_num >= 160000;
@@ -662,6 +686,13 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     }
     if let Some(ds) = &desired.default_privileges {
         for d in ds {
+            if d.on == DefaultObjectType::LargeObjects && snap.version_num < 180000 {
+                notes.push(format!(
+                    "the document's default privileges of {} on large objects need PostgreSQL 18: left out",
+                    d.for_role
+                ));
+                continue;
+            }
             let role = e
                 .role_by_name(&d.for_role)
                 .ok_or_else(|| Error::not_found(format!("no role named {:?}", d.for_role)))?;
@@ -691,12 +722,14 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             let known =
                 d.on.object_kind()
                     .privileges(desired.server_version.unwrap_or(snap.version_num));
+            let available = d.on.object_kind().privileges(snap.version_num);
             let want: BTreeMap<(String, Privilege), bool> = d
                 .grants
                 .iter()
                 .flat_map(|g| {
                     g.privileges
                         .iter()
+                        .filter(|p| available.contains(**p))
                         .map(move |p| ((g.to.clone(), *p), g.grantable.contains(p)))
                 })
                 .collect();
