@@ -32,7 +32,7 @@ async fn walks_and_pages_the_tree() {
          DO $$ BEGIN FOR i IN 1..1500 LOOP
            EXECUTE format('CREATE TABLE wide.%I (id int PRIMARY KEY, v text)', 't' || lpad(i::text, 5, '0'));
          END LOOP; END $$;
-         CREATE TABLE wide.under_score (x int); CREATE TABLE wide.underXscore (x int);
+         CREATE TABLE wide.under_score (x int); CREATE TABLE wide.underXscore (x int); CREATE TABLE wide.\"ÜniCödé\" (x int);
          CREATE TABLE wide.filled (id int, payload text); INSERT INTO wide.filled SELECT g, repeat('x', 100) FROM generate_series(1, 5000) g;
          ANALYZE wide.filled; COMMENT ON TABLE wide.filled IS 'has rows';
          CREATE VIEW wide.v_filled AS SELECT * FROM wide.filled;
@@ -174,6 +174,29 @@ async fn walks_and_pages_the_tree() {
         .await
         .unwrap();
     assert_eq!(s.total, Some(10));
+    // Non-ASCII letters ignore case too; regular-expression characters are literal.
+    for term in ["ü", "CÖD", "ünicödé"] {
+        let s = env
+            .g
+            .catalog()
+            .relations(&it.name, "big", "wide", &q(Some(term), None, None))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["ÜniCödé"],
+            "{term}"
+        );
+    }
+    for term in [".", "t0.*", "[u]", "(", "\\"] {
+        let s = env
+            .g
+            .catalog()
+            .relations(&it.name, "big", "wide", &q(Some(term), None, None))
+            .await
+            .unwrap();
+        assert_eq!(s.total, Some(0), "{term}");
+    }
 
     // Kinds, rows, sizes, comments.
     let p = env

@@ -426,3 +426,110 @@ async fn pools_ask_their_credential_source_again_before_it_expires() {
     assert_eq!(fixed.fetched.load(Ordering::SeqCst), 1);
     pools.close_all().await;
 }
+
+/// What psql (libpq) does with these settings: Ok(ssl in use) or Err(its message).
+fn psql_says(c: &Cluster, mode: &str, ca: &std::path::Path) -> Result<bool, String> {
+    let psql = c.cluster.bin.bindir.join("psql");
+    let psql = if psql.exists() { psql } else { "psql".into() };
+    let conninfo = format!(
+        "host=localhost port={} user={} dbname=postgres sslmode={mode} sslrootcert={}",
+        c.port,
+        c.superuser,
+        ca.display()
+    );
+    let out = std::process::Command::new(psql)
+        .args(["-X", "-At", "-d", &conninfo, "-c"])
+        .arg("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .env("PGPASSWORD", c.password.expose())
+        .env_remove("PGSSLMODE")
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim() == "t")
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// libpq verifies the server certificate whenever a root certificate is given, in prefer and
+/// allow too; prefer then falls back to a plain connection, which a hostssl-only server refuses.
+/// Each case is checked against psql in the same run.
+#[tokio::test]
+async fn prefer_and_allow_verify_a_given_ca_as_libpq_does() {
+    let wrong = pki().other_ca_cert.clone();
+    let right = pki().ca_cert.clone();
+    let cases = [
+        // (cluster, mode, CA, Grantry's expected outcome)
+        (
+            ssl_only_cluster(),
+            SslMode::Prefer,
+            &wrong,
+            Err(FailureKind::TlsUnknownCa),
+        ),
+        (
+            ssl_only_cluster(),
+            SslMode::Allow,
+            &wrong,
+            Err(FailureKind::TlsUnknownCa),
+        ),
+        (ssl_only_cluster(), SslMode::Prefer, &right, Ok(true)),
+        (ssl_only_cluster(), SslMode::Allow, &right, Ok(true)),
+        (ssl_cluster(), SslMode::Prefer, &wrong, Ok(false)),
+        (ssl_cluster(), SslMode::Allow, &wrong, Ok(false)),
+    ];
+    for (c, mode, ca, expect) in cases {
+        let word = match mode {
+            SslMode::Prefer => "prefer",
+            _ => "allow",
+        };
+        let libpq = psql_says(c, word, ca);
+        match (&libpq, &expect) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{word} with {}: psql", ca.display()),
+            (Err(m), Err(_)) => assert!(m.contains("certificate verify failed"), "{m}"),
+            _ => panic!(
+                "{word} with {}: psql says {libpq:?}, expected {expect:?}",
+                ca.display()
+            ),
+        }
+        let inp = IntegrationInput {
+            ca_cert: Some(CertSource::File {
+                path: ca.display().to_string(),
+            }),
+            ..input(c, "t", mode)
+        };
+        check(inp, expect).await;
+    }
+}
+
+/// connect_timeout as libpq reads it: 0 is no limit, 1 means 2 seconds.
+#[tokio::test]
+async fn a_connect_timeout_of_zero_means_no_limit() {
+    let c = ssl_cluster();
+    let inp = IntegrationInput {
+        connect_timeout_secs: Some(0),
+        ..input(c, "t", SslMode::Require)
+    };
+    check(inp.clone(), Ok(true)).await;
+    let env = grantry().await;
+    let it = env
+        .g
+        .integrations()
+        .add(IntegrationInput {
+            name: "zero".into(),
+            ..inp
+        })
+        .await
+        .unwrap();
+    assert_eq!(it.connection.endpoint().connect_timeout_secs, 0);
+    let one = env
+        .g
+        .integrations()
+        .add(IntegrationInput {
+            name: "one".into(),
+            connect_timeout_secs: Some(1),
+            ..input(c, "t", SslMode::Require)
+        })
+        .await
+        .unwrap();
+    assert_eq!(one.connection.endpoint().connect_timeout_secs, 2);
+}

@@ -37,22 +37,41 @@ impl TreeQuery {
     fn offset(&self) -> i64 {
         self.offset.unwrap_or(0) as i64
     }
-    /// The ILIKE pattern for the search text, with LIKE's wildcards escaped.
+    /// The search text as a regular expression for `~` that ignores case for every letter,
+    /// not only ASCII (`ILIKE` on `name`, a C-collated type, folds only ASCII, so `ü` would not
+    /// find `ÜniCödé`): each letter becomes a class of its cases (`[üÜ]`), every other
+    /// character is matched literally.
     pub fn pattern(&self) -> Option<String> {
         let s = self
             .search
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())?;
-        let mut p = String::with_capacity(s.len() + 2);
-        p.push('%');
+        let mut p = String::with_capacity(s.len() * 4);
         for ch in s.chars() {
-            if matches!(ch, '%' | '_' | '\\') {
-                p.push('\\');
+            let lower: Vec<char> = ch.to_lowercase().collect();
+            let upper: Vec<char> = ch.to_uppercase().collect();
+            match (lower.as_slice(), upper.as_slice()) {
+                ([l], [u]) if l != u => {
+                    p.push('[');
+                    p.push(*l);
+                    p.push(*u);
+                    // A title-case or other third form (e.g. the input itself).
+                    if ch != *l && ch != *u {
+                        p.push(ch);
+                    }
+                    p.push(']');
+                }
+                _ if ch.is_alphanumeric() => p.push(ch),
+                // Everything else literally: a backslash before a non-alphanumeric character
+                // makes it ordinary in PostgreSQL's regular expressions.
+                _ if ch.is_ascii() => {
+                    p.push('\\');
+                    p.push(ch);
+                }
+                _ => p.push(ch),
             }
-            p.push(ch);
         }
-        p.push('%');
         Some(p)
     }
 }
@@ -433,20 +452,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn search_pattern_escapes_wildcards() {
-        let q = TreeQuery {
-            search: Some("a_b%c\\".into()),
-            ..Default::default()
-        };
-        assert_eq!(q.pattern().unwrap(), "%a\\_b\\%c\\\\%");
-        assert_eq!(
+    fn search_pattern_folds_every_letter_and_is_literal_otherwise() {
+        let q = |s: &str| {
             TreeQuery {
-                search: Some("  ".into()),
+                search: Some(s.into()),
                 ..Default::default()
             }
-            .pattern(),
-            None
-        );
+            .pattern()
+        };
+        assert_eq!(q("a_b%c\\.").unwrap(), "[aA]\\_[bB]\\%[cC]\\\\\\.");
+        assert_eq!(q("ü1").unwrap(), "[üÜ]1");
+        assert_eq!(q("Ö").unwrap(), "[öÖ]");
+        assert_eq!(q("  "), None);
     }
 
     #[test]

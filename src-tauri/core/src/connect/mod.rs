@@ -28,10 +28,13 @@ pub struct ConnectSecrets {
     pub client_key_pem: Option<Secret>,
 }
 
-/// The SSL mode sqlx is asked for. `allow` starts as `disable`.
+/// The SSL mode sqlx is asked for. `allow` starts as `disable`. As in libpq, a root CA makes
+/// every TLS attempt verify the server certificate: `prefer` then tries verified TLS first and
+/// plain only when that fails ([`connect`]).
 fn driver_mode(endpoint: &PgEndpoint) -> PgSslMode {
     match endpoint.sslmode {
         SslMode::Disable | SslMode::Allow => PgSslMode::Disable,
+        SslMode::Prefer if endpoint.ca_cert.is_some() => PgSslMode::VerifyCa,
         SslMode::Prefer => PgSslMode::Prefer,
         // libpq: "if a root CA file exists, sslmode=require behaves like verify-ca".
         SslMode::Require if endpoint.ca_cert.is_some() => PgSslMode::VerifyCa,
@@ -91,6 +94,12 @@ pub fn connect_options(
     Ok(opts.log_statements(tracing::log::LevelFilter::Trace))
 }
 
+/// The connect timeout: none for 0, as in libpq.
+pub fn connect_timeout(endpoint: &PgEndpoint) -> Option<Duration> {
+    (endpoint.connect_timeout_secs > 0)
+        .then(|| Duration::from_secs(endpoint.connect_timeout_secs as u64))
+}
+
 /// Opens one connection with libpq semantics (including `allow`), bounded by the timeout.
 pub async fn connect(
     endpoint: &PgEndpoint,
@@ -98,14 +107,48 @@ pub async fn connect(
     database: Option<&str>,
 ) -> Result<(PgConnection, PgConnectOptions)> {
     let opts = connect_options(endpoint, secrets, database)?;
-    let timeout = Duration::from_secs(endpoint.connect_timeout_secs as u64);
+    let timeout = connect_timeout(endpoint);
     match connect_once(&opts, timeout).await {
         Ok(c) => Ok((c, opts)),
-        // allow: the plain attempt was rejected by the server: try again with TLS.
+        // allow: the plain attempt was rejected by the server: try again with TLS (verified
+        // when a root CA is given, as libpq does).
         Err(e) if endpoint.sslmode == SslMode::Allow && e.server_rejected => {
-            let tls = opts.clone().ssl_mode(PgSslMode::Require);
+            let mode = if endpoint.ca_cert.is_some() {
+                PgSslMode::VerifyCa
+            } else {
+                PgSslMode::Require
+            };
+            let tls = opts.clone().ssl_mode(mode);
             let c = connect_once(&tls, timeout).await.map_err(|e| e.error)?;
             Ok((c, tls))
+        }
+        // prefer with a root CA: the verified TLS attempt failed (no TLS on the server, or a
+        // certificate that does not verify): libpq tries again without TLS.
+        Err(first)
+            if endpoint.sslmode == SslMode::Prefer
+                && endpoint.ca_cert.is_some()
+                && !first.server_rejected =>
+        {
+            let plain = opts.clone().ssl_mode(PgSslMode::Disable);
+            match connect_once(&plain, timeout).await {
+                Ok(c) => Ok((c, plain)),
+                // The server wants TLS: the certificate problem is the one to fix.
+                Err(second) if second.server_rejected => Err(Error {
+                    detail: Some(format!(
+                        "{}; without TLS the server refused too: {}",
+                        first.error.detail.as_deref().unwrap_or_default(),
+                        second.error.message
+                    )),
+                    ..first.error
+                }),
+                Err(second) => Err(Error {
+                    detail: Some(format!(
+                        "the TLS attempt failed first: {}",
+                        first.error.message
+                    )),
+                    ..second.error
+                }),
+            }
         }
         Err(e) => Err(e.error),
     }
@@ -118,9 +161,15 @@ struct ConnectFailure {
 
 async fn connect_once(
     opts: &PgConnectOptions,
-    timeout: Duration,
+    timeout: Option<Duration>,
 ) -> Result<PgConnection, ConnectFailure> {
-    match tokio::time::timeout(timeout, PgConnection::connect_with(opts)).await {
+    let attempt = async {
+        match timeout {
+            Some(t) => tokio::time::timeout(t, PgConnection::connect_with(opts)).await,
+            None => Ok(PgConnection::connect_with(opts).await),
+        }
+    };
+    match attempt.await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => {
             let server_rejected = matches!(&e, sqlx::Error::Database(_));
@@ -132,7 +181,10 @@ async fn connect_once(
         Err(_) => Err(ConnectFailure {
             error: Error::new(
                 ErrorCode::Timeout,
-                format!("the server did not answer within {} s", timeout.as_secs()),
+                format!(
+                    "the server did not answer within {} s",
+                    timeout.map_or(0, |t| t.as_secs())
+                ),
             ),
             server_rejected: false,
         }),
@@ -381,7 +433,8 @@ fn step(name: &str, started: Instant, ok: bool, note: impl Into<String>) -> Chec
 /// Runs every check in order and stops at the first failure.
 pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) -> ConnectionReport {
     let mut steps = Vec::new();
-    let timeout = Duration::from_secs(endpoint.connect_timeout_secs as u64);
+    // The individual checks are bounded even without a connect timeout (0, as in libpq).
+    let timeout = connect_timeout(endpoint).unwrap_or(Duration::from_secs(600));
     if !env::ignored().is_empty() {
         steps.push(step(
             "environment",

@@ -83,7 +83,10 @@ impl Pools {
             .max_connections(MAX_CONNECTIONS_PER_POOL)
             .min_connections(0)
             .idle_timeout(self.idle_timeout)
-            .acquire_timeout(Duration::from_secs(endpoint.connect_timeout_secs as u64))
+            // 0 (no limit, as in libpq): a day.
+            .acquire_timeout(
+                super::connect_timeout(endpoint).unwrap_or(Duration::from_secs(86_400)),
+            )
             .connect_lazy_with(opts);
         pools.insert(
             key,

@@ -49,6 +49,16 @@ pub enum ImportSource {
     Service { path: Option<String> },
 }
 
+/// libpq tries several hosts in order (with target_session_attrs to pick a primary); an
+/// integration is one server, and Grantry does not pick one of them silently.
+fn several_hosts(list: &str) -> Error {
+    Error::invalid(format!(
+        "the connection string names several hosts ({list}): an integration is one server; \
+         save one integration per host"
+    ))
+    .at("host")
+}
+
 fn apply_param(
     input: &mut IntegrationInput,
     warnings: &mut Vec<String>,
@@ -58,11 +68,9 @@ fn apply_param(
     match key {
         "host" | "hostaddr" => {
             if value.contains(',') {
-                warnings.push(format!(
-                    "several hosts given ({value}); the first one is used"
-                ));
+                return Err(several_hosts(value));
             }
-            input.host = value.split(',').next().unwrap_or_default().to_string();
+            input.host = value.to_string();
         }
         "port" => {
             let first = value.split(',').next().unwrap_or_default();
@@ -142,12 +150,10 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
             }
             None => authority,
         };
-        let first = hostspec.split(',').next().unwrap_or_default();
         if hostspec.contains(',') {
-            warnings.push(format!(
-                "several hosts given ({hostspec}); the first one is used"
-            ));
+            return Err(several_hosts(hostspec));
         }
+        let first = hostspec;
         let (host, port) = if let Some(v6) = first.strip_prefix('[') {
             let (h, after) = v6
                 .split_once(']')
@@ -517,11 +523,19 @@ mod tests {
     }
 
     #[test]
-    fn parses_ipv6_and_multi_host() {
-        let p = parse_connection_string("postgres://[::1]:5433,other:5432/db").unwrap();
+    fn parses_ipv6_and_refuses_several_hosts() {
+        let p = parse_connection_string("postgres://[::1]:5433/db").unwrap();
         assert_eq!(p.input.host, "::1");
         assert_eq!(p.input.port, Some(5433));
-        assert_eq!(p.warnings.len(), 1);
+        for s in [
+            "postgres://[::1]:5433,other:5432/db",
+            "postgresql://h1:5432,localhost:56601/db",
+            "host=a,b port=5432,5433 dbname=x",
+        ] {
+            let e = parse_connection_string(s).unwrap_err();
+            assert!(e.message.contains("several hosts"), "{s}: {}", e.message);
+            assert_eq!(e.field.as_deref(), Some("host"));
+        }
     }
 
     #[test]

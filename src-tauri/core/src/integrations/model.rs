@@ -359,12 +359,15 @@ impl IntegrationInput {
         let database = non_empty(self.database.as_deref()).unwrap_or(DEFAULT_DATABASE);
         let timeout = match self.connect_timeout_secs {
             None => DEFAULT_CONNECT_TIMEOUT_SECS,
-            Some(t) if (1..=600).contains(&t) => t as u32,
+            // As libpq: 0 waits without limit, and the shortest limit is 2 seconds.
+            Some(0) => 0,
+            Some(1) => 2,
+            Some(t) if (2..=600).contains(&t) => t as u32,
             Some(t) => {
                 bad(
                     "connect_timeout_secs",
                     Error::invalid(format!(
-                        "invalid connect timeout {t}: give 1 to 600 seconds"
+                        "invalid connect timeout {t}: give 1 to 600 seconds, or 0 for no limit"
                     )),
                 );
                 DEFAULT_CONNECT_TIMEOUT_SECS

@@ -1,5 +1,5 @@
 -- Databases on the server, one page, by name.
--- $1 name pattern for ILIKE (NULL: all), $2 include templates, $3 limit, $4 offset
+-- $1 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $2 include templates, $3 limit, $4 offset
 SELECT d.datname::text                                AS name,
        pg_get_userbyid(d.datdba)::text                AS owner,
        -- Sizing needs CONNECT on the database; NULL where we may not look.
@@ -11,6 +11,6 @@ SELECT d.datname::text                                AS name,
        pg_encoding_to_char(d.encoding)::text          AS encoding
   FROM pg_database d
  WHERE ($2 OR NOT d.datistemplate)
-   AND ($1::text IS NULL OR d.datname ILIKE $1)
+   AND ($1::text IS NULL OR d.datname ~ $1)
  ORDER BY d.datname
  LIMIT $3 OFFSET $4;

@@ -2,4 +2,4 @@
 SELECT count(*)
   FROM pg_database d
  WHERE ($2 OR NOT d.datistemplate)
-   AND ($1::text IS NULL OR d.datname ILIKE $1);
+   AND ($1::text IS NULL OR d.datname ~ $1);

@@ -1,5 +1,5 @@
 -- Relations of one schema, one page, by name.
--- $1 schema name, $2 name pattern for ILIKE (NULL: all), $3 limit, $4 offset
+-- $1 schema name, $2 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $3 limit, $4 offset
 -- The page is cut first (an index scan on pg_class (relname, relnamespace)); sizes and comments are
 -- then looked up for the page's rows only, so a schema of 100,000 tables opens as fast as one of 100.
 WITH page AS (
@@ -7,7 +7,7 @@ WITH page AS (
       FROM pg_class c
      WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
        AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-       AND ($2::text IS NULL OR c.relname ILIKE $2)
+       AND ($2::text IS NULL OR c.relname ~ $2)
      ORDER BY c.relname
      LIMIT $3 OFFSET $4
 )

@@ -3,4 +3,4 @@ SELECT count(*)
   FROM pg_class c
  WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
    AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-   AND ($2::text IS NULL OR c.relname ILIKE $2);
+   AND ($2::text IS NULL OR c.relname ~ $2);

@@ -1,12 +1,12 @@
 -- Schemas of the connected database, one page, by name, with how many relations each holds.
--- $1 name pattern for ILIKE (NULL: all), $2 include system schemas, $3 limit, $4 offset
+-- $1 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $2 include system schemas, $3 limit, $4 offset
 -- Relations are counted for the page's schemas only, in one pass over pg_class.
 WITH page AS (
     SELECT n.oid, n.nspname, n.nspowner,
            (n.nspname LIKE 'pg\_%' OR n.nspname = 'information_schema') AS is_system
       FROM pg_namespace n
      WHERE ($2 OR NOT (n.nspname LIKE 'pg\_%' OR n.nspname = 'information_schema'))
-       AND ($1::text IS NULL OR n.nspname ILIKE $1)
+       AND ($1::text IS NULL OR n.nspname ~ $1)
      ORDER BY n.nspname
      LIMIT $3 OFFSET $4
 ), counts AS (

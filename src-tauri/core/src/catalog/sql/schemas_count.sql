@@ -2,4 +2,4 @@
 SELECT count(*)
   FROM pg_namespace n
  WHERE ($2 OR NOT (n.nspname LIKE 'pg\_%' OR n.nspname = 'information_schema'))
-   AND ($1::text IS NULL OR n.nspname ILIKE $1);
+   AND ($1::text IS NULL OR n.nspname ~ $1);
