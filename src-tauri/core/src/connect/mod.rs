@@ -69,7 +69,9 @@ pub fn connect_options(
     if let Some(pw) = &secrets.password {
         opts = opts.password(pw.expose());
     }
-    if let Some(ca) = &endpoint.ca_cert {
+    // A given CA replaces the system's roots (see src-tauri/vendor/README.md); `system`
+    // (libpq 16+) is the system's roots.
+    if let Some(ca) = endpoint.ca_cert.as_ref().filter(|ca| !ca.is_system()) {
         opts = opts.ssl_root_cert_from_pem(read_cert_bytes("CA certificate", ca)?);
     }
     if let Some(cert) = &endpoint.client_cert {

@@ -277,6 +277,13 @@ pub fn check_cert(what: &str, cert: &CertSource) -> Result<Vec<u8>> {
     Ok(pem)
 }
 
+impl CertSource {
+    /// `sslrootcert=system` (libpq 16+): the system's trusted roots instead of one CA.
+    pub fn is_system(&self) -> bool {
+        matches!(self, CertSource::File { path } if path == "system")
+    }
+}
+
 pub fn read_cert_bytes(what: &str, cert: &CertSource) -> Result<Vec<u8>> {
     match cert {
         CertSource::Pem { pem } => Ok(pem.as_bytes().to_vec()),
@@ -382,7 +389,18 @@ impl IntegrationInput {
             );
         }
         if let Some(ca) = &self.ca_cert {
-            if let Err(e) = check_cert("CA certificate", ca) {
+            if ca.is_system() {
+                // libpq 16+: the system's roots, and only with the host name checked.
+                if !matches!(self.sslmode, None | Some(SslMode::VerifyFull)) {
+                    bad(
+                        "sslmode",
+                        Error::invalid(
+                            "sslrootcert=system trusts every CA of the system, so it needs \
+                             sslmode verify-full (the host name checked too), as libpq requires",
+                        ),
+                    );
+                }
+            } else if let Err(e) = check_cert("CA certificate", ca) {
                 bad("ca_cert", e);
             }
         }
@@ -425,7 +443,11 @@ impl IntegrationInput {
                 ),
             );
         }
-        let sslmode = self.sslmode.unwrap_or_default();
+        // sslrootcert=system makes verify-full the default, as in libpq 16+.
+        let sslmode = match (&self.sslmode, &self.ca_cert) {
+            (None, Some(ca)) if ca.is_system() => SslMode::VerifyFull,
+            (m, _) => m.unwrap_or_default(),
+        };
         if matches!(sslmode, SslMode::VerifyCa | SslMode::VerifyFull) && self.ca_cert.is_none() {
             bad(
                 "ca_cert",
