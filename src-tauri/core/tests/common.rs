@@ -82,3 +82,17 @@ pub fn input(c: &Cluster, name: &str, mode: SslMode) -> IntegrationInput {
 pub fn secret(s: &str) -> Option<Secret> {
     Some(Secret::new(s))
 }
+
+/// An exported SQL script made for database `from`, edited to run in database `to` (its
+/// database-level grants and its guard name the database).
+pub fn retarget(sql: &str, from: &str, to: &str) -> String {
+    sql.replace(
+        &format!("DATABASE \"{from}\""),
+        &format!("DATABASE \"{to}\""),
+    )
+    .replace(&format!("<> '{from}' THEN"), &format!("<> '{to}' THEN"))
+    .replace(
+        &format!("%', '{from}', current_database()"),
+        &format!("%', '{to}', current_database()"),
+    )
+}

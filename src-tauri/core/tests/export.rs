@@ -197,7 +197,10 @@ async fn sql_export_rebuilds_the_same_privileges_elsewhere() {
     // A second database with the same objects and no grants, then the script.
     c.psql("postgres", "CREATE DATABASE db2");
     c.psql("db2", OBJECTS);
-    let script = sql.replace("DATABASE \"db\"", "DATABASE \"db2\"");
+    // The script says which database it is for, and refuses to run elsewhere.
+    let e = std::panic::catch_unwind(|| c.psql("db2", &sql));
+    assert!(e.is_err(), "the script ran in another database");
+    let script = common::retarget(&sql, "db", "db2");
     c.psql("db2", &script);
     let env2 = common::grantry_on(&c, "db2").await;
     let a = export_state(

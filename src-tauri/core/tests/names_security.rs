@@ -105,7 +105,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
             "{line:?} not in\n{sql}"
         );
     }
-    c.psql("db2", &sql.replace("DATABASE \"db\"", "DATABASE \"db2\""));
+    c.psql("db2", &common::retarget(&sql, "db", "db2"));
     assert_eq!(public_entries_on_vault(&c, "db2"), "0", "{sql}");
     for db in ["db", "db2"] {
         assert_eq!(
@@ -309,7 +309,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     c.psql("postgres", "CREATE DATABASE db3");
     c.psql("db3", &objects());
     let sql = env.g.privileges().export("db", None, "sql").await.unwrap();
-    c.psql("db3", &sql.replace("DATABASE \"db\"", "DATABASE \"db3\""));
+    c.psql("db3", &common::retarget(&sql, "db", "db3"));
     assert_eq!(acl_of_t(&c, "db3"), acl_of_t(&c, "db"), "{sql}");
 
     // Revoking from the role named "PUBLIC" revokes from it, not from everyone.

@@ -259,6 +259,20 @@ pub fn default_privileges(
     sql
 }
 
+/// A script's first statement: stop (and roll back) unless it runs in database `name`, since
+/// its database-level grants name that database.
+pub fn database_guard(name: &str) -> String {
+    let lit = literal(name);
+    // A dollar-quote tag that the name cannot end early.
+    let tag = (0..)
+        .map(|i| format!("$grantry{i}$"))
+        .find(|t| !lit.contains(t.as_str()))
+        .unwrap_or_default();
+    format!(
+        "DO {tag} BEGIN IF current_database() <> {lit} THEN RAISE EXCEPTION 'this script is for database %, not %', {lit}, current_database(); END IF; END {tag}"
+    )
+}
+
 /// `SET ROLE r`, to run a statement as the grantor it must be recorded under.
 pub fn set_role(role: &str) -> String {
     format!("SET ROLE {}", ident(role))
@@ -283,6 +297,17 @@ pub fn script<'a>(statements: impl IntoIterator<Item = (&'a str, Option<&'a str>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_database_guard_cannot_be_ended_by_the_name() {
+        let g = super::database_guard("x$grantry0$; DROP TABLE t; --'");
+        assert!(g.starts_with("DO $grantry1$ BEGIN"), "{g}");
+        assert!(g.ends_with("END $grantry1$"), "{g}");
+        assert!(
+            g.contains(&format!("'x$grantry0$; DROP TABLE t; --{}", "'".repeat(3))),
+            "{g}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -801,6 +801,7 @@ pub fn export_sql(snap: &Snapshot) -> String {
         "One transaction: the script applies whole or not at all.",
     ));
     line("BEGIN;".into());
+    line(stmt(render::database_guard(&doc.database)));
     line(String::new());
     let public = [PUBLIC_NAME.to_string()];
     // (grantor, statement, object) of grants made by someone other than the owner.
