@@ -116,7 +116,7 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
         ),
         (
             IntegrationInput {
-                connect_timeout_secs: Some(0),
+                connect_timeout_secs: Some(601),
                 ..valid("a")
             },
             "invalid connect timeout",

@@ -633,13 +633,52 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         "{:?}",
         bot.reasons
     );
+    c.psql(
+        "app",
+        "CREATE FUNCTION sales.stats(verbose boolean, OUT calls bigint, OUT total bigint) \
+         LANGUAGE sql AS 'SELECT 1::bigint, 2::bigint'",
+    );
+    env.g.privileges().refresh("app").await.unwrap();
     let role = env
         .g
         .privileges()
         .role_report("app", None, "bob")
         .await
         .unwrap();
+    assert!(
+        role.access
+            .iter()
+            .any(|a| a.object == "sales.stats(boolean)"),
+        "{:?}",
+        role.access.iter().map(|a| &a.object).collect::<Vec<_>>()
+    );
     assert!(role.member_of.iter().any(|m| m.role == "writers"));
+    // What bob can use in app: app itself among the databases, no untrusted language (c,
+    // internal: superusers only), functions by their argument types only.
+    let dbs: Vec<&str> = role
+        .access
+        .iter()
+        .filter(|a| a.kind == ObjectKind::Database)
+        .map(|a| a.object.as_str())
+        .collect();
+    assert_eq!(dbs, ["app"]);
+    assert!(
+        !role
+            .access
+            .iter()
+            .any(|a| a.kind == ObjectKind::Language && (a.object == "c" || a.object == "internal")),
+        "{:?}",
+        role.access.iter().map(|a| &a.object).collect::<Vec<_>>()
+    );
+    assert!(role
+        .access
+        .iter()
+        .any(|a| a.kind == ObjectKind::Language && a.object == "plpgsql"));
+    assert!(role
+        .access
+        .iter()
+        .filter(|a| a.kind.is_routine())
+        .all(|a| !a.object.contains(" OUT ") && !a.object.contains("OUT ")));
     assert!(role.access.iter().any(|a| a.object == "sales.orders"
         && a.privileges
             .iter()

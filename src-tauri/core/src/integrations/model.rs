@@ -580,7 +580,7 @@ mod tests {
         let bad = IntegrationInput {
             name: "".into(),
             port: Some(99999),
-            connect_timeout_secs: Some(0),
+            connect_timeout_secs: Some(601),
             sslmode: Some(SslMode::VerifyFull),
             ..input()
         };

@@ -157,11 +157,11 @@ fn describe_ref(r: &ObjectRef) -> String {
 
 const CANONICAL_ARGS_SQL: &str = include_str!("canonical_args.sql");
 
-/// A routine's argument list as the server writes it (`pg_get_function_identity_arguments`),
-/// from what a person typed (`int, varchar`): the server parses it with `to_regprocedure`, so
-/// type aliases, `pg_catalog.` prefixes and spacing all resolve as PostgreSQL resolves them.
-/// `None` when the server knows no such routine (the caller then compares the text as given,
-/// which also accepts argument names as the identity list writes them).
+/// A routine's argument types as the server writes them (`oidvectortypes`: no names, no OUT
+/// arguments), from what a person typed (`int, varchar`): the server parses it with
+/// `to_regprocedure`, so type aliases, `pg_catalog.` prefixes and spacing all resolve as
+/// PostgreSQL resolves them. `None` when the server knows no such routine (the caller then
+/// compares the text as given).
 pub async fn canonical_args(
     conn: &mut PgConnection,
     schema: Option<&str>,

@@ -502,7 +502,22 @@ impl Privileges {
                 .map(row)
                 .collect(),
             inherits_from,
-            access: e.what_can(r.oid),
+            // What it can use in this database: not the other databases of the server, nor the
+            // untrusted languages only superusers may use.
+            access: e
+                .what_can(r.oid)
+                .into_iter()
+                .filter(|a| {
+                    let o = &snap.objects[a.index];
+                    match o.kind {
+                        ObjectKind::Database => o.name == snap.database,
+                        ObjectKind::Language => {
+                            r.superuser || o.detail.as_deref() != Some("untrusted")
+                        }
+                        _ => true,
+                    }
+                })
+                .collect(),
             role: r,
         })
     }

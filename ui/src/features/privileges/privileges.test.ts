@@ -194,7 +194,7 @@ describe('objects of the tree', () => {
   });
   it('has an icon for every kind', () => {
     expect(iconKind('materialized_view')).toBe('materialized_view');
-    expect(iconKind('function')).toBe('other');
+    expect(iconKind('function')).toBe('function');
   });
 });
 

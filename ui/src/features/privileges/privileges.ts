@@ -14,7 +14,7 @@ import type { RelationKind } from '../../gen/RelationKind';
 import type { Role } from '../../gen/Role';
 import type { Target } from '../../gen/Target';
 import { OBJECT_KINDS, PRIVILEGES } from '../../registry.gen';
-import { pathOf, type NodeKind, type TreeNode } from '../explorer/tree';
+import { pathOf, type TreeNode } from '../explorer/tree';
 
 /** The PUBLIC pseudo-role as the core names it (PostgreSQL reserves the role name "public"); a
  *  role named "PUBLIC" or "Public" is that role. */
@@ -194,13 +194,9 @@ export function buildMatrix(g: ObjectGrants): MatrixView {
 
 // ------------------------------------------------------------------ objects of the tree
 
-const ICON_KINDS: ReadonlySet<string> = new Set<NodeKind>([
-  'database', 'schema', 'table', 'partitioned_table', 'view', 'materialized_view', 'foreign_table', 'sequence',
-]);
-
-/** The explorer icon for an object kind ("other" for functions, types, columns...). */
-export function iconKind(kind: ObjectKind): NodeKind {
-  return ICON_KINDS.has(kind) ? (kind as NodeKind) : 'other';
+/** The icon for an object kind: every kind has its own (KindIcon). */
+export function iconKind(kind: ObjectKind): ObjectKind {
+  return kind;
 }
 
 /** The privilege kind of a relation of the tree (unknown kinds are treated as tables). */

@@ -72,7 +72,7 @@ pub struct DbObject {
     pub schema: Option<String>,
     /// Relation name for columns.
     pub name: String,
-    /// Column name; function identity arguments.
+    /// Column name; a routine's input argument types (`integer, text`: its identity).
     pub detail: Option<String>,
     #[ts(type = "number")]
     pub owner: i64,
@@ -420,7 +420,8 @@ pub(crate) async fn inspect_in_tx(
             ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => {
                 detail.map(|d| d[2..].to_string())
             }
-            ObjectKind::Column => detail,
+            // A column's name; "untrusted" for a language only superusers may use.
+            ObjectKind::Column | ObjectKind::Language => detail,
             _ => None,
         };
         index.insert((class.as_bytes()[0], oid, subid), objects.len());

@@ -34,7 +34,7 @@ SELECT 'c', a.attrelid::bigint, a.attnum, n.nspname, c.relname, a.attname::text,
    AND ($2::oid[] IS NULL OR a.attrelid = ANY($2::oid[]))
 UNION ALL
 SELECT 'f', p.oid::bigint, 0, n.nspname, p.proname,
-       p.prokind::text || ':' || pg_get_function_identity_arguments(p.oid), p.proowner::bigint, p.proacl IS NULL
+       p.prokind::text || ':' || oidvectortypes(p.proargtypes), p.proowner::bigint, p.proacl IS NULL
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE ($1 OR p.pronamespace NOT IN (SELECT oid FROM sys))
    AND ($2::oid[] IS NULL OR p.oid = ANY($2::oid[]))
@@ -48,7 +48,8 @@ SELECT 'T', t.oid::bigint, 0, n.nspname, t.typname, t.typtype::text, t.typowner:
         AND ($1 OR t.typnamespace NOT IN (SELECT oid FROM sys)))
    AND ($2::oid[] IS NULL OR t.oid = ANY($2::oid[]))
 UNION ALL
-SELECT 'l', l.oid::bigint, 0, NULL, l.lanname, NULL, l.lanowner::bigint, l.lanacl IS NULL
+-- An untrusted language (c, internal, plpython3u) is usable by superusers only, whatever its ACL.
+SELECT 'l', l.oid::bigint, 0, NULL, l.lanname, CASE WHEN l.lanpltrusted THEN NULL ELSE 'untrusted' END, l.lanowner::bigint, l.lanacl IS NULL
   FROM pg_language l
  WHERE ($2::oid[] IS NULL OR l.oid = ANY($2::oid[]))
 UNION ALL
