@@ -129,6 +129,11 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
         .strip_prefix("postgresql://")
         .or_else(|| text.strip_prefix("postgres://"))
     {
+        if rest.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(
+                "a connection URI cannot contain spaces: percent-encode them (%20)",
+            ));
+        }
         let (main, query) = match rest.split_once('?') {
             Some((m, q)) => (m, Some(q)),
             None => (rest, None),
@@ -138,6 +143,12 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
             None => (main, None),
         };
         let hostspec = match authority.rsplit_once('@') {
+            Some((user, _)) if user.contains('@') => {
+                return Err(Error::invalid(
+                    "the URI's user part holds an @: percent-encode it (%40)",
+                )
+                .at("username"))
+            }
             Some((user, h)) => {
                 match user.split_once(':') {
                     Some((u, p)) => {
@@ -195,6 +206,20 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
     }
     if input.host.is_empty() {
         input.host = "localhost".into();
+    }
+    // The same rules as the wizard and the CLI (IntegrationInput::validate): a port outside
+    // 1-65535 or a host with spaces is refused here, never wrapped or carried along.
+    if let Some(p) = input.port {
+        if !(1..=65535).contains(&p) {
+            return Err(Error::invalid(format!("invalid port {p}: give 1 to 65535")).at("port"));
+        }
+    }
+    if input.host.chars().any(|c| c.is_whitespace() || c == '@') {
+        return Err(Error::invalid(format!(
+            "invalid host {:?}: a host name has no spaces or @",
+            input.host
+        ))
+        .at("host"));
     }
     Ok(Parsed { input, warnings })
 }
@@ -374,7 +399,8 @@ fn candidate(index: usize, name: String, parsed: &Parsed, source: String) -> Imp
         host: i.host.clone(),
         port: i
             .port
-            .unwrap_or(crate::integrations::model::DEFAULT_PORT as i64) as u16,
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(crate::integrations::model::DEFAULT_PORT),
         database: i
             .database
             .clone()
@@ -551,6 +577,27 @@ mod tests {
 
     #[test]
     fn rejects_bad_strings() {
+        for (s, field) in [
+            ("port=99999 host=h", "port"),
+            ("host=h port=70000", "port"),
+            ("postgresql://h:0/db", "port"),
+            ("host='a b' dbname=x", "host"),
+            ("postgres://u@@h/db", "username"),
+        ] {
+            let e = parse_connection_string(s).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{s}: {}", e.message);
+        }
+        for s in [
+            "postgres://bad uri with spaces@@:99999/",
+            "postgres://bad uri with spaces@@h/db",
+        ] {
+            let e = parse_connection_string(s).unwrap_err();
+            assert!(
+                e.message.contains("cannot contain spaces"),
+                "{s}: {}",
+                e.message
+            );
+        }
         assert!(parse_connection_string("mysql://x").is_err());
         assert!(parse_connection_string("postgresql://h:notaport/db").is_err());
         assert!(parse_connection_string("postgresql://h/db?sslmode=sometimes").is_err());

@@ -78,6 +78,16 @@ describe('applyCandidate', () => {
     );
     expect(f).toMatchObject({ name: 'db', host: 'db', port: '6432', database: 'app', username: 'u', sslmode: 'require', password: 'pw', caMode: 'file', caPath: '/ca.pem', timeout: '5' });
   });
+
+  it('a second paste replaces what the first one set, and keeps a name the user typed', () => {
+    const cand = (name: string, pw: boolean) => ({ index: 0, suggested_name: name, host: name, port: 5432, database: 'app', username: 'u', sslmode: null, has_password: pw, source: 'uri', warnings: [] });
+    let f = applyCandidate(emptyForm(), cand('first', true), { password: 'pw1', params: {} });
+    expect(f).toMatchObject({ name: 'first', password: 'pw1' });
+    f = applyCandidate(f, cand('second', false), { password: null, params: {} });
+    expect(f).toMatchObject({ name: 'second', password: '' });
+    f = applyCandidate({ ...f, name: 'mine' }, cand('third', true), { password: 'pw3', params: {} });
+    expect(f).toMatchObject({ name: 'mine', password: 'pw3' });
+  });
 });
 
 function integration(over: Partial<Integration['connection']> = {}): Integration {

@@ -38,6 +38,8 @@ export interface WizardForm {
   applicationName: string;
   environment: Environment;
   readOnly: boolean;
+  /** The name the last paste suggested: a later paste replaces it, not a name the user typed. */
+  suggestedName?: string;
 }
 
 export type FieldName =
@@ -157,9 +159,11 @@ export function formFromIntegration(it: Integration): WizardForm {
 
 /** Fills the connection fields from an import candidate and what was read from the pasted text. */
 export function applyCandidate(f: WizardForm, c: ImportCandidate, pasted: PastedSettings | null): WizardForm {
+  const typed = f.name.trim() !== '' && f.name !== f.suggestedName;
   const out: WizardForm = {
     ...f,
-    name: f.name.trim() ? f.name : c.suggested_name,
+    name: typed ? f.name : c.suggested_name,
+    suggestedName: c.suggested_name,
     host: c.host,
     port: String(c.port),
     database: c.database,
@@ -167,7 +171,8 @@ export function applyCandidate(f: WizardForm, c: ImportCandidate, pasted: Pasted
     sslmode: c.sslmode ?? f.sslmode,
   };
   if (pasted) {
-    if (c.has_password && pasted.password !== null) out.password = pasted.password;
+    // Each paste says what the password is: none in the string means none, not the last one's.
+    out.password = c.has_password && pasted.password !== null ? pasted.password : '';
     const p = pasted.params;
     if (p.sslrootcert) {
       out.caMode = 'file';
