@@ -16,7 +16,7 @@ use super::engine::Engine;
 use super::inspect::{AclEntry, DbObject, DefaultObjectType, Snapshot};
 use super::plan::{Change, Target};
 use super::render::{self, MembershipOptions};
-use super::{ObjectKind, Privilege, PUBLIC_NAME};
+use super::{display_role, ObjectKind, Privilege, PUBLIC_NAME};
 use crate::error::{Error, Result};
 use crate::quote::comment;
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,68 @@ pub struct DesiredState {
     pub memberships: Option<Vec<DesiredMembership>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_privileges: Option<Vec<DesiredDefault>>,
+    /// What an object the document does not list should have: `default` (the built-in
+    /// privileges, which is why the export leaves such objects out), or `unmanaged` (left as it
+    /// is; what a hand-written document that lists a few objects means, and the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlisted: Option<Unlisted>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unlisted {
+    Default,
+    Unmanaged,
+}
+
+/// Whether the export covers objects of this kind (and so a document with `unlisted:
+/// default` manages them): the connected database among the databases, everything else.
+fn exported(snap: &Snapshot, o: &DbObject) -> bool {
+    match o.kind {
+        ObjectKind::Database => o.name == snap.database,
+        _ => true,
+    }
+}
+
+/// An object with its built-in privileges, as a document entry: the owner holds every
+/// privilege of the kind, PUBLIC what acldefault gives it.
+fn with_default_privileges(e: &Engine, snap: &Snapshot, o: &DbObject) -> DesiredObject {
+    use Privilege::*;
+    let owner = role_name(e, o.owner);
+    let mut grants = Vec::new();
+    if o.kind != ObjectKind::Column {
+        grants.push(DesiredGrant {
+            to: owner.clone(),
+            privileges: o.kind.privileges(snap.version_num).iter().collect(),
+            grantable: Vec::new(),
+            grantor: None,
+        });
+    }
+    let public: &[Privilege] = match o.kind {
+        ObjectKind::Database => &[Connect, Temporary],
+        ObjectKind::Function | ObjectKind::Procedure | ObjectKind::Aggregate => &[Execute],
+        ObjectKind::Language | ObjectKind::Type | ObjectKind::Domain => &[Usage],
+        _ => &[],
+    };
+    if !public.is_empty() {
+        grants.push(DesiredGrant {
+            to: PUBLIC_NAME.into(),
+            privileges: public.to_vec(),
+            grantable: Vec::new(),
+            grantor: None,
+        });
+    }
+    DesiredObject {
+        kind: o.kind,
+        schema: o.schema.clone(),
+        name: o.name.clone(),
+        args: o.kind.is_routine().then(|| o.detail.clone()).flatten(),
+        column: (o.kind == ObjectKind::Column)
+            .then(|| o.detail.clone())
+            .flatten(),
+        owner: Some(owner),
+        grants,
+    }
 }
 
 /// PostgreSQL's bootstrap superuser (always oid 10): the owner of every parameter.
@@ -233,12 +295,7 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
     let e = Engine::new(snap);
     let mut objects = Vec::new();
     for o in &snap.objects {
-        let relevant = match o.kind {
-            ObjectKind::Database => o.name == snap.database,
-            ObjectKind::Language => false,
-            _ => true,
-        };
-        if !relevant || o.default_acl {
+        if !exported(snap, o) || o.default_acl {
             continue;
         }
         objects.push(DesiredObject {
@@ -335,6 +392,7 @@ pub fn export_state(snap: &Snapshot) -> DesiredState {
         objects,
         memberships: Some(memberships),
         default_privileges: Some(defaults),
+        unlisted: Some(Unlisted::Default),
     }
 }
 
@@ -392,7 +450,29 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     };
     // Privileges of the document this server does not have, with how many grants list them.
     let mut absent: BTreeMap<Privilege, usize> = BTreeMap::new();
-    for d in &desired.objects {
+    // With `unlisted: default`, every object the document leaves out is to have its built-in
+    // privileges: those that have others are planned back to them.
+    let unlisted: Vec<DesiredObject> = if desired.unlisted == Some(Unlisted::Default) {
+        let listed: BTreeSet<usize> = desired
+            .objects
+            .iter()
+            .filter_map(|d| find(snap, d).map(|o| o as *const DbObject as usize))
+            .collect();
+        snap.objects
+            .iter()
+            .filter(|o| {
+                exported(snap, o)
+                    && !o.default_acl
+                    && !listed.contains(&(*o as *const DbObject as usize))
+            })
+            .map(|o| with_default_privileges(&e, snap, o))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let synthesized = desired.objects.len();
+    for (i, d) in desired.objects.iter().chain(unlisted.iter()).enumerate() {
+        let authoritative = i >= synthesized;
         let current_acl: Vec<AclEntry>;
         let owner: i64;
         match find(snap, d) {
@@ -469,6 +549,18 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 .grants
                 .iter()
                 .any(|g| g.to == role_name(&e, a.grantee) && g.privileges.contains(&a.privilege));
+            if authoritative && !listed {
+                // An unlisted object goes back to its built-in privileges, whoever granted
+                // the others (the REVOKE runs as each grantor).
+                changes.push(Change::Revoke {
+                    privileges: vec![a.privilege],
+                    on: target_of(d),
+                    from: vec![role_name(&e, a.grantee)],
+                    grant_option_only: false,
+                    cascade: true,
+                });
+                continue;
+            }
             if !listed {
                 notes.push(format!(
                     "{} keeps {} on {} granted by {}: grants by other grantors are not managed",
@@ -538,12 +630,18 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
             });
         }
         for ((who, grant_option_only), privileges) in revokes {
+            // What the role granted onwards with its option goes too, unless the document
+            // keeps such a grant (then PostgreSQL's refusal is the honest answer).
+            let keeps_its_grants = d
+                .grants
+                .iter()
+                .any(|g| g.grantor.as_deref() == Some(who.as_str()));
             changes.push(Change::Revoke {
                 privileges,
                 on: target_of(d),
                 from: vec![who],
                 grant_option_only,
-                cascade: false,
+                cascade: !keeps_its_grants,
             });
         }
     }
@@ -571,6 +669,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
         };
         // The current rows each document entry accounts for.
         let mut matched: BTreeSet<usize> = BTreeSet::new();
+        let mut lost_options: Vec<String> = Vec::new();
         let mut revokes: Vec<Change> = Vec::new();
         let mut grants: Vec<Change> = Vec::new();
         for m in ms {
@@ -580,7 +679,30 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     m.member, m.role
                 )));
             };
-            let by = grantor_oid(&m.grantor)?;
+            // From 16 on an entry without a grantor is the bootstrap superuser's grant (what the
+            // export leaves unsaid); before 16 a membership has one row, whoever granted it.
+            let by = match grantor_oid(&m.grantor)? {
+                Some(g) => Some(g),
+                None if v16 => Some(BOOTSTRAP_SUPERUSER),
+                None => None,
+            };
+            // Per-grant options a server before 16 cannot hold: inheritance and SET ROLE are
+            // per member there, so the membership would give more than the document says.
+            if !v16 && (m.inherit == Some(false) || m.set == Some(false)) {
+                lost_options.push(format!(
+                    "{} in {} ({})",
+                    display_role(&m.member),
+                    display_role(&m.role),
+                    [
+                        (m.inherit == Some(false)).then_some("INHERIT FALSE"),
+                        (m.set == Some(false)).then_some("SET FALSE"),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                ));
+            }
             let rows: Vec<usize> = snap
                 .memberships
                 .iter()
@@ -588,7 +710,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 .filter(|(_, x)| x.role == r.oid && x.member == mem.oid)
                 .map(|(i, _)| i)
                 .collect();
-            // The row this entry describes: its grantor's; without a grantor, any.
+            // The row this entry describes.
             let cur = rows
                 .iter()
                 .copied()
@@ -670,6 +792,16 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 },
                 admin_option_only: None,
             });
+        }
+        if !lost_options.is_empty() {
+            return Err(Error::invalid(format!(
+                "the document's memberships {} have per-grant options that PostgreSQL {} does \
+                 not have (inheritance and SET ROLE are per role before 16): applied here they \
+                 would give more access than the document says; remove those options from the \
+                 document, or set NOINHERIT on the member role",
+                lost_options.join(", "),
+                snap.version_num / 10000
+            )));
         }
         changes.extend(revokes);
         // Grants made by a grantor come after those that give it ADMIN OPTION.

@@ -1082,6 +1082,25 @@ impl<'s> Builder<'s> {
             &format!("revoke {} from {}", display_role(role), display_role(from)),
         );
         if by.is_some() || admin_option_only {
+            // Grants the member made with its ADMIN OPTION depend on it.
+            let dependent = self
+                .after
+                .memberships
+                .iter()
+                .any(|x| x.role == r && x.grantor == m);
+            let last_admin = !self
+                .after
+                .memberships
+                .iter()
+                .any(|x| x.role == r && x.member == m && x.admin && !matches(x));
+            if dependent && last_admin {
+                self.blocking.push(format!(
+                    "{} granted {} to others with its ADMIN OPTION: PostgreSQL refuses to revoke \
+                     it while those grants depend on it; fix: revoke those memberships first",
+                    display_role(from),
+                    display_role(role)
+                ));
+            }
             if let (Some(g), Some(name), true) = (by, granted_by, v16) {
                 self.check_can_act_as(
                     g,
