@@ -51,6 +51,11 @@ impl TreeQuery {
         for ch in s.chars() {
             let lower: Vec<char> = ch.to_lowercase().collect();
             let upper: Vec<char> = ch.to_uppercase().collect();
+            // The dotted and dotless i of Turkish fold to i and I as PostgreSQL's ILIKE has it.
+            if matches!(ch, 'i' | 'I' | 'İ' | 'ı') {
+                p.push_str("[iIİı]");
+                continue;
+            }
             match (lower.as_slice(), upper.as_slice()) {
                 ([l], [u]) if l != u => {
                     p.push('[');
@@ -463,6 +468,7 @@ mod tests {
         assert_eq!(q("a_b%c\\.").unwrap(), "[aA]\\_[bB]\\%[cC]\\\\\\.");
         assert_eq!(q("ü1").unwrap(), "[üÜ]1");
         assert_eq!(q("Ö").unwrap(), "[öÖ]");
+        assert_eq!(q("İz").unwrap(), "[iIİı][zZ]");
         assert_eq!(q("  "), None);
     }
 

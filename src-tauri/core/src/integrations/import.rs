@@ -73,12 +73,24 @@ fn apply_param(
             input.host = value.to_string();
         }
         "port" => {
-            let first = value.split(',').next().unwrap_or_default();
+            if value.contains(',') {
+                return Err(Error::invalid(format!(
+                    "several ports given ({value}) for one host: an integration is one server"
+                ))
+                .at("port"));
+            }
             input.port = Some(
-                first
+                value
                     .parse()
-                    .map_err(|_| Error::invalid(format!("invalid port {first:?}")).at("port"))?,
+                    .map_err(|_| Error::invalid(format!("invalid port {value:?}")).at("port"))?,
             );
+        }
+        // libpq would pick a server by its state; Grantry connects to the one server given.
+        "target_session_attrs" if value != "any" => {
+            return Err(Error::invalid(format!(
+                "target_session_attrs={value} is not supported: Grantry connects to the one host \
+                 given, whatever its state"
+            )))
         }
         "dbname" => input.database = Some(value.to_string()),
         "user" => input.username = value.to_string(),
@@ -108,8 +120,76 @@ fn apply_param(
         "application_name" | "fallback_application_name" => {
             input.application_name = Some(value.to_string())
         }
-        other => warnings.push(format!("parameter {other} is not used by Grantry")),
+        // libpq parameters Grantry does not use: said, not silently dropped.
+        other if LIBPQ_PARAMETERS.contains(&other) => {
+            warnings.push(format!("parameter {other} is not used by Grantry"))
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "unknown connection parameter {other:?} (libpq refuses it too)"
+            )))
+        }
     }
+    Ok(())
+}
+
+/// libpq's other connection parameters (PostgreSQL 18's list).
+const LIBPQ_PARAMETERS: &[&str] = &[
+    "target_session_attrs",
+    "passfile",
+    "require_auth",
+    "channel_binding",
+    "options",
+    "client_encoding",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "gssencmode",
+    "sslnegotiation",
+    "sslcompression",
+    "sslpassword",
+    "sslcertmode",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "service",
+    "load_balance_hosts",
+    "scram_client_key",
+    "scram_server_key",
+    "oauth_issuer",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "oauth_scope",
+    "max_protocol_version",
+    "min_protocol_version",
+];
+
+/// `host` and `hostaddr` together mean "connect to this address, check the certificate
+/// against that name": an integration has one host, so that is refused rather than one of
+/// them dropped (verify-full would then check the wrong name).
+fn check_pair(seen: &mut Vec<(String, String)>, key: &str, value: &str) -> Result<()> {
+    let other = match key {
+        "host" => "hostaddr",
+        "hostaddr" => "host",
+        _ => return Ok(()),
+    };
+    if seen.iter().any(|(k, v)| k == other && v != value) {
+        return Err(Error::invalid(
+            "host and hostaddr together are not supported: give the host name only (Grantry \
+             resolves it, and verify-full checks the certificate against it)",
+        )
+        .at("host"));
+    }
+    seen.push((key.to_string(), value.to_string()));
     Ok(())
 }
 
@@ -125,6 +205,7 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
     let text = text.trim();
     let mut input = IntegrationInput::default();
     let mut warnings = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
     if let Some(rest) = text
         .strip_prefix("postgresql://")
         .or_else(|| text.strip_prefix("postgres://"))
@@ -193,10 +274,13 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
             let (k, v) = pair
                 .split_once('=')
                 .ok_or_else(|| Error::invalid(format!("invalid URI parameter {pair:?}")))?;
-            apply_param(&mut input, &mut warnings, &decode(k)?, &decode(v)?)?;
+            let (k, v) = (decode(k)?, decode(v)?);
+            check_pair(&mut seen, &k, &v)?;
+            apply_param(&mut input, &mut warnings, &k, &v)?;
         }
     } else if text.contains('=') {
         for (k, v) in parse_keyword_values(text)? {
+            check_pair(&mut seen, &k, &v)?;
             apply_param(&mut input, &mut warnings, &k, &v)?;
         }
     } else {
@@ -587,6 +671,22 @@ mod tests {
             let e = parse_connection_string(s).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{s}: {}", e.message);
         }
+        for (s, has) in [
+            ("host=otherhost hostaddr=127.0.0.1", "host and hostaddr"),
+            ("host=h port=5432,5433", "several ports"),
+            (
+                "host=h target_session_attrs=read-only",
+                "target_session_attrs",
+            ),
+            ("postgresql://h/db?foo=bar", "unknown connection parameter"),
+        ] {
+            let e = parse_connection_string(s).unwrap_err();
+            assert!(e.message.contains(has), "{s}: {}", e.message);
+        }
+        assert!(parse_connection_string("host=h keepalives=1")
+            .unwrap()
+            .warnings[0]
+            .contains("keepalives"));
         for s in [
             "postgres://bad uri with spaces@@:99999/",
             "postgres://bad uri with spaces@@h/db",

@@ -345,6 +345,13 @@ impl IntegrationInput {
                 "host",
                 Error::invalid(format!("invalid host {host:?}: it contains white space")),
             );
+        } else if host.contains(',') && !host.starts_with('/') {
+            bad(
+                "host",
+                Error::invalid(format!(
+                    "invalid host {host:?}: several hosts; an integration is one server"
+                )),
+            );
         }
         let port = match self.port {
             None => DEFAULT_PORT,

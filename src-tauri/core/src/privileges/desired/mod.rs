@@ -502,13 +502,11 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 owner = BOOTSTRAP_SUPERUSER;
             }
             None => {
-                return Err(Error::not_found(
-                    format!(
-                        "the document lists {:?} {}, which does not exist",
-                        d.kind, d.name
-                    )
-                    .to_lowercase(),
-                ))
+                return Err(Error::not_found(format!(
+                    "the document lists {} {}, which does not exist",
+                    d.kind.label(),
+                    crate::quote::escape_controls(&label_of(d))
+                )))
             }
         }
         let owner_name = role_name(&e, owner);
