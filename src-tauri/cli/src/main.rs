@@ -520,7 +520,8 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             if !out.json || pv.plan.statements.is_empty() {
                 out.plan(&pv.plan);
             }
-            if pv.plan.statements.is_empty() {
+            // Nothing to run is success only when nothing is blocking either.
+            if pv.plan.statements.is_empty() && pv.plan.blocking.is_empty() {
                 return Ok(());
             }
             let r = g

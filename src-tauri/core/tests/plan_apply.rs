@@ -544,6 +544,12 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         vec!["report_bot".to_string(), "vault_bot".to_string()]
     );
     let r = common::applied(&env, &pv.id).await;
+    // The audit log keeps the SQL, but not the verifiers of new roles.
+    let audit = env.g.audit().log(1).await.unwrap();
+    assert!(!audit[0].sql.contains("SCRAM-SHA-256$"), "{}", audit[0].sql);
+    assert!(audit[0]
+        .sql
+        .contains("PASSWORD '<SCRAM verifier, not logged>'"));
     assert_eq!(r.report.generated_passwords.len(), 2);
     let shown = r
         .report
@@ -835,9 +841,14 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
     let audit = env.g.audit().log(10).await.unwrap();
     assert_eq!(
         audit.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>(),
-        ["committed", "failed"]
+        ["committed", "refused", "failed"]
     );
     assert!(audit[1]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("cannot carry out 1 step"));
+    assert!(audit[2]
         .error
         .as_deref()
         .unwrap_or("")

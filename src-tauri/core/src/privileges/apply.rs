@@ -186,7 +186,11 @@ async fn run_in_tx(
         generated_passwords: Vec::new(),
         verified: Vec::new(),
     };
-    let set = format!("SET LOCAL lock_timeout = {}", opts.lock_timeout_ms.max(1));
+    // Warnings must reach us whatever the role or database sets client_min_messages to.
+    let set = format!(
+        "SET LOCAL lock_timeout = {}; SET LOCAL client_min_messages = notice",
+        opts.lock_timeout_ms.max(1)
+    );
     conn.execute(set.as_str()).await.map_err(|e| classify(&e))?;
     // Two applies on one integration never interleave: the second waits (up to lock_timeout).
     if let Err(err) = sqlx::query("SELECT pg_advisory_xact_lock($1)")

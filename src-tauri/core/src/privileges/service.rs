@@ -743,11 +743,21 @@ impl Privileges {
             ));
         }
         if (!dry_run || plan.statements.is_empty()) && !plan.blocking.is_empty() {
-            return Err(Error::new(ErrorCode::Refused, format!(
+            let message = format!(
                 "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
                 plan.blocking.len(),
                 plan.blocking.join("; ")
-            )));
+            );
+            // Logged like every other refusal (best effort: the refusal stands either way).
+            let database_name = database.unwrap_or(&it.connection.endpoint().database);
+            if let Ok(id) = self.audit_started(&it, database_name, plan, dry_run).await {
+                let _ = self
+                    .app
+                    .store()
+                    .finish_audit(id, "refused", Some(&message), 0)
+                    .await;
+            }
+            return Err(Error::new(ErrorCode::Refused, message));
         }
         if plan.statements.is_empty() {
             return Err(Error::invalid(
@@ -898,7 +908,7 @@ impl Privileges {
                 integration_name: it.name.clone(),
                 database_name: database.to_string(),
                 action: if dry_run { "dry_run" } else { "apply" }.into(),
-                sql: plan.script.clone(),
+                sql: super::render::redact_verifiers(&plan.script),
                 outcome: "started".into(),
                 error: None,
                 duration_ms: 0,

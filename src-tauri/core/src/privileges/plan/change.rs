@@ -173,9 +173,10 @@ impl Target {
                 columns,
                 kind,
             } => {
+                let n = |x: &str| super::super::display_name(x);
                 let mut s = match schema {
-                    Some(sc) => format!("{sc}.{name}"),
-                    None => name.clone(),
+                    Some(sc) => format!("{}.{}", n(sc), n(name)),
+                    None => n(name),
                 };
                 if matches!(
                     kind,
@@ -184,7 +185,8 @@ impl Target {
                     s.push_str(&format!("({})", args.clone().unwrap_or_default()));
                 }
                 if !columns.is_empty() {
-                    s.push_str(&format!(" ({})", columns.join(", ")));
+                    let cols: Vec<String> = columns.iter().map(|c| n(c)).collect();
+                    s.push_str(&format!(" ({})", cols.join(", ")));
                 }
                 s
             }

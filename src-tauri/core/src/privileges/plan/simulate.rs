@@ -209,7 +209,7 @@ impl<'s> Builder<'s> {
                 let held = view.as_ref().and_then(|v| e.check(v, o, p));
                 let why = match held {
                     Some((_, true)) => format!(
-                        "its grant options for these privileges come from different roles and \
+                        "holds them, but its grant options for these privileges come from different roles and \
                          PostgreSQL grants as one of them ({}), which lacks this one, so it would \
                          grant only part (a warning only); fix: grant each privilege in a change of its own",
                         name(grantor)
@@ -1220,11 +1220,12 @@ impl<'s> Builder<'s> {
             )));
         }
         if self.role_oid(name).is_some() {
-            self.noops.push(format!(
-                "CREATE ROLE {}: the role exists",
+            // Not a no-op: what was asked for (LOGIN, a password, memberships) would be lost.
+            return Err(Error::invalid(format!(
+                "the role {} exists already: create-role makes new roles; change this one with \
+                 grant-role and the grant changes (or ALTER ROLE in psql)",
                 display_role(name)
-            ));
-            return Ok(());
+            )));
         }
         if name.starts_with("pg_") {
             return Err(Error::invalid("role names starting with pg_ are reserved"));
