@@ -82,9 +82,10 @@ struct PlanArgs {
     integration: String,
     #[arg(long)]
     database: Option<String>,
-    /// A change, repeatable: `grant SELECT on table:s.t to alice`, `revoke ... from ...`,
-    /// `read all-tables:s to r`, `write table:s.t to r`, `grant-role g to r [admin] [noinherit]`,
-    /// `revoke-role g from r`, `create-role name [login] [password] [valid-until DATE] [in g]`.
+    /// A change, repeatable: `grant SELECT on table:s.t to alice`, `revoke ... from ...
+    /// [cascade]`, `revoke grant option for SELECT on ... from ...`, `read all-tables:s to r`,
+    /// `write table:s.t to r`, `grant-role g to r [admin] [noinherit]`, `revoke-role g from r
+    /// [admin-option]`, `create-role name [login] [password] [valid-until DATE] [in g]`.
     /// Names are exact and may be "double quoted"; `public` is PUBLIC (every role), while
     /// `PUBLIC` or `"Public"` name roles.
     #[arg(long = "change", short = 'c')]

@@ -479,3 +479,209 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
         env.g.close().await;
     }
 }
+
+/// Revokes across grantors, on every major: several privileges whose grants came from
+/// different grantors, grant options held only from other grantors, ADMIN OPTION from several
+/// grantors (16+), a grantor that lost USAGE on the schema, default privileges of a role the
+/// connector cannot act for, and a REVOKE that needs no CASCADE because the grantee keeps the
+/// grant option through a group. Each is either blocking (and a dry run shows the server
+/// refusing, or there is nothing to try) or applies whole, as the server's answers confirm.
+#[tokio::test]
+async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
+    use grantry_core::privileges::plan::{Change, Target};
+    use grantry_core::privileges::Privilege;
+    for bin in version_matrix() {
+        let v = bin.major;
+        let c = Cluster::start(Options {
+            bindir: Some(bin.bindir.clone()),
+            ..Options::default()
+        });
+        c.psql(
+            "postgres",
+            "CREATE ROLE c2 LOGIN PASSWORD 'c2-pw'; CREATE ROLE own2; CREATE ROLE gtopa; CREATE ROLE gmid; \
+             CREATE ROLE gdirb; CREATE ROLE r; CREATE ROLE hg; CREATE ROLE ca; CREATE ROLE cb; CREATE ROLE cc; \
+             CREATE ROLE xa; CREATE ROLE xg; CREATE ROLE xc; CREATE ROLE g7; CREATE ROLE gadm; CREATE ROLE u7; \
+             GRANT gtopa TO gmid; GRANT gmid TO c2; GRANT gdirb TO c2; GRANT xg TO xa; \
+             GRANT g7 TO gadm WITH ADMIN OPTION; CREATE DATABASE app;",
+        );
+        if v >= 16 {
+            c.psql(
+                "postgres",
+                "GRANT g7 TO u7 WITH ADMIN OPTION; SET ROLE gadm; GRANT g7 TO u7 WITH ADMIN OPTION; RESET ROLE;",
+            );
+        } else {
+            c.psql("postgres", "GRANT g7 TO u7 WITH ADMIN OPTION;");
+        }
+        c.psql(
+            "app",
+            "CREATE SCHEMA s AUTHORIZATION own2; GRANT USAGE ON SCHEMA s TO PUBLIC; \
+             CREATE TABLE s.t (x int); ALTER TABLE s.t OWNER TO own2; \
+             CREATE TABLE s.h (x int); CREATE TABLE s.o (x int); CREATE TABLE s.x (x int); \
+             CREATE SCHEMA s12; CREATE TABLE s12.t (x int); GRANT USAGE ON SCHEMA s12 TO hg; \
+             GRANT SELECT ON s12.t TO hg WITH GRANT OPTION; SET ROLE hg; GRANT SELECT ON s12.t TO r; RESET ROLE; \
+             REVOKE USAGE ON SCHEMA s12 FROM hg; \
+             SET ROLE own2; GRANT SELECT, INSERT ON s.t TO gtopa WITH GRANT OPTION; \
+             GRANT SELECT ON s.t TO gdirb WITH GRANT OPTION; RESET ROLE; \
+             SET ROLE gdirb; GRANT SELECT ON s.t TO r; RESET ROLE; SET ROLE gtopa; GRANT INSERT ON s.t TO r; RESET ROLE; \
+             GRANT SELECT ON s.o TO ca, cb WITH GRANT OPTION; SET ROLE ca; GRANT SELECT ON s.o TO cc WITH GRANT OPTION; RESET ROLE; \
+             SET ROLE cb; GRANT SELECT ON s.o TO cc WITH GRANT OPTION; RESET ROLE; \
+             GRANT SELECT ON s.x TO xa, xg WITH GRANT OPTION; SET ROLE xa; GRANT SELECT ON s.x TO xc; RESET ROLE;",
+        );
+        let su = grantry().await;
+        let mut inp = input(&c, "su", SslMode::Require);
+        inp.database = Some("app".into());
+        su.g.integrations().add(inp).await.unwrap();
+        let c2 = grantry().await;
+        c2.g.integrations()
+            .add(IntegrationInput {
+                name: "c2".into(),
+                username: "c2".into(),
+                password: common::secret("c2-pw"),
+                database: Some("app".into()),
+                ..input(&c, "c2", SslMode::Require)
+            })
+            .await
+            .unwrap();
+        let table = |s: &str, n: &str| Target::Object {
+            kind: grantry_core::privileges::ObjectKind::Table,
+            schema: Some(s.into()),
+            name: n.into(),
+            args: None,
+            columns: vec![],
+        };
+        let one = |l: &str| vec![parse_change(l).unwrap()];
+        // (who, changes, blocking, checks after the apply)
+        let cases: Vec<(&common::Env, &str, Vec<Change>, bool, Vec<&str>)> = vec![
+            (
+                &c2,
+                "c2",
+                one("revoke SELECT,INSERT on table:s.t from r"),
+                false,
+                vec![
+                    "NOT has_table_privilege('r', 's.t', 'SELECT')",
+                    "NOT has_table_privilege('r', 's.t', 'INSERT')",
+                ],
+            ),
+            (
+                &su,
+                "su",
+                one("revoke SELECT on table:s12.t from r"),
+                true,
+                vec![],
+            ),
+            (
+                &su,
+                "su",
+                one("revoke grant option for SELECT on table:s.o from cc"),
+                false,
+                vec![
+                    "has_table_privilege('cc', 's.o', 'SELECT')",
+                    "NOT has_table_privilege('cc', 's.o', 'SELECT WITH GRANT OPTION')",
+                ],
+            ),
+            (
+                &su,
+                "su",
+                one("revoke-role g7 from u7 admin-option"),
+                false,
+                vec![
+                    "pg_has_role('u7', 'g7', 'MEMBER')",
+                    "NOT EXISTS (SELECT FROM pg_auth_members WHERE roleid = 'g7'::regrole AND member = 'u7'::regrole AND admin_option)",
+                ],
+            ),
+            (
+                &c2,
+                "c2",
+                vec![Change::DefaultPrivileges {
+                    grant: true,
+                    for_role: Some("own2".into()),
+                    in_schema: Some("s".into()),
+                    on: grantry_core::privileges::inspect::DefaultObjectType::Tables,
+                    privileges: vec![Privilege::Select],
+                    roles: vec!["r".into()],
+                    with_grant_option: false,
+                }],
+                true,
+                vec![],
+            ),
+            (
+                &su,
+                "su",
+                vec![Change::Revoke {
+                    privileges: vec![Privilege::Select],
+                    on: table("s", "x"),
+                    from: vec!["xa".into()],
+                    grant_option_only: false,
+                    cascade: false,
+                }],
+                false,
+                vec![
+                    "NOT EXISTS (SELECT FROM pg_class, aclexplode(relacl) a WHERE oid = 's.x'::regclass AND a.grantee = 'xa'::regrole)",
+                    "has_table_privilege('xc', 's.x', 'SELECT')",
+                ],
+            ),
+        ];
+        for (env, name, changes, blocking, checks) in cases {
+            let what = format!("PostgreSQL {v}, {name}: {changes:?}");
+            let pv = env
+                .g
+                .privileges()
+                .plan(name, None, &changes)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {}", e.message));
+            assert_eq!(
+                !pv.plan.blocking.is_empty(),
+                blocking,
+                "{what}: {:?}\n{}",
+                pv.plan.blocking,
+                pv.plan.script
+            );
+            if blocking {
+                if !pv.plan.statements.is_empty() {
+                    let dry = env
+                        .g
+                        .privileges()
+                        .run_plan(&pv.id, true, None)
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        dry.report.outcome,
+                        RunOutcome::Failed,
+                        "{what}: {}",
+                        dry.report.message
+                    );
+                }
+                let e = env
+                    .g
+                    .privileges()
+                    .run_plan(&pv.id, false, None)
+                    .await
+                    .unwrap_err();
+                assert!(
+                    e.message.contains("cannot carry out"),
+                    "{what}: {}",
+                    e.message
+                );
+                continue;
+            }
+            let r = env
+                .g
+                .privileges()
+                .run_plan(&pv.id, false, None)
+                .await
+                .unwrap();
+            assert_eq!(
+                r.report.outcome,
+                RunOutcome::Committed,
+                "{what}: {}\n{}",
+                r.report.message,
+                pv.plan.script
+            );
+            for check in checks {
+                assert_eq!(truth(&c, check), "t", "{what}: {check}\n{}", pv.plan.script);
+            }
+        }
+        su.g.close().await;
+        c2.g.close().await;
+    }
+}

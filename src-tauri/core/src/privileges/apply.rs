@@ -143,8 +143,23 @@ pub async fn run(
         .await;
     let commit = matches!(&result, Ok(r) if r.outcome == RunOutcome::Committed);
     let end = if commit { "COMMIT" } else { "ROLLBACK" };
-    let ended = conn.execute(end).await;
+    notices.take();
+    let ended = notices.collect(conn.execute(end)).await;
+    // What the server said at COMMIT (for example that a synchronous standby never confirmed
+    // it: committed here, maybe not replicated) belongs in the report.
+    let said_at_end: Vec<String> = notices
+        .take()
+        .into_iter()
+        .filter(|n| n.is_warning())
+        .map(|n| n.message)
+        .collect();
     let mut report = result?;
+    if commit && !said_at_end.is_empty() {
+        report.message.push_str(&format!(
+            "; the server warned at COMMIT: {}",
+            said_at_end.join("; ")
+        ));
+    }
     match ended {
         Ok(_) => {}
         // The server refused the COMMIT (a deferred constraint, a serialization failure): it

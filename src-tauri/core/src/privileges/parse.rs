@@ -5,9 +5,10 @@
 //!           `all-sequences:sales`, `all-functions:sales`; names may be "double quoted".
 //! changes:  `grant SELECT,INSERT on table:sales.orders to alice[,bob] [with grant option]`
 //!           `revoke SELECT on table:sales.orders from alice [cascade]`
+//!           `revoke grant option for SELECT on table:sales.orders from alice [cascade]`
 //!           `read all-tables:sales to analysts` · `write table:sales.orders to app`
 //!           `grant-role analysts to alice [admin] [inherit|noinherit] [set|noset]`
-//!           `revoke-role analysts from alice`
+//!           `revoke-role analysts from alice [admin-option]` (only the ADMIN OPTION)
 //!           `create-role bot [login] [password] [valid-until 2027-01-01] [in analysts,readers]`
 //!
 //! Names, of objects and roles alike, are exact (case included) and may be "double quoted" to hold
@@ -243,6 +244,25 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 _ => return Err(bad()),
             },
             granted_by: None,
+        }),
+        ["revoke", "grant", "option", "for", _, "on", _, "from", _, rest @ ..] => {
+            Ok(Change::Revoke {
+                privileges: privileges(w[4])?,
+                on: parse_target(w[6])?,
+                from: names(w[8])?,
+                grant_option_only: true,
+                cascade: match rest {
+                    [] => false,
+                    ["cascade"] => true,
+                    _ => return Err(bad()),
+                },
+            })
+        }
+        ["revoke-role", _, "from", _, "admin-option"] => Ok(Change::RevokeRole {
+            role: name(w[1])?,
+            from: name(w[3])?,
+            granted_by: None,
+            admin_option_only: Some(true),
         }),
         ["revoke", _, "on", _, "from", _, rest @ ..] => Ok(Change::Revoke {
             privileges: privileges(w[1])?,

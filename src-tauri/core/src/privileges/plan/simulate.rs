@@ -441,6 +441,32 @@ impl<'s> Builder<'s> {
                 targets = self.column_objects(objs[0], on.columns())?;
             }
             self.check_can_grant(&targets, privileges, actor);
+            if let (Some(a), Some(by)) = (actor, granted_by) {
+                if let Some(schema) = targets.iter().find_map(|&o| self.schema_out_of_reach(a, o)) {
+                    self.blocking.push(format!(
+                        "{} cannot reach schema {schema} (no USAGE), so the GRANT run as it would \
+                         be refused; fix: GRANT USAGE ON SCHEMA {} TO {} first",
+                        display_role(by),
+                        crate::quote::ident(&schema),
+                        render::grantee(by)
+                    ));
+                }
+                // PostgreSQL records the grant under the role whose grant option is used.
+                if let Some(&o) = targets.first() {
+                    let recorded = self.best_grantor(a, o, privileges);
+                    if recorded != a && recorded != self.after.objects[o].owner {
+                        let e = Engine::new(&self.after);
+                        self.warnings.push(format!(
+                            "the grant made as {} is recorded under {}, whose grant option {} uses",
+                            display_role(by),
+                            e.role(recorded)
+                                .map(|r| display_role(&r.name))
+                                .unwrap_or_default(),
+                            display_role(by)
+                        ));
+                    }
+                }
+            }
             let mut changed = false;
             for &o in &targets {
                 let grantor = match actor {
@@ -543,6 +569,38 @@ impl<'s> Builder<'s> {
         self.note_scope(on);
         self.ensure_parameter(on);
         let objs = resolve::target(&self.after, &self.names, on)?;
+        // PostgreSQL revokes several privileges as one grantor, the best for all of them: when
+        // that grantor lacks the grant option for one, it revokes only part (a warning). Then
+        // each privilege is revoked on its own, as its own grantor.
+        if privileges.len() > 1 {
+            let mut split = false;
+            for &o in &objs {
+                let g = self.grantor_for(o, privileges);
+                let obj = &self.after.objects[o];
+                if g != obj.owner
+                    && privileges.iter().any(|p| {
+                        !obj.acl
+                            .iter()
+                            .any(|x| x.grantee == g && x.privilege == *p && x.grantable)
+                    })
+                {
+                    split = true;
+                    break;
+                }
+            }
+            if split {
+                for p in privileges {
+                    self.revoke(
+                        std::slice::from_ref(p),
+                        on,
+                        from,
+                        grant_option_only,
+                        cascade,
+                    )?;
+                }
+                return Ok(());
+            }
+        }
         // A REVOKE on a table also revokes the same privileges granted on its columns.
         let with_columns: Vec<usize> = if on.columns().is_empty() {
             let tables: std::collections::HashSet<i64> = objs
@@ -565,6 +623,9 @@ impl<'s> Builder<'s> {
         };
         for g in from {
             let grantee = self.need_role(g)?;
+            // Roles whose privileges the grantee has: a grant option held through one of
+            // them keeps its onward grants valid.
+            let inherited: Vec<i64> = self.privilege_roles(grantee).1.clone();
             let targets = if on.columns().is_empty() {
                 with_columns.clone()
             } else {
@@ -617,8 +678,15 @@ impl<'s> Builder<'s> {
                         .map(|e| e.grantee)
                         .collect();
                     let still_grantable = |acl: &[AclEntry], r: i64| {
-                        acl.iter()
-                            .any(|e| e.grantee == r && e.privilege == *p && e.grantable)
+                        (r == grantee && inherited.iter().any(|&x| x != grantee && x == owner))
+                            || acl.iter().any(|e| {
+                                (e.grantee == r
+                                    || (r == grantee
+                                        && e.grantee != grantee
+                                        && inherited.contains(&e.grantee)))
+                                    && e.privilege == *p
+                                    && e.grantable
+                            })
                     };
                     if !dependent.is_empty()
                         && (acl.len() != before || grant_option_only)
@@ -653,12 +721,15 @@ impl<'s> Builder<'s> {
                     }
                     // Grants of the same privilege by other grantors: a REVOKE removes only
                     // its own grantor's, so those are revoked as their grantor.
-                    if !grant_option_only {
+                    {
                         let by: Vec<i64> = self.after.objects[o]
                             .acl
                             .iter()
                             .filter(|e| {
-                                e.grantee == grantee && e.privilege == *p && e.grantor != grantor
+                                e.grantee == grantee
+                                    && e.privilege == *p
+                                    && e.grantor != grantor
+                                    && (!grant_option_only || e.grantable)
                             })
                             .map(|e| e.grantor)
                             .collect();
@@ -731,9 +802,25 @@ impl<'s> Builder<'s> {
                     self.push(ORDER_REVOKE, sql, what.clone());
                 }
             }
-            self.revoke_as_grantors(g, grantee, others, cascade, &what);
+            self.revoke_as_grantors(g, grantee, others, grant_option_only, cascade, &what);
         }
         Ok(())
+    }
+
+    /// The schema of object `o` when `role` has no USAGE on it (statements run as `role` then
+    /// cannot name the object).
+    fn schema_out_of_reach(&self, role: i64, o: usize) -> Option<String> {
+        let schema = self.after.objects[o].schema.clone()?;
+        let e = Engine::new(&self.after);
+        let s = self
+            .after
+            .objects
+            .iter()
+            .position(|x| x.kind == ObjectKind::Schema && x.name == schema)?;
+        let view = e.privileges_of(role)?;
+        e.check(&view, s, Privilege::Usage)
+            .is_none()
+            .then_some(schema)
     }
 
     /// Whether PostgreSQL refuses a REVOKE of `privileges` on `o` by the connecting role
@@ -763,6 +850,7 @@ impl<'s> Builder<'s> {
         name: &str,
         grantee: i64,
         by: std::collections::BTreeMap<i64, Vec<(usize, Vec<Privilege>)>>,
+        grant_option_only: bool,
         cascade: bool,
         what: &str,
     ) {
@@ -790,11 +878,25 @@ impl<'s> Builder<'s> {
                         &render::object(kind, obj.schema.as_deref(), &obj.name, args),
                         &render::privileges(ps, &cols),
                         &[name.to_string()],
-                        false,
+                        grant_option_only,
                         cascade,
                     )
                 })
                 .collect();
+            // As the grantor, the statement must reach the object: USAGE on its schema.
+            if let Some(schema) = list
+                .iter()
+                .find_map(|(o, _)| self.schema_out_of_reach(grantor, *o))
+            {
+                self.blocking.push(format!(
+                    "{} cannot reach schema {schema} (no USAGE), so the REVOKE run as it would be \
+                     refused; fix: GRANT USAGE ON SCHEMA {} TO {} first",
+                    display_role(&gname),
+                    crate::quote::ident(&schema),
+                    render::grantee(&gname)
+                ));
+                continue;
+            }
             if !e.has_role(me, grantor, RoleMode::Set) {
                 let who = e
                     .role(me)
@@ -824,9 +926,18 @@ impl<'s> Builder<'s> {
             }
             self.push(ORDER_REVOKE, render::RESET_ROLE.into(), purpose);
             for (o, ps) in list {
-                self.after.objects[o].acl.retain(|x| {
-                    !(x.grantee == grantee && x.grantor == grantor && ps.contains(&x.privilege))
-                });
+                let acl = &mut self.after.objects[o].acl;
+                if grant_option_only {
+                    for x in acl.iter_mut().filter(|x| {
+                        x.grantee == grantee && x.grantor == grantor && ps.contains(&x.privilege)
+                    }) {
+                        x.grantable = false;
+                    }
+                } else {
+                    acl.retain(|x| {
+                        !(x.grantee == grantee && x.grantor == grantor && ps.contains(&x.privilege))
+                    });
+                }
             }
         }
     }
@@ -1108,17 +1219,63 @@ impl<'s> Builder<'s> {
                     &format!("revoke {} from {}", display_role(role), display_role(from)),
                 );
             }
+            // ADMIN OPTION held from several grantors (16+): each grant is its own, revoked as
+            // its grantor, or blocking where the connecting role cannot act as it.
+            let mut statements = Vec::new();
+            if admin_option_only && by.is_none() && v16 {
+                let default = self.membership_grantor(r);
+                let me = self.after.current_user;
+                let e = Engine::new(&self.after);
+                let me_name = e
+                    .role(me)
+                    .map(|x| display_role(&x.name))
+                    .unwrap_or_else(|| format!("role #{me}"));
+                let mut grantors: Vec<(i64, String)> = rows
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.grantor,
+                            e.role(x.grantor)
+                                .map(|y| y.name.clone())
+                                .unwrap_or_else(|| format!("#{}", x.grantor)),
+                        )
+                    })
+                    .collect();
+                grantors.sort_by_key(|(g, n)| (Some(*g) != default, n.clone()));
+                for (g, gname) in grantors {
+                    if Some(g) == default {
+                        statements.push(render::revoke_role(role, from, None, true));
+                    } else if e.has_role(me, g, RoleMode::Usage) {
+                        statements.push(render::revoke_role(role, from, Some(&gname), true));
+                    } else {
+                        self.blocking.push(format!(
+                            "{me_name} cannot revoke the ADMIN OPTION {} gave {} on {}: it does not have the privileges of {}; fix: as {} (or a superuser) run {}",
+                            display_role(&gname),
+                            display_role(from),
+                            display_role(role),
+                            display_role(&gname),
+                            display_role(&gname),
+                            render::revoke_role(role, from, Some(&gname), true)
+                        ));
+                    }
+                }
+            } else {
+                statements.push(render::revoke_role(
+                    role,
+                    from,
+                    granted_by.filter(|_| v16),
+                    admin_option_only,
+                ));
+            }
             for x in self.after.memberships.iter_mut().filter(|x| matches(x)) {
                 x.admin = false;
             }
             if !admin_option_only {
                 self.after.memberships.retain(|x| !matches(x));
             }
-            self.push(
-                ORDER_MEMBERSHIP,
-                render::revoke_role(role, from, granted_by.filter(|_| v16), admin_option_only),
-                what,
-            );
+            for sql in statements {
+                self.push(ORDER_MEMBERSHIP, sql, what.clone());
+            }
             self.members_touched.insert(m);
             self.my_privileges.clear();
             self.reach.clear();
@@ -1318,6 +1475,31 @@ impl<'s> Builder<'s> {
             Some(r) => self.need_member_role(r)?,
             None => self.after.current_user,
         };
+        // FOR ROLE r: a superuser, or a role with r's privileges (16+) or membership in r.
+        if for_role.is_some() {
+            let me = self.after.current_user;
+            let e = Engine::new(&self.after);
+            let mode = if self.after.version_num >= 160000 {
+                RoleMode::Usage
+            } else {
+                RoleMode::Member
+            };
+            if !e.has_role(me, owner, mode) {
+                let who = e
+                    .role(me)
+                    .map(|r| display_role(&r.name))
+                    .unwrap_or_else(|| format!("role #{me}"));
+                let target = for_role.map(display_role).unwrap_or_default();
+                self.blocking.push(format!(
+                    "{who} cannot change the default privileges of {target}: that needs {} {target}; fix: as {target} (or a superuser) run it, or GRANT {target} TO {who}",
+                    if mode == RoleMode::Usage {
+                        "the privileges of"
+                    } else {
+                        "membership in"
+                    }
+                ));
+            }
+        }
         if on == DefaultObjectType::LargeObjects {
             if self.after.version_num < 180000 {
                 return Err(Error::invalid(

@@ -583,6 +583,9 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
     // bob holds SELECT on s.t WITH GRANT OPTION and granted it to alice (not in analysts here).
     let mut snap = snapshot(160000);
     snap.memberships.clear();
+    snap.objects[1]
+        .acl
+        .extend(acl(BOB, OWNER, &[Privilege::Usage]));
     snap.objects[2].acl.push(AclEntry {
         grantee: BOB,
         grantor: OWNER,
@@ -610,6 +613,21 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
     snap.objects[2].acl.extend(acl(ALICE, OWNER, &[Select]));
     let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
     assert_eq!(p.statements.len(), 4, "{:?}", p.statements);
+    // Without USAGE on the schema bob's REVOKE could not name the table: blocking.
+    let mut no_usage = snap.clone();
+    no_usage.objects[1].acl.retain(|e| e.grantee != BOB);
+    let p = plan(
+        &no_usage,
+        &changes(&["revoke SELECT on table:s.t from alice"]),
+    )
+    .unwrap();
+    assert!(
+        p.blocking
+            .iter()
+            .any(|b| b.contains("bob cannot reach schema s (no USAGE)")),
+        "{:?}",
+        p.blocking
+    );
     // A connector that cannot become bob: blocking, naming who can do it.
     snap.current_user = OWNER;
     let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
