@@ -533,3 +533,28 @@ async fn a_connect_timeout_of_zero_means_no_limit() {
         .unwrap();
     assert_eq!(one.connection.endpoint().connect_timeout_secs, 2);
 }
+
+/// A server that goes away after its pool was made: the next call says the connection is
+/// refused (the real cause), not that a pool timed out.
+#[tokio::test]
+async fn a_stopped_server_is_reported_as_refusing_connections() {
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE DATABASE app");
+    let env = grantry().await;
+    let mut inp = input(&c, "gone", SslMode::Require);
+    inp.database = Some("app".into());
+    env.g.integrations().add(inp).await.unwrap();
+    let q = grantry_core::catalog::TreeQuery::default();
+    env.g.catalog().databases("gone", &q).await.unwrap();
+    // Stop the server under the pool (it keeps a connection that is now dead).
+    c.cluster.stop_immediate().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let e = env.g.catalog().databases("gone", &q).await.unwrap_err();
+    assert_eq!(
+        e.code,
+        grantry_core::ErrorCode::ConnectionRefused,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("refused"), "{}", e.message);
+}

@@ -24,6 +24,8 @@ struct Entry {
     endpoint: PgEndpoint,
     /// The SSL mode the first connection settled on (libpq's `allow` may have moved to TLS).
     ssl_mode: sqlx::postgres::PgSslMode,
+    /// When the server last answered a probe.
+    probed: Instant,
 }
 
 pub struct Pools {
@@ -70,6 +72,13 @@ impl Pools {
                     e.pool.set_connect_options(opts);
                     e.credential = fresh;
                 }
+                // A server that went away is said at once, with its real cause, not after the
+                // pool's wait (sqlx retries refused connections until its acquire timeout,
+                // then reports only that it timed out). At most one probe a half second.
+                if e.probed.elapsed() >= PROBE_EVERY {
+                    probe(&e.endpoint).await?;
+                    e.probed = Instant::now();
+                }
                 return Ok(e.pool.clone());
             }
         }
@@ -96,6 +105,7 @@ impl Pools {
                 credential,
                 endpoint: endpoint.clone(),
                 ssl_mode,
+                probed: Instant::now(),
             },
         );
         Ok(pool)
@@ -126,5 +136,43 @@ impl Pools {
         for (_, e) in pools.drain() {
             e.pool.close().await;
         }
+    }
+}
+
+/// How often a pool in use checks that its server still takes connections.
+const PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// Whether the server's port (or socket) takes connections at all: refused, unreachable or
+/// unresolvable is an error with its real cause, within two seconds.
+async fn probe(endpoint: &crate::integrations::model::PgEndpoint) -> Result<()> {
+    use crate::error::{Error, ErrorCode};
+    let limit = Duration::from_secs(2);
+    let host = endpoint.host.clone();
+    let port = endpoint.port;
+    let attempt = async {
+        #[cfg(unix)]
+        if host.starts_with('/') {
+            let path = format!("{host}/.s.PGSQL.{port}");
+            return tokio::net::UnixStream::connect(path).await.map(|_| ());
+        }
+        tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .map(|_| ())
+    };
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(Error::new(
+            ErrorCode::ConnectionRefused,
+            format!(
+                "{}:{} refused the connection: is the server running, and listening there?",
+                endpoint.host, endpoint.port
+            ),
+        )),
+        Ok(Err(e)) => Err(Error::new(
+            ErrorCode::Network,
+            format!("cannot reach {}:{}: {e}", endpoint.host, endpoint.port),
+        )),
+        // Slow, not refused: the pool's own timeout applies.
+        Err(_) => Ok(()),
     }
 }
