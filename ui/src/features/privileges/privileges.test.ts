@@ -241,3 +241,21 @@ describe('role page helpers', () => {
     expect(membershipOptions({ role: 'a', member: 'b', grantor: 'c', admin: false, inherit: false, set: false })).toBe('none');
   });
 });
+
+describe('names prefilled as they must be typed', () => {
+  it('quotes a name with a dot or a quote, and reads back to the same object', async () => {
+    const { objectNameText, parseObjectName } = await import('./privileges');
+    const cases = [
+      { kind: 'table' as const, schema: 'Weird.Schema', name: 'Table With Spaces' },
+      { kind: 'table' as const, schema: 'app', name: 'say "hi"' },
+      { kind: 'table' as const, schema: 'app', name: 'customers' },
+      { kind: 'schema' as const, schema: null, name: 'a.b' },
+    ];
+    for (const a of cases) {
+      const text = objectNameText(a);
+      expect(parseObjectName(a.kind, text)).toEqual(a);
+    }
+    expect(objectNameText(cases[0])).toBe('"Weird.Schema".Table With Spaces');
+    expect(objectNameText(cases[2])).toBe('app.customers');
+  });
+});

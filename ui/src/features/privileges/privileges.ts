@@ -262,6 +262,18 @@ export function shortcutTarget(a: ObjectAddress): Target | null {
  * An object typed by the user: `name`, `schema.name` or `"Quoted"."Name"`, with the kind chosen
  * apart. Databases and schemas take one name. Null when it cannot be read.
  */
+/** One name as `parseObjectName` reads it back: double-quoted when it holds a dot or a quote, or
+ * starts or ends with white space. */
+export function quoteNamePart(part: string): string {
+  return /[."]/.test(part) || part.trim() !== part || part === '' ? `"${part.replace(/"/g, '""')}"` : part;
+}
+
+/** The text to prefill for an object (`schema.name`), quoted so that it names exactly it. */
+export function objectNameText(a: ObjectAddress): string {
+  if (a.kind === 'database' || a.kind === 'schema' || a.schema === null) return quoteNamePart(a.name);
+  return `${quoteNamePart(a.schema)}.${quoteNamePart(a.name)}`;
+}
+
 export function parseObjectName(kind: ObjectKind, text: string): ObjectAddress | null {
   const parts: string[] = [];
   let i = 0;
