@@ -694,4 +694,23 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await waitFor(async () => /apply/.test(await csv.getAttribute('value')), UI_TIMEOUT, 'the CSV export does not list the apply');
     await screenshot('06-audit.png');
   });
+
+  step('at the minimum window size the tree shows names and the detail panel fits', 60_000, async () => {
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await (await waitVisible(integrationItem(NAME))).click();
+    const row = await waitRow('table', 'customers');
+    await row.click();
+    await waitVisible(tid('detail-panel'));
+    await driver.sleep(300);
+    const name = await row.findElement(By.css('.name'));
+    const { width } = await name.getRect();
+    assert.ok(width >= 40, `the name "customers" is ${width}px wide at 900x560`);
+    const vw = await driver.executeScript('return window.innerWidth');
+    const panel = await waitVisible(tid('detail-panel'));
+    const r = await panel.getRect();
+    assert.ok(r.x + r.width <= vw + 1, `the detail panel ends at ${r.x + r.width}px of a ${vw}px window`);
+    console.log(`# 900x560: tree name ${width}px, detail panel ${Math.round(r.width)}px of ${vw}px`);
+    await screenshot('09-minimum-size.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+  });
 });
