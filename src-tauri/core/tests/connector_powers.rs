@@ -551,7 +551,8 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
         };
         let one = |l: &str| vec![parse_change(l).unwrap()];
         // (who, changes, blocking, checks after the apply)
-        let cases: Vec<(&common::Env, &str, Vec<Change>, bool, Vec<&str>)> = vec![
+        type Case<'a> = (&'a common::Env, &'a str, Vec<Change>, bool, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
             (
                 &c2,
                 "c2",
