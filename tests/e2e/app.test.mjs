@@ -642,9 +642,12 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     // app.ledger belongs to the superuser; e2e_user may SELECT it but not grant it.
     await (await waitRow('table', 'ledger')).click();
     await waitFor(
-      async () => /ledger/.test(await textOf(await waitVisible(tid('detail-title')))),
+      async () => {
+        const title = await visible(tid('privileges-title'));
+        return title !== null && /ledger/.test(await textOf(title));
+      },
       CONNECT_TIMEOUT,
-      'the detail panel does not show app.ledger',
+      'the Privileges tab does not show app.ledger',
     );
     await openDrawer();
     const role = await waitVisible(tid('shortcut-role'));
@@ -710,6 +713,10 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     const r = await panel.getRect();
     assert.ok(r.x + r.width <= vw + 1, `the detail panel ends at ${r.x + r.width}px of a ${vw}px window`);
     console.log(`# 900x560: tree name ${width}px, detail panel ${Math.round(r.width)}px of ${vw}px`);
+    // The integration's name is not cut short in the header.
+    const title = await driver.findElement(By.css('[data-testid="explorer"] .title h1'));
+    const full = await driver.executeScript('return arguments[0].scrollWidth <= arguments[0].clientWidth', title);
+    assert.ok(full, 'the integration name is truncated in the header at 900x560');
     await screenshot('09-minimum-size.png');
     await driver.manage().window().setRect({ width: 1280, height: 800 });
   });
