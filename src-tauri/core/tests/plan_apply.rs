@@ -701,6 +701,22 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         )
         .await;
     assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
+    // A column that does not exist is said at plan time too.
+    let bad = env
+        .g
+        .privileges()
+        .plan(
+            "app",
+            None,
+            &[grantry_core::privileges::parse::parse_change(
+                r#"grant SELECT on column:sales.orders."id"")" to bob"#,
+            )
+            .unwrap()],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, ErrorCode::NotFound, "{}", bad.message);
+    assert!(bad.message.contains("has no column"), "{}", bad.message);
     let bad = env
         .g
         .privileges()

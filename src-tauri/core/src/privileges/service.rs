@@ -533,9 +533,63 @@ impl Privileges {
         let changes = self
             .canonical_changes(integration, database, changes)
             .await?;
+        self.check_columns(integration, database, &changes).await?;
         let snap = self.snapshot(integration, database, false).await?;
         let plan = plan::plan(&snap, &changes)?;
         Ok(self.keep_plan(it, database, plan))
+    }
+
+    /// The columns changes name exist (the inspection holds only columns with an ACL of
+    /// their own): a missing one is said at plan time, not by the server at apply.
+    async fn check_columns(
+        &self,
+        integration: &str,
+        database: Option<&str>,
+        changes: &[Change],
+    ) -> Result<()> {
+        use super::plan::Target;
+        let named: Vec<(&Option<String>, &String, &Vec<String>)> = changes
+            .iter()
+            .filter_map(|c| match c.target() {
+                Some(Target::Object {
+                    schema,
+                    name,
+                    columns,
+                    ..
+                }) if !columns.is_empty() => Some((schema, name, columns)),
+                _ => None,
+            })
+            .collect();
+        if named.is_empty() {
+            return Ok(());
+        }
+        let pool = self.app.pool(integration, database).await?;
+        for (schema, name, columns) in named {
+            let relation = match schema {
+                Some(s) => crate::quote::qualified(s, name),
+                None => crate::quote::ident(name),
+            };
+            let present: Vec<String> = sqlx::query_scalar(
+                "SELECT attname::text FROM pg_attribute \
+                  WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+            )
+            .bind(&relation)
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| classify(&e))?;
+            if present.is_empty() {
+                // No such relation: the resolver says so in its words.
+                continue;
+            }
+            if let Some(c) = columns.iter().find(|c| !present.contains(c)) {
+                return Err(Error::not_found(format!(
+                    "{} has no column {}",
+                    crate::quote::escape_controls(&relation),
+                    crate::quote::escape_controls(&crate::quote::ident(c))
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The argument list of a routine as the server writes it (see
