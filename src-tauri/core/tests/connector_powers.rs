@@ -62,6 +62,77 @@ fn truth(c: &Cluster, sql: &str) -> String {
     c.psql("app", &format!("SELECT {sql}"))
 }
 
+/// Plans `changes` on `integration` and holds the plan to the server: blocking exactly when
+/// `blocking`; a blocking plan fails in a dry run (when it has statements to try) and is
+/// refused by an apply; any other plan commits and every `check` is then true.
+async fn holds(
+    env: &common::Env,
+    c: &Cluster,
+    integration: &str,
+    changes: &[grantry_core::privileges::plan::Change],
+    blocking: bool,
+    checks: &[&str],
+    what: &str,
+) {
+    let pv = env
+        .g
+        .privileges()
+        .plan(integration, None, changes)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {}", e.message));
+    assert_eq!(
+        !pv.plan.blocking.is_empty(),
+        blocking,
+        "{what}: {:?}\n{}",
+        pv.plan.blocking,
+        pv.plan.script
+    );
+    if blocking {
+        if !pv.plan.statements.is_empty() {
+            let dry = env
+                .g
+                .privileges()
+                .run_plan(&pv.id, true, None)
+                .await
+                .unwrap();
+            assert_eq!(
+                dry.report.outcome,
+                RunOutcome::Failed,
+                "{what}: {}",
+                dry.report.message
+            );
+        }
+        let e = env
+            .g
+            .privileges()
+            .run_plan(&pv.id, false, None)
+            .await
+            .unwrap_err();
+        assert!(
+            e.message.contains("cannot carry out"),
+            "{what}: {}",
+            e.message
+        );
+        return;
+    }
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.report.outcome,
+        RunOutcome::Committed,
+        "{what}: {}\n{}",
+        r.report.message,
+        pv.plan.script
+    );
+    for check in checks {
+        assert_eq!(truth(c, check), "t", "{what}: {check}\n{}", pv.plan.script);
+    }
+}
+
 #[tokio::test]
 async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it() {
     for bin in version_matrix() {
@@ -431,50 +502,8 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
         ];
         for (lines, blocking, checks) in cases {
             let changes: Vec<_> = lines.iter().map(|l| parse_change(l).unwrap()).collect();
-            let pv = env
-                .g
-                .privileges()
-                .plan("app", None, &changes)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL {v}, {lines:?}: {}", e.message));
-            assert_eq!(
-                !pv.plan.blocking.is_empty(),
-                blocking,
-                "PostgreSQL {v}, {lines:?}: {:?}\n{}",
-                pv.plan.blocking,
-                pv.plan.script
-            );
-            if blocking {
-                let dry = env
-                    .g
-                    .privileges()
-                    .run_plan(&pv.id, true, None)
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    dry.report.outcome,
-                    RunOutcome::Failed,
-                    "PostgreSQL {v}, {lines:?}: {}",
-                    dry.report.message
-                );
-                continue;
-            }
-            let r = env
-                .g
-                .privileges()
-                .run_plan(&pv.id, false, None)
-                .await
-                .unwrap();
-            assert_eq!(
-                r.report.outcome,
-                RunOutcome::Committed,
-                "PostgreSQL {v}, {lines:?}: {}\n{}",
-                r.report.message,
-                pv.plan.script
-            );
-            for check in checks {
-                assert_eq!(truth(&c, check), "t", "PostgreSQL {v}, {lines:?}: {check}");
-            }
+            let what = format!("PostgreSQL {v}, {lines:?}");
+            holds(&env, &c, "app", &changes, blocking, &checks, &what).await;
         }
         env.g.close().await;
     }
@@ -624,63 +653,7 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
         ];
         for (env, name, changes, blocking, checks) in cases {
             let what = format!("PostgreSQL {v}, {name}: {changes:?}");
-            let pv = env
-                .g
-                .privileges()
-                .plan(name, None, &changes)
-                .await
-                .unwrap_or_else(|e| panic!("{what}: {}", e.message));
-            assert_eq!(
-                !pv.plan.blocking.is_empty(),
-                blocking,
-                "{what}: {:?}\n{}",
-                pv.plan.blocking,
-                pv.plan.script
-            );
-            if blocking {
-                if !pv.plan.statements.is_empty() {
-                    let dry = env
-                        .g
-                        .privileges()
-                        .run_plan(&pv.id, true, None)
-                        .await
-                        .unwrap();
-                    assert_eq!(
-                        dry.report.outcome,
-                        RunOutcome::Failed,
-                        "{what}: {}",
-                        dry.report.message
-                    );
-                }
-                let e = env
-                    .g
-                    .privileges()
-                    .run_plan(&pv.id, false, None)
-                    .await
-                    .unwrap_err();
-                assert!(
-                    e.message.contains("cannot carry out"),
-                    "{what}: {}",
-                    e.message
-                );
-                continue;
-            }
-            let r = env
-                .g
-                .privileges()
-                .run_plan(&pv.id, false, None)
-                .await
-                .unwrap();
-            assert_eq!(
-                r.report.outcome,
-                RunOutcome::Committed,
-                "{what}: {}\n{}",
-                r.report.message,
-                pv.plan.script
-            );
-            for check in checks {
-                assert_eq!(truth(&c, check), "t", "{what}: {check}\n{}", pv.plan.script);
-            }
+            holds(env, &c, name, &changes, blocking, &checks, &what).await;
         }
         su.g.close().await;
         c2.g.close().await;

@@ -37,6 +37,17 @@ pub struct DesiredGrant {
     pub grantor: Option<String>,
 }
 
+impl DesiredGrant {
+    /// The privileges granted without the grant option.
+    fn without_grant_option(&self) -> Vec<Privilege> {
+        self.privileges
+            .iter()
+            .filter(|p| !self.grantable.contains(p))
+            .copied()
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredObject {
     pub kind: ObjectKind,
@@ -957,12 +968,7 @@ pub fn export_sql(snap: &Snapshot) -> String {
             }
         }
         for g in &o.grants {
-            let plain: Vec<Privilege> = g
-                .privileges
-                .iter()
-                .filter(|p| !g.grantable.contains(p))
-                .copied()
-                .collect();
+            let plain = g.without_grant_option();
             let to = std::slice::from_ref(&g.to);
             let mut stmts = Vec::new();
             if !plain.is_empty() {
@@ -1040,12 +1046,7 @@ pub fn export_sql(snap: &Snapshot) -> String {
                 )));
             }
             for g in &d.grants {
-                let plain: Vec<Privilege> = g
-                    .privileges
-                    .iter()
-                    .filter(|p| !g.grantable.contains(p))
-                    .copied()
-                    .collect();
+                let plain = g.without_grant_option();
                 for (privs, with_option) in [(&plain, false), (&g.grantable, true)] {
                     if privs.is_empty() {
                         continue;

@@ -53,6 +53,14 @@ const ORDER_GRANTED_BY: u8 = 5;
 const ORDER_REVOKE: u8 = 6;
 const ORDER_DEFAULTS: u8 = 7;
 
+/// A role as people read it (quoted when its name is not a plain identifier), or its oid when
+/// the snapshot does not know it.
+fn shown(e: &Engine, oid: i64) -> String {
+    e.role(oid)
+        .map(|r| display_role(&r.name))
+        .unwrap_or_else(|| format!("role #{oid}"))
+}
+
 impl<'s> Builder<'s> {
     /// Whether `role` is a superuser, and the roles whose privileges it uses in the order
     /// PostgreSQL tries them (roles_is_member_of with ROLERECURSE_PRIVS): itself, then breadth
@@ -186,11 +194,7 @@ impl<'s> Builder<'s> {
             return;
         }
         let e = Engine::new(&self.after);
-        let name = |oid: i64| {
-            e.role(oid)
-                .map(|r| display_role(&r.name))
-                .unwrap_or_else(|| format!("role #{oid}"))
-        };
+        let name = |oid: i64| shown(&e, oid);
         let who = name(me);
         let view = e.privileges_of(me);
         let mut problems = Vec::new();
@@ -414,10 +418,7 @@ impl<'s> Builder<'s> {
                 let me = self.after.current_user;
                 let e = Engine::new(&self.after);
                 if !e.has_role(me, a, RoleMode::Set) {
-                    let who = e
-                        .role(me)
-                        .map(|r| display_role(&r.name))
-                        .unwrap_or_else(|| format!("role #{me}"));
+                    let who = shown(&e, me);
                     self.blocking.push(format!(
                         "{who} cannot grant as {}: it cannot SET ROLE {}; fix: apply this plan as {} or a superuser",
                         display_role(name),
@@ -898,10 +899,7 @@ impl<'s> Builder<'s> {
                 continue;
             }
             if !e.has_role(me, grantor, RoleMode::Set) {
-                let who = e
-                    .role(me)
-                    .map(|r| display_role(&r.name))
-                    .unwrap_or_else(|| format!("role #{me}"));
+                let who = shown(&e, me);
                 let shown = statements.first().cloned().unwrap_or_default();
                 self.blocking.push(format!(
                     "{who} cannot revoke what {} granted to {}: a REVOKE removes only the grants \
@@ -1124,10 +1122,7 @@ impl<'s> Builder<'s> {
         if e.has_role(me, grantor, RoleMode::Usage) {
             return;
         }
-        let who = e
-            .role(me)
-            .map(|r| display_role(&r.name))
-            .unwrap_or_else(|| format!("role #{me}"));
+        let who = shown(&e, me);
         self.blocking.push(format!(
             "{who} cannot {what} as granted by {}: it does not have the privileges of {}; fix: run it as {} or a superuser",
             display_role(name),
@@ -1226,10 +1221,7 @@ impl<'s> Builder<'s> {
                 let default = self.membership_grantor(r);
                 let me = self.after.current_user;
                 let e = Engine::new(&self.after);
-                let me_name = e
-                    .role(me)
-                    .map(|x| display_role(&x.name))
-                    .unwrap_or_else(|| format!("role #{me}"));
+                let me_name = shown(&e, me);
                 let mut grantors: Vec<(i64, String)> = rows
                     .iter()
                     .map(|x| {
@@ -1300,10 +1292,7 @@ impl<'s> Builder<'s> {
             // revoked as its grantor (GRANTED BY), which the connecting role may name when it
             // has that role's privileges.
             let e = Engine::new(&self.after);
-            let me_name = e
-                .role(me)
-                .map(|x| display_role(&x.name))
-                .unwrap_or_else(|| format!("role #{me}"));
+            let me_name = shown(&e, me);
             let mut rows = rows;
             rows.sort_by_key(|x| (Some(x.grantor) != default, name_of(x.grantor)));
             for x in rows {
@@ -1485,10 +1474,7 @@ impl<'s> Builder<'s> {
                 RoleMode::Member
             };
             if !e.has_role(me, owner, mode) {
-                let who = e
-                    .role(me)
-                    .map(|r| display_role(&r.name))
-                    .unwrap_or_else(|| format!("role #{me}"));
+                let who = shown(&e, me);
                 let target = for_role.map(display_role).unwrap_or_default();
                 self.blocking.push(format!(
                     "{who} cannot change the default privileges of {target}: that needs {} {target}; fix: as {target} (or a superuser) run it, or GRANT {target} TO {who}",
