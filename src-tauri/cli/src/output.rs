@@ -498,11 +498,18 @@ impl Out {
         }
         println!("{}", esc(&r.report.message));
         for p in &r.report.generated_passwords {
-            println!(
-                "password for {} (shown once): {}",
-                display_role(&p.role),
-                p.password
-            );
+            if p.in_keychain {
+                println!(
+                    "password for {} saved in the OS keychain (not shown)",
+                    display_role(&p.role)
+                );
+            } else {
+                println!(
+                    "password for {} (shown once): {}",
+                    display_role(&p.role),
+                    p.password
+                );
+            }
         }
         let unconfirmed = r.verified.iter().filter(|v| !v.confirmed).count();
         if !r.verified.is_empty() {

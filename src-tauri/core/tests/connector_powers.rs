@@ -400,8 +400,19 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
                 "{}",
                 pv.plan.blocking[0]
             );
-            // Nothing the connector could run would remove it.
-            assert!(pv.plan.statements.is_empty(), "{:?}", pv.plan.statements);
+            // The statement stays in the plan; a dry run shows the server refusing it.
+            let dry = env2
+                .g
+                .privileges()
+                .run_plan(&pv.id, true, None)
+                .await
+                .unwrap();
+            assert_eq!(
+                dry.report.outcome,
+                RunOutcome::Failed,
+                "{}",
+                dry.report.message
+            );
             let e = env2
                 .g
                 .privileges()

@@ -55,12 +55,13 @@ ALTER SERVER srv OWNER TO owner_a;
 /// The grants of the source only.
 fn grants(major: u32) -> String {
     let mut s = String::from(
-        r#"GRANT USAGE ON SCHEMA app TO readers, bob; GRANT USAGE, CREATE ON SCHEMA "Odd Schema" TO "Mixed Case";
+        r#"GRANT USAGE ON SCHEMA app TO readers, bob, writers; GRANT USAGE, CREATE ON SCHEMA "Odd Schema" TO "Mixed Case";
 GRANT SELECT ON app.t1, app.v, app.mv, app.part TO readers;
 GRANT INSERT, UPDATE ON app.t1 TO writers WITH GRANT OPTION;
 GRANT SELECT (id), UPDATE (note) ON app.t2 TO alice; GRANT SELECT ("Col A") ON "Odd Schema"."Tab.One" TO "Mixed Case";
 GRANT SELECT ON app.t2 TO bob WITH GRANT OPTION; SET ROLE bob; GRANT SELECT ON app.t2 TO etl; RESET ROLE;
 REVOKE ALL ON app.locked FROM owner_a; REVOKE TRUNCATE ON app.t2 FROM owner_a;
+GRANT SELECT ON app.t1 TO writers WITH GRANT OPTION; SET ROLE writers; GRANT SELECT (id) ON app.t1 TO svc; RESET ROLE;
 GRANT USAGE, SELECT ON SEQUENCE app.s TO writers;
 REVOKE EXECUTE ON FUNCTION app.f(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION app.f(int) TO etl;
 GRANT EXECUTE ON PROCEDURE app.p() TO svc; REVOKE EXECUTE ON FUNCTION app.agg(int) FROM PUBLIC;
@@ -207,7 +208,10 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
             "app",
             "GRANT SELECT ON app.after_defaults TO bob; GRANT EXECUTE ON FUNCTION app.f(text) TO bob; \
              REVOKE EXECUTE ON FUNCTION app.f(text) FROM PUBLIC; REVOKE USAGE ON LANGUAGE sql FROM PUBLIC; \
-             GRANT USAGE ON SCHEMA public TO bob WITH GRANT OPTION; SET ROLE bob; GRANT USAGE ON SCHEMA public TO svc; RESET ROLE;",
+             GRANT USAGE ON SCHEMA public TO bob WITH GRANT OPTION; SET ROLE bob; GRANT USAGE ON SCHEMA public TO svc; RESET ROLE; \
+             ALTER DEFAULT PRIVILEGES FOR ROLE owner_a IN SCHEMA \"Odd Schema\" GRANT SELECT ON TABLES TO bob; \
+             CREATE SCHEMA drift; CREATE TABLE drift.t (x int); GRANT USAGE ON SCHEMA drift TO alice; \
+             GRANT SELECT ON drift.t TO alice WITH GRANT OPTION; SET ROLE alice; GRANT SELECT ON drift.t TO etl; RESET ROLE;",
         );
         let env = common::grantry_on(&b, "app").await;
         let desired = grantry_core::privileges::desired::parse_document(&doc).unwrap();

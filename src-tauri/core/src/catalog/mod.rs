@@ -56,6 +56,16 @@ impl TreeQuery {
                 p.push_str("[iIİı]");
                 continue;
             }
+            // Letters with more than two case forms: final sigma, the titlecase digraphs.
+            if let Some(class) = ["σςΣ", "Ǆǅǆ", "Ǉǈǉ", "Ǌǋǌ", "Ǳǲǳ"]
+                .iter()
+                .find(|c| c.contains(ch))
+            {
+                p.push('[');
+                p.push_str(class);
+                p.push(']');
+                continue;
+            }
             match (lower.as_slice(), upper.as_slice()) {
                 ([l], [u]) if l != u => {
                     p.push('[');
@@ -469,6 +479,8 @@ mod tests {
         assert_eq!(q("ü1").unwrap(), "[üÜ]1");
         assert_eq!(q("Ö").unwrap(), "[öÖ]");
         assert_eq!(q("İz").unwrap(), "[iIİı][zZ]");
+        assert_eq!(q("ΣΟΦΟΣ").unwrap(), "[σςΣ][οΟ][φΦ][οΟ][σςΣ]");
+        assert_eq!(q("ǆ").unwrap(), "[Ǆǅǆ]");
         assert_eq!(q("  "), None);
     }
 

@@ -120,6 +120,39 @@ fn apply_param(
         "application_name" | "fallback_application_name" => {
             input.application_name = Some(value.to_string())
         }
+        // Parameters that make a connection safer or change what it does: dropping them would
+        // connect less safely, or differently, than the string says.
+        "channel_binding" | "gssencmode" | "sslcertmode"
+            if !matches!(value, "disable" | "prefer" | "allow") =>
+        {
+            return Err(Error::invalid(format!(
+                "{key}={value} is not supported: Grantry would connect without it"
+            )))
+        }
+        "sslnegotiation" if value != "postgres" => {
+            return Err(Error::invalid(format!(
+                "sslnegotiation={value} is not supported: Grantry negotiates SSL the standard way"
+            )))
+        }
+        "require_auth"
+        | "options"
+        | "service"
+        | "sslcrl"
+        | "sslcrldir"
+        | "requirepeer"
+        | "sslpassword"
+        | "passfile"
+        | "ssl_min_protocol_version"
+        | "ssl_max_protocol_version" => {
+            return Err(Error::invalid(format!(
+                "{key} is not supported: Grantry would connect without it{}",
+                if key == "service" {
+                    " (import the service file instead)"
+                } else {
+                    ""
+                }
+            )))
+        }
         // libpq parameters Grantry does not use: said, not silently dropped.
         other if LIBPQ_PARAMETERS.contains(&other) => {
             warnings.push(format!("parameter {other} is not used by Grantry"))
@@ -258,6 +291,7 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
             }
         };
         input.host = decode(&host)?;
+        seen.push(("host".into(), input.host.clone()));
         if let Some(p) = port.filter(|p| !p.is_empty()) {
             input.port = Some(p.parse().map_err(|_| {
                 Error::invalid(format!("invalid port {p:?} in the URI")).at("port")
@@ -679,6 +713,17 @@ mod tests {
                 "target_session_attrs",
             ),
             ("postgresql://h/db?foo=bar", "unknown connection parameter"),
+            (
+                "postgresql://u@localhost:5432/db?hostaddr=10.9.9.9",
+                "host and hostaddr",
+            ),
+            (
+                "postgresql://h/db?sslmode=disable&channel_binding=require",
+                "channel_binding",
+            ),
+            ("host=h gssencmode=require", "gssencmode"),
+            ("host=h sslnegotiation=direct", "sslnegotiation"),
+            ("host=h require_auth=scram-sha-256", "require_auth"),
         ] {
             let e = parse_connection_string(s).unwrap_err();
             assert!(e.message.contains(has), "{s}: {}", e.message);

@@ -1021,6 +1021,7 @@ impl Privileges {
         let it = self.app.integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
         let (changes, notes) = super::desired::changes_for(&snap, desired)?;
+        self.check_columns(integration, database, &changes).await?;
         if changes.is_empty() {
             let plan = plan::Plan {
                 database: snap.database.clone(),

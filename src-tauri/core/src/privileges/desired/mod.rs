@@ -192,6 +192,50 @@ pub fn parse_document(text: &str) -> Result<DesiredState> {
 
 /// Two entries of a document for one object: refused, naming both, rather than the last
 /// silently winning (a duplicate with no grants would revoke what the first one lists).
+/// A document's grants must make sense on their own: privileges the kind has at all, grant
+/// options only for privileges granted.
+fn check_grants(d: &DesiredState) -> Result<()> {
+    for (i, o) in d.objects.iter().enumerate() {
+        let kind = if o.kind == ObjectKind::Column {
+            ObjectKind::Column
+        } else {
+            o.kind
+        };
+        let any = kind.privileges(i32::MAX);
+        for g in &o.grants {
+            if let Some(p) = g.privileges.iter().find(|p| !any.contains(**p)) {
+                return Err(Error::invalid(format!(
+                    "objects[{i}] ({} {}): {} does not apply to a {}",
+                    kind_word(o.kind),
+                    crate::quote::escape_controls(&label_of(o)),
+                    p.sql(),
+                    o.kind.label()
+                )));
+            }
+            if let Some(p) = g.grantable.iter().find(|p| !g.privileges.contains(p)) {
+                return Err(Error::invalid(format!(
+                    "objects[{i}] ({}): {} is listed as grantable to {} but not granted",
+                    crate::quote::escape_controls(&label_of(o)),
+                    p.sql(),
+                    crate::quote::escape_controls(&g.to)
+                )));
+            }
+        }
+        // One entry per (grantee, grantor): two would have to be merged, one losing.
+        let mut seen = BTreeSet::new();
+        for g in &o.grants {
+            if !seen.insert((g.to.clone(), g.grantor.clone())) {
+                return Err(Error::invalid(format!(
+                    "objects[{i}] ({}) lists the grants to {} twice: merge them into one entry",
+                    crate::quote::escape_controls(&label_of(o)),
+                    crate::quote::escape_controls(&g.to)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_duplicates(d: &DesiredState) -> Result<()> {
     // (kind, schema, name, argument list as same_args compares it, column)
     type Key = (
@@ -442,6 +486,7 @@ fn find<'a>(snap: &'a Snapshot, d: &DesiredObject) -> Option<&'a DbObject> {
 pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Change>, Vec<String>)> {
     let desired = &*upgrade(snap, desired)?;
     check_duplicates(desired)?;
+    check_grants(desired)?;
     if desired.database != snap.database {
         return Err(Error::invalid(format!(
             "the document describes database {:?}, not {:?}",
@@ -807,7 +852,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 "the document's memberships {} have per-grant options that PostgreSQL {} does \
                  not have (inheritance and SET ROLE are per role before 16): applied here they \
                  would give more access than the document says; remove those options from the \
-                 document, or set NOINHERIT on the member role",
+                 document to accept that",
                 lost_options.join(", "),
                 snap.version_num / 10000
             )));
@@ -825,8 +870,51 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
         });
         changes.extend(grants);
     }
-    if let Some(ds) = &desired.default_privileges {
-        for d in ds {
+    if let Some(listed) = &desired.default_privileges {
+        // With `unlisted: default`, a rule the document does not list is to have the built-in
+        // defaults: none for a schema's rule, the owner's own privileges (and PUBLIC's
+        // EXECUTE / USAGE) for a global one.
+        let mut ds: Vec<DesiredDefault> = listed.clone();
+        if desired.unlisted == Some(Unlisted::Default) {
+            for r in &snap.default_acls {
+                let role = role_name(&e, r.role);
+                let known = listed
+                    .iter()
+                    .any(|d| d.for_role == role && d.schema == r.schema && d.on == r.object_type);
+                if known {
+                    continue;
+                }
+                let mut grants = Vec::new();
+                if r.schema.is_none() {
+                    grants.push(DesiredGrant {
+                        to: role.clone(),
+                        privileges: r
+                            .object_type
+                            .object_kind()
+                            .privileges(snap.version_num)
+                            .iter()
+                            .collect(),
+                        grantable: Vec::new(),
+                        grantor: None,
+                    });
+                    if !r.object_type.public_default().is_empty() {
+                        grants.push(DesiredGrant {
+                            to: PUBLIC_NAME.into(),
+                            privileges: r.object_type.public_default().to_vec(),
+                            grantable: Vec::new(),
+                            grantor: None,
+                        });
+                    }
+                }
+                ds.push(DesiredDefault {
+                    for_role: role,
+                    schema: r.schema.clone(),
+                    on: r.object_type,
+                    grants,
+                });
+            }
+        }
+        for d in &ds {
             if d.on == DefaultObjectType::LargeObjects && snap.version_num < 180000 {
                 notes.push(format!(
                     "the document's default privileges of {} on large objects need PostgreSQL 18: left out",

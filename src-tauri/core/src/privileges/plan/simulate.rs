@@ -128,7 +128,8 @@ impl<'s> Builder<'s> {
         if actor == owner || su {
             return owner;
         }
-        let acl = &self.after.objects[o].acl;
+        let acl = self.effective_acl(o);
+        let acl = &acl;
         let options = |r: i64| {
             if r == owner {
                 return privileges.len();
@@ -152,6 +153,23 @@ impl<'s> Builder<'s> {
             }
         }
         best.1
+    }
+
+    /// The ACL entries that count for object `o`: a column's own and its table's (PostgreSQL
+    /// merges them when it checks a column privilege or grant option).
+    fn effective_acl(&self, o: usize) -> Vec<AclEntry> {
+        let obj = &self.after.objects[o];
+        let mut acl = obj.acl.clone();
+        if obj.kind == ObjectKind::Column {
+            if let Some(t) =
+                self.after.objects.iter().find(|x| {
+                    x.oid == obj.oid && x.kind.is_relation() && x.kind != ObjectKind::Column
+                })
+            {
+                acl.extend(t.acl.iter().cloned());
+            }
+        }
+        acl
     }
 
     /// [`Self::best_grantor`] for the connecting role.
@@ -202,9 +220,9 @@ impl<'s> Builder<'s> {
             let obj = &self.after.objects[o];
             let owner = name(obj.owner);
             let label = crate::quote::escape_controls(&obj.label());
+            let acl = self.effective_acl(o);
             for &p in privileges {
-                let by_grantor = obj
-                    .acl
+                let by_grantor = acl
                     .iter()
                     .any(|x| x.grantee == grantor && x.privilege == p && x.grantable);
                 if by_grantor {
@@ -810,18 +828,23 @@ impl<'s> Builder<'s> {
 
     /// The schema of object `o` when `role` has no USAGE on it (statements run as `role` then
     /// cannot name the object).
+    /// Statements run as another role come before the plan's revokes, so the role may reach
+    /// the schema as the database is now or as the plan leaves it.
     fn schema_out_of_reach(&self, role: i64, o: usize) -> Option<String> {
         let schema = self.after.objects[o].schema.clone()?;
-        let e = Engine::new(&self.after);
-        let s = self
-            .after
-            .objects
-            .iter()
-            .position(|x| x.kind == ObjectKind::Schema && x.name == schema)?;
-        let view = e.privileges_of(role)?;
-        e.check(&view, s, Privilege::Usage)
-            .is_none()
-            .then_some(schema)
+        let reaches = |snap: &Snapshot| {
+            let e = Engine::new(snap);
+            let Some(s) = snap
+                .objects
+                .iter()
+                .position(|x| x.kind == ObjectKind::Schema && x.name == schema)
+            else {
+                return false;
+            };
+            e.privileges_of(role)
+                .is_some_and(|view| e.check(&view, s, Privilege::Usage).is_some())
+        };
+        (!reaches(self.before) && !reaches(&self.after)).then_some(schema)
     }
 
     /// Whether PostgreSQL refuses a REVOKE of `privileges` on `o` by the connecting role
@@ -896,7 +919,6 @@ impl<'s> Builder<'s> {
                     crate::quote::ident(&schema),
                     render::grantee(&gname)
                 ));
-                continue;
             }
             if !e.has_role(me, grantor, RoleMode::Set) {
                 let who = shown(&e, me);
@@ -915,14 +937,16 @@ impl<'s> Builder<'s> {
                         String::new()
                     }
                 ));
-                continue;
             }
+            // Blocking or not, the statements stay in the plan: the SQL shown is what a dry run
+            // tries (and shows the server refusing). They run before the plan's own revokes,
+            // while the grantor still holds what it needs to reach the object.
             let purpose = format!("{what}: the grant made by {}", display_role(&gname));
-            self.push(ORDER_REVOKE, render::set_role(&gname), purpose.clone());
+            self.push(ORDER_GRANTED_BY, render::set_role(&gname), purpose.clone());
             for s in statements {
-                self.push(ORDER_REVOKE, s, purpose.clone());
+                self.push(ORDER_GRANTED_BY, s, purpose.clone());
             }
-            self.push(ORDER_REVOKE, render::RESET_ROLE.into(), purpose);
+            self.push(ORDER_GRANTED_BY, render::RESET_ROLE.into(), purpose);
             for (o, ps) in list {
                 let acl = &mut self.after.objects[o].acl;
                 if grant_option_only {
@@ -951,6 +975,35 @@ impl<'s> Builder<'s> {
     ) -> Result<()> {
         let r = self.need_member_role(role)?;
         let m = self.need_member_role(to)?;
+        // PostgreSQL refuses memberships that loop back.
+        if r == m {
+            return Err(Error::invalid(format!(
+                "{} cannot be a member of itself",
+                display_role(role)
+            )));
+        }
+        let loops = {
+            // Is `r` already a member of `m`, through any chain of memberships?
+            let mut seen: BTreeSet<i64> = BTreeSet::new();
+            let mut todo = vec![r];
+            while let Some(x) = todo.pop() {
+                for y in self.after.memberships.iter().filter(|x2| x2.member == x) {
+                    if seen.insert(y.role) {
+                        todo.push(y.role);
+                    }
+                }
+            }
+            seen.contains(&m)
+        };
+        if loops {
+            return Err(Error::invalid(format!(
+                "{} is already a member of {} (directly or through other roles): granting {} to {} would make a loop, which PostgreSQL refuses",
+                display_role(role),
+                display_role(to),
+                display_role(role),
+                display_role(to)
+            )));
+        }
         self.check_can_manage_role(
             Some(r),
             &format!("grant {} to {}", display_role(role), display_role(to)),
@@ -1249,6 +1302,7 @@ impl<'s> Builder<'s> {
                             display_role(&gname),
                             render::revoke_role(role, from, Some(&gname), true)
                         ));
+                        statements.push(render::revoke_role(role, from, Some(&gname), true));
                     }
                 }
             } else {
@@ -1313,6 +1367,8 @@ impl<'s> Builder<'s> {
                         display_role(&grantor),
                         render::revoke_role(role, from, Some(&grantor), false)
                     ));
+                    // Kept in the plan: a dry run shows the server refusing it.
+                    sql.push(render::revoke_role(role, from, Some(&grantor), false));
                 }
             }
             // A member that passed the membership on WITH ADMIN OPTION: those grants depend
@@ -1544,6 +1600,55 @@ impl<'s> Builder<'s> {
                 self.after.default_acls.len() - 1
             }
         };
+        // A rule IN SCHEMA only adds to the global one (or the built-in defaults): revoking
+        // there what only the global rule gives removes nothing.
+        if !grant && in_schema.is_some() {
+            let global: Vec<AclEntry> = match self
+                .after
+                .default_acls
+                .iter()
+                .find(|d| d.role == owner && d.schema.is_none() && d.object_type == on)
+            {
+                Some(d) => d.acl.clone(),
+                None => {
+                    let mut acl: Vec<AclEntry> = on
+                        .object_kind()
+                        .privileges(self.after.version_num)
+                        .iter()
+                        .map(|p| AclEntry {
+                            grantee: owner,
+                            grantor: owner,
+                            privilege: p,
+                            grantable: false,
+                        })
+                        .collect();
+                    acl.extend(on.public_default().iter().map(|&p| AclEntry {
+                        grantee: PUBLIC as i64,
+                        grantor: owner,
+                        privilege: p,
+                        grantable: false,
+                    }));
+                    acl
+                }
+            };
+            let schema_rule = &self.after.default_acls[rule].acl;
+            for (g, name) in grantees.iter().zip(roles) {
+                for p in privileges {
+                    let from_global = global.iter().any(|e| e.grantee == *g && e.privilege == *p);
+                    let in_rule = schema_rule
+                        .iter()
+                        .any(|e| e.grantee == *g && e.privilege == *p);
+                    if from_global && !in_rule {
+                        return Err(Error::invalid(format!(
+                            "{} gets {} on new {} from the rule for every schema (or the built-in defaults), which a rule IN SCHEMA cannot take away: revoke it without in_schema",
+                            display_role(name),
+                            p.sql(),
+                            on.sql().to_lowercase()
+                        )));
+                    }
+                }
+            }
+        }
         let mut changed = false;
         for &g in &grantees {
             for p in privileges {

@@ -759,3 +759,31 @@ fn options_and_grantees_that_cannot_work_are_said_before_anything_runs() {
         p.statements[0].purpose
     );
 }
+
+#[test]
+fn memberships_that_loop_and_schema_revokes_of_global_defaults_are_refused() {
+    // alice is a member of analysts: analysts cannot become a member of alice, nor anyone of
+    // itself.
+    let snap = snapshot(160000);
+    let e = plan(&snap, &changes(&["grant-role alice to analysts"])).unwrap_err();
+    assert!(e.message.contains("would make a loop"), "{}", e.message);
+    let e = plan(&snap, &changes(&["grant-role bob to bob"])).unwrap_err();
+    assert!(e.message.contains("member of itself"), "{}", e.message);
+    // PUBLIC may execute new functions by the built-in default: a rule in one schema cannot
+    // take that away.
+    let revoke = super::Change::DefaultPrivileges {
+        grant: false,
+        for_role: Some("owner".into()),
+        in_schema: Some("s".into()),
+        on: super::super::inspect::DefaultObjectType::Functions,
+        privileges: vec![Privilege::Execute],
+        roles: vec!["public".into()],
+        with_grant_option: false,
+    };
+    let e = plan(&snap, &[revoke]).unwrap_err();
+    assert!(
+        e.message.contains("revoke it without in_schema"),
+        "{}",
+        e.message
+    );
+}
