@@ -1185,3 +1185,55 @@ async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
     let audit = env.g.audit().log(1).await.unwrap();
     assert_eq!(audit[0].outcome, "committed", "{:?}", audit[0].error);
 }
+
+/// Grant options are checked inside the transaction too: an event trigger that gives the
+/// option back after the REVOKE makes the plan fail whole, as any change the server did not
+/// make does.
+#[tokio::test]
+async fn a_grant_option_the_server_keeps_fails_the_run() {
+    let c = setup();
+    c.psql(
+        "app",
+        "GRANT SELECT ON sales.orders TO bob WITH GRANT OPTION; \
+         CREATE FUNCTION public.give_back() RETURNS event_trigger LANGUAGE plpgsql AS \
+         $$ BEGIN EXECUTE 'GRANT SELECT ON sales.orders TO bob WITH GRANT OPTION'; END $$; \
+         CREATE EVENT TRIGGER give_back ON ddl_command_end WHEN TAG IN ('REVOKE') EXECUTE FUNCTION public.give_back();",
+    );
+    let env = env_for(&c, Environment::Development, false).await;
+    let change = grantry_core::privileges::parse::parse_change(
+        "revoke grant option for SELECT on table:sales.orders from bob",
+    )
+    .unwrap();
+    let option = "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT WITH GRANT OPTION')";
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, std::slice::from_ref(&change))
+        .await
+        .unwrap();
+    let r = env
+        .g
+        .privileges()
+        .run_plan(&pv.id, false, None)
+        .await
+        .unwrap();
+    assert_eq!(r.report.outcome, RunOutcome::Failed, "{}", r.report.message);
+    assert!(
+        r.report
+            .message
+            .contains("bob would lose the grant option for SELECT on sales.orders"),
+        "{}",
+        r.report.message
+    );
+    assert_eq!(c.psql("app", option), "t");
+    c.psql("app", "DROP EVENT TRIGGER give_back");
+    let pv = env
+        .g
+        .privileges()
+        .plan("app", None, &[change])
+        .await
+        .unwrap();
+    common::applied(&env, &pv.id).await;
+    assert_eq!(c.psql("app", option), "f");
+    assert!(has(&c, "bob", "sales.orders", "SELECT"));
+}

@@ -368,7 +368,11 @@ async fn run_in_tx(
             now = inspect_in_tx(conn, false, None).await?;
         }
         verified = super::verify::verify(&now, &plan.access_changes);
-        let missing = super::verify::describe_unconfirmed(&verified);
+        let mut missing = super::verify::describe_unconfirmed(&verified);
+        missing.extend(super::verify::unconfirmed_options(
+            &now,
+            &plan.option_changes,
+        ));
         if !missing.is_empty() {
             let shown = missing
                 .iter()
@@ -380,11 +384,11 @@ async fn run_in_tx(
             failed = Some((
                 usize::MAX,
                 format!(
-                    "the server did not make {} of the {} planned access changes ({shown}{}): \
+                    "the server did not make {} of the {} planned changes of access and grant options ({shown}{}): \
                      PostgreSQL only warns when a GRANT or REVOKE changes nothing, for example when \
                      the connecting role lacks the grant option",
                     missing.len(),
-                    plan.access_changes.len(),
+                    plan.access_changes.len() + plan.option_changes.len(),
                     if more > 0 { format!("; and {more} more") } else { String::new() }
                 ),
             ));

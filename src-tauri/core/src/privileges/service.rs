@@ -775,35 +775,9 @@ impl Privileges {
         confirm: Option<&str>,
     ) -> Result<ApplyResult> {
         let it = self.app.integration(integration).await?;
-        if !dry_run && it.read_only {
-            return Err(Error::new(
-                ErrorCode::Refused,
-                format!(
-                    "integration {:?} is read-only: Grantry does not apply changes to it",
-                    it.name
-                ),
-            ));
-        }
-        if !dry_run
-            && it.environment == Environment::Production
-            && confirm != Some(it.name.as_str())
-        {
-            return Err(Error::new(
-                ErrorCode::Refused,
-                format!(
-                    "{:?} is a production integration: type its name to confirm the apply",
-                    it.name
-                ),
-            ));
-        }
-        if (!dry_run || plan.statements.is_empty()) && !plan.blocking.is_empty() {
-            let message = format!(
-                "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
-                plan.blocking.len(),
-                plan.blocking.join("; ")
-            );
-            // Logged like every other refusal (best effort: the refusal stands either way).
-            let database_name = database.unwrap_or(&it.connection.endpoint().database);
+        let database_name = database.unwrap_or(&it.connection.endpoint().database);
+        // Every refusal is logged (best effort: the refusal stands either way).
+        let refuse = async |message: String| {
             if let Ok(id) = self.audit_started(&it, database_name, plan, dry_run).await {
                 let _ = self
                     .app
@@ -811,7 +785,32 @@ impl Privileges {
                     .finish_audit(id, "refused", Some(&message), 0)
                     .await;
             }
-            return Err(Error::new(ErrorCode::Refused, message));
+            Error::new(ErrorCode::Refused, message)
+        };
+        if !dry_run && it.read_only {
+            return Err(refuse(format!(
+                "integration {:?} is read-only: Grantry does not apply changes to it",
+                it.name
+            ))
+            .await);
+        }
+        if !dry_run
+            && it.environment == Environment::Production
+            && confirm != Some(it.name.as_str())
+        {
+            return Err(refuse(format!(
+                "{:?} is a production integration: type its name to confirm the apply",
+                it.name
+            ))
+            .await);
+        }
+        if (!dry_run || plan.statements.is_empty()) && !plan.blocking.is_empty() {
+            return Err(refuse(format!(
+                "the connecting role cannot carry out {} step(s) of this plan, so nothing was run: {}",
+                plan.blocking.len(),
+                plan.blocking.join("; ")
+            ))
+            .await);
         }
         if plan.statements.is_empty() {
             return Err(Error::invalid(
@@ -829,7 +828,6 @@ impl Privileges {
         };
         // The audit entry exists before the transaction does: a run the store cannot record
         // does not start, and one cut off midway leaves "started" behind, never nothing.
-        let database_name = database.unwrap_or(&it.connection.endpoint().database);
         let audit_id = self
             .audit_started(&it, database_name, plan, dry_run)
             .await?;
@@ -1035,6 +1033,7 @@ impl Privileges {
                 scope: None,
                 generated_passwords_for: vec![],
                 passwords: vec![],
+                option_changes: vec![],
             };
             return Ok(PlanView {
                 id: String::new(),

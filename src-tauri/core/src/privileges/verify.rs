@@ -83,3 +83,60 @@ pub fn describe_unconfirmed(v: &[VerifiedChange]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The grant options and ADMIN options the plan promised that `after` does not show, described.
+pub fn unconfirmed_options(after: &Snapshot, changes: &[super::plan::OptionChange]) -> Vec<String> {
+    use super::plan::OptionChange;
+    let role = |name: &str| after.roles.iter().find(|r| r.name == name).map(|r| r.oid);
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            OptionChange::Grant {
+                kind,
+                object,
+                grantee,
+                privilege,
+                holds,
+            } => {
+                let g = role(grantee);
+                let now = after
+                    .objects
+                    .iter()
+                    .find(|o| o.kind == *kind && &o.label() == object)
+                    .is_some_and(|o| {
+                        o.acl.iter().any(|e| {
+                            Some(e.grantee) == g && e.privilege == *privilege && e.grantable
+                        })
+                    });
+                (now != *holds).then(|| {
+                    format!(
+                        "{} would {} the grant option for {} on {}",
+                        super::display_role(grantee),
+                        if *holds { "gain" } else { "lose" },
+                        privilege.sql(),
+                        crate::quote::escape_controls(object)
+                    )
+                })
+            }
+            OptionChange::Admin {
+                role: r,
+                member,
+                holds,
+            } => {
+                let (rr, mm) = (role(r), role(member));
+                let now = after
+                    .memberships
+                    .iter()
+                    .any(|x| Some(x.role) == rr && Some(x.member) == mm && x.admin);
+                (now != *holds).then(|| {
+                    format!(
+                        "{} would {} ADMIN OPTION on {}",
+                        super::display_role(member),
+                        if *holds { "gain" } else { "lose" },
+                        super::display_role(r)
+                    )
+                })
+            }
+        })
+        .collect()
+}

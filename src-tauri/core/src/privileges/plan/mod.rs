@@ -78,6 +78,30 @@ pub struct Plan {
     #[serde(skip)]
     #[ts(skip)]
     pub passwords: Vec<(String, Secret, NewPassword)>,
+    /// Grant options and ADMIN options the plan gives or takes (not access itself, so not in
+    /// `access_changes`): checked inside the transaction too.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub option_changes: Vec<OptionChange>,
+}
+
+/// A grant option, or an ADMIN OPTION on a role, that a plan gives (`holds`) or takes away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum OptionChange {
+    /// `grantee` holds `privilege` WITH GRANT OPTION on `object` (from any grantor).
+    Grant {
+        kind: ObjectKind,
+        object: String,
+        grantee: String,
+        privilege: super::Privilege,
+        holds: bool,
+    },
+    /// `member` holds ADMIN OPTION on `role` (from any grantor).
+    Admin {
+        role: String,
+        member: String,
+        holds: bool,
+    },
 }
 
 impl Plan {
@@ -238,6 +262,7 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
             }
         }
     }
+    let option_changes = option_changes(&b);
     b.statements.sort_by_key(|(order, _)| *order);
     let statements: Vec<PlannedStatement> = b.statements.into_iter().map(|(_, s)| s).collect();
     let script = render::script(statements.iter().map(|s| (s.sql.as_str(), None)));
@@ -267,7 +292,81 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         noops: b.noops,
         fingerprint: fingerprint_scoped(snap, scope.as_deref()),
         scope,
+        option_changes,
     })
+}
+
+/// The grant options and ADMIN options the plan changes: on the objects and privileges it
+/// touches, and the memberships of the members it touches, before against after.
+fn option_changes(b: &simulate::Builder) -> Vec<OptionChange> {
+    let name = |snap: &super::inspect::Snapshot, oid: i64| {
+        snap.roles
+            .iter()
+            .find(|r| r.oid == oid)
+            .map(|r| r.name.clone())
+    };
+    let mut out = Vec::new();
+    for &(o, p) in &b.touched {
+        let after = &b.after.objects[o];
+        let before = b
+            .before
+            .objects
+            .get(o)
+            .filter(|x| x.oid == after.oid && x.kind == after.kind);
+        let holders = |acl: &[super::inspect::AclEntry]| -> BTreeSet<i64> {
+            acl.iter()
+                .filter(|e| e.privilege == p && e.grantable && e.grantee != super::PUBLIC as i64)
+                .map(|e| e.grantee)
+                .collect()
+        };
+        let was = before.map(|x| holders(&x.acl)).unwrap_or_default();
+        let now = holders(&after.acl);
+        for (r, holds) in now
+            .difference(&was)
+            .map(|r| (*r, true))
+            .chain(was.difference(&now).map(|r| (*r, false)))
+        {
+            // The owner's options are implicit: never lost, never needed.
+            if r == after.owner {
+                continue;
+            }
+            if let Some(grantee) = name(&b.after, r) {
+                out.push(OptionChange::Grant {
+                    kind: after.kind,
+                    object: after.label(),
+                    grantee,
+                    privilege: p,
+                    holds,
+                });
+            }
+        }
+    }
+    for &m in &b.members_touched {
+        let admins = |snap: &super::inspect::Snapshot| -> BTreeSet<i64> {
+            snap.memberships
+                .iter()
+                .filter(|x| x.member == m && x.admin)
+                .map(|x| x.role)
+                .collect()
+        };
+        let was = admins(b.before);
+        let now = admins(&b.after);
+        for (r, holds) in now
+            .difference(&was)
+            .map(|r| (*r, true))
+            .chain(was.difference(&now).map(|r| (*r, false)))
+        {
+            if let (Some(role), Some(member)) = (name(&b.after, r), name(&b.after, m)) {
+                out.push(OptionChange::Admin {
+                    role,
+                    member,
+                    holds,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|c| format!("{c:?}"));
+    out
 }
 
 /// `v` without repeats, in the order first seen (a warning raised per object reads once).
