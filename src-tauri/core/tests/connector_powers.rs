@@ -654,6 +654,7 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
                     from: vec!["xa".into()],
                     grant_option_only: false,
                     cascade: false,
+                    granted_by: None,
                 }],
                 false,
                 vec![

@@ -139,6 +139,7 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
                     from: vec!["reader".into()],
                     grant_option_only: false,
                     cascade: false,
+                    granted_by: None,
                 },
                 grant(EVIL_TABLE_CR, EVIL_ROLE),
             ],

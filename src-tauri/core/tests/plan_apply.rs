@@ -85,6 +85,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
             from: vec!["alice".into()],
             grant_option_only: false,
             cascade: false,
+            granted_by: None,
         },
         grant(Privilege::Update, table("sales", "orders"), "analysts"),
     ];
@@ -224,6 +225,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
             from: vec!["bob".into()],
             grant_option_only: false,
             cascade: false,
+            granted_by: None,
         },
         Change::GrantRole {
             role: "analysts".into(),
@@ -307,6 +309,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         from: vec!["bob".into()],
         grant_option_only: false,
         cascade: true,
+        granted_by: None,
     };
     let pv = env.g.privileges().plan("app", None, &fixed).await.unwrap();
     common::applied(&env, &pv.id).await;

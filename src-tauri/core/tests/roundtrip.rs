@@ -211,7 +211,9 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
              GRANT USAGE ON SCHEMA public TO bob WITH GRANT OPTION; SET ROLE bob; GRANT USAGE ON SCHEMA public TO svc; RESET ROLE; \
              ALTER DEFAULT PRIVILEGES FOR ROLE owner_a IN SCHEMA \"Odd Schema\" GRANT SELECT ON TABLES TO bob; \
              CREATE SCHEMA drift; CREATE TABLE drift.t (x int); GRANT USAGE ON SCHEMA drift TO alice; \
-             GRANT SELECT ON drift.t TO alice WITH GRANT OPTION; SET ROLE alice; GRANT SELECT ON drift.t TO etl; RESET ROLE;",
+             GRANT SELECT ON drift.t TO alice WITH GRANT OPTION; SET ROLE alice; GRANT SELECT ON drift.t TO etl; RESET ROLE; \
+             GRANT USAGE ON SCHEMA app TO bob; GRANT SELECT ON app.t2 TO bob WITH GRANT OPTION; \
+             SET ROLE bob; GRANT SELECT ON app.t2 TO svc; RESET ROLE;",
         );
         let env = common::grantry_on(&b, "app").await;
         let desired = grantry_core::privileges::desired::parse_document(&doc).unwrap();

@@ -20,7 +20,12 @@ grant_option_only: boolean,
 /**
  * Also revoke what the grantees granted onwards.
  */
-cascade: boolean, } | { "action": "grant_role", role: string, to: string, admin: boolean, 
+cascade: boolean, 
+/**
+ * Only the grants this role made, revoked as it (SET ROLE); absent: every grant of
+ * the privileges, each as its grantor.
+ */
+granted_by?: string | null, } | { "action": "grant_role", role: string, to: string, admin: boolean, 
 /**
  * 16+: WITH INHERIT TRUE/FALSE (absent: the server's default).
  */

@@ -256,6 +256,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                     ["cascade"] => true,
                     _ => return Err(bad()),
                 },
+                granted_by: None,
             })
         }
         ["revoke-role", _, "from", _, "admin-option"] => Ok(Change::RevokeRole {
@@ -274,6 +275,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 ["cascade"] => true,
                 _ => return Err(bad()),
             },
+            granted_by: None,
         }),
         ["read", _, "to", _] => Ok(Change::Read {
             on: parse_target(w[1])?,

@@ -497,6 +497,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     let mut changes = Vec::new();
     let mut notes = Vec::new();
     let mut as_grantors = Vec::new();
+    let mut grantor_revokes = Vec::new();
     let here = |k: ObjectKind| {
         if k == ObjectKind::Column {
             ObjectKind::Column.privileges(snap.version_num)
@@ -598,11 +599,27 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
         {
             have.insert((role_name(&e, a.grantee), a.privilege), a.grantable);
         }
+        let complete = desired.unlisted == Some(Unlisted::Default);
         for a in current_acl.iter().filter(|a| a.grantor != owner) {
-            let listed = d
-                .grants
-                .iter()
-                .any(|g| g.to == role_name(&e, a.grantee) && g.privileges.contains(&a.privilege));
+            let grantor = role_name(&e, a.grantor);
+            let listed = d.grants.iter().any(|g| {
+                g.to == role_name(&e, a.grantee)
+                    && g.privileges.contains(&a.privilege)
+                    && g.grantor.as_deref() == Some(grantor.as_str())
+            });
+            // A complete document lists every grant of the objects it lists: one by another
+            // grantor that it does not list is revoked, as that grantor.
+            if complete && !authoritative && !listed {
+                grantor_revokes.push(Change::Revoke {
+                    privileges: vec![a.privilege],
+                    on: target_of(d),
+                    from: vec![role_name(&e, a.grantee)],
+                    grant_option_only: false,
+                    cascade: true,
+                    granted_by: Some(grantor),
+                });
+                continue;
+            }
             if authoritative && !listed {
                 // An unlisted object goes back to its built-in privileges, whoever granted
                 // the others (the REVOKE runs as each grantor).
@@ -612,6 +629,7 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                     from: vec![role_name(&e, a.grantee)],
                     grant_option_only: false,
                     cascade: true,
+                    granted_by: None,
                 });
                 continue;
             }
@@ -696,9 +714,11 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
                 from: vec![who],
                 grant_option_only,
                 cascade: !keeps_its_grants,
+                granted_by: None,
             });
         }
     }
+    changes.extend(grantor_revokes);
     changes.extend(as_grantors);
     for (p, n) in &absent {
         notes.push(format!(

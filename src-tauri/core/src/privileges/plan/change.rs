@@ -68,6 +68,11 @@ pub enum Change {
         /// Also revoke what the grantees granted onwards.
         #[serde(default)]
         cascade: bool,
+        /// Only the grants this role made, revoked as it (SET ROLE); absent: every grant of
+        /// the privileges, each as its grantor.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        granted_by: Option<String>,
     },
     GrantRole {
         role: String,

@@ -169,7 +169,13 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
                 from,
                 grant_option_only,
                 cascade,
-            } => b.revoke(privileges, on, from, *grant_option_only, *cascade)?,
+                granted_by,
+            } => match granted_by {
+                Some(by) => {
+                    b.revoke_granted_by(privileges, on, from, by, *grant_option_only, *cascade)?
+                }
+                None => b.revoke(privileges, on, from, *grant_option_only, *cascade)?,
+            },
             Change::GrantRole {
                 role,
                 to,

@@ -865,6 +865,69 @@ impl<'s> Builder<'s> {
             .any(|p| e.check(&view, o, p).is_some())
     }
 
+    /// Revokes only the grants `by` made of `privileges` on `on` to `from`, as `by` (SET ROLE).
+    pub(super) fn revoke_granted_by(
+        &mut self,
+        privileges: &[Privilege],
+        on: &Target,
+        from: &[String],
+        by: &str,
+        grant_option_only: bool,
+        cascade: bool,
+    ) -> Result<()> {
+        self.note_scope(on);
+        let objs = resolve::target(&self.after, &self.names, on)?;
+        let grantor = self.need_member_role(by)?;
+        let targets = if on.columns().is_empty() {
+            objs.clone()
+        } else {
+            self.column_objects(objs[0], on.columns())?
+        };
+        for g in from {
+            let grantee = self.need_role(g)?;
+            let mut list: Vec<(usize, Vec<Privilege>)> = Vec::new();
+            for &o in &targets {
+                let held: Vec<Privilege> = privileges
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        self.after.objects[o].acl.iter().any(|e| {
+                            e.grantee == grantee
+                                && e.grantor == grantor
+                                && e.privilege == *p
+                                && (!grant_option_only || e.grantable)
+                        })
+                    })
+                    .collect();
+                for p in &held {
+                    self.touched.insert((o, *p));
+                }
+                if !held.is_empty() {
+                    list.push((o, held));
+                }
+            }
+            let what = format!(
+                "REVOKE {}{} ON {} FROM {} (the grant {} made)",
+                if grant_option_only {
+                    "GRANT OPTION FOR "
+                } else {
+                    ""
+                },
+                render::privileges(privileges, &[]),
+                on.describe(),
+                display_role(g),
+                display_role(by)
+            );
+            if list.is_empty() {
+                self.noops.push(format!("{what}: nothing to revoke"));
+                continue;
+            }
+            let by_map = [(grantor, list)].into_iter().collect();
+            self.revoke_as_grantors(g, grantee, by_map, grant_option_only, cascade, &what);
+        }
+        Ok(())
+    }
+
     /// Revokes, from `grantee`, the grants other grantors made (`by`: per grantor, the objects
     /// and privileges): as each grantor (`SET ROLE`), one object at a time, when the connecting
     /// role may become it; otherwise the step is blocking, with the statement its grantor
