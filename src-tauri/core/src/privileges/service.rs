@@ -997,10 +997,9 @@ impl Privileges {
                     .expect("serializable")
                     + "\n",
             ),
-            "yaml" => {
-                Ok(serde_yaml::to_string(&super::desired::export_state(&snap))
-                    .expect("serializable"))
-            }
+            "yaml" => Ok(super::desired::to_yaml(&super::desired::export_state(
+                &snap,
+            ))),
             "sql" => Ok(super::desired::export_sql(&snap)),
             other => Err(Error::invalid(format!(
                 "unknown export format {other:?}: json, yaml or sql"

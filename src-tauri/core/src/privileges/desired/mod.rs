@@ -178,6 +178,45 @@ fn role_name(e: &Engine, oid: i64) -> String {
     e.name_of(oid)
 }
 
+/// The document as YAML. The key `on` is written quoted: YAML 1.1 tools (PyYAML, many
+/// editors' plugins) read a bare `on` as the boolean true.
+pub fn to_yaml(d: &DesiredState) -> String {
+    let text = serde_yaml::to_string(d).expect("serializable");
+    let mut out = Vec::new();
+    // Inside a block scalar (`|-`), lines are a value's text, not keys.
+    let mut block: Option<usize> = None;
+    for l in text.lines() {
+        let indent = l.len() - l.trim_start().len();
+        if let Some(b) = block {
+            if indent > b || l.trim().is_empty() {
+                out.push(l.to_string());
+                continue;
+            }
+            block = None;
+        }
+        let rest = l.trim_start_matches([' ', '-']);
+        let lead = &l[..l.len() - rest.len()];
+        let line = match rest.strip_prefix("on: ") {
+            Some(v) => format!("{lead}'on': {v}"),
+            None => l.to_string(),
+        };
+        // A key whose value is a block scalar: its text is indented deeper than the key.
+        if [": |-", ": |", ": >-", ": >", ": |+", ": >+"]
+            .iter()
+            .any(|e| rest.ends_with(e))
+        {
+            block = Some(lead.len());
+        }
+        out.push(line);
+    }
+    let quoted = out.join("\n") + "\n";
+    // Whatever the text, the document must read back the same; else the plain text stands.
+    match serde_yaml::from_str::<DesiredState>(&quoted) {
+        Ok(back) if &back == d => quoted,
+        _ => text,
+    }
+}
+
 /// A desired-state document from its text: JSON, or YAML (DBAs keep access as code in git).
 pub fn parse_document(text: &str) -> Result<DesiredState> {
     let doc: DesiredState = if text.trim_start().starts_with('{') {
@@ -1194,4 +1233,33 @@ fn label_of(o: &DesiredObject) -> String {
         s.push_str(&format!(" ({c})"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_quotes_the_on_key_for_yaml_1_1_readers() {
+        let d = DesiredState {
+            format: FORMAT,
+            database: "db".into(),
+            server_version: None,
+            objects: Vec::new(),
+            memberships: None,
+            default_privileges: Some(vec![DesiredDefault {
+                for_role: "x\non: functions".into(),
+                schema: None,
+                on: DefaultObjectType::Tables,
+                grants: Vec::new(),
+            }]),
+            unlisted: None,
+        };
+        let y = to_yaml(&d);
+        assert!(y.contains("'on': tables"), "{y}");
+        assert!(!y
+            .lines()
+            .any(|l| l.trim_start_matches([' ', '-']).starts_with("on: tables")));
+        assert_eq!(parse_document(&y).unwrap(), d);
+    }
 }
