@@ -180,6 +180,62 @@ fn diff(a: &[String], b: &[String]) -> String {
     out
 }
 
+/// The source's document (JSON) and SQL script.
+async fn exports(src: &Cluster) -> (String, String) {
+    let env = common::grantry_on(src, "app").await;
+    let doc = env
+        .g
+        .privileges()
+        .export("app", None, "json")
+        .await
+        .unwrap();
+    let sql = env.g.privileges().export("app", None, "sql").await.unwrap();
+    env.g.close().await;
+    (doc, sql)
+}
+
+/// Plans and applies `doc` on `b` through Grantry; what went wrong goes to `failures`. Returns
+/// the Grantry it used (to plan again).
+async fn apply_document(
+    b: &Cluster,
+    doc: &str,
+    what: &str,
+    failures: &mut Vec<String>,
+) -> common::Env {
+    let env = common::grantry_on(b, "app").await;
+    let desired = grantry_core::privileges::desired::parse_document(doc).unwrap();
+    match env.g.privileges().plan_desired("app", None, &desired).await {
+        Ok(pv) if !pv.id.is_empty() => {
+            if !pv.plan.blocking.is_empty() {
+                failures.push(format!("{what}: blocking {:?}", pv.plan.blocking));
+            }
+            match env.g.privileges().run_plan(&pv.id, false, None).await {
+                Ok(r)
+                    if r.report.outcome
+                        == grantry_core::privileges::apply::RunOutcome::Committed => {}
+                Ok(r) => failures.push(format!(
+                    "{what}: apply: {}\n{}",
+                    r.report.message, pv.plan.script
+                )),
+                Err(e) => failures.push(format!("{what}: apply: {}", e.message)),
+            }
+        }
+        Ok(_) => {}
+        Err(e) => failures.push(format!("{what}: plan --desired: {}", e.message)),
+    }
+    env
+}
+
+/// Runs the SQL script on `c` with psql; a failure goes to `failures`.
+fn run_script(c: &Cluster, sql: &str, what: &str, failures: &mut Vec<String>) {
+    if let Err(e) = std::panic::catch_unwind(|| c.psql("app", sql)) {
+        failures.push(format!(
+            "{what}: the SQL script fails: {}",
+            e.downcast_ref::<String>().cloned().unwrap_or_default()
+        ));
+    }
+}
+
 #[tokio::test]
 async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
     let mut failures = Vec::new();
@@ -189,15 +245,7 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
         src.psql("app", &grants(v));
         let want = state(&src);
         assert!(want.len() > 30, "{want:#?}");
-        let env = common::grantry_on(&src, "app").await;
-        let doc = env
-            .g
-            .privileges()
-            .export("app", None, "json")
-            .await
-            .unwrap();
-        let sql = env.g.privileges().export("app", None, "sql").await.unwrap();
-        env.g.close().await;
+        let (doc, sql) = exports(&src).await;
 
         // The document, planned and applied by Grantry, on a copy that has drifted: grants on
         // objects the document leaves out (they have the built-in privileges in the source)
@@ -215,29 +263,8 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
              GRANT USAGE ON SCHEMA app TO bob; GRANT SELECT ON app.t2 TO bob WITH GRANT OPTION; \
              SET ROLE bob; GRANT SELECT ON app.t2 TO svc; RESET ROLE;",
         );
-        let env = common::grantry_on(&b, "app").await;
+        let env = apply_document(&b, &doc, &format!("PostgreSQL {v}"), &mut failures).await;
         let desired = grantry_core::privileges::desired::parse_document(&doc).unwrap();
-        match env.g.privileges().plan_desired("app", None, &desired).await {
-            Ok(pv) if !pv.id.is_empty() => {
-                if !pv.plan.blocking.is_empty() {
-                    failures.push(format!("PostgreSQL {v}: blocking {:?}", pv.plan.blocking));
-                }
-                match env.g.privileges().run_plan(&pv.id, false, None).await {
-                    Ok(r)
-                        if r.report.outcome
-                            == grantry_core::privileges::apply::RunOutcome::Committed => {}
-                    Ok(r) => failures.push(format!(
-                        "PostgreSQL {v}: document apply: {}",
-                        r.report.message
-                    )),
-                    Err(e) => {
-                        failures.push(format!("PostgreSQL {v}: document apply: {}", e.message))
-                    }
-                }
-            }
-            Ok(_) => failures.push(format!("PostgreSQL {v}: the document planned nothing")),
-            Err(e) => failures.push(format!("PostgreSQL {v}: plan --desired: {}", e.message)),
-        }
         let got = state(&b);
         if got != want {
             failures.push(format!("PostgreSQL {v}, by document:{}", diff(&want, &got)));
@@ -257,19 +284,7 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
 
         // The SQL script, run by psql.
         let c = copy(&bin.bindir, v);
-        let (ok, out) = {
-            let r = std::panic::catch_unwind(|| c.psql("app", &sql));
-            match r {
-                Ok(o) => (true, o),
-                Err(e) => (
-                    false,
-                    e.downcast_ref::<String>().cloned().unwrap_or_default(),
-                ),
-            }
-        };
-        if !ok {
-            failures.push(format!("PostgreSQL {v}: the SQL script fails: {out}"));
-        }
+        run_script(&c, &sql, &format!("PostgreSQL {v}"), &mut failures);
         let got = state(&c);
         if got != want {
             failures.push(format!(
@@ -485,36 +500,11 @@ async fn random_grants_round_trip_exactly_too() {
             let grants = random_grants(v, seed * 1000 + v as u64);
             src.psql("app", &grants);
             let want = state(&src);
-            let env = common::grantry_on(&src, "app").await;
-            let doc = env
-                .g
-                .privileges()
-                .export("app", None, "json")
-                .await
-                .unwrap();
-            let sql = env.g.privileges().export("app", None, "sql").await.unwrap();
-            env.g.close().await;
+            let (doc, sql) = exports(&src).await;
             // By document.
             let b = copy(&bin.bindir, v);
-            let env = common::grantry_on(&b, "app").await;
-            let desired = grantry_core::privileges::desired::parse_document(&doc).unwrap();
-            match env.g.privileges().plan_desired("app", None, &desired).await {
-                Ok(pv) if !pv.id.is_empty() => {
-                    match env.g.privileges().run_plan(&pv.id, false, None).await {
-                        Ok(r)
-                            if r.report.outcome
-                                == grantry_core::privileges::apply::RunOutcome::Committed => {}
-                        Ok(r) => failures.push(format!(
-                            "PostgreSQL {v} seed {seed}: apply: {}\n{}",
-                            r.report.message, pv.plan.script
-                        )),
-                        Err(e) => failures
-                            .push(format!("PostgreSQL {v} seed {seed}: apply: {}", e.message)),
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => failures.push(format!("PostgreSQL {v} seed {seed}: plan: {}", e.message)),
-            }
+            let what = format!("PostgreSQL {v} seed {seed}");
+            let env = apply_document(&b, &doc, &what, &mut failures).await;
             let got = state(&b);
             if got != want {
                 failures.push(format!(
@@ -525,12 +515,7 @@ async fn random_grants_round_trip_exactly_too() {
             env.g.close().await;
             // By SQL script.
             let c = copy(&bin.bindir, v);
-            if let Err(e) = std::panic::catch_unwind(|| c.psql("app", &sql)) {
-                failures.push(format!(
-                    "PostgreSQL {v} seed {seed}: the SQL script fails: {}",
-                    e.downcast_ref::<String>().cloned().unwrap_or_default()
-                ));
-            }
+            run_script(&c, &sql, &what, &mut failures);
             let got = state(&c);
             if got != want {
                 failures.push(format!(
