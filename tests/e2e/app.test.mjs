@@ -511,6 +511,12 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await temp.click();
     await (await waitVisible(tid('cell-revoke', '[data-role="public"]'))).click();
     await waitStagedCount(2);
+    // The matrix marks the cell the staged revoke will change.
+    await waitFor(
+      async () => (await (await waitMatrixCell('public', 'TEMPORARY')).getAttribute('data-pending')) === 'revoke',
+      UI_TIMEOUT,
+      'the staged revoke is not marked on its cell',
+    );
   });
 
   step('the plan previews the exact SQL and its effect', 60_000, async () => {

@@ -259,3 +259,22 @@ describe('names prefilled as they must be typed', () => {
     expect(objectNameText(cases[2])).toBe('app.customers');
   });
 });
+
+describe('pending cells', () => {
+  it('marks what staged changes will change on this object, and nothing elsewhere', async () => {
+    const { pendingCells } = await import('./privileges');
+    const t = { scope: 'object' as const, kind: 'table' as const, schema: 'app', name: 'customers', args: null, columns: [] };
+    const staged = [
+      { id: 1, change: { action: 'grant' as const, privileges: ['SELECT' as const], on: t, to: ['bob'], with_grant_option: false } },
+      { id: 2, change: { action: 'revoke' as const, privileges: ['INSERT' as const], on: { scope: 'all_in_schema' as const, kind: 'table' as const, schema: 'app' }, from: ['public'], grant_option_only: false, cascade: false } },
+      { id: 3, change: { action: 'read' as const, on: { ...t, name: 'orders' }, to: 'alice' } },
+      { id: 4, change: { action: 'write' as const, on: t, to: 'etl' } },
+    ];
+    const p = pendingCells(staged, t);
+    expect(p.get('bob\u0000SELECT')).toBe('grant');
+    expect(p.get('public\u0000INSERT')).toBe('revoke');
+    expect(p.get('alice\u0000SELECT')).toBeUndefined();
+    expect(p.get('etl\u0000UPDATE')).toBe('grant');
+    expect(p.size).toBe(5);
+  });
+});

@@ -15,6 +15,7 @@ import type { Role } from '../../gen/Role';
 import type { Target } from '../../gen/Target';
 import { OBJECT_KINDS, PRIVILEGES } from '../../registry.gen';
 import { pathOf, type TreeNode } from '../explorer/tree';
+import type { Staged } from '../plans/staging';
 
 /** The PUBLIC pseudo-role as the core names it (PostgreSQL reserves the role name "public"); a
  *  role named "PUBLIC" or "Public" is that role. */
@@ -218,6 +219,44 @@ export function objectRef(a: ObjectAddress): ObjectRef {
 
 export function objectTarget(a: ObjectAddress): Target {
   return { scope: 'object', kind: a.kind, schema: a.schema, name: a.name, args: null, columns: [] };
+}
+
+/** Whether a staged change's target covers the object `t` names (itself, or every object of
+ * its kind in its schema). Kinds compare as GRANT does: `table` covers views and the like. */
+function covers(on: Target, t: Target): boolean {
+  if (t.scope !== 'object') return false;
+  const tableLike = (k: ObjectKind) =>
+    ['table', 'partitioned_table', 'view', 'materialized_view', 'foreign_table'].includes(k);
+  const sameKind = on.kind === t.kind || (tableLike(on.kind) && tableLike(t.kind));
+  if (on.scope === 'all_in_schema') return sameKind && on.schema === t.schema;
+  return sameKind && on.schema === t.schema && on.name === t.name && on.columns.length === 0;
+}
+
+/** The matrix cells that staged changes will change, as `role\u0000PRIVILEGE` → what they do. */
+export function pendingCells(staged: Staged[], t: Target): Map<string, 'grant' | 'revoke'> {
+  const out = new Map<string, 'grant' | 'revoke'>();
+  const mark = (roles: string[], privileges: Privilege[], what: 'grant' | 'revoke') => {
+    for (const r of roles) for (const p of privileges) out.set(`${r}\u0000${p}`, what);
+  };
+  for (const { change: c } of staged) {
+    switch (c.action) {
+      case 'grant':
+        if (covers(c.on, t)) mark(c.to, c.privileges, 'grant');
+        break;
+      case 'revoke':
+        if (covers(c.on, t) && !c.grant_option_only) mark(c.from, c.privileges, 'revoke');
+        break;
+      case 'read':
+        if (covers(c.on, t)) mark([c.to], ['SELECT'], 'grant');
+        break;
+      case 'write':
+        if (covers(c.on, t)) mark([c.to], ['INSERT', 'UPDATE', 'DELETE'], 'grant');
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
 }
 
 /** The object an explorer node stands for; null for the integration itself. */
