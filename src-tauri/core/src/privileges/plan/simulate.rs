@@ -53,6 +53,27 @@ const ORDER_GRANTED_BY: u8 = 5;
 const ORDER_REVOKE: u8 = 6;
 const ORDER_DEFAULTS: u8 = 7;
 
+/// Why a REVOKE is in the plan, as people read it.
+fn revoke_purpose(
+    privileges: &[Privilege],
+    on: &Target,
+    from: &str,
+    grant_option_only: bool,
+    suffix: &str,
+) -> String {
+    format!(
+        "REVOKE {}{} ON {} FROM {}{suffix}",
+        if grant_option_only {
+            "GRANT OPTION FOR "
+        } else {
+            ""
+        },
+        render::privileges(privileges, &[]),
+        on.describe(),
+        display_role(from)
+    )
+}
+
 /// A role as people read it (quoted when its name is not a plain identifier), or its oid when
 /// the snapshot does not know it.
 fn shown(e: &Engine, oid: i64) -> String {
@@ -762,17 +783,12 @@ impl<'s> Builder<'s> {
                     }
                 }
             }
-            let what = format!(
-                "REVOKE {}{} ON {} FROM {}{}",
-                if grant_option_only {
-                    "GRANT OPTION FOR "
-                } else {
-                    ""
-                },
-                render::privileges(privileges, &[]),
-                on.describe(),
-                display_role(g),
-                if cascade { " CASCADE" } else { "" }
+            let what = revoke_purpose(
+                privileges,
+                on,
+                g,
+                grant_option_only,
+                if cascade { " CASCADE" } else { "" },
             );
             if !changed && others.is_empty() {
                 self.noops.push(format!("{what}: nothing to revoke"));
@@ -906,17 +922,12 @@ impl<'s> Builder<'s> {
                     list.push((o, held));
                 }
             }
-            let what = format!(
-                "REVOKE {}{} ON {} FROM {} (the grant {} made)",
-                if grant_option_only {
-                    "GRANT OPTION FOR "
-                } else {
-                    ""
-                },
-                render::privileges(privileges, &[]),
-                on.describe(),
-                display_role(g),
-                display_role(by)
+            let what = revoke_purpose(
+                privileges,
+                on,
+                g,
+                grant_option_only,
+                &format!(" (the grant {} made)", display_role(by)),
             );
             if list.is_empty() {
                 self.noops.push(format!("{what}: nothing to revoke"));
