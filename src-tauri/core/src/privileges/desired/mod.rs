@@ -549,17 +549,16 @@ pub fn changes_for(snap: &Snapshot, desired: &DesiredState) -> Result<(Vec<Chang
     // With `unlisted: default`, every object the document leaves out is to have its built-in
     // privileges: those that have others are planned back to them.
     let unlisted: Vec<DesiredObject> = if desired.unlisted == Some(Unlisted::Default) {
-        let listed: BTreeSet<usize> = desired
+        // The listed objects, by address in the snapshot.
+        let listed: std::collections::HashSet<*const DbObject> = desired
             .objects
             .iter()
-            .filter_map(|d| find(snap, d).map(|o| o as *const DbObject as usize))
+            .filter_map(|d| find(snap, d).map(std::ptr::from_ref))
             .collect();
         snap.objects
             .iter()
             .filter(|o| {
-                exported(snap, o)
-                    && !o.default_acl
-                    && !listed.contains(&(*o as *const DbObject as usize))
+                exported(snap, o) && !o.default_acl && !listed.contains(&std::ptr::from_ref(*o))
             })
             .map(|o| with_default_privileges(&e, snap, o))
             .collect()

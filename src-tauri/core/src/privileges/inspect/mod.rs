@@ -234,6 +234,28 @@ impl DefaultObjectType {
             _ => &[],
         }
     }
+    /// The built-in defaults a global rule of `owner` starts from (acldefault): the owner
+    /// holds every privilege of the kind, PUBLIC what [`Self::public_default`] says.
+    pub fn builtin_acl(self, owner: i64, version_num: i32) -> Vec<AclEntry> {
+        let entry = |grantee: i64, privilege: super::Privilege| AclEntry {
+            grantee,
+            grantor: owner,
+            privilege,
+            grantable: false,
+        };
+        let mut acl: Vec<AclEntry> = self
+            .object_kind()
+            .privileges(version_num)
+            .iter()
+            .map(|p| entry(owner, p))
+            .collect();
+        acl.extend(
+            self.public_default()
+                .iter()
+                .map(|&p| entry(super::PUBLIC as i64, p)),
+        );
+        acl
+    }
     /// acldefault() code for the built-in default of this object type.
     pub fn acldefault_code(self) -> &'static str {
         match self {

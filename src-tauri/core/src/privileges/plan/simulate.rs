@@ -1649,22 +1649,11 @@ impl<'s> Builder<'s> {
             None => {
                 // A new global rule starts from the built-in defaults (the owner holds
                 // everything; PUBLIC may execute functions and use types), as PostgreSQL's does.
-                let mut acl = Vec::new();
-                if in_schema.is_none() {
-                    let entry = |grantee: i64, privilege: Privilege| AclEntry {
-                        grantee,
-                        grantor: owner,
-                        privilege,
-                        grantable: false,
-                    };
-                    acl.extend(
-                        on.object_kind()
-                            .privileges(self.after.version_num)
-                            .iter()
-                            .map(|p| entry(owner, p)),
-                    );
-                    acl.extend(on.public_default().iter().map(|&p| entry(PUBLIC as i64, p)));
-                }
+                let acl = if in_schema.is_none() {
+                    on.builtin_acl(owner, self.after.version_num)
+                } else {
+                    Vec::new()
+                };
                 self.after.default_acls.push(DefaultAcl {
                     role: owner,
                     schema: in_schema.map(String::from),
@@ -1684,26 +1673,7 @@ impl<'s> Builder<'s> {
                 .find(|d| d.role == owner && d.schema.is_none() && d.object_type == on)
             {
                 Some(d) => d.acl.clone(),
-                None => {
-                    let mut acl: Vec<AclEntry> = on
-                        .object_kind()
-                        .privileges(self.after.version_num)
-                        .iter()
-                        .map(|p| AclEntry {
-                            grantee: owner,
-                            grantor: owner,
-                            privilege: p,
-                            grantable: false,
-                        })
-                        .collect();
-                    acl.extend(on.public_default().iter().map(|&p| AclEntry {
-                        grantee: PUBLIC as i64,
-                        grantor: owner,
-                        privilege: p,
-                        grantable: false,
-                    }));
-                    acl
-                }
+                None => on.builtin_acl(owner, self.after.version_num),
             };
             let schema_rule = &self.after.default_acls[rule].acl;
             for (g, name) in grantees.iter().zip(roles) {
