@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use grantry_core::catalog::TreeQuery;
 use grantry_core::integrations::import::ImportSource;
 use grantry_core::integrations::model::{
-    CertSource, Environment, IntegrationInput, KeyInput, SslMode,
+    CertSource, Environment, IntegrationInput, KeyInput, SelfHostedInput, SslMode,
 };
 use grantry_core::{Error, Grantry, ImportRequest, OpenOptions, Secret};
 use std::io::Read;
@@ -234,11 +234,10 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         Some(u) => {
             grantry_core::integrations::import::parse_connection_string(u)
                 .map_err(|e| if e.field.is_none() { e.at("uri") } else { e })?
-                .input
+                .settings
         }
-        None => IntegrationInput::default(),
+        None => SelfHostedInput::default(),
     };
-    input.name = a.name;
     if let Some(h) = a.host {
         input.host = h;
     }
@@ -274,14 +273,15 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     if a.application_name.is_some() {
         input.application_name = a.application_name;
     }
-    if let Some(e) = a.environment {
-        input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
-    }
-    input.read_only = a.read_only;
     if a.password_stdin {
         input.password = Some(read_stdin_line()?);
     }
     input.session_only_password = a.no_save_password;
+    let mut input = IntegrationInput::self_hosted(&a.name, input);
+    if let Some(e) = a.environment {
+        input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
+    }
+    input.read_only = a.read_only;
     Ok(input)
 }
 

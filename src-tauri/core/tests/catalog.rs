@@ -319,7 +319,7 @@ async fn idle_pooled_connections_are_closed() {
     .await
     .unwrap();
     let mut inp = input(&c, "idle", SslMode::Require);
-    inp.application_name = Some("grantry-idle-test".into());
+    inp = inp.with_self_hosted(|s| s.application_name = Some("grantry-idle-test".into()));
     g.integrations().add(inp).await.unwrap();
     let count = || {
         c.psql(

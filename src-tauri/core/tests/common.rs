@@ -1,7 +1,9 @@
 #![allow(dead_code)]
 //! Shared set-up for the core's integration tests.
 
-use grantry_core::integrations::model::{CertSource, IntegrationInput, SslMode};
+use grantry_core::integrations::model::{
+    CertSource, ConnectionInput, IntegrationInput, SelfHostedInput, SslMode,
+};
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::plan::Change;
 use grantry_core::privileges::service::ApplyResult;
@@ -33,7 +35,7 @@ pub async fn grantry() -> Env {
 pub async fn grantry_on(c: &Cluster, database: &str) -> Env {
     let env = grantry().await;
     let mut inp = input(c, database, SslMode::Prefer);
-    inp.database = Some(database.into());
+    inp = inp.with_self_hosted(|s| s.database = Some(database.into()));
     env.g.integrations().add(inp).await.unwrap();
     env
 }
@@ -64,17 +66,20 @@ pub async fn apply(env: &Env, integration: &str, changes: &[Change]) -> ApplyRes
 pub fn input(c: &Cluster, name: &str, mode: SslMode) -> IntegrationInput {
     IntegrationInput {
         name: name.into(),
-        host: "localhost".into(),
-        port: Some(c.port as i64),
-        username: c.superuser.clone(),
-        password: Some(c.password.clone()),
-        sslmode: Some(mode),
-        ca_cert: matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull).then(|| {
-            CertSource::File {
-                path: pki().ca_cert.display().to_string(),
-            }
+        connection: ConnectionInput::SelfHosted(SelfHostedInput {
+            host: "localhost".into(),
+            port: Some(c.port as i64),
+            username: c.superuser.clone(),
+            password: Some(c.password.clone()),
+            sslmode: Some(mode),
+            ca_cert: matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull).then(|| {
+                CertSource::File {
+                    path: pki().ca_cert.display().to_string(),
+                }
+            }),
+            connect_timeout_secs: Some(5),
+            ..Default::default()
         }),
-        connect_timeout_secs: Some(5),
         ..Default::default()
     }
 }

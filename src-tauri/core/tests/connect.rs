@@ -45,7 +45,7 @@ fn ssl_only_cluster() -> &'static Cluster {
 async fn check(mut inp: IntegrationInput, expect: Result<bool, FailureKind>) {
     let env = grantry().await;
     inp.name = "t".into();
-    let mode = inp.sslmode;
+    let mode = inp.self_hosted_mut().unwrap().sslmode;
     let report = env.g.integrations().test_input(inp, None).await.unwrap();
     match expect {
         Ok(ssl) => {
@@ -134,10 +134,9 @@ async fn wrong_ca_is_reported_as_unknown_ca() {
     };
     for mode in [SslMode::VerifyCa, SslMode::VerifyFull, SslMode::Require] {
         // libpq: require with a CA certificate verifies the chain like verify-ca.
-        let inp = IntegrationInput {
-            ca_cert: Some(other.clone()),
-            ..input(c, "t", mode)
-        };
+        let inp = input(c, "t", mode).with_self_hosted(|s| {
+            s.ca_cert = Some(other.clone());
+        });
         check(inp, Err(FailureKind::TlsUnknownCa)).await;
     }
     // Without a CA, require does not look at the certificate at all.
@@ -148,9 +147,10 @@ async fn wrong_ca_is_reported_as_unknown_ca() {
 async fn hostname_mismatch_fails_only_verify_full() {
     let c = ssl_cluster();
     // The certificate names localhost and 127.0.0.1, not 127.0.0.2.
-    let at = |mode| IntegrationInput {
-        host: "127.0.0.2".into(),
-        ..input(c, "t", mode)
+    let at = |mode| {
+        input(c, "t", mode).with_self_hosted(|s| {
+            s.host = "127.0.0.2".into();
+        })
     };
     check(
         at(SslMode::VerifyFull),
@@ -158,46 +158,40 @@ async fn hostname_mismatch_fails_only_verify_full() {
     )
     .await;
     check(at(SslMode::VerifyCa), Ok(true)).await;
-    let ip = IntegrationInput {
-        host: "127.0.0.1".into(),
-        ..input(c, "t", SslMode::VerifyFull)
-    };
+    let ip = input(c, "t", SslMode::VerifyFull).with_self_hosted(|s| {
+        s.host = "127.0.0.1".into();
+    });
     check(ip, Ok(true)).await;
 }
 
 #[tokio::test]
 async fn wrong_password_missing_database_closed_port() {
     let c = ssl_cluster();
-    let wrong = IntegrationInput {
-        password: secret("not-the-password"),
-        ..input(c, "t", SslMode::Prefer)
-    };
+    let wrong = input(c, "t", SslMode::Prefer).with_self_hosted(|s| {
+        s.password = secret("not-the-password");
+    });
     check(wrong, Err(FailureKind::AuthFailed)).await;
-    let nopw = IntegrationInput {
-        password: None,
-        ..input(c, "t", SslMode::Prefer)
-    };
+    let nopw = input(c, "t", SslMode::Prefer).with_self_hosted(|s| {
+        s.password = None;
+    });
     check(nopw, Err(FailureKind::AuthFailed)).await;
-    let nodb = IntegrationInput {
-        database: Some("no_such_db".into()),
-        ..input(c, "t", SslMode::Prefer)
-    };
+    let nodb = input(c, "t", SslMode::Prefer).with_self_hosted(|s| {
+        s.database = Some("no_such_db".into());
+    });
     check(nodb, Err(FailureKind::DatabaseMissing)).await;
     let closed = grantry_core::sandbox::localpg::free_port().unwrap();
-    let refused = IntegrationInput {
-        port: Some(closed as i64),
-        ..input(c, "t", SslMode::Prefer)
-    };
+    let refused = input(c, "t", SslMode::Prefer).with_self_hosted(|s| {
+        s.port = Some(closed as i64);
+    });
     check(refused, Err(FailureKind::ConnectionRefused)).await;
 }
 
 #[tokio::test]
 async fn unresolvable_host_is_a_dns_failure() {
     let c = ssl_cluster();
-    let inp = IntegrationInput {
-        host: "no-such-host.invalid".into(),
-        ..input(c, "t", SslMode::Prefer)
-    };
+    let inp = input(c, "t", SslMode::Prefer).with_self_hosted(|s| {
+        s.host = "no-such-host.invalid".into();
+    });
     check(inp, Err(FailureKind::Dns)).await;
 }
 
@@ -212,12 +206,11 @@ async fn silent_server_times_out() {
         std::thread::sleep(std::time::Duration::from_secs(3));
         drop(conns);
     });
-    let inp = IntegrationInput {
-        host: "127.0.0.1".into(),
-        port: Some(port as i64),
-        connect_timeout_secs: Some(1),
-        ..input(c, "t", SslMode::Disable)
-    };
+    let inp = input(c, "t", SslMode::Disable).with_self_hosted(|s| {
+        s.host = "127.0.0.1".into();
+        s.port = Some(port as i64);
+        s.connect_timeout_secs = Some(1);
+    });
     let started = std::time::Instant::now();
     check(inp, Err(FailureKind::Timeout)).await;
     assert!(
@@ -231,17 +224,16 @@ async fn silent_server_times_out() {
 async fn client_certificate_login_from_file_and_from_keychain() {
     let c = ssl_only_cluster();
     let p = pki();
-    let base = IntegrationInput {
-        username: "cert_user".into(),
-        password: None,
-        client_cert: Some(CertSource::File {
+    let base = input(c, "t", SslMode::VerifyFull).with_self_hosted(|s| {
+        s.username = "cert_user".into();
+        s.password = None;
+        s.client_cert = Some(CertSource::File {
             path: p.client_cert.display().to_string(),
-        }),
-        client_key: Some(KeyInput::File {
+        });
+        s.client_key = Some(KeyInput::File {
             path: p.client_key.display().to_string(),
-        }),
-        ..input(c, "t", SslMode::VerifyFull)
-    };
+        });
+    });
     check(base.clone(), Ok(true)).await;
     // Pasted PEM key: kept in the keychain, used at connect time.
     let env = grantry().await;
@@ -251,10 +243,11 @@ async fn client_certificate_login_from_file_and_from_keychain() {
         .integrations()
         .add(IntegrationInput {
             name: "certs".into(),
-            client_key: Some(KeyInput::Pem {
-                pem: grantry_core::Secret::new(pem),
-            }),
-            ..base.clone()
+            ..base.clone().with_self_hosted(|s| {
+                s.client_key = Some(KeyInput::Pem {
+                    pem: grantry_core::Secret::new(pem),
+                });
+            })
         })
         .await
         .unwrap();
@@ -262,11 +255,10 @@ async fn client_certificate_login_from_file_and_from_keychain() {
     assert!(report.ok, "{} {:?}", report.message, report.detail);
     assert_eq!(report.server.unwrap().current_user, "cert_user");
     // Without the client certificate the server refuses.
-    let without = IntegrationInput {
-        client_cert: None,
-        client_key: None,
-        ..base
-    };
+    let without = base.with_self_hosted(|s| {
+        s.client_cert = None;
+        s.client_key = None;
+    });
     check(without, Err(FailureKind::AuthFailed)).await;
 }
 
@@ -301,11 +293,10 @@ async fn reports_the_connectors_powers() {
     );
     assert!(s.ssl_version.unwrap().starts_with("TLS"));
 
-    let plain = IntegrationInput {
-        username: "plain_user".into(),
-        password: secret("plain-pw-123"),
-        ..input(c, "t", SslMode::VerifyFull)
-    };
+    let plain = input(c, "t", SslMode::VerifyFull).with_self_hosted(|s| {
+        s.username = "plain_user".into();
+        s.password = secret("plain-pw-123");
+    });
     let report = env.g.integrations().test_input(plain, None).await.unwrap();
     let p = report.server.unwrap().powers;
     assert!(!p.superuser && !p.createrole && !p.read_all_stats);
@@ -365,10 +356,9 @@ async fn pools_ask_their_credential_source_again_before_it_expires() {
         "postgres",
         "DROP ROLE IF EXISTS rotated; CREATE ROLE rotated LOGIN PASSWORD 'first-secret'",
     );
-    let inp = IntegrationInput {
-        username: "rotated".into(),
-        ..input(c, "rot", SslMode::Require)
-    };
+    let inp = input(c, "rot", SslMode::Require).with_self_hosted(|s| {
+        s.username = "rotated".into();
+    });
     let (_, connection) = inp.validate(None).unwrap();
     let endpoint = connection.endpoint().clone();
 
@@ -491,12 +481,11 @@ async fn prefer_and_allow_verify_a_given_ca_as_libpq_does() {
                 ca.display()
             ),
         }
-        let inp = IntegrationInput {
-            ca_cert: Some(CertSource::File {
+        let inp = input(c, "t", mode).with_self_hosted(|s| {
+            s.ca_cert = Some(CertSource::File {
                 path: ca.display().to_string(),
-            }),
-            ..input(c, "t", mode)
-        };
+            });
+        });
         check(inp, expect).await;
     }
 }
@@ -505,10 +494,9 @@ async fn prefer_and_allow_verify_a_given_ca_as_libpq_does() {
 #[tokio::test]
 async fn a_connect_timeout_of_zero_means_no_limit() {
     let c = ssl_cluster();
-    let inp = IntegrationInput {
-        connect_timeout_secs: Some(0),
-        ..input(c, "t", SslMode::Require)
-    };
+    let inp = input(c, "t", SslMode::Require).with_self_hosted(|s| {
+        s.connect_timeout_secs = Some(0);
+    });
     check(inp.clone(), Ok(true)).await;
     let env = grantry().await;
     let it = env
@@ -526,8 +514,9 @@ async fn a_connect_timeout_of_zero_means_no_limit() {
         .integrations()
         .add(IntegrationInput {
             name: "one".into(),
-            connect_timeout_secs: Some(1),
-            ..input(c, "t", SslMode::Require)
+            ..input(c, "t", SslMode::Require).with_self_hosted(|s| {
+                s.connect_timeout_secs = Some(1);
+            })
         })
         .await
         .unwrap();
@@ -542,7 +531,7 @@ async fn a_stopped_server_is_reported_as_refusing_connections() {
     c.psql("postgres", "CREATE DATABASE app");
     let env = grantry().await;
     let mut inp = input(&c, "gone", SslMode::Require);
-    inp.database = Some("app".into());
+    inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
     env.g.integrations().add(inp).await.unwrap();
     let q = grantry_core::catalog::TreeQuery::default();
     env.g.catalog().databases("gone", &q).await.unwrap();

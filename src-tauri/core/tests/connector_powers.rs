@@ -49,12 +49,11 @@ fn start(bindir: std::path::PathBuf) -> Cluster {
 }
 
 fn connector(c: &Cluster) -> IntegrationInput {
-    IntegrationInput {
-        username: "connector".into(),
-        password: common::secret("connector-pw"),
-        database: Some("app".into()),
-        ..input(c, "app", SslMode::Require)
-    }
+    input(c, "app", SslMode::Require).with_self_hosted(|s| {
+        s.username = "connector".into();
+        s.password = common::secret("connector-pw");
+        s.database = Some("app".into());
+    })
 }
 
 /// The server's answer for `change`'s subject, as `t` or `f`.
@@ -278,7 +277,7 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
         assert_eq!(rows, if v >= 16 { "2" } else { "1" }, "PostgreSQL {v}");
         let env = grantry().await;
         let mut su = input(&c, "app", SslMode::Require);
-        su.database = Some("app".into());
+        su = su.with_self_hosted(|s| s.database = Some("app".into()));
         env.g.integrations().add(su).await.unwrap();
 
         // The object grant bob made goes, as bob.
@@ -463,12 +462,11 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
         let env = grantry().await;
         env.g
             .integrations()
-            .add(IntegrationInput {
-                username: "conn".into(),
-                password: common::secret("conn-pw"),
-                database: Some("app".into()),
-                ..input(&c, "app", SslMode::Require)
-            })
+            .add(input(&c, "app", SslMode::Require).with_self_hosted(|s| {
+                s.username = "conn".into();
+                s.password = common::secret("conn-pw");
+                s.database = Some("app".into());
+            }))
             .await
             .unwrap();
         // (changes, blocking expected, checks that must all be true after the apply)
@@ -569,16 +567,17 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
         );
         let su = grantry().await;
         let mut inp = input(&c, "su", SslMode::Require);
-        inp.database = Some("app".into());
+        inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
         su.g.integrations().add(inp).await.unwrap();
         let c2 = grantry().await;
         c2.g.integrations()
             .add(IntegrationInput {
                 name: "c2".into(),
-                username: "c2".into(),
-                password: common::secret("c2-pw"),
-                database: Some("app".into()),
-                ..input(&c, "c2", SslMode::Require)
+                ..input(&c, "c2", SslMode::Require).with_self_hosted(|s| {
+                    s.username = "c2".into();
+                    s.password = common::secret("c2-pw");
+                    s.database = Some("app".into());
+                })
             })
             .await
             .unwrap();

@@ -5,7 +5,8 @@ mod common;
 
 use common::{grantry, secret};
 use grantry_core::integrations::model::{
-    CertSource, Environment, IntegrationInput, KeyInput, PasswordStorage, SslMode,
+    CertSource, ConnectionInput, Environment, IntegrationInput, KeyInput, PasswordStorage,
+    SelfHostedInput, SslMode,
 };
 use grantry_core::secrets::{MemoryKeychain, SecretKind, SecretStore};
 use grantry_core::{ErrorCode, Grantry, OpenOptions, Secret};
@@ -14,10 +15,13 @@ use std::sync::Arc;
 fn valid(name: &str) -> IntegrationInput {
     IntegrationInput {
         name: name.into(),
-        host: "db.internal".into(),
-        port: Some(6432),
-        username: "admin".into(),
-        password: secret("pw-123"),
+        connection: ConnectionInput::SelfHosted(SelfHostedInput {
+            host: "db.internal".into(),
+            port: Some(6432),
+            username: "admin".into(),
+            password: secret("pw-123"),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -39,17 +43,15 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     let g = open_with(home.path(), keychain.clone()).await;
     let cases: Vec<(IntegrationInput, &str)> = vec![
         (
-            IntegrationInput {
-                port: Some(0),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.port = Some(0);
+            }),
             "invalid port 0",
         ),
         (
-            IntegrationInput {
-                port: Some(70000),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.port = Some(70000);
+            }),
             "invalid port 70000",
         ),
         (
@@ -60,65 +62,57 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
             "needs a name",
         ),
         (
-            IntegrationInput {
-                host: "".into(),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.host = "".into();
+            }),
             "host is required",
         ),
         (
-            IntegrationInput {
-                host: "bad host".into(),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.host = "bad host".into();
+            }),
             "white space",
         ),
         (
-            IntegrationInput {
-                username: "".into(),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.username = "".into();
+            }),
             "user name is required",
         ),
         (
-            IntegrationInput {
-                ca_cert: Some(CertSource::File {
+            valid("a").with_self_hosted(|s| {
+                s.ca_cert = Some(CertSource::File {
                     path: "/does/not/exist.pem".into(),
-                }),
-                ..valid("a")
-            },
+                });
+            }),
             "cannot read the CA certificate file /does/not/exist.pem",
         ),
         (
-            IntegrationInput {
-                ca_cert: Some(CertSource::Pem {
+            valid("a").with_self_hosted(|s| {
+                s.ca_cert = Some(CertSource::Pem {
                     pem: "not a cert".into(),
-                }),
-                ..valid("a")
-            },
+                });
+            }),
             "not a PEM certificate",
         ),
         (
-            IntegrationInput {
-                sslmode: Some(SslMode::VerifyCa),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.sslmode = Some(SslMode::VerifyCa);
+            }),
             "give the CA certificate",
         ),
         (
-            IntegrationInput {
-                client_key: Some(KeyInput::Pem {
+            valid("a").with_self_hosted(|s| {
+                s.client_key = Some(KeyInput::Pem {
                     pem: Secret::new("secret-ish garbage"),
-                }),
-                ..valid("a")
-            },
+                });
+            }),
             "not a PEM private key",
         ),
         (
-            IntegrationInput {
-                connect_timeout_secs: Some(601),
-                ..valid("a")
-            },
+            valid("a").with_self_hosted(|s| {
+                s.connect_timeout_secs = Some(601);
+            }),
             "invalid connect timeout",
         ),
     ];
@@ -141,12 +135,11 @@ async fn bad_input_is_rejected_and_nothing_is_saved() {
     std::fs::create_dir(&unreadable).unwrap(); // a directory cannot be read as a file
     let err = g
         .integrations()
-        .add(IntegrationInput {
-            ca_cert: Some(CertSource::File {
+        .add(valid("a").with_self_hosted(|s| {
+            s.ca_cert = Some(CertSource::File {
                 path: unreadable.display().to_string(),
-            }),
-            ..valid("a")
-        })
+            });
+        }))
         .await
         .unwrap_err();
     assert!(
@@ -216,9 +209,10 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .update(
             "kc",
             IntegrationInput {
-                password: None,
                 environment: Some(Environment::Production),
-                ..valid("kc")
+                ..valid("kc").with_self_hosted(|s| {
+                    s.password = None;
+                })
             },
         )
         .await
@@ -235,10 +229,9 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     g.integrations()
         .update(
             "kc",
-            IntegrationInput {
-                password: secret("new-pw"),
-                ..valid("kc")
-            },
+            valid("kc").with_self_hosted(|s| {
+                s.password = secret("new-pw");
+            }),
         )
         .await
         .unwrap();
@@ -254,11 +247,10 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .integrations()
         .update(
             "kc",
-            IntegrationInput {
-                password: None,
-                clear_password: true,
-                ..valid("kc")
-            },
+            valid("kc").with_self_hosted(|s| {
+                s.password = None;
+                s.clear_password = true;
+            }),
         )
         .await
         .unwrap();
@@ -270,10 +262,9 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     g.integrations()
         .update(
             "kc",
-            IntegrationInput {
-                password: secret("again"),
-                ..valid("kc")
-            },
+            valid("kc").with_self_hosted(|s| {
+                s.password = secret("again");
+            }),
         )
         .await
         .unwrap();
@@ -295,10 +286,9 @@ async fn unavailable_keychain_saves_nothing_unless_told_to_keep_the_password_for
 
     let it = g
         .integrations()
-        .add(IntegrationInput {
-            session_only_password: true,
-            ..valid("nokc")
-        })
+        .add(valid("nokc").with_self_hosted(|s| {
+            s.session_only_password = true;
+        }))
         .await
         .unwrap();
     assert_eq!(it.password_storage, PasswordStorage::Session);
@@ -353,15 +343,16 @@ async fn settings_survive_a_restart() {
     let home = tempfile::tempdir().unwrap();
     let keychain = Arc::new(MemoryKeychain::default());
     let input = IntegrationInput {
-        sslmode: Some(SslMode::VerifyFull),
-        ca_cert: Some(CertSource::Pem {
-            pem: std::fs::read_to_string(&grantry_testrig::pki().ca_cert).unwrap(),
-        }),
-        application_name: Some("audit-app".into()),
-        connect_timeout_secs: Some(3),
         environment: Some(Environment::Staging),
         read_only: true,
-        ..valid("kept")
+        ..valid("kept").with_self_hosted(|s| {
+            s.sslmode = Some(SslMode::VerifyFull);
+            s.ca_cert = Some(CertSource::Pem {
+                pem: std::fs::read_to_string(&grantry_testrig::pki().ca_cert).unwrap(),
+            });
+            s.application_name = Some("audit-app".into());
+            s.connect_timeout_secs = Some(3);
+        })
     };
     let saved = open_with(home.path(), keychain.clone())
         .await

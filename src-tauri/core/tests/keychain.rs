@@ -1,7 +1,9 @@
 //! The real OS keychain: a Secret Service (gnome-keyring) in its own D-Bus session. Passwords go
 //! there and nowhere else: not into any file under GRANTRY_HOME, not into any IPC response.
 
-use grantry_core::integrations::model::{IntegrationInput, SslMode};
+use grantry_core::integrations::model::{
+    ConnectionInput, IntegrationInput, SelfHostedInput, SslMode,
+};
 use grantry_core::secrets::{Keychain, SecretKind, SecretStore};
 use grantry_core::{Grantry, OpenOptions, Secret};
 use grantry_testrig::{in_secret_service_session, Cluster, Options};
@@ -44,11 +46,14 @@ fn passwords_live_only_in_the_secret_service() {
 
         let input = IntegrationInput {
             name: "real-keychain".into(),
-            host: "localhost".into(),
-            port: Some(cluster.port as i64),
-            username: cluster.superuser.clone(),
-            password: Some(Secret::new(password.clone())),
-            sslmode: Some(SslMode::Require),
+            connection: ConnectionInput::SelfHosted(SelfHostedInput {
+                host: "localhost".into(),
+                port: Some(cluster.port as i64),
+                username: cluster.superuser.clone(),
+                password: Some(Secret::new(password.clone())),
+                sslmode: Some(SslMode::Require),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let it = g
@@ -93,7 +98,10 @@ fn passwords_live_only_in_the_secret_service() {
             .integrations()
             .test_input(
                 IntegrationInput {
-                    password: Some(Secret::new(format!("{password}-wrong"))),
+                    connection: ConnectionInput::SelfHosted(SelfHostedInput {
+                        password: Some(Secret::new(format!("{password}-wrong"))),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 },
                 Some("real-keychain"),
@@ -146,9 +154,12 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
         .unwrap();
         let input = IntegrationInput {
             name: "no-keychain".into(),
-            host: "localhost".into(),
-            username: "u".into(),
-            password: Some(Secret::new("never-stored-anywhere")),
+            connection: ConnectionInput::SelfHosted(SelfHostedInput {
+                host: "localhost".into(),
+                username: "u".into(),
+                password: Some(Secret::new("never-stored-anywhere")),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let err = g.integrations().add(input.clone()).await.unwrap_err();
@@ -161,10 +172,9 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
         // The user's choice: keep it for this session only.
         let it = g
             .integrations()
-            .add(IntegrationInput {
-                session_only_password: true,
-                ..input
-            })
+            .add(input.with_self_hosted(|s| {
+                s.session_only_password = true;
+            }))
             .await
             .unwrap();
         assert!(it.has_password);

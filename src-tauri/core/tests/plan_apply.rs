@@ -55,7 +55,7 @@ fn setup() -> Cluster {
 async fn env_for(c: &Cluster, environment: Environment, read_only: bool) -> common::Env {
     let env = grantry().await;
     let mut inp: IntegrationInput = input(c, "app", SslMode::Require);
-    inp.database = Some("app".into());
+    inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
     inp.environment = Some(environment);
     inp.read_only = read_only;
     env.g.integrations().add(inp).await.unwrap();
@@ -579,11 +579,12 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .expect("in the keychain");
     let vault_login = IntegrationInput {
         name: "vault".into(),
-        username: "vault_bot".into(),
-        password: Some(vault_pw),
-        // PUBLIC keeps CONNECT there (this test revoked it on app).
-        database: Some("postgres".into()),
-        ..input(&c, "vault", SslMode::Require)
+        ..input(&c, "vault", SslMode::Require).with_self_hosted(|s| {
+            s.username = "vault_bot".into();
+            s.password = Some(vault_pw);
+            s.// PUBLIC keeps CONNECT there (this test revoked it on app).
+        database = Some("postgres".into());
+        })
     };
     assert!(
         env.g
@@ -605,10 +606,11 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     // The shown-once password logs in.
     let login = IntegrationInput {
         name: "bot".into(),
-        username: "report_bot".into(),
-        password: Some(grantry_core::Secret::new(password)),
-        database: Some("app".into()),
-        ..input(&c, "bot", SslMode::Require)
+        ..input(&c, "bot", SslMode::Require).with_self_hosted(|s| {
+            s.username = "report_bot".into();
+            s.password = Some(grantry_core::Secret::new(password));
+            s.database = Some("app".into());
+        })
     };
     let report = env.g.integrations().test_input(login, None).await.unwrap();
     assert!(report.ok, "{} {:?}", report.message, report.detail);
@@ -762,12 +764,11 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
          GRANT SELECT ON s.theirs TO connector;",
     );
     let env = grantry().await;
-    let inp = IntegrationInput {
-        username: "connector".into(),
-        password: common::secret("connector-pw"),
-        database: Some("app".into()),
-        ..input(&c, "app", SslMode::Require)
-    };
+    let inp = input(&c, "app", SslMode::Require).with_self_hosted(|s| {
+        s.username = "connector".into();
+        s.password = common::secret("connector-pw");
+        s.database = Some("app".into());
+    });
     env.g.integrations().add(inp).await.unwrap();
     let changes = vec![
         grant(Privilege::Select, table("s", "mine"), "r"),

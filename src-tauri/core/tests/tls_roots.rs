@@ -20,10 +20,11 @@ async fn a_given_ca_replaces_the_system_roots() {
     for mode in [SslMode::VerifyCa, SslMode::VerifyFull, SslMode::Require] {
         let inp = IntegrationInput {
             name: "t".into(),
-            ca_cert: Some(CertSource::File {
-                path: pki().other_ca_cert.display().to_string(),
-            }),
-            ..input(&c, "t", mode)
+            ..input(&c, "t", mode).with_self_hosted(|s| {
+                s.ca_cert = Some(CertSource::File {
+                    path: pki().other_ca_cert.display().to_string(),
+                });
+            })
         };
         let report = env.g.integrations().test_input(inp, None).await.unwrap();
         assert!(
@@ -52,11 +53,12 @@ async fn a_given_ca_replaces_the_system_roots() {
     // weaker modes refused, as libpq 16+ does.
     let system = || IntegrationInput {
         name: "t".into(),
-        ca_cert: Some(CertSource::File {
-            path: "system".into(),
-        }),
-        sslmode: None,
-        ..input(&c, "t", SslMode::VerifyFull)
+        ..input(&c, "t", SslMode::VerifyFull).with_self_hosted(|s| {
+            s.ca_cert = Some(CertSource::File {
+                path: "system".into(),
+            });
+            s.sslmode = None;
+        })
     };
     let report = env
         .g
@@ -69,10 +71,9 @@ async fn a_given_ca_replaces_the_system_roots() {
         .g
         .integrations()
         .test_input(
-            IntegrationInput {
-                sslmode: Some(SslMode::Require),
-                ..system()
-            },
+            system().with_self_hosted(|s| {
+                s.sslmode = Some(SslMode::Require);
+            }),
             None,
         )
         .await

@@ -32,7 +32,7 @@ async fn connection_and_tree_on_every_major() {
         let env = grantry().await;
         let name = format!("pg{}", bin.major);
         let mut inp = input(&c, &name, SslMode::VerifyFull);
-        inp.database = Some("app".into());
+        inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
         let it = env.g.integrations().add(inp).await.unwrap();
 
         let report = env.g.integrations().test(&it.name).await.unwrap();

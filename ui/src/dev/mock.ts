@@ -161,7 +161,7 @@ export function mockBackend() {
   };
 
   const report = (name: string | null, input: IntegrationInput | null): ConnectionReport => {
-    const host = input?.host ?? (name ? find(name).connection.host : 'localhost');
+    const host = input?.connection.host ?? (name ? find(name).connection.host : 'localhost');
     if (host.includes('nowhere')) {
       return {
         ok: false,
@@ -209,29 +209,30 @@ export function mockBackend() {
   };
 
   const fromInput = (input: IntegrationInput, old: Integration | null): Integration => {
-    const pw = input.password ?? '';
+    const c = input.connection;
+    const pw = c.password ?? '';
     const storage =
-      pw !== '' ? (input.session_only_password ? 'session' : 'keychain') : input.clear_password || !old ? 'none' : old.password_storage;
+      pw !== '' ? (c.session_only_password ? 'session' : 'keychain') : c.clear_password || !old ? 'none' : old.password_storage;
     return integration(input.name.trim(), {
       id: old?.id ?? `id-${Date.now()}`,
-      host: input.host,
-      port: input.port ?? 5432,
+      host: c.host,
+      port: c.port ?? 5432,
       environment: input.environment ?? 'development',
       read_only: input.read_only,
       password_storage: storage,
       has_password: storage === 'keychain' || (storage === 'session' && pw !== ''),
       connection: {
         kind: 'self_hosted',
-        host: input.host.trim(),
-        port: input.port ?? 5432,
-        database: input.database ?? 'postgres',
-        username: input.username,
-        sslmode: input.sslmode ?? 'prefer',
-        ca_cert: input.ca_cert ?? null,
-        client_cert: input.client_cert ?? null,
-        client_key: input.client_key ? (input.client_key.source === 'file' ? { source: 'file', path: input.client_key.path } : { source: 'keychain' }) : null,
-        connect_timeout_secs: input.connect_timeout_secs ?? 10,
-        application_name: input.application_name ?? 'grantry',
+        host: c.host.trim(),
+        port: c.port ?? 5432,
+        database: c.database ?? 'postgres',
+        username: c.username,
+        sslmode: c.sslmode ?? 'prefer',
+        ca_cert: c.ca_cert ?? null,
+        client_cert: c.client_cert ?? null,
+        client_key: c.client_key ? (c.client_key.source === 'file' ? { source: 'file', path: c.client_key.path } : { source: 'keychain' }) : null,
+        connect_timeout_secs: c.connect_timeout_secs ?? 10,
+        application_name: c.application_name ?? 'grantry',
       },
     });
   };
@@ -268,7 +269,7 @@ export function mockBackend() {
     add_integration: (a) => {
       const input = a.input as IntegrationInput;
       if (items.some((i) => i.name === input.name.trim())) fail('duplicate_name', `an integration named "${input.name}" already exists`);
-      if (input.name.includes('nokeychain') && !input.session_only_password && input.password) {
+      if (input.name.includes('nokeychain') && !input.connection.session_only_password && input.connection.password) {
         fail('keychain_unavailable', 'the OS keychain is not available, so nothing was saved', 'org.freedesktop.secrets was not provided by any .service files');
       }
       const it = fromInput(input, null);
@@ -299,10 +300,10 @@ export function mockBackend() {
     },
     // A few of the core's rules, enough to see errors in place; the core has them all.
     validate_integration: (a) => {
-      const i = a.input;
+      const i = a.input.connection;
       const out: GrantryError[] = [];
       const bad = (field: string, message: string) => out.push({ code: 'invalid_input', message, detail: null, field });
-      if (!i.name.trim()) bad('name', 'the integration needs a name');
+      if (!a.input.name.trim()) bad('name', 'the integration needs a name');
       if (!i.host.trim()) bad('host', 'the host is required');
       if (i.port !== undefined && (i.port < 1 || i.port > 65535)) bad('port', `invalid port ${i.port}: a port is a number from 1 to 65535`);
       if (!i.username.trim()) bad('username', 'the user name is required');

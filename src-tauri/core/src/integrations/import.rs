@@ -3,7 +3,7 @@
 //! shown to the UI carry only a `has_password` flag.
 
 use crate::error::{Error, Result};
-use crate::integrations::model::{CertSource, IntegrationInput, KeyInput, SslMode};
+use crate::integrations::model::{CertSource, KeyInput, SelfHostedInput, SslMode};
 use crate::secrets::Secret;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use ts_rs::TS;
 /// Settings read from a connection string, a pgpass line or a service.
 #[derive(Debug, Clone)]
 pub struct Parsed {
-    pub input: IntegrationInput,
+    pub settings: SelfHostedInput,
     pub warnings: Vec<String>,
 }
 
@@ -60,7 +60,7 @@ fn several_hosts(list: &str) -> Error {
 }
 
 fn apply_param(
-    input: &mut IntegrationInput,
+    input: &mut SelfHostedInput,
     warnings: &mut Vec<String>,
     key: &str,
     value: &str,
@@ -236,7 +236,7 @@ fn decode(s: &str) -> Result<String> {
 /// Parses a libpq connection URI or keyword/value string.
 pub fn parse_connection_string(text: &str) -> Result<Parsed> {
     let text = text.trim();
-    let mut input = IntegrationInput::default();
+    let mut input = SelfHostedInput::default();
     let mut warnings = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
     if let Some(rest) = text
@@ -325,7 +325,7 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
     if input.host.is_empty() {
         input.host = "localhost".into();
     }
-    // The same rules as the wizard and the CLI (IntegrationInput::validate): a port outside
+    // The same rules as the wizard and the CLI (SelfHostedInput::validate): a port outside
     // 1-65535 or a host with spaces is refused here, never wrapped or carried along.
     if let Some(p) = input.port {
         if !(1..=65535).contains(&p) {
@@ -339,7 +339,10 @@ pub fn parse_connection_string(text: &str) -> Result<Parsed> {
         ))
         .at("host"));
     }
-    Ok(Parsed { input, warnings })
+    Ok(Parsed {
+        settings: input,
+        warnings,
+    })
 }
 
 /// `key=value key='quoted value'` as libpq reads it.
@@ -510,7 +513,7 @@ fn read(path: &Path, what: &str) -> Result<String> {
 }
 
 fn candidate(index: usize, name: String, parsed: &Parsed, source: String) -> ImportCandidate {
-    let i = &parsed.input;
+    let i = &parsed.settings;
     ImportCandidate {
         index: index as u32,
         suggested_name: name,
@@ -538,8 +541,8 @@ pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)
             let p = parse_connection_string(uri.expose())?;
             let name = format!(
                 "{}-{}",
-                p.input.host,
-                p.input
+                p.settings.host,
+                p.settings
                     .database
                     .clone()
                     .unwrap_or_else(|| "postgres".into())
@@ -570,7 +573,7 @@ pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)
                     } else {
                         e.port.parse().ok()
                     };
-                    let input = IntegrationInput {
+                    let input = SelfHostedInput {
                         host: host.clone(),
                         port,
                         database: Some(database.clone()).filter(|d| !d.is_empty()),
@@ -589,7 +592,10 @@ pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)
                     );
                     (
                         name,
-                        Parsed { input, warnings },
+                        Parsed {
+                            settings: input,
+                            warnings,
+                        },
                         format!("{} line {}", path.display(), e.line),
                     )
                 })
@@ -610,7 +616,7 @@ pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)
             let text = read(found, "service")?;
             let mut out = Vec::new();
             for (name, settings) in parse_service_file(&text)? {
-                let mut input = IntegrationInput::default();
+                let mut input = SelfHostedInput::default();
                 let mut warnings = Vec::new();
                 for (k, v) in &settings {
                     apply_param(&mut input, &mut warnings, k, v)?;
@@ -620,7 +626,10 @@ pub fn read_source(source: &ImportSource) -> Result<Vec<(String, Parsed, String)
                 }
                 out.push((
                     name.clone(),
-                    Parsed { input, warnings },
+                    Parsed {
+                        settings: input,
+                        warnings,
+                    },
                     format!("{} [{name}]", found.display()),
                 ));
             }
@@ -648,7 +657,7 @@ mod tests {
             "postgresql://ad%40min:s%3Acret@db.example.com:6432/sales?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x&connect_timeout=7",
         )
         .unwrap();
-        let i = &p.input;
+        let i = &p.settings;
         assert_eq!(i.username, "ad@min");
         assert_eq!(i.password.as_ref().unwrap().expose(), "s:cret");
         assert_eq!(
@@ -669,8 +678,8 @@ mod tests {
     #[test]
     fn parses_ipv6_and_refuses_several_hosts() {
         let p = parse_connection_string("postgres://[::1]:5433/db").unwrap();
-        assert_eq!(p.input.host, "::1");
-        assert_eq!(p.input.port, Some(5433));
+        assert_eq!(p.settings.host, "::1");
+        assert_eq!(p.settings.port, Some(5433));
         for s in [
             "postgres://[::1]:5433,other:5432/db",
             "postgresql://h1:5432,localhost:56601/db",
@@ -688,9 +697,9 @@ mod tests {
             "host=h port=5555 dbname='my db' user=u password='it\\'s' sslmode=require",
         )
         .unwrap();
-        assert_eq!(p.input.database.as_deref(), Some("my db"));
-        assert_eq!(p.input.password.unwrap().expose(), "it's");
-        assert_eq!(p.input.port, Some(5555));
+        assert_eq!(p.settings.database.as_deref(), Some("my db"));
+        assert_eq!(p.settings.password.unwrap().expose(), "it's");
+        assert_eq!(p.settings.port, Some(5555));
     }
 
     #[test]

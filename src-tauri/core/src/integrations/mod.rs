@@ -3,6 +3,7 @@
 //! step as the record, or nothing is saved.
 
 pub mod import;
+pub mod kinds;
 pub mod model;
 
 use crate::app::App;
@@ -11,7 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::secrets::{Secret, SecretKind};
 use crate::store::StoredIntegration;
 use import::{ImportCandidate, ImportSource};
-use model::{Integration, IntegrationInput, KeyInput, KeySource, PasswordStorage};
+use model::{Integration, IntegrationInput, KeySource, PasswordStorage};
 
 /// Import one entry of a source as a new integration.
 #[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
@@ -99,16 +100,13 @@ impl Integrations {
             )
             .at("name"));
         }
-        let password = input.password.clone().filter(|p| !p.is_empty());
-        let storage = match (&password, input.session_only_password) {
+        let password = input.password().cloned();
+        let storage = match (&password, input.session_only_password()) {
             (None, _) => PasswordStorage::None,
             (Some(_), true) => PasswordStorage::Session,
             (Some(_), false) => PasswordStorage::Keychain,
         };
-        let key_pem = match &input.client_key {
-            Some(KeyInput::Pem { pem }) => Some(pem.clone()),
-            _ => None,
-        };
+        let key_pem = input.client_key_pem().cloned();
         let ts = now();
         let it = StoredIntegration {
             id: new_id(),
@@ -121,7 +119,7 @@ impl Integrations {
             created_at: ts.clone(),
             updated_at: ts,
         };
-        let session_only = input.session_only_password;
+        let session_only = input.session_only_password();
         let to_keychain: Vec<(SecretKind, Secret)> = [
             (
                 SecretKind::Password,
@@ -184,21 +182,18 @@ impl Integrations {
                 .at("name"));
             }
         }
-        let new_password = input.password.clone().filter(|p| !p.is_empty());
+        let new_password = input.password().cloned();
         let storage = match (
             &new_password,
-            input.clear_password,
-            input.session_only_password,
+            input.clear_password(),
+            input.session_only_password(),
         ) {
             (Some(_), _, true) => PasswordStorage::Session,
             (Some(_), _, false) => PasswordStorage::Keychain,
             (None, true, _) => PasswordStorage::None,
             (None, false, _) => old.password_storage,
         };
-        let new_key = match &input.client_key {
-            Some(KeyInput::Pem { pem }) => Some(pem.clone()),
-            _ => None,
-        };
+        let new_key = input.client_key_pem().cloned();
         let it = StoredIntegration {
             name,
             connection,
@@ -306,13 +301,13 @@ impl Integrations {
             .into_iter()
             .nth(req.index as usize)
             .ok_or_else(|| Error::not_found(format!("no entry {} in that source", req.index)))?;
-        let input = IntegrationInput {
+        let mut input = IntegrationInput {
             name: req.name,
             environment: req.environment,
             read_only: req.read_only,
-            session_only_password: req.session_only_password,
-            ..parsed.input
+            connection: model::ConnectionInput::SelfHosted(parsed.settings),
         };
+        input.set_session_only_password(req.session_only_password);
         self.add(input).await
     }
 
@@ -356,19 +351,12 @@ impl Integrations {
             None => ConnectSecrets::default(),
         };
         let secrets = ConnectSecrets {
-            password: if input.clear_password {
+            password: if input.clear_password() {
                 None
             } else {
-                input
-                    .password
-                    .clone()
-                    .filter(|p| !p.is_empty())
-                    .or(saved.password)
+                input.password().cloned().or(saved.password)
             },
-            client_key_pem: match &input.client_key {
-                Some(KeyInput::Pem { pem }) => Some(pem.clone()),
-                _ => saved.client_key_pem,
-            },
+            client_key_pem: input.client_key_pem().cloned().or(saved.client_key_pem),
         };
         Ok(test_connection(connection.endpoint(), &secrets).await)
     }

@@ -220,46 +220,36 @@ pub const DEFAULT_DATABASE: &str = "postgres";
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u32 = 10;
 pub const DEFAULT_APPLICATION_NAME: &str = "grantry";
 
-/// What the user enters to add or edit a self-hosted integration. Every field is validated by
-/// [`IntegrationInput::validate`] before anything is saved.
+/// What the user enters to add or edit an integration: what every kind has (name, environment,
+/// read-only) and the kind's own connection settings ([`ConnectionInput`]). Every field is
+/// validated by [`IntegrationInput::validate`] before anything is saved.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(default)]
 pub struct IntegrationInput {
     pub name: String,
-    pub host: String,
-    /// Port as entered; validated to 1..=65535. Empty means 5432.
-    #[ts(optional, type = "number")]
-    pub port: Option<i64>,
-    #[ts(optional)]
-    pub database: Option<String>,
-    pub username: String,
-    /// New password. On edit, absent means "keep the current one".
-    #[ts(optional, type = "string")]
-    pub password: Option<Secret>,
-    /// On edit: forget the saved password.
-    pub clear_password: bool,
-    /// Keep the password for this session only instead of the keychain.
-    pub session_only_password: bool,
-    #[ts(optional)]
-    pub sslmode: Option<SslMode>,
-    #[ts(optional)]
-    pub ca_cert: Option<CertSource>,
-    #[ts(optional)]
-    pub client_cert: Option<CertSource>,
-    /// New client key. On edit, absent keeps the current one unless `clear_client_key`.
-    #[ts(optional)]
-    pub client_key: Option<KeyInput>,
-    pub clear_client_key: bool,
-    #[ts(optional, type = "number")]
-    pub connect_timeout_secs: Option<i64>,
-    #[ts(optional)]
-    pub application_name: Option<String>,
     #[ts(optional)]
     pub environment: Option<Environment>,
     pub read_only: bool,
+    pub connection: ConnectionInput,
 }
 
-fn non_empty(s: Option<&str>) -> Option<&str> {
+/// The connection settings as entered, by kind (see `integrations/kinds/`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectionInput {
+    SelfHosted(SelfHostedInput),
+}
+
+impl Default for ConnectionInput {
+    fn default() -> Self {
+        ConnectionInput::SelfHosted(SelfHostedInput::default())
+    }
+}
+
+pub use super::kinds::self_hosted::SelfHostedInput;
+
+pub(crate) fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -303,6 +293,63 @@ pub fn expand_home(path: &str) -> std::path::PathBuf {
 }
 
 impl IntegrationInput {
+    /// A self-hosted integration's input.
+    pub fn self_hosted(name: &str, settings: SelfHostedInput) -> Self {
+        IntegrationInput {
+            name: name.to_string(),
+            connection: ConnectionInput::SelfHosted(settings),
+            ..Default::default()
+        }
+    }
+
+    /// The self-hosted settings, to change a field (`None` for other kinds).
+    pub fn self_hosted_mut(&mut self) -> Option<&mut SelfHostedInput> {
+        match &mut self.connection {
+            ConnectionInput::SelfHosted(s) => Some(s),
+        }
+    }
+
+    /// The same input with its self-hosted settings changed by `f`.
+    pub fn with_self_hosted(mut self, f: impl FnOnce(&mut SelfHostedInput)) -> Self {
+        if let Some(s) = self.self_hosted_mut() {
+            f(s);
+        }
+        self
+    }
+
+    /// A new password given with the input (never an empty one).
+    pub fn password(&self) -> Option<&Secret> {
+        match &self.connection {
+            ConnectionInput::SelfHosted(s) => s.password.as_ref().filter(|p| !p.is_empty()),
+        }
+    }
+    /// On edit: forget the saved password.
+    pub fn clear_password(&self) -> bool {
+        match &self.connection {
+            ConnectionInput::SelfHosted(s) => s.clear_password,
+        }
+    }
+    /// Keep the password for this session only instead of the keychain.
+    pub fn session_only_password(&self) -> bool {
+        match &self.connection {
+            ConnectionInput::SelfHosted(s) => s.session_only_password,
+        }
+    }
+    pub fn set_session_only_password(&mut self, on: bool) {
+        match &mut self.connection {
+            ConnectionInput::SelfHosted(s) => s.session_only_password = on,
+        }
+    }
+    /// A pasted client key, which goes to the keychain.
+    pub fn client_key_pem(&self) -> Option<&Secret> {
+        match &self.connection {
+            ConnectionInput::SelfHosted(s) => match &s.client_key {
+                Some(KeyInput::Pem { pem }) => Some(pem),
+                _ => None,
+            },
+        }
+    }
+
     /// Validates every field and produces the connection settings; the first problem is the
     /// error (see [`IntegrationInput::problems`] for all of them). `existing_key` tells whether
     /// the integration being edited already has a client key in the keychain.
@@ -322,174 +369,25 @@ impl IntegrationInput {
 
     fn checked(&self, existing_key: Option<&KeySource>) -> ((String, Connection), Vec<Error>) {
         let mut problems = Vec::new();
-        let mut bad = |field: &str, e: Error| problems.push(e.at(field));
         let name = self.name.trim();
-        if name.is_empty() {
-            bad("name", Error::invalid("the integration needs a name"));
+        let name_problem = if name.is_empty() {
+            Some("the integration needs a name")
         } else if name.chars().count() > 63 {
-            bad(
-                "name",
-                Error::invalid("an integration name has at most 63 characters"),
-            );
+            Some("an integration name has at most 63 characters")
         } else if name.chars().any(|c| c.is_control()) {
-            bad(
-                "name",
-                Error::invalid("an integration name cannot contain control characters"),
-            );
+            Some("an integration name cannot contain control characters")
+        } else {
+            None
+        };
+        if let Some(m) = name_problem {
+            problems.push(Error::invalid(m).at("name"));
         }
-        let host = self.host.trim();
-        if host.is_empty() {
-            bad("host", Error::invalid("the host is required"));
-        } else if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            bad(
-                "host",
-                Error::invalid(format!("invalid host {host:?}: it contains white space")),
-            );
-        } else if host.contains(',') && !host.starts_with('/') {
-            bad(
-                "host",
-                Error::invalid(format!(
-                    "invalid host {host:?}: several hosts; an integration is one server"
-                )),
-            );
-        }
-        let port = match self.port {
-            None => DEFAULT_PORT,
-            Some(p) if (1..=65535).contains(&p) => p as u16,
-            Some(p) => {
-                bad(
-                    "port",
-                    Error::invalid(format!(
-                        "invalid port {p}: a port is a number from 1 to 65535"
-                    )),
-                );
-                DEFAULT_PORT
+        let connection = match &self.connection {
+            ConnectionInput::SelfHosted(s) => {
+                Connection::SelfHosted(s.checked(existing_key, &mut problems))
             }
         };
-        let username = self.username.trim();
-        if username.is_empty() {
-            bad("username", Error::invalid("the user name is required"));
-        }
-        let database = non_empty(self.database.as_deref()).unwrap_or(DEFAULT_DATABASE);
-        let timeout = match self.connect_timeout_secs {
-            None => DEFAULT_CONNECT_TIMEOUT_SECS,
-            // As libpq: 0 waits without limit, and the shortest limit is 2 seconds.
-            Some(0) => 0,
-            Some(1) => 2,
-            Some(t) if (2..=600).contains(&t) => t as u32,
-            Some(t) => {
-                bad(
-                    "connect_timeout_secs",
-                    Error::invalid(format!(
-                        "invalid connect timeout {t}: give 1 to 600 seconds, or 0 for no limit"
-                    )),
-                );
-                DEFAULT_CONNECT_TIMEOUT_SECS
-            }
-        };
-        let application_name =
-            non_empty(self.application_name.as_deref()).unwrap_or(DEFAULT_APPLICATION_NAME);
-        if application_name.len() > 63 {
-            bad(
-                "application_name",
-                Error::invalid("application_name has at most 63 bytes"),
-            );
-        }
-        if let Some(ca) = &self.ca_cert {
-            if ca.is_system() {
-                // libpq 16+: the system's roots, and only with the host name checked.
-                if !matches!(self.sslmode, None | Some(SslMode::VerifyFull)) {
-                    bad(
-                        "sslmode",
-                        Error::invalid(
-                            "sslrootcert=system trusts every CA of the system, so it needs \
-                             sslmode verify-full (the host name checked too), as libpq requires",
-                        ),
-                    );
-                }
-            } else if let Err(e) = check_cert("CA certificate", ca) {
-                bad("ca_cert", e);
-            }
-        }
-        if let Some(cert) = &self.client_cert {
-            if let Err(e) = check_cert("client certificate", cert) {
-                bad("client_cert", e);
-            }
-        }
-        let client_key = match (&self.client_key, self.clear_client_key) {
-            (Some(KeyInput::File { path }), _) => {
-                match std::fs::read(expand_home(path))
-                    .map_err(|e| {
-                        Error::invalid(format!("cannot read the client key file {path}: {e}"))
-                    })
-                    .and_then(|bytes| check_key_pem(&bytes))
-                {
-                    Ok(()) => {}
-                    Err(e) => bad("client_key", e),
-                }
-                Some(KeySource::File { path: path.clone() })
-            }
-            (Some(KeyInput::Pem { pem }), _) => {
-                if let Err(e) = check_key_pem(pem.expose().as_bytes()) {
-                    bad("client_key", e);
-                }
-                Some(KeySource::Keychain)
-            }
-            (None, true) => None,
-            (None, false) => existing_key.cloned(),
-        };
-        if self.client_cert.is_some() != client_key.is_some() {
-            bad(
-                if self.client_cert.is_some() {
-                    "client_key"
-                } else {
-                    "client_cert"
-                },
-                Error::invalid(
-                    "a client certificate and a client key go together: give both or neither",
-                ),
-            );
-        }
-        // sslrootcert=system makes verify-full the default, as in libpq 16+.
-        let sslmode = match (&self.sslmode, &self.ca_cert) {
-            (None, Some(ca)) if ca.is_system() => SslMode::VerifyFull,
-            (m, _) => m.unwrap_or_default(),
-        };
-        if matches!(sslmode, SslMode::VerifyCa | SslMode::VerifyFull) && self.ca_cert.is_none() {
-            bad(
-                "ca_cert",
-                Error::invalid(format!(
-                    "sslmode {} checks the server certificate against a CA: give the CA certificate",
-                    sslmode.as_str()
-                )),
-            );
-        }
-        let out = (
-            name.to_string(),
-            Connection::SelfHosted(PgEndpoint {
-                host: host.to_string(),
-                port,
-                database: database.to_string(),
-                username: username.to_string(),
-                sslmode,
-                ca_cert: self.ca_cert.clone(),
-                client_cert: self.client_cert.clone(),
-                client_key,
-                connect_timeout_secs: timeout,
-                application_name: application_name.to_string(),
-            }),
-        );
-        (out, problems)
-    }
-}
-
-fn check_key_pem(bytes: &[u8]) -> Result<()> {
-    let text = String::from_utf8_lossy(bytes);
-    if text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----") {
-        Ok(())
-    } else {
-        // Never echo the content: it may be a secret pasted in the wrong field.
-        Err(Error::invalid("the client key is not a PEM private key"))
+        ((name.to_string(), connection), problems)
     }
 }
 
@@ -498,12 +396,14 @@ mod tests {
     use super::*;
 
     fn input() -> IntegrationInput {
-        IntegrationInput {
-            name: "prod".into(),
-            host: "db.example.com".into(),
-            username: "admin".into(),
-            ..Default::default()
-        }
+        IntegrationInput::self_hosted(
+            "prod",
+            SelfHostedInput {
+                host: "db.example.com".into(),
+                username: "admin".into(),
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
@@ -520,12 +420,12 @@ mod tests {
     #[test]
     fn rejects_bad_port() {
         for p in [0, -1, 65536, 100000] {
-            let err = IntegrationInput {
-                port: Some(p),
-                ..input()
-            }
-            .validate(None)
-            .unwrap_err();
+            let err = input()
+                .with_self_hosted(|s| {
+                    s.port = Some(p);
+                })
+                .validate(None)
+                .unwrap_err();
             assert_eq!(err.code, crate::ErrorCode::InvalidInput);
             assert!(err.message.contains("invalid port"), "{}", err.message);
         }
@@ -533,27 +433,27 @@ mod tests {
 
     #[test]
     fn rejects_unreadable_cert() {
-        let err = IntegrationInput {
-            ca_cert: Some(CertSource::File {
-                path: "/nonexistent/ca.pem".into(),
-            }),
-            ..input()
-        }
-        .validate(None)
-        .unwrap_err();
+        let err = input()
+            .with_self_hosted(|s| {
+                s.ca_cert = Some(CertSource::File {
+                    path: "/nonexistent/ca.pem".into(),
+                });
+            })
+            .validate(None)
+            .unwrap_err();
         assert!(
             err.message.contains("cannot read the CA certificate file"),
             "{}",
             err.message
         );
-        let err = IntegrationInput {
-            ca_cert: Some(CertSource::Pem {
-                pem: "garbage".into(),
-            }),
-            ..input()
-        }
-        .validate(None)
-        .unwrap_err();
+        let err = input()
+            .with_self_hosted(|s| {
+                s.ca_cert = Some(CertSource::Pem {
+                    pem: "garbage".into(),
+                });
+            })
+            .validate(None)
+            .unwrap_err();
         assert!(
             err.message.contains("not a PEM certificate"),
             "{}",
@@ -563,12 +463,12 @@ mod tests {
 
     #[test]
     fn verify_modes_need_a_ca() {
-        let err = IntegrationInput {
-            sslmode: Some(SslMode::VerifyFull),
-            ..input()
-        }
-        .validate(None)
-        .unwrap_err();
+        let err = input()
+            .with_self_hosted(|s| {
+                s.sslmode = Some(SslMode::VerifyFull);
+            })
+            .validate(None)
+            .unwrap_err();
         assert!(err.message.contains("give the CA certificate"));
     }
 
@@ -586,10 +486,11 @@ mod tests {
     fn every_problem_names_its_field() {
         let bad = IntegrationInput {
             name: "".into(),
-            port: Some(99999),
-            connect_timeout_secs: Some(601),
-            sslmode: Some(SslMode::VerifyFull),
-            ..input()
+            ..input().with_self_hosted(|s| {
+                s.port = Some(99999);
+                s.connect_timeout_secs = Some(601);
+                s.sslmode = Some(SslMode::VerifyFull);
+            })
         };
         let fields: Vec<Option<String>> = bad.problems(None).into_iter().map(|e| e.field).collect();
         assert_eq!(
@@ -601,5 +502,27 @@ mod tests {
             Some("name")
         );
         assert!(input().problems(None).is_empty());
+    }
+
+    #[test]
+    fn input_is_tagged_by_kind() {
+        let json = r#"{"name":"billing","read_only":true,
+            "connection":{"kind":"self_hosted","host":"db","username":"u","port":6432}}"#;
+        let input: IntegrationInput = serde_json::from_str(json).unwrap();
+        let (name, conn) = input.validate(None).unwrap();
+        assert_eq!((name.as_str(), conn.kind()), ("billing", "self_hosted"));
+        assert_eq!(
+            (conn.endpoint().host.as_str(), conn.endpoint().port),
+            ("db", 6432)
+        );
+        assert!(input.read_only);
+        // A kind this build does not know is refused, never read as self-hosted.
+        let unknown = r#"{"name":"x","connection":{"kind":"aws_rds","host":"db"}}"#;
+        let err = serde_json::from_str::<IntegrationInput>(unknown).unwrap_err();
+        assert!(err.to_string().contains("aws_rds"), "{err}");
+        // Settings outside `connection` are not the connection's.
+        let flat = r#"{"name":"x","host":"db","username":"u"}"#;
+        let input: IntegrationInput = serde_json::from_str(flat).unwrap();
+        assert_eq!(input.problems(None)[0].field.as_deref(), Some("host"));
     }
 }

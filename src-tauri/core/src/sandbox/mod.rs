@@ -9,7 +9,9 @@ pub mod localpg;
 
 use crate::app::App;
 use crate::error::{Error, ErrorCode, Result};
-use crate::integrations::model::{Environment, IntegrationInput, SslMode};
+use crate::integrations::model::{
+    ConnectionInput, Environment, IntegrationInput, SelfHostedInput, SslMode,
+};
 use crate::integrations::Integrations;
 use crate::sandbox::localpg::{free_port, is_root, ClusterSpec, LocalCluster, PgBinaries};
 use crate::secrets::Secret;
@@ -222,12 +224,15 @@ impl Sandbox {
     async fn ensure_sandbox_integration(&self, cluster: &LocalCluster) -> Result<()> {
         let input = IntegrationInput {
             name: SANDBOX_NAME.into(),
-            host: cluster.socket_dir().display().to_string(),
-            port: Some(cluster.port as i64),
-            database: Some("shop".into()),
-            username: SUPERUSER.into(),
-            sslmode: Some(SslMode::Disable),
             environment: Some(Environment::Development),
+            connection: ConnectionInput::SelfHosted(SelfHostedInput {
+                host: cluster.socket_dir().display().to_string(),
+                port: Some(cluster.port as i64),
+                database: Some("shop".into()),
+                username: SUPERUSER.into(),
+                sslmode: Some(SslMode::Disable),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         match self
@@ -239,7 +244,7 @@ impl Sandbox {
         {
             Some(it) => {
                 let e = it.connection.endpoint();
-                if e.host != input.host || e.port != cluster.port {
+                if e.host != cluster.socket_dir().display().to_string() || e.port != cluster.port {
                     self.integrations()
                         .update(
                             &it.id,

@@ -40,32 +40,32 @@ describe('fieldErrors', () => {
 describe('buildInput', () => {
   it('sends typed values and leaves empty optional ones out', () => {
     const input = buildInput({ ...filled(), port: '6432', database: '', password: 'pw', timeout: '', applicationName: '' }, null);
-    expect(input).toMatchObject({ name: 'billing', host: 'db.example.com', port: 6432, username: 'admin', password: 'pw' });
-    expect('database' in input).toBe(false);
-    expect('connect_timeout_secs' in input).toBe(false);
-    expect('application_name' in input).toBe(false);
-    expect(input.clear_password).toBe(false);
+    expect(input).toMatchObject({ name: 'billing', connection: { kind: 'self_hosted', host: 'db.example.com', port: 6432, username: 'admin', password: 'pw' } });
+    expect('database' in input.connection).toBe(false);
+    expect('connect_timeout_secs' in input.connection).toBe(false);
+    expect('application_name' in input.connection).toBe(false);
+    expect(input.connection.clear_password).toBe(false);
   });
   it('keeps the saved password on edit unless asked to forget it', () => {
     const it = integration();
     const keep = buildInput({ ...formFromIntegration(it), password: '' }, it);
-    expect('password' in keep).toBe(false);
-    expect(keep.clear_password).toBe(false);
+    expect('password' in keep.connection).toBe(false);
+    expect(keep.connection.clear_password).toBe(false);
     const forget = buildInput({ ...formFromIntegration(it), clearPassword: true }, it);
-    expect(forget.clear_password).toBe(true);
+    expect(forget.connection.clear_password).toBe(true);
   });
   it('clears a saved client key when the key is set to none', () => {
     const it = integration({ client_key: { source: 'keychain' }, client_cert: { source: 'file', path: '/c.pem' } });
     const f = formFromIntegration(it);
     expect(f.keyMode).toBe('keep');
-    expect(buildInput(f, it).clear_client_key).toBe(false);
-    expect('client_key' in buildInput(f, it)).toBe(false);
-    expect(buildInput({ ...f, keyMode: 'none', certMode: 'none' }, it).clear_client_key).toBe(true);
+    expect(buildInput(f, it).connection.clear_client_key).toBe(false);
+    expect('client_key' in buildInput(f, it).connection).toBe(false);
+    expect(buildInput({ ...f, keyMode: 'none', certMode: 'none' }, it).connection.clear_client_key).toBe(true);
   });
   it('sends certificates as file or PEM', () => {
     const input = buildInput({ ...filled(), caMode: 'pem', caPem: '-----BEGIN CERTIFICATE-----\nx', keyMode: 'file', keyPath: ' /k ' }, null);
-    expect(input.ca_cert).toEqual({ source: 'pem', pem: '-----BEGIN CERTIFICATE-----\nx\n' });
-    expect(input.client_key).toEqual({ source: 'file', path: '/k' });
+    expect(input.connection.ca_cert).toEqual({ source: 'pem', pem: '-----BEGIN CERTIFICATE-----\nx\n' });
+    expect(input.connection.client_key).toEqual({ source: 'file', path: '/k' });
   });
 });
 

@@ -3,6 +3,7 @@
 
 import type { Integration } from '../../../gen/Integration';
 import type { IntegrationInput } from '../../../gen/IntegrationInput';
+import type { ConnectionInput } from '../../../gen/ConnectionInput';
 import type { SslMode } from '../../../gen/SslMode';
 import type { Environment } from '../../../gen/Environment';
 import type { CertSource } from '../../../gen/CertSource';
@@ -251,35 +252,33 @@ function cert(mode: CertMode, path: string, pem: string): CertSource | undefined
  */
 export function buildInput(f: WizardForm, existing: Integration | null): IntegrationInput {
   const editing = existing !== null;
-  const input: IntegrationInput = {
-    name: f.name.trim(),
+  const c: ConnectionInput = {
+    kind: 'self_hosted',
     host: f.host.trim(),
     username: f.username.trim(),
     clear_password: false,
     session_only_password: f.sessionOnly,
     clear_client_key: false,
-    read_only: f.readOnly,
     sslmode: f.sslmode,
-    environment: f.environment,
   };
   const port = f.port.trim();
-  if (port !== '') input.port = Number(port);
+  if (port !== '') c.port = Number(port);
   const db = f.database.trim();
-  if (db !== '') input.database = db;
-  if (f.password !== '') input.password = f.password;
-  else if (editing && f.clearPassword) input.clear_password = true;
+  if (db !== '') c.database = db;
+  if (f.password !== '') c.password = f.password;
+  else if (editing && f.clearPassword) c.clear_password = true;
   const ca = cert(f.caMode, f.caPath, f.caPem);
-  if (ca) input.ca_cert = ca;
+  if (ca) c.ca_cert = ca;
   const cc = cert(f.certMode, f.certPath, f.certPem);
-  if (cc) input.client_cert = cc;
+  if (cc) c.client_cert = cc;
   let key: KeyInput | undefined;
   if (f.keyMode === 'file') key = { source: 'file', path: f.keyPath.trim() };
   else if (f.keyMode === 'pem') key = { source: 'pem', pem: f.keyPem.trim() + '\n' };
-  if (key) input.client_key = key;
-  if (f.keyMode === 'none' && editing && existing.connection.client_key !== null) input.clear_client_key = true;
+  if (key) c.client_key = key;
+  if (f.keyMode === 'none' && editing && existing.connection.client_key !== null) c.clear_client_key = true;
   const timeout = f.timeout.trim();
-  if (timeout !== '') input.connect_timeout_secs = Number(timeout);
+  if (timeout !== '') c.connect_timeout_secs = Number(timeout);
   const app = f.applicationName.trim();
-  if (app !== '') input.application_name = app;
-  return input;
+  if (app !== '') c.application_name = app;
+  return { name: f.name.trim(), read_only: f.readOnly, environment: f.environment, connection: c };
 }
