@@ -58,6 +58,9 @@ ipc! {
     list_relations(core; integration: String, database: String, schema: String, query: TreeQuery) -> Page<RelationNode> {
         core.catalog().relations(&integration, &database, &schema, &query).await
     }
+    schema_stats(core; integration: String, database: String, schema: String) -> SchemaStats {
+        core.catalog().schema_stats(&integration, &database, &schema).await
+    }
     relation_detail(core; integration: String, database: String, schema: String, name: String) -> RelationDetail {
         core.catalog().relation_detail(&integration, &database, &schema, &name).await
     }

@@ -5,7 +5,7 @@
 use crate::AppState;
 use grantry_core::audit::AuditEntry;
 use grantry_core::catalog::{
-    DatabaseNode, Page, RelationDetail, RelationNode, SchemaNode, TreeQuery,
+    DatabaseNode, Page, RelationDetail, RelationNode, SchemaNode, SchemaStats, TreeQuery,
 };
 use grantry_core::connect::ConnectionReport;
 use grantry_core::integrations::import::{ImportCandidate, ImportSource};

@@ -467,6 +467,20 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
   // The integration logs in as e2e_user, owner of database e2e and its tables but without
   // CREATEROLE: it grants to an existing role (pg_monitor) rather than creating one.
 
+  step('a schema of 1,200 tables is counted to 1,000+ in the tree and exactly in its detail', 60_000, async () => {
+    const row = await waitRow('schema', 'wide');
+    await waitFor(async () => (await textOf(row)).includes('1,000+'), UI_TIMEOUT, `the schema row does not say 1,000+: ${await textOf(row)}`);
+    await row.click();
+    const panel = await waitVisible(tid('detail-panel'), UI_TIMEOUT, 'the detail panel');
+    await waitFor(
+      async () => (await textOf(await panel.findElement(tid('schema-relations')))) === '1,200',
+      CONNECT_TIMEOUT,
+      'the schema detail does not count 1,200 relations',
+    );
+    assert.match(await textOf(await panel.findElement(tid('schema-size'))), /measured/);
+    await (await waitRow('table', 'customers')).click();
+  });
+
   step('the Privileges tab shows who holds what on app.customers', 60_000, async () => {
     await (await waitVisible(tid('tab-privileges'))).click();
     const owner = await waitMatrixCell('e2e_user', 'SELECT');

@@ -131,6 +131,8 @@ export const listSchemas = (integration: string, database: string, query: TreeQu
   call('list_schemas', { integration, database, query });
 export const listRelations = (integration: string, database: string, schema: string, query: TreeQuery) =>
   call('list_relations', { integration, database, schema, query });
+export const schemaStats = (integration: string, database: string, schema: string) =>
+  call('schema_stats', { integration, database, schema });
 export const relationDetail = (integration: string, database: string, schema: string, name: string) =>
   call('relation_detail', { integration, database, schema, name });
 

@@ -23,6 +23,7 @@ import type { Role } from './gen/Role';
 import type { RoleReport } from './gen/RoleReport';
 import type { SandboxStatus } from './gen/SandboxStatus';
 import type { SchemaNode } from './gen/SchemaNode';
+import type { SchemaStats } from './gen/SchemaStats';
 import type { TreeQuery } from './gen/TreeQuery';
 import type { WhoCanAnswer } from './gen/WhoCanAnswer';
 
@@ -42,6 +43,7 @@ export interface Commands {
   list_databases: { args: { integration: string; query: TreeQuery }; returns: Page<DatabaseNode> };
   list_schemas: { args: { integration: string; database: string; query: TreeQuery }; returns: Page<SchemaNode> };
   list_relations: { args: { integration: string; database: string; schema: string; query: TreeQuery }; returns: Page<RelationNode> };
+  schema_stats: { args: { integration: string; database: string; schema: string }; returns: SchemaStats };
   relation_detail: { args: { integration: string; database: string; schema: string; name: string }; returns: RelationDetail };
   sandbox_status: { args: Record<string, never>; returns: SandboxStatus };
   sandbox_start: { args: Record<string, never>; returns: SandboxStatus };
@@ -78,6 +80,7 @@ export const COMMAND_NAMES = [
   'list_databases',
   'list_schemas',
   'list_relations',
+  'schema_stats',
   'relation_detail',
   'sandbox_status',
   'sandbox_start',

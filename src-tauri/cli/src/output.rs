@@ -248,15 +248,18 @@ impl Out {
             return self.print_json(p);
         }
         table(
-            &["name", "owner", "relations", "size", "comment"],
+            &["name", "owner", "relations", "comment"],
             p.items
                 .iter()
                 .map(|s| {
                     vec![
                         s.name.clone(),
                         s.owner.clone(),
-                        s.relation_count.to_string(),
-                        human_bytes(Some(s.size_bytes)),
+                        format!(
+                            "{}{}",
+                            s.relation_count,
+                            if s.relation_count_capped { "+" } else { "" }
+                        ),
                         s.comment.clone().unwrap_or_default(),
                     ]
                 })

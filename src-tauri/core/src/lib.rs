@@ -33,6 +33,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     catalog::Page::<catalog::DatabaseNode>::export_all_to(dir)?;
     catalog::Page::<catalog::SchemaNode>::export_all_to(dir)?;
     catalog::Page::<catalog::RelationNode>::export_all_to(dir)?;
+    catalog::SchemaStats::export_all_to(dir)?;
     catalog::RelationDetail::export_all_to(dir)?;
     integrations::import::ImportCandidate::export_all_to(dir)?;
     integrations::ImportRequest::export_all_to(dir)?;

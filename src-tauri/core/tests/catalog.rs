@@ -42,6 +42,10 @@ async fn walks_and_pages_the_tree() {
          CREATE TABLE wide.parted_2026 PARTITION OF wide.parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
          CREATE EXTENSION IF NOT EXISTS postgres_fdw; CREATE SERVER loop FOREIGN DATA WRAPPER postgres_fdw;
          CREATE FOREIGN TABLE wide.remote (id int) SERVER loop;
+         -- Names among the TOAST tables' (pg_toast_<oid>), in a schema of their own.
+         CREATE TABLE wide.pg_toast_1 (x int); CREATE SEQUENCE wide.pg_toast_seq; CREATE VIEW wide.\"pg_toast_Z\" AS SELECT 1 AS z;
+         CREATE TABLE other.moved (x int); ALTER TABLE other.moved SET SCHEMA wide;
+         CREATE TYPE wide.not_a_relation AS (a int); CREATE INDEX ON wide.filled (id);
          CREATE TABLE \"Odd Name\".\"Mixed Case\" (\"Column A\" int NOT NULL DEFAULT 7);
          COMMENT ON COLUMN \"Odd Name\".\"Mixed Case\".\"Column A\" IS 'a column';",
     );
@@ -96,7 +100,30 @@ async fn walks_and_pages_the_tree() {
         .psql("big", "SELECT count(*) FROM pg_class WHERE relnamespace = 'wide'::regnamespace AND relkind IN ('r','p','v','m','f','S')")
         .parse()
         .unwrap();
-    assert_eq!(wide.relation_count, expected);
+    // Counted up to 1,000 in the list, exactly on request.
+    assert!(expected > 1000);
+    assert_eq!(
+        (wide.relation_count, wide.relation_count_capped),
+        (1000, true)
+    );
+    let stats = env
+        .g
+        .catalog()
+        .schema_stats(&it.name, "big", "wide")
+        .await
+        .unwrap();
+    assert_eq!(stats.relation_count, expected);
+    assert!(stats.size_bytes > 500_000 && !stats.size_estimated);
+    assert_eq!(stats.estimated_rows, 5000);
+    let odd = schemas.items.iter().find(|s| s.name == "Odd Name").unwrap();
+    assert_eq!((odd.relation_count, odd.relation_count_capped), (1, false));
+    let err = env
+        .g
+        .catalog()
+        .schema_stats(&it.name, "big", "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
     assert_eq!(wide.comment.as_deref(), Some("wide schema"));
     let sys = env
         .g

@@ -27,7 +27,12 @@ async fn connection_and_tree_on_every_major() {
             "CREATE SCHEMA s; DO $$ BEGIN FOR i IN 1..250 LOOP EXECUTE format('CREATE TABLE s.%I (id int PRIMARY KEY)', 'r' || lpad(i::text, 3, '0')); END LOOP; END $$;
              CREATE VIEW s.v AS SELECT 1 AS x; CREATE TABLE s.p (d date) PARTITION BY RANGE (d);
              CREATE TABLE s.p1 PARTITION OF s.p FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
-             INSERT INTO s.p1 SELECT date '2026-01-01' + g % 300 FROM generate_series(1, 1000) g; ANALYZE;",
+             INSERT INTO s.p1 SELECT date '2026-01-01' + g % 300 FROM generate_series(1, 1000) g; ANALYZE;
+             CREATE SCHEMA k; CREATE TABLE k.t (id int PRIMARY KEY, v text); CREATE VIEW k.v AS SELECT 1 AS x;
+             CREATE MATERIALIZED VIEW k.mv AS SELECT 1 AS x; CREATE SEQUENCE k.pg_toast_seq; CREATE TABLE k.pg_toast_9 (x int);
+             CREATE TABLE k.p (d date) PARTITION BY RANGE (d); CREATE TABLE k.p1 PARTITION OF k.p FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+             CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WRAPPER w; CREATE FOREIGN TABLE k.f (x int) SERVER srv;
+             CREATE TYPE k.composite AS (a int); CREATE TABLE public.moved (x int); ALTER TABLE public.moved SET SCHEMA k;",
         );
         let env = grantry().await;
         let name = format!("pg{}", bin.major);
@@ -66,6 +71,41 @@ async fn connection_and_tree_on_every_major() {
             .unwrap();
         let sch = schemas.items.iter().find(|x| x.name == "s").unwrap();
         assert_eq!(sch.relation_count, 253, "PostgreSQL {}", bin.major);
+        // Every kind of relation is counted (through pg_depend) and listed (in three name
+        // ranges around the TOAST tables' names), exactly as pg_class has them.
+        let in_k = "FROM pg_class WHERE relnamespace = 'k'::regnamespace AND relkind IN ('r','p','v','m','f','S')";
+        let k_count: i64 = c
+            .psql("app", &format!("SELECT count(*) {in_k}"))
+            .parse()
+            .unwrap();
+        assert_eq!(k_count, 9, "PostgreSQL {}", bin.major);
+        let k = schemas.items.iter().find(|x| x.name == "k").unwrap();
+        assert_eq!(
+            (k.relation_count, k.relation_count_capped),
+            (k_count, false)
+        );
+        let stats = env
+            .g
+            .catalog()
+            .schema_stats(&it.name, "app", "k")
+            .await
+            .unwrap();
+        assert_eq!(stats.relation_count, k_count, "PostgreSQL {}", bin.major);
+        let listed: Vec<String> = env
+            .g
+            .catalog()
+            .relations(&it.name, "app", "k", &TreeQuery::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        let by_server = c.psql(
+            "app",
+            &format!("SELECT string_agg(relname, ',' ORDER BY relname) {in_k}"),
+        );
+        assert_eq!(listed.join(","), by_server, "PostgreSQL {}", bin.major);
         let page = env
             .g
             .catalog()

@@ -153,9 +153,8 @@ export function mockBackend() {
         owner: name.startsWith('pg_') ? 'postgres' : 'app_owner',
         comment: name === 'public' ? 'standard public schema' : null,
         is_system: name.startsWith('pg_') || name === 'information_schema',
-        relation_count: r.length,
-        size_bytes: r.reduce((a, x) => a + (x.size_bytes ?? 0), 0),
-        estimated_rows: r.reduce((a, x) => a + (x.estimated_rows ?? 0), 0),
+        relation_count: Math.min(r.length, 1000),
+        relation_count_capped: r.length > 1000,
       };
     });
   };
@@ -340,6 +339,15 @@ export function mockBackend() {
       needsSecret(a.integration as string);
       return page(rels(a.database as string, a.schema as string), a.query as TreeQuery);
     },
+    schema_stats: (a) => {
+      const r = rels(a.database as string, a.schema as string);
+      return {
+        relation_count: r.length,
+        size_bytes: r.reduce((s, x) => s + (x.size_bytes ?? 0), 0),
+        size_estimated: r.length > 10_000,
+        estimated_rows: r.reduce((s, x) => s + (x.estimated_rows ?? 0), 0),
+      };
+    },
     relation_detail: (a) => {
       const r = rels(a.database as string, a.schema as string).find((x) => x.name === a.name) ?? fail('not_found', 'no such relation');
       const d: RelationDetail = {
@@ -383,7 +391,7 @@ export function mockBackend() {
     async invoke<K extends CommandName>(cmd: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
       const h = handlers[cmd] as ((a: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>>) | undefined;
       if (!h) fail('internal', `unknown command ${cmd}`);
-      const slow = cmd.startsWith('list_') || ['relation_detail', 'object_grants', 'role_report', 'plan_changes', 'run_plan'].includes(cmd);
+      const slow = cmd.startsWith('list_') || ['relation_detail', 'schema_stats', 'object_grants', 'role_report', 'plan_changes', 'run_plan'].includes(cmd);
       if (!fast) await sleep(slow ? 120 + Math.random() * 250 : 40);
       return structuredClone(await h!(args));
     },

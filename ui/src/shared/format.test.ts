@@ -4,6 +4,7 @@ import {
   formatBytes,
   formatCompact,
   formatCount,
+  formatCapped,
   formatEndpoint,
   formatEndpointShort,
   formatMs,
@@ -59,6 +60,8 @@ describe('row counts', () => {
   it('groups thousands', () => {
     expect(formatCount(0)).toBe('0');
     expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCapped(1000, true)).toBe('1,000+');
+    expect(formatCapped(5, false)).toBe('5');
     expect(formatCount(-1000)).toBe('-1,000');
     expect(formatCount(null)).toBe('—');
   });

@@ -56,6 +56,11 @@ export function formatRows(n: number | null | undefined): string {
 }
 
 /** Full count with thousands separators: 1,234,567. */
+/** A count that stops at a cap: "1,000+" when there are more. */
+export function formatCapped(n: number, capped: boolean): string {
+  return formatCount(n) + (capped ? '+' : '');
+}
+
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   const sign = n < 0 ? '-' : '';

@@ -133,11 +133,32 @@ pub struct SchemaNode {
     pub owner: String,
     pub comment: Option<String>,
     pub is_system: bool,
+    /// Relations (tables, views, sequences, ...), counted up to [`SCHEMA_COUNT_CAP`]; see
+    /// `relation_count_capped` and [`Catalog::schema_stats`] for the exact count.
     #[ts(type = "number")]
     pub relation_count: i64,
-    /// Estimated from relpages.
+    /// The schema holds more than `relation_count` relations.
+    #[sqlx(default)]
+    pub relation_count_capped: bool,
+}
+
+/// Schemas in the tree count their relations up to this many (the tree shows "1,000+").
+pub const SCHEMA_COUNT_CAP: i64 = 1000;
+
+/// Schemas with at most this many relations have their size measured on disk.
+pub const SCHEMA_MEASURED_RELATIONS: i64 = 10_000;
+
+/// One schema counted exactly: what its detail shows.
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
+pub struct SchemaStats {
+    #[ts(type = "number")]
+    pub relation_count: i64,
+    /// Total size of its relations (tables, indexes, TOAST), measured on disk; for schemas of
+    /// more than [`SCHEMA_MEASURED_RELATIONS`] relations, estimated from relpages instead.
     #[ts(type = "number")]
     pub size_bytes: i64,
+    pub size_estimated: bool,
+    /// From reltuples (as fresh as the last VACUUM or ANALYZE).
     #[ts(type = "number")]
     pub estimated_rows: i64,
 }
@@ -280,6 +301,7 @@ pub const SCHEMAS_SQL: &str = include_str!("sql/schemas.sql");
 pub const SCHEMAS_COUNT_SQL: &str = include_str!("sql/schemas_count.sql");
 pub const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
 pub const RELATIONS_COUNT_SQL: &str = include_str!("sql/relations_count.sql");
+pub const SCHEMA_STATS_SQL: &str = include_str!("sql/schema_stats.sql");
 const RELATION_DETAIL_SQL: &str = include_str!("sql/relation_detail.sql");
 const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
 
@@ -350,6 +372,17 @@ impl Catalog {
         relations(&pool, schema, q).await
     }
 
+    /// A schema's relations counted exactly, with their size.
+    pub async fn schema_stats(
+        &self,
+        integration: &str,
+        database: &str,
+        schema: &str,
+    ) -> Result<SchemaStats> {
+        let pool = self.app.pool(integration, Some(database)).await?;
+        schema_stats(&pool, schema).await
+    }
+
     pub async fn relation_detail(
         &self,
         integration: &str,
@@ -367,7 +400,24 @@ pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode
 }
 
 pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
-    top_level(pool, q, SCHEMAS_SQL, SCHEMAS_COUNT_SQL).await
+    let mut page: Page<SchemaNode> = top_level(pool, q, SCHEMAS_SQL, SCHEMAS_COUNT_SQL).await?;
+    for s in &mut page.items {
+        if s.relation_count > SCHEMA_COUNT_CAP {
+            s.relation_count = SCHEMA_COUNT_CAP;
+            s.relation_count_capped = true;
+        }
+    }
+    Ok(page)
+}
+
+pub async fn schema_stats(pool: &PgPool, schema: &str) -> Result<SchemaStats> {
+    let stats: Option<SchemaStats> = sqlx::query_as(SCHEMA_STATS_SQL)
+        .bind(schema)
+        .bind(SCHEMA_MEASURED_RELATIONS)
+        .fetch_optional(pool)
+        .await
+        .map_err(q_err)?;
+    stats.ok_or_else(|| Error::not_found(format!("no schema named {schema:?}")))
 }
 
 async fn schema_exists(pool: &PgPool, schema: &str) -> Result<()> {

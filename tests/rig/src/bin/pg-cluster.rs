@@ -27,7 +27,9 @@ fn main() {
          CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100; \
          INSERT INTO app.customers SELECT g, 'c' || g, NULL FROM generate_series(1, 500) g; ANALYZE app.customers; \
          RESET ROLE; CREATE TABLE app.ledger (id bigint, amount numeric); \
-         GRANT SELECT ON app.ledger TO e2e_user;",
+         GRANT SELECT ON app.ledger TO e2e_user; \
+         CREATE SCHEMA wide AUTHORIZATION e2e_user; \
+         DO $$ BEGIN FOR i IN 1..1200 LOOP EXECUTE format('CREATE TABLE wide.%I (id int)', 'w' || i); END LOOP; END $$;",
     );
     let line = serde_json::json!({
         "host": "localhost",

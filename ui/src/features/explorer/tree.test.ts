@@ -61,8 +61,7 @@ const schema = (name: string): SchemaNode => ({
   comment: null,
   is_system: false,
   relation_count: 2,
-  size_bytes: 0,
-  estimated_rows: 0,
+  relation_count_capped: false,
 });
 const rel = (name: string, kind: RelationNode['kind'] = 'table'): RelationNode => ({
   oid: 1,

@@ -177,7 +177,7 @@ describe('objects of the tree', () => {
   };
   const root = integrationNode(it0);
   const db = databaseNode(root, { name: 'e2e', owner: 'o', size_bytes: 0, comment: null, is_template: false, allow_connections: true, encoding: 'UTF8' });
-  const sc = schemaNode(db, { name: 'app', owner: 'o', comment: null, is_system: false, relation_count: 1, size_bytes: 0, estimated_rows: 0 });
+  const sc = schemaNode(db, { name: 'app', owner: 'o', comment: null, is_system: false, relation_count: 1, relation_count_capped: false });
   const rel = relationNode(sc, { oid: 1, name: 'customers', kind: 'view', owner: 'o', size_bytes: null, estimated_rows: null, comment: null, is_partition: false });
   it('names what each node stands for', () => {
     expect(nodeAddress(root)).toBeNull();

@@ -1,14 +1,86 @@
 -- Relations of one schema, one page, by name.
 -- $1 schema name, $2 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $3 limit, $4 offset
--- The page is cut first (an index scan on pg_class (relname, relnamespace)); sizes and comments are
--- then looked up for the page's rows only, so a schema of 100,000 tables opens as fast as one of 100.
-WITH page AS (
-    SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
-      FROM pg_class c
-     WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
-       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-       AND ($2::text IS NULL OR c.relname ~ $2)
-     ORDER BY c.relname
+--
+-- pg_class has no index that starts with the schema, only (relname, relnamespace). So the page is
+-- cut from an index scan in name order that stops once it has enough rows, and sizes and comments
+-- are looked up for the page's rows only. Two things would make that scan read far more than a
+-- page; both are avoided here:
+-- * Every table with a TOAST table adds two names to the index, pg_toast_<oid> and
+--   pg_toast_<oid>_index, all between 'pg_toast_' and 'pg_toast`'. With a million tables that is
+--   two million names a scan for 'table_1' would step over. So the schema's relations are read
+--   in three name ranges, merged in order: below that range, inside it, above it. Inside it, a
+--   schema other than pg_toast can only hold relations named pg_toast_..., which are found
+--   through pg_type (whose name index has no TOAST rows: a relation's row type has its name
+--   and schema) and, for sequences (which have no row type), through pg_sequence.
+-- * A name search reads every name of the index. It reads them from the index alone (the
+--   name and the schema are both in it) and visits pg_class only for the names that match.
+WITH ns AS (
+    SELECT oid FROM pg_namespace WHERE nspname = $1
+), page AS (
+    SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
+      FROM (
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM pg_class c
+              WHERE $2::text IS NULL
+                AND c.relnamespace = (SELECT oid FROM ns)
+                AND c.relname < 'pg_toast_'
+                AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+            UNION ALL
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM pg_class c
+              WHERE $2::text IS NULL
+                AND $1 = 'pg_toast'
+                AND c.relnamespace = (SELECT oid FROM ns)
+                AND c.relname >= 'pg_toast_' AND c.relname < 'pg_toast`'
+                AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+            UNION ALL
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM pg_type t
+               JOIN pg_class c ON c.oid = t.typrelid
+              WHERE $2::text IS NULL
+                AND $1 <> 'pg_toast'
+                AND t.typnamespace = (SELECT oid FROM ns)
+                AND t.typname >= 'pg_toast_' AND t.typname < 'pg_toast`'
+                AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+            UNION ALL
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM pg_sequence s
+               JOIN pg_class c ON c.oid = s.seqrelid
+              WHERE $2::text IS NULL
+                AND $1 <> 'pg_toast'
+                AND c.relnamespace = (SELECT oid FROM ns)
+                AND c.relname >= 'pg_toast_' AND c.relname < 'pg_toast`'
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+            UNION ALL
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM pg_class c
+              WHERE $2::text IS NULL
+                AND c.relnamespace = (SELECT oid FROM ns)
+                AND c.relname >= 'pg_toast`'
+                AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+            UNION ALL
+            (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+               FROM (SELECT i.relname, i.relnamespace
+                       FROM pg_class i
+                      WHERE $2::text IS NOT NULL
+                        AND i.relnamespace = (SELECT oid FROM ns)
+                        AND i.relname ~ $2
+                     OFFSET 0) m
+               JOIN pg_class c ON c.relname = m.relname AND c.relnamespace = m.relnamespace
+              WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              ORDER BY c.relname
+              LIMIT $3 + $4)
+           ) r
+     ORDER BY r.relname
      LIMIT $3 OFFSET $4
 )
 SELECT p.oid::bigint                                      AS oid,

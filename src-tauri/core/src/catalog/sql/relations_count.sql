@@ -1,6 +1,12 @@
 -- How many relations of one schema match (same filter as relations.sql).
+-- $1 schema name, $2 name pattern (NULL: all)
+-- The names are matched in the index on (relname, relnamespace) alone; pg_class is visited only
+-- for the names that match, to leave out indexes and TOAST tables.
 SELECT count(*)
-  FROM pg_class c
- WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
-   AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-   AND ($2::text IS NULL OR c.relname ~ $2);
+  FROM (SELECT i.relname, i.relnamespace
+          FROM pg_class i
+         WHERE i.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+           AND ($2::text IS NULL OR i.relname ~ $2)
+        OFFSET 0) m
+  JOIN pg_class c ON c.relname = m.relname AND c.relnamespace = m.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S');

@@ -1,6 +1,13 @@
 -- Schemas of the connected database, one page, by name, with how many relations each holds.
 -- $1 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $2 include system schemas, $3 limit, $4 offset
--- Relations are counted for the page's schemas only, in one pass over pg_class.
+--
+-- Relations are counted up to 1,000 (SCHEMA_COUNT_CAP): the tree shows "1,000+" beyond, and
+-- schema_stats.sql counts exactly when a schema is opened. pg_class has no index on the schema,
+-- so counting there reads all of pg_class; pg_depend has one: each relation a schema holds
+-- (table, partitioned table, view, materialized view, foreign table, sequence) depends on it,
+-- and nothing else of pg_class does (indexes and TOAST tables depend on their table, a composite
+-- type's dependency is its pg_type row's). System schemas are pinned, so nothing records its
+-- dependency on them: they are counted in pg_class, which only happens when they are shown.
 WITH page AS (
     SELECT n.oid, n.nspname, n.nspowner,
            (n.nspname LIKE 'pg\_%' OR n.nspname = 'information_schema') AS is_system
@@ -9,24 +16,27 @@ WITH page AS (
        AND ($1::text IS NULL OR n.nspname ~ $1)
      ORDER BY n.nspname
      LIMIT $3 OFFSET $4
-), counts AS (
-    SELECT c.relnamespace,
-           count(*)                                      AS relation_count,
-           sum(c.relpages)::bigint                       AS pages,
-           sum(greatest(c.reltuples, 0))::bigint         AS estimated_rows
-      FROM pg_class c
-     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-       AND c.relnamespace IN (SELECT oid FROM page)
-     GROUP BY c.relnamespace
 )
 SELECT p.nspname::text                                   AS name,
        pg_get_userbyid(p.nspowner)::text                 AS owner,
        obj_description(p.oid, 'pg_namespace')            AS comment,
        p.is_system                                       AS is_system,
-       coalesce(c.relation_count, 0)                     AS relation_count,
-       -- From relpages: an estimate as fresh as the last VACUUM/ANALYZE.
-       coalesce(c.pages, 0) * current_setting('block_size')::bigint AS size_bytes,
-       coalesce(c.estimated_rows, 0)                     AS estimated_rows
+       CASE WHEN p.is_system
+            THEN (SELECT count(*)
+                    FROM (SELECT 1
+                            FROM pg_class c
+                           WHERE c.relnamespace = p.oid
+                             AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+                           LIMIT 1001) s)
+            ELSE (SELECT count(*)
+                    FROM (SELECT 1
+                            FROM pg_depend d
+                           WHERE d.refclassid = 'pg_namespace'::regclass
+                             AND d.refobjid = p.oid
+                             AND d.refobjsubid = 0
+                             AND d.classid = 'pg_class'::regclass
+                             AND d.deptype = 'n'
+                           LIMIT 1001) s)
+       END                                               AS relation_count
   FROM page p
-  LEFT JOIN counts c ON c.relnamespace = p.oid
  ORDER BY p.nspname;
