@@ -348,6 +348,20 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await screenshot('01-startup-sandbox.png');
   });
 
+  step('a pasted connection string with port=99999 is refused, not wrapped', 60_000, async () => {
+    await (await waitVisible(tid('add-integration'))).click();
+    const w = await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+    await (await waitVisible(tid('source-paste'), UI_TIMEOUT, 'the paste choice')).click();
+    const text = await waitVisible(tid('source-uri'), UI_TIMEOUT, 'the connection string box');
+    await text.sendKeys('host=db.example.com port=99999 user=admin dbname=app');
+    await (await waitVisible(tid('wizard-next'))).click();
+    const err = await waitVisible(tid('paste-error'), UI_TIMEOUT, 'an error for the pasted port');
+    assert.match(await textOf(err), /99999/, `the error does not name the port: ${await textOf(err)}`);
+    assert.equal(await w.getAttribute('data-step'), 'source', 'the wizard moved on with port 99999');
+    await (await waitVisible(tid('wizard-cancel'))).click();
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open after Cancel');
+  });
+
   step('an invalid port is refused by the wizard and nothing is saved', 60_000, async () => {
     const add = await waitVisible(tid('add-integration'));
     await add.click();

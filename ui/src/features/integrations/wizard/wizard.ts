@@ -61,6 +61,9 @@ export type FieldName =
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
 export type StepId = 'source' | 'connection' | 'security' | 'options';
+
+/** Where the wizard's settings come from. */
+export type SourceKind = 'blank' | 'paste' | 'pgpass' | 'service';
 export const STEPS: { id: StepId; label: string }[] = [
   { id: 'source', label: 'Source' },
   { id: 'connection', label: 'Connection' },
