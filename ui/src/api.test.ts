@@ -4,9 +4,9 @@ import { hasIpc, isGrantryError, listIntegrations, normalizeError, setDevBackend
 
 describe('normalizeError', () => {
   it('keeps core errors', () => {
-    expect(normalizeError({ code: 'auth_failed', message: 'no', detail: 'x' })).toEqual({ code: 'auth_failed', message: 'no', detail: 'x', field: null });
-    expect(normalizeError({ code: 'dns', message: 'no' })).toEqual({ code: 'dns', message: 'no', detail: null, field: null });
-    expect(normalizeError({ code: 'invalid_input', message: 'bad port', detail: null, field: 'port' }).field).toBe('port');
+    expect(normalizeError({ code: 'connect.auth_failed', message: 'no', detail: 'x' })).toEqual({ code: 'connect.auth_failed', message: 'no', detail: 'x', field: null });
+    expect(normalizeError({ code: 'connect.dns', message: 'no' })).toEqual({ code: 'connect.dns', message: 'no', detail: null, field: null });
+    expect(normalizeError({ code: 'input.invalid', message: 'bad port', detail: null, field: 'port' }).field).toBe('port');
   });
   it('wraps anything else as internal', () => {
     expect(normalizeError('boom')).toEqual({ code: 'internal', message: 'boom', detail: null, field: null });
@@ -17,8 +17,8 @@ describe('normalizeError', () => {
     expect(normalizeError(undefined).code).toBe('internal');
   });
   it('recognizes the shape', () => {
-    expect(isGrantryError({ code: 'timeout', message: '' })).toBe(true);
-    expect(isGrantryError({ code: 'timeout' })).toBe(false);
+    expect(isGrantryError({ code: 'connect.timeout', message: '' })).toBe(true);
+    expect(isGrantryError({ code: 'connect.timeout' })).toBe(false);
     expect(isGrantryError(null)).toBe(false);
   });
 });

@@ -30,9 +30,9 @@ export function setDevBackend(b: Backend | null): void {
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'invalid_input', 'duplicate_name', 'not_found', 'keychain_unavailable', 'secret_missing', 'local_store',
-  'dns', 'connection_refused', 'timeout', 'tls', 'auth_failed', 'database_missing', 'database', 'network',
-  'local_postgres', 'refused', 'rolled_back', 'internal',
+  'input.invalid', 'integration.duplicate_name', 'lookup.not_found', 'keychain.unavailable', 'keychain.secret_missing', 'store.unreadable',
+  'connect.dns', 'connect.refused', 'connect.timeout', 'connect.tls', 'connect.auth_failed', 'connect.database_missing', 'server.error', 'connect.network',
+  'sandbox.local_postgres', 'run.refused', 'run.rolled_back', 'internal',
 ]);
 
 export function isGrantryError(e: unknown): e is GrantryError {

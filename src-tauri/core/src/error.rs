@@ -4,48 +4,65 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Stable machine-readable error codes. Never rename a variant: the UI and scripts depend on them.
+/// Stable machine-readable error codes, namespaced by where they arise (`connect.refused`,
+/// `run.rolled_back`, ...). Never change one: the UI and scripts depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input failed validation (bad port, empty name, unreadable certificate, ...).
+    #[serde(rename = "input.invalid")]
     InvalidInput,
     /// An integration with this name already exists.
+    #[serde(rename = "integration.duplicate_name")]
     DuplicateName,
     /// No integration with this name or id.
+    #[serde(rename = "lookup.not_found")]
     NotFound,
     /// The OS keychain cannot be reached; nothing was saved.
+    #[serde(rename = "keychain.unavailable")]
     KeychainUnavailable,
     /// The integration needs a password that is neither in the keychain nor given for this session.
+    #[serde(rename = "keychain.secret_missing")]
     SecretMissing,
     /// The local store (SQLite) is unreadable or corrupted; it was left untouched.
+    #[serde(rename = "store.unreadable")]
     LocalStore,
     /// Host name could not be resolved.
+    #[serde(rename = "connect.dns")]
     Dns,
     /// Nothing listens on the port.
+    #[serde(rename = "connect.refused")]
     ConnectionRefused,
     /// The server did not answer in time.
+    #[serde(rename = "connect.timeout")]
     Timeout,
     /// TLS negotiation failed (see message for which check).
+    #[serde(rename = "connect.tls")]
     Tls,
     /// The server rejected the credentials.
+    #[serde(rename = "connect.auth_failed")]
     AuthFailed,
     /// The database does not exist.
+    #[serde(rename = "connect.database_missing")]
     DatabaseMissing,
     /// The server answered with an error.
+    #[serde(rename = "server.error")]
     Database,
     /// Network-level failure other than the above.
+    #[serde(rename = "connect.network")]
     Network,
     /// Local PostgreSQL binaries (for the sandbox) missing or failing.
+    #[serde(rename = "sandbox.local_postgres")]
     LocalPostgres,
     /// A run refused before anything ran: the plan is stale, has steps the connecting role
     /// cannot carry out, lacks the production confirmation, or the integration is read-only.
+    #[serde(rename = "run.refused")]
     Refused,
     /// A run that started and was rolled back whole: a statement failed, or the server did not
     /// make every promised access change.
+    #[serde(rename = "run.rolled_back")]
     RolledBack,
     /// Anything else: a bug or an unexpected environment problem.
+    #[serde(rename = "internal")]
     Internal,
 }
 
@@ -98,5 +115,63 @@ impl Error {
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         Error::local_store(format!("could not migrate the local store: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_namespaced_and_distinct() {
+        let all = [
+            ErrorCode::InvalidInput,
+            ErrorCode::DuplicateName,
+            ErrorCode::NotFound,
+            ErrorCode::KeychainUnavailable,
+            ErrorCode::SecretMissing,
+            ErrorCode::LocalStore,
+            ErrorCode::Dns,
+            ErrorCode::ConnectionRefused,
+            ErrorCode::Timeout,
+            ErrorCode::Tls,
+            ErrorCode::AuthFailed,
+            ErrorCode::DatabaseMissing,
+            ErrorCode::Database,
+            ErrorCode::Network,
+            ErrorCode::LocalPostgres,
+            ErrorCode::Refused,
+            ErrorCode::RolledBack,
+            ErrorCode::Internal,
+        ];
+        let codes: Vec<String> = all
+            .iter()
+            .map(|c| {
+                serde_json::to_value(c)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        for c in &codes {
+            let (ns, name) = c.split_once('.').unwrap_or(("", c));
+            assert!(
+                c == "internal" || (!ns.is_empty() && !name.contains('.')),
+                "{c} is not namespace.name"
+            );
+            assert!(c
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.'));
+        }
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len());
+        let e = Error::invalid("bad port").at("port");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "input.invalid", "message": "bad port", "detail": null, "field": "port"})
+        );
     }
 }

@@ -194,7 +194,7 @@ class AppState {
       } catch (e) {
         const err = api.normalizeError(e);
         const it = this.integrations.find((i) => i.name === integration);
-        if (err.code === 'secret_missing' && it?.password_storage === 'session') {
+        if (err.code === 'keychain.secret_missing' && it?.password_storage === 'session') {
           if (await this.askSessionPassword(it)) continue;
         }
         throw err;

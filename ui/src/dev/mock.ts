@@ -116,11 +116,11 @@ export function mockBackend() {
     if (!r) relCache.set(key, (r = relations(db, schema)));
     return r;
   };
-  const find = (name: string) => items.find((i) => i.name === name) ?? fail('not_found', `no integration named "${name}"`);
+  const find = (name: string) => items.find((i) => i.name === name) ?? fail('lookup.not_found', `no integration named "${name}"`);
   const needsSecret = (name: string) => {
     const it = find(name);
     if (it.password_storage === 'session' && !it.has_password) {
-      fail('secret_missing', `integration "${name}" does not save its password: give it for this session`);
+      fail('keychain.secret_missing', `integration "${name}" does not save its password: give it for this session`);
     }
   };
 
@@ -239,7 +239,7 @@ export function mockBackend() {
   const candidates = (source: ImportSource): ImportCandidate[] => {
     if (source.kind === 'uri') {
       const m = /^postgres(?:ql)?:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?]*)(?::(\d+))?(?:\/([^?]*))?/.exec(source.uri);
-      if (!m) fail('invalid_input', 'not a connection URI this mock understands');
+      if (!m) fail('input.invalid', 'not a connection URI this mock understands');
       const [, user, pw, host, port, db] = m!;
       return [{ index: 0, suggested_name: host || 'localhost', host: host || 'localhost', port: Number(port ?? 5432), database: db || 'postgres', username: user || 'postgres', sslmode: null, has_password: !!pw, source: 'connection string', warnings: [] }];
     }
@@ -267,9 +267,9 @@ export function mockBackend() {
     get_integration: (a) => find(a.name as string),
     add_integration: (a) => {
       const input = a.input as IntegrationInput;
-      if (items.some((i) => i.name === input.name.trim())) fail('duplicate_name', `an integration named "${input.name}" already exists`);
+      if (items.some((i) => i.name === input.name.trim())) fail('integration.duplicate_name', `an integration named "${input.name}" already exists`);
       if (input.name.includes('nokeychain') && !input.connection.session_only_password && input.connection.password) {
-        fail('keychain_unavailable', 'the OS keychain is not available, so nothing was saved', 'org.freedesktop.secrets was not provided by any .service files');
+        fail('keychain.unavailable', 'the OS keychain is not available, so nothing was saved', 'org.freedesktop.secrets was not provided by any .service files');
       }
       const it = fromInput(input, null);
       items.push(it);
@@ -279,7 +279,7 @@ export function mockBackend() {
       const old = find(a.name as string);
       const input = a.input as IntegrationInput;
       if (input.name.trim() !== old.name && items.some((i) => i.name === input.name.trim())) {
-        fail('duplicate_name', `an integration named "${input.name}" already exists`);
+        fail('integration.duplicate_name', `an integration named "${input.name}" already exists`);
       }
       const it = fromInput(input, old);
       items = items.map((i) => (i.id === old.id ? it : i));
@@ -292,8 +292,8 @@ export function mockBackend() {
     },
     set_session_password: (a) => {
       const it = find(a.name as string);
-      if (it.password_storage === 'keychain') fail('invalid_input', 'this integration keeps its password in the keychain');
-      if (a.password !== 'secret') fail('auth_failed', 'password authentication failed (the mock password is "secret")');
+      if (it.password_storage === 'keychain') fail('input.invalid', 'this integration keeps its password in the keychain');
+      if (a.password !== 'secret') fail('connect.auth_failed', 'password authentication failed (the mock password is "secret")');
       it.has_password = true;
       return null;
     },
@@ -301,7 +301,7 @@ export function mockBackend() {
     validate_integration: (a) => {
       const i = a.input.connection;
       const out: GrantryError[] = [];
-      const bad = (field: string, message: string) => out.push({ code: 'invalid_input', message, detail: null, field });
+      const bad = (field: string, message: string) => out.push({ code: 'input.invalid', message, detail: null, field });
       if (!a.input.name.trim()) bad('name', 'the integration needs a name');
       if (!i.host.trim()) bad('host', 'the host is required');
       if (i.port !== undefined && (i.port < 1 || i.port > 65535)) bad('port', `invalid port ${i.port}: a port is a number from 1 to 65535`);
@@ -320,7 +320,7 @@ export function mockBackend() {
     import_candidates: (a) => candidates(a.source as ImportSource),
     import_integration: (a) => {
       const r = a.request as ImportRequest;
-      if (items.some((i) => i.name === r.name)) fail('duplicate_name', `an integration named "${r.name}" already exists`);
+      if (items.some((i) => i.name === r.name)) fail('integration.duplicate_name', `an integration named "${r.name}" already exists`);
       const c = candidates(r.source)[r.index];
       const it = integration(r.name, { host: c.host, port: c.port, environment: r.environment ?? 'development', read_only: r.read_only, password_storage: r.session_only_password ? 'session' : 'keychain' });
       items.push(it);
@@ -332,7 +332,7 @@ export function mockBackend() {
     },
     list_schemas: (a) => {
       needsSecret(a.integration as string);
-      if (a.database === 'analytics') fail('database', 'the server answered with an error (42501): permission denied for database analytics', 'ERROR: permission denied for database "analytics"');
+      if (a.database === 'analytics') fail('server.error', 'the server answered with an error (42501): permission denied for database analytics', 'ERROR: permission denied for database "analytics"');
       return page(schemas(a.database as string, a.query as TreeQuery), a.query as TreeQuery);
     },
     list_relations: (a) => {
@@ -349,7 +349,7 @@ export function mockBackend() {
       };
     },
     relation_detail: (a) => {
-      const r = rels(a.database as string, a.schema as string).find((x) => x.name === a.name) ?? fail('not_found', 'no such relation');
+      const r = rels(a.database as string, a.schema as string).find((x) => x.name === a.name) ?? fail('lookup.not_found', 'no such relation');
       const d: RelationDetail = {
         oid: r.oid,
         name: r.name,

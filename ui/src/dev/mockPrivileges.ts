@@ -200,12 +200,12 @@ export function mockPrivileges(find: (name: string) => Integration) {
   };
   const targetObject = (t: Target) => (t.scope === 'object' ? label(t.kind, t.schema, t.name) : `${t.schema}.*`);
   const needRole = (name: string, created: string[]) => {
-    if (name !== 'public' && !roles.some((r) => r.name === name) && !created.includes(name)) fail('not_found', `no role named "${name}"`);
+    if (name !== 'public' && !roles.some((r) => r.name === name) && !created.includes(name)) fail('lookup.not_found', `no role named "${name}"`);
   };
 
   function plan(integration: string, database: string, changes: Change[]): PlanView {
     const it = find(integration);
-    if (changes.length === 0) fail('invalid_input', 'the plan has no changes');
+    if (changes.length === 0) fail('input.invalid', 'the plan has no changes');
     const statements: { sql: string; purpose: string }[] = [];
     const access: AccessChange[] = [];
     const warnings: string[] = [];
@@ -307,10 +307,10 @@ export function mockPrivileges(find: (name: string) => Integration) {
   }
 
   function run(id: string, dry: boolean, confirm: string | null): ApplyResult {
-    const p = plans.get(id) ?? fail('not_found', 'the plan is unknown or expired: plan again');
+    const p = plans.get(id) ?? fail('lookup.not_found', 'the plan is unknown or expired: plan again');
     const it = p.integration;
-    if (!dry && it.read_only) fail('invalid_input', `integration "${it.name}" is read-only: Grantry does not apply changes to it`);
-    if (!dry && it.environment === 'production' && confirm !== it.name) fail('invalid_input', `"${it.name}" is a production integration: type its name to confirm the apply`);
+    if (!dry && it.read_only) fail('input.invalid', `integration "${it.name}" is read-only: Grantry does not apply changes to it`);
+    if (!dry && it.environment === 'production' && confirm !== it.name) fail('input.invalid', `"${it.name}" is a production integration: type its name to confirm the apply`);
     const bad = p.view.plan.statements.findIndex((s) => s.sql.includes('"fail"'));
     const statements = p.view.plan.statements.map((s, i) => ({
       sql: s.sql,
@@ -357,7 +357,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
   }
 
   function roleReport(database: string, name: string): RoleReport {
-    const r = roles.find((x) => x.name === name) ?? fail('not_found', `no role named "${name}"`);
+    const r = roles.find((x) => x.name === name) ?? fail('lookup.not_found', `no role named "${name}"`);
     const access = [];
     let index = 0;
     for (const [kind, schema, obj] of [
@@ -399,7 +399,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
     who_can: (a: Record<string, unknown>) => {
       const o = a.object as ObjectRef;
       const p = a.privilege as Privilege;
-      if (!privilegesOf(o.kind).includes(p)) fail('invalid_input', `${p.toLowerCase()} does not apply to a ${o.kind}`);
+      if (!privilegesOf(o.kind).includes(p)) fail('input.invalid', `${p.toLowerCase()} does not apply to a ${o.kind}`);
       return whoCan((a.database as string) ?? 'postgres', o, p);
     },
     role_report: (a: Record<string, unknown>) => roleReport((a.database as string) ?? 'postgres', a.role as string),
@@ -410,7 +410,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
     audit_log: (a: Record<string, unknown>) => audit.slice(0, a.limit as number),
     audit_export: (a: Record<string, unknown>) => {
       if (a.format === 'json') return JSON.stringify(audit, null, 2);
-      if (a.format !== 'csv') fail('invalid_input', `unknown export format "${String(a.format)}": csv or json`);
+      if (a.format !== 'csv') fail('input.invalid', `unknown export format "${String(a.format)}": csv or json`);
       const cols = ['id', 'at', 'os_user', 'database_user', 'integration_name', 'database_name', 'action', 'outcome', 'statements', 'duration_ms', 'error', 'sql'] as const;
       return [cols.join(','), ...audit.map((e) => cols.map((c) => csv(e[c])).join(','))].join('\n') + '\n';
     },

@@ -130,12 +130,12 @@ describe('flatten', () => {
       'prod', 'shop', '#filter', 'public', '#filter', 'orders', 'v_orders', '#more',
       'sales', '#filter', '#empty', 'analytics', '#filter', '#loading',
     ]);
-    analytics.children = { ...newLevel(), status: 'error', error: { code: 'timeout', message: 'slow', detail: null, field: null } };
+    analytics.children = { ...newLevel(), status: 'error', error: { code: 'connect.timeout', message: 'slow', detail: null, field: null } };
     f = flatten([root]);
     const err = f.rows[f.rows.length - 1];
     expect(err.type).toBe('error');
     expect(err.retry).toBe('level');
-    expect(err.error?.code).toBe('timeout');
+    expect(err.error?.code).toBe('connect.timeout');
   });
 
   it('hides the children of collapsed nodes but keeps them loaded', () => {

@@ -142,7 +142,7 @@ export class TreeController {
       } catch (e) {
         const err = api.normalizeError(e);
         const it = this.deps.integration();
-        if (err.code === 'secret_missing' && it.password_storage === 'session') {
+        if (err.code === 'keychain.secret_missing' && it.password_storage === 'session') {
           if (await this.deps.askSessionPassword(it)) continue;
         }
         throw err;

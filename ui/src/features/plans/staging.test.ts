@@ -111,10 +111,10 @@ describe('form checks', () => {
 
 describe('hints', () => {
   it('say what to do by error code and step', () => {
-    expect(planErrorHint('preview', 'not_found')).toMatch(/does not exist/);
-    expect(planErrorHint('apply', 'not_found')).toMatch(/preview it again/);
-    expect(planErrorHint('apply', 'invalid_input')).toBeNull();
-    expect(planErrorHint('dry', 'timeout')).toMatch(/nothing ran/);
+    expect(planErrorHint('preview', 'lookup.not_found')).toMatch(/does not exist/);
+    expect(planErrorHint('apply', 'lookup.not_found')).toMatch(/preview it again/);
+    expect(planErrorHint('apply', 'input.invalid')).toBeNull();
+    expect(planErrorHint('dry', 'connect.timeout')).toMatch(/nothing ran/);
     expect(planErrorHint('preview', 'internal')).toBeNull();
   });
   it('say what a refused or failed run means', () => {

@@ -188,20 +188,20 @@ export function roleNameError(name: string): string | null {
 /** What to do about a failed step of the plan drawer, by error code (never by message text). */
 export function planErrorHint(step: 'preview' | 'dry' | 'apply', code: ErrorCode): string | null {
   switch (code) {
-    case 'not_found':
+    case 'lookup.not_found':
       return step === 'preview'
         ? 'A role or object named by a staged change does not exist (any more): remove or fix that change.'
         : 'The core no longer knows this plan (it expired, or the app restarted): preview it again.';
-    case 'invalid_input':
+    case 'input.invalid':
       return step === 'preview' ? 'Fix or remove the change it is about, then preview again.' : null;
-    case 'secret_missing':
+    case 'keychain.secret_missing':
       return 'The password of this integration is needed: give it, then try again.';
-    case 'auth_failed':
-    case 'connection_refused':
-    case 'timeout':
-    case 'dns':
-    case 'tls':
-    case 'network':
+    case 'connect.auth_failed':
+    case 'connect.refused':
+    case 'connect.timeout':
+    case 'connect.dns':
+    case 'connect.tls':
+    case 'connect.network':
       return step === 'preview'
         ? 'The server could not be reached: nothing was planned.'
         : 'The server could not be reached: nothing ran. Try again once it is back.';

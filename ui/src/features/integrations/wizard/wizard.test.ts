@@ -20,7 +20,7 @@ describe('formatErrors', () => {
 });
 
 describe('fieldErrors', () => {
-  const problem = (field: string | null, message: string) => ({ code: 'invalid_input' as const, message, detail: null, field });
+  const problem = (field: string | null, message: string) => ({ code: 'input.invalid' as const, message, detail: null, field });
   it('shows the core messages next to the fields they name', () => {
     const { fields, other } = fieldErrors(
       [problem('name', 'the integration needs a name'), problem('ca_cert', 'give the CA'), problem('connect_timeout_secs', 'give 1 to 600'), problem(null, 'something else')],
