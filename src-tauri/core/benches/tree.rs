@@ -118,17 +118,17 @@ fn main() {
         let mut rows = Vec::new();
 
         let g1 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &first_page).await.unwrap().items.len() }).await;
-        let p1 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "NULL", "201", "0"]);
+        let p1 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "NULL", "201", "0", "NULL"]);
         rows.push((format!("first page of the big schema (200 of {tables})"), g1, p1));
 
         let search_page = TreeQuery { with_total: false, ..search.clone() };
         let g2p = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search_page).await.unwrap().items.len() }).await;
-        let p2p = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'4999'", "201", "0"]);
+        let p2p = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
         rows.push(("name search in the big schema (page only)".to_string(), g2p, p2p));
 
         let g2 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
-        let mut p2 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'4999'", "201", "0"]);
-        let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'4999'"]);
+        let mut p2 = psql_times(&c, catalog::RELATIONS_SQL, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
+        let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'4999'", "'%4999%'"]);
         for (a, b) in p2.iter_mut().zip(p2c) {
             *a += b;
         }

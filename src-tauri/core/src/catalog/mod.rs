@@ -41,6 +41,30 @@ impl TreeQuery {
     /// not only ASCII (`ILIKE` on `name`, a C-collated type, folds only ASCII, so `ü` would not
     /// find `ÜniCödé`): each letter becomes a class of its cases (`[üÜ]`), every other
     /// character is matched literally.
+    /// The search as an `ILIKE` pattern, when that finds exactly the names [`Self::pattern`]
+    /// finds: the text is ASCII (ILIKE folds ASCII letters on `name`) and has no `i` (which
+    /// also matches the Turkish `İ` and `ı`). ILIKE costs less than a regular expression,
+    /// which counts on a million names.
+    pub fn like_pattern(&self) -> Option<String> {
+        let s = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())?;
+        if !s.is_ascii() || s.contains(['i', 'I']) {
+            return None;
+        }
+        let mut p = String::from("%");
+        for ch in s.chars() {
+            if matches!(ch, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(ch);
+        }
+        p.push('%');
+        Some(p)
+    }
+
     pub fn pattern(&self) -> Option<String> {
         let s = self
             .search
@@ -434,11 +458,13 @@ async fn schema_exists(pool: &PgPool, schema: &str) -> Result<()> {
 pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Page<RelationNode>> {
     let limit = q.limit()?;
     let pattern = q.pattern();
+    let like = q.like_pattern();
     let rows: Vec<RelationRow> = sqlx::query_as(RELATIONS_SQL)
         .bind(schema)
         .bind(&pattern)
         .bind(limit + 1)
         .bind(q.offset())
+        .bind(&like)
         .fetch_all(pool)
         .await
         .map_err(q_err)?;
@@ -450,6 +476,7 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
             sqlx::query_scalar(RELATIONS_COUNT_SQL)
                 .bind(schema)
                 .bind(&pattern)
+                .bind(&like)
                 .fetch_one(pool)
                 .await
                 .map_err(q_err)?,
@@ -515,6 +542,24 @@ pub async fn relation_detail(pool: &PgPool, schema: &str, name: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_pattern_only_where_it_finds_the_same_names() {
+        let q = |s: &str| {
+            TreeQuery {
+                search: Some(s.into()),
+                ..Default::default()
+            }
+            .like_pattern()
+        };
+        assert_eq!(q(" Order ").as_deref(), Some("%Order%"));
+        assert_eq!(q("a%b_c\\d").as_deref(), Some("%a\\%b\\_c\\\\d%"));
+        assert_eq!(q("4999").as_deref(), Some("%4999%"));
+        // The regular expression is kept for the Turkish i and for every non-ASCII letter.
+        assert_eq!(q("line"), None);
+        assert_eq!(q("ÜniCödé"), None);
+        assert_eq!(q("   "), None);
+    }
 
     #[test]
     fn search_pattern_folds_every_letter_and_is_literal_otherwise() {

@@ -1,5 +1,6 @@
 -- Relations of one schema, one page, by name.
--- $1 schema name, $2 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $3 limit, $4 offset
+-- $1 schema name, $2 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $3 limit, $4 offset,
+-- $5 the same search as an ILIKE pattern when that finds the same names (TreeQuery::like_pattern; cheaper), else NULL
 --
 -- pg_class has no index that starts with the schema, only (relname, relnamespace). So the page is
 -- cut from an index scan in name order that stops once it has enough rows, and sizes and comments
@@ -73,7 +74,7 @@ WITH ns AS (
                        FROM pg_class i
                       WHERE $2::text IS NOT NULL
                         AND i.relnamespace = (SELECT oid FROM ns)
-                        AND i.relname ~ $2
+                        AND CASE WHEN $5::text IS NULL THEN i.relname ~ $2 ELSE i.relname ILIKE $5 END
                      OFFSET 0) m
                JOIN pg_class c ON c.relname = m.relname AND c.relnamespace = m.relnamespace
               WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
