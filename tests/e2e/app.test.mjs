@@ -92,6 +92,43 @@ async function screenshot(file) {
   return png.length;
 }
 
+/**
+ * PSS (proportional set size, so shared pages count once) of the app's process and every process
+ * it started (WebKit's web and network processes), in MB, from /proc. The sandbox's PostgreSQL
+ * processes are left out: they are the database, not the app.
+ */
+function appMemory() {
+  const procs = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      procs.set(Number(d), { name, ppid });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const appName = path.basename(APP).slice(0, 15);
+  const roots = [...procs].filter(([, p]) => p.name === appName).map(([pid]) => pid);
+  const inTree = (pid) => {
+    for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (roots.includes(p)) return true;
+    return false;
+  };
+  const parts = [];
+  for (const [pid, p] of procs) {
+    if (!inTree(pid) || p.name === 'postgres' || p.name === 'pg_ctl') continue;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) parts.push({ name: p.name, mb: Number(m[1]) / 1024 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { total: parts.reduce((a, p) => a + p.mb, 0), parts };
+}
+
 async function textOf(el) {
   return (await el.getText()).replace(/\s+/g, ' ').trim();
 }
@@ -346,6 +383,19 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`# sandbox listed ${secs} s after the UI mounted (startup overlay ${overlaySeen ? 'seen' : 'not seen'})`);
     await screenshot('01-startup-sandbox.png');
+  });
+
+  step('the sandbox tree opens, and the memory of the app at rest is measured', 90_000, async () => {
+    await (await waitVisible(integrationItem('sandbox'))).click();
+    await expand('integration', 'sandbox');
+    await expand('database', 'shop');
+    await waitRow('schema', 'public');
+    // At rest: no request in flight, WebKit's caches settled.
+    await new Promise((r) => setTimeout(r, 8000));
+    const mem = appMemory();
+    assert.ok(mem.total > 0 && mem.parts.length >= 2, `no app processes found: ${JSON.stringify(mem)}`);
+    const parts = mem.parts.map((p) => `${p.name} ${p.mb.toFixed(1)}`).join(', ');
+    console.log(`# app memory at rest (PSS): ${mem.total.toFixed(1)} MB over ${mem.parts.length} processes: ${parts}`);
   });
 
   step('a pasted connection string with port=99999 is refused, not wrapped', 60_000, async () => {
