@@ -26,35 +26,8 @@ pub fn run() {
     tauri::Builder::default()
         .manage(AppState { core })
         .invoke_handler(commands::handler())
-        .setup(|app| {
-            lean_webview(app);
-            Ok(())
-        })
         .run(tauri::generate_context!())
         .expect("error while running Grantry");
-}
-
-/// The UI is one page that never navigates: WebKit's caches for browsing (the back/forward page
-/// cache, the memory cache sized for a web browser) only cost memory here.
-fn lean_webview(app: &tauri::App) {
-    #[cfg(target_os = "linux")]
-    {
-        use tauri::Manager;
-        use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
-        if let Some(w) = app.get_webview_window("main") {
-            let _ = w.with_webview(|wv| {
-                let view = wv.inner();
-                if let Some(ctx) = view.context() {
-                    ctx.set_cache_model(CacheModel::DocumentViewer);
-                }
-                if let Some(settings) = WebViewExt::settings(&view) {
-                    settings.set_enable_page_cache(false);
-                }
-            });
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
 }
 
 #[cfg(test)]
