@@ -37,20 +37,20 @@ impl TreeQuery {
     fn offset(&self) -> i64 {
         self.offset.unwrap_or(0) as i64
     }
-    /// The search text as a regular expression for `~` that ignores case for every letter,
-    /// not only ASCII (`ILIKE` on `name`, a C-collated type, folds only ASCII, so `ü` would not
-    /// find `ÜniCödé`): each letter becomes a class of its cases (`[üÜ]`), every other
-    /// character is matched literally.
+    /// The search text, trimmed; `None` when there is nothing to search for.
+    fn search_text(&self) -> Option<&str> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
     /// The search as an `ILIKE` pattern, when that finds exactly the names [`Self::pattern`]
     /// finds: the text is ASCII (ILIKE folds ASCII letters on `name`) and has no `i` (which
     /// also matches the Turkish `İ` and `ı`). ILIKE costs less than a regular expression,
     /// which counts on a million names.
     pub fn like_pattern(&self) -> Option<String> {
-        let s = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())?;
+        let s = self.search_text()?;
         if !s.is_ascii() || s.contains(['i', 'I']) {
             return None;
         }
@@ -65,12 +65,12 @@ impl TreeQuery {
         Some(p)
     }
 
+    /// The search text as a regular expression for `~` that ignores case for every letter,
+    /// not only ASCII (`ILIKE` on `name`, a C-collated type, folds only ASCII, so `ü` would not
+    /// find `ÜniCödé`): each letter becomes a class of its cases (`[üÜ]`), every other
+    /// character is matched literally.
     pub fn pattern(&self) -> Option<String> {
-        let s = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())?;
+        let s = self.search_text()?;
         let mut p = String::with_capacity(s.len() * 4);
         for ch in s.chars() {
             let lower: Vec<char> = ch.to_lowercase().collect();

@@ -222,11 +222,12 @@ impl Sandbox {
     }
 
     async fn ensure_sandbox_integration(&self, cluster: &LocalCluster) -> Result<()> {
+        let host = cluster.socket_dir().display().to_string();
         let input = IntegrationInput {
             name: SANDBOX_NAME.into(),
             environment: Some(Environment::Development),
             connection: ConnectionInput::SelfHosted(SelfHostedInput {
-                host: cluster.socket_dir().display().to_string(),
+                host: host.clone(),
                 port: Some(cluster.port as i64),
                 database: Some("shop".into()),
                 username: SUPERUSER.into(),
@@ -244,7 +245,7 @@ impl Sandbox {
         {
             Some(it) => {
                 let e = it.connection.endpoint();
-                if e.host != cluster.socket_dir().display().to_string() || e.port != cluster.port {
+                if e.host != host || e.port != cluster.port {
                     self.integrations()
                         .update(
                             &it.id,
