@@ -542,6 +542,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
       'the schema detail does not count 1,200 relations',
     );
     assert.match(await textOf(await panel.findElement(tid('schema-size'))), /measured/);
+    await screenshot('10-schema-detail.png');
     await (await waitRow('table', 'customers')).click();
   });
 
