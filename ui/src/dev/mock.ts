@@ -18,6 +18,7 @@ import type { ImportRequest } from '../gen/ImportRequest';
 import type { Error as GrantryError } from '../gen/Error';
 import type { ArgsOf, CommandName, ResultOf } from '../commands.gen';
 import { mockPrivileges } from './mockPrivileges';
+import { selfHostedIntegration as integration } from './fixtures';
 
 type Listener = (payload: unknown) => void;
 
@@ -25,35 +26,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: GrantryError['code'], message: string, detail?: string): never => {
   throw { code, message, detail: detail ?? null, field: null };
 };
-
-function integration(name: string, over: Partial<Integration> & { host?: string; port?: number }): Integration {
-  const now = '2025-11-20T10:00:00Z';
-  return {
-    id: `id-${name}`,
-    name,
-    connection: {
-      kind: 'self_hosted',
-      host: over.host ?? 'localhost',
-      port: over.port ?? 5432,
-      database: 'postgres',
-      username: 'grantry',
-      sslmode: 'prefer',
-      ca_cert: null,
-      client_cert: null,
-      client_key: null,
-      connect_timeout_secs: 10,
-      application_name: 'grantry',
-    },
-    environment: 'development',
-    read_only: false,
-    password_storage: 'keychain',
-    has_password: true,
-    is_sandbox: false,
-    created_at: now,
-    updated_at: now,
-    ...over,
-  };
-}
 
 const KINDS: RelationKind[] = ['table', 'table', 'table', 'view', 'materialized_view', 'sequence', 'partitioned_table', 'foreign_table'];
 
@@ -100,14 +72,14 @@ export function mockBackend() {
   let items: Integration[] = fresh
     ? []
     : [
-        integration('sandbox', { is_sandbox: true, port: 54329 }),
+        integration('sandbox', { is_sandbox: true, connection: { port: 54329 } }),
         integration('billing-prod', {
           environment: 'production',
-          host: 'billing-db.internal.example.com',
+          connection: { host: 'billing-db.internal.example.com' },
           password_storage: 'session',
           has_password: false,
         }),
-        integration('analytics-staging', { environment: 'staging', read_only: true, host: '10.20.0.14', port: 6432 }),
+        integration('analytics-staging', { environment: 'staging', read_only: true, connection: { host: '10.20.0.14', port: 6432 } }),
       ];
   const relCache = new Map<string, RelationNode[]>();
   const rels = (db: string, schema: string) => {
@@ -214,14 +186,11 @@ export function mockBackend() {
       pw !== '' ? (c.session_only_password ? 'session' : 'keychain') : c.clear_password || !old ? 'none' : old.password_storage;
     return integration(input.name.trim(), {
       id: old?.id ?? `id-${Date.now()}`,
-      host: c.host,
-      port: c.port ?? 5432,
       environment: input.environment ?? 'development',
       read_only: input.read_only,
       password_storage: storage,
       has_password: storage === 'keychain' || (storage === 'session' && pw !== ''),
       connection: {
-        kind: 'self_hosted',
         host: c.host.trim(),
         port: c.port ?? 5432,
         database: c.database ?? 'postgres',
@@ -260,7 +229,7 @@ export function mockBackend() {
         emit('sandbox-progress', m);
         await sleep(700);
       }
-      items = [integration('sandbox', { is_sandbox: true, port: 54329 })];
+      items = [integration('sandbox', { is_sandbox: true, connection: { port: 54329 } })];
       return { state: 'running', data_dir: '/home/dba/.local/share/grantry/sandbox', port: 54329, version: '15.18', integration: 'sandbox' };
     },
     list_integrations: () => items.map((i) => ({ ...i })),
@@ -322,7 +291,7 @@ export function mockBackend() {
       const r = a.request as ImportRequest;
       if (items.some((i) => i.name === r.name)) fail('integration.duplicate_name', `an integration named "${r.name}" already exists`);
       const c = candidates(r.source)[r.index];
-      const it = integration(r.name, { host: c.host, port: c.port, environment: r.environment ?? 'development', read_only: r.read_only, password_storage: r.session_only_password ? 'session' : 'keychain' });
+      const it = integration(r.name, { connection: { host: c.host, port: c.port }, environment: r.environment ?? 'development', read_only: r.read_only, password_storage: r.session_only_password ? 'session' : 'keychain' });
       items.push(it);
       return it;
     },

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Integration } from '../../gen/Integration';
 import type { DatabaseNode } from '../../gen/DatabaseNode';
 import type { SchemaNode } from '../../gen/SchemaNode';
 import type { RelationNode } from '../../gen/RelationNode';
@@ -20,31 +19,9 @@ import {
   type FlatTree,
   type TreeNode,
 } from './tree';
+import { selfHostedIntegration } from '../../dev/fixtures';
 
-const it0: Integration = {
-  id: 'x',
-  name: 'prod',
-  connection: {
-    kind: 'self_hosted',
-    host: 'db',
-    port: 5432,
-    database: 'postgres',
-    username: 'u',
-    sslmode: 'prefer',
-    ca_cert: null,
-    client_cert: null,
-    client_key: null,
-    connect_timeout_secs: 10,
-    application_name: 'grantry',
-  },
-  environment: 'production',
-  read_only: false,
-  password_storage: 'keychain',
-  has_password: true,
-  is_sandbox: false,
-  created_at: '',
-  updated_at: '',
-};
+const it0 = selfHostedIntegration('prod', { environment: 'production', connection: { host: 'db', username: 'u' } });
 
 const db = (name: string): DatabaseNode => ({
   name,

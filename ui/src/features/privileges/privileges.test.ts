@@ -22,7 +22,7 @@ import {
   sortRoles,
 } from './privileges';
 import { databaseNode, integrationNode, relationNode, schemaNode } from '../explorer/tree';
-import type { Integration } from '../../gen/Integration';
+import { selfHostedIntegration } from '../../dev/fixtures';
 
 const grant = (over: Partial<Extract<Reason, { source: 'grant' }>> = {}): Reason => ({
   source: 'grant',
@@ -170,11 +170,7 @@ describe('cellActions', () => {
 });
 
 describe('objects of the tree', () => {
-  const it0: Integration = {
-    id: 'i', name: 'prod', environment: 'production', read_only: false, password_storage: 'keychain', has_password: true,
-    is_sandbox: false, created_at: '', updated_at: '',
-    connection: { kind: 'self_hosted', host: 'h', port: 5432, database: 'postgres', username: 'u', sslmode: 'prefer', ca_cert: null, client_cert: null, client_key: null, connect_timeout_secs: 10, application_name: 'grantry' },
-  };
+  const it0 = selfHostedIntegration('prod', { environment: 'production' });
   const root = integrationNode(it0);
   const db = databaseNode(root, { name: 'e2e', owner: 'o', size_bytes: 0, comment: null, is_template: false, allow_connections: true, encoding: 'UTF8' });
   const sc = schemaNode(db, { name: 'app', owner: 'o', comment: null, is_system: false, relation_count: 1, relation_count_capped: false });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Integration } from '../../../gen/Integration';
 import { applyCandidate, buildInput, emptyForm, fieldErrors, firstStepWithError, formatErrors, formFromIntegration } from './wizard';
+import { selfHostedIntegration, type IntegrationOverrides } from '../../../dev/fixtures';
 
+const integration = (connection: IntegrationOverrides['connection'] = {}) =>
+  selfHostedIntegration('x', { environment: 'staging', read_only: true, connection: { host: 'h', username: 'u', ...connection } });
 const filled = () => ({ ...emptyForm(), name: 'billing', host: 'db.example.com', username: 'admin' });
 
 describe('formatErrors', () => {
@@ -89,31 +91,3 @@ describe('applyCandidate', () => {
     expect(f).toMatchObject({ name: 'mine', password: 'pw3' });
   });
 });
-
-function integration(over: Partial<Integration['connection']> = {}): Integration {
-  return {
-    id: '1',
-    name: 'x',
-    connection: {
-      kind: 'self_hosted',
-      host: 'h',
-      port: 5432,
-      database: 'postgres',
-      username: 'u',
-      sslmode: 'prefer',
-      ca_cert: null,
-      client_cert: null,
-      client_key: null,
-      connect_timeout_secs: 10,
-      application_name: 'grantry',
-      ...over,
-    },
-    environment: 'staging',
-    read_only: true,
-    password_storage: 'keychain',
-    has_password: true,
-    is_sandbox: false,
-    created_at: '',
-    updated_at: '',
-  };
-}

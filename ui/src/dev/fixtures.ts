@@ -1,0 +1,39 @@
+// Made-up core data with plain defaults, for the mock core (mock.ts) and the unit tests.
+
+import type { Integration } from '../gen/Integration';
+
+export type IntegrationOverrides = Partial<Omit<Integration, 'connection'>> & {
+  connection?: Partial<Integration['connection']>;
+};
+
+/** A saved self-hosted integration on localhost:5432, its password in the keychain; `over` replaces any part. */
+export function selfHostedIntegration(name: string, over: IntegrationOverrides = {}): Integration {
+  const { connection, ...rest } = over;
+  const now = '2025-11-20T10:00:00Z';
+  return {
+    id: `id-${name}`,
+    name,
+    connection: {
+      kind: 'self_hosted',
+      host: 'localhost',
+      port: 5432,
+      database: 'postgres',
+      username: 'grantry',
+      sslmode: 'prefer',
+      ca_cert: null,
+      client_cert: null,
+      client_key: null,
+      connect_timeout_secs: 10,
+      application_name: 'grantry',
+      ...connection,
+    },
+    environment: 'development',
+    read_only: false,
+    password_storage: 'keychain',
+    has_password: true,
+    is_sandbox: false,
+    created_at: now,
+    updated_at: now,
+    ...rest,
+  };
+}
