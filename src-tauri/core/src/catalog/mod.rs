@@ -6,6 +6,7 @@ use crate::connect::classify;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgPool;
+use std::sync::LazyLock;
 use ts_rs::TS;
 
 pub const DEFAULT_PAGE: u32 = 200;
@@ -321,11 +322,75 @@ struct DetailRow {
 
 pub const DATABASES_SQL: &str = include_str!("sql/databases.sql");
 pub const DATABASES_COUNT_SQL: &str = include_str!("sql/databases_count.sql");
-pub const SCHEMAS_SQL: &str = include_str!("sql/schemas.sql");
 pub const SCHEMAS_COUNT_SQL: &str = include_str!("sql/schemas_count.sql");
-pub const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
 pub const RELATIONS_COUNT_SQL: &str = include_str!("sql/relations_count.sql");
-pub const SCHEMA_STATS_SQL: &str = include_str!("sql/schema_stats.sql");
+
+/// A catalog query in two forms. The fast one reads pg_depend, pg_type or pg_sequence through
+/// their indexes; PostgreSQL lets PUBLIC read them, but a hardened server may have revoked that,
+/// and then the other form, which reads pg_class alone, answers the same.
+pub struct TreeSql {
+    pub fast: LazyLock<String>,
+    pub pg_class: LazyLock<String>,
+}
+
+/// `template` with its line `-- {slot}` replaced by `fragment`.
+fn compose(template: &str, slot: &str, fragment: &str) -> String {
+    let marker = format!("-- {{{slot}}}");
+    assert!(template.contains(&marker), "no {marker} in the template");
+    template.replace(&marker, fragment.trim_end())
+}
+
+pub static SCHEMAS_SQL: TreeSql = TreeSql {
+    fast: LazyLock::new(|| {
+        compose(
+            SCHEMAS_TEMPLATE,
+            "relation_count",
+            include_str!("sql/relation_count.sql"),
+        )
+    }),
+    pg_class: LazyLock::new(|| {
+        compose(
+            SCHEMAS_TEMPLATE,
+            "relation_count",
+            include_str!("sql/relation_count_pg_class.sql"),
+        )
+    }),
+};
+pub static RELATIONS_SQL: TreeSql = TreeSql {
+    fast: LazyLock::new(|| {
+        compose(
+            RELATIONS_TEMPLATE,
+            "page",
+            include_str!("sql/relations_page.sql"),
+        )
+    }),
+    pg_class: LazyLock::new(|| {
+        compose(
+            RELATIONS_TEMPLATE,
+            "page",
+            include_str!("sql/relations_page_pg_class.sql"),
+        )
+    }),
+};
+pub static SCHEMA_STATS_SQL: TreeSql = TreeSql {
+    fast: LazyLock::new(|| {
+        compose(
+            SCHEMA_STATS_TEMPLATE,
+            "rels",
+            include_str!("sql/schema_rels.sql"),
+        )
+    }),
+    pg_class: LazyLock::new(|| {
+        compose(
+            SCHEMA_STATS_TEMPLATE,
+            "rels",
+            include_str!("sql/schema_rels_pg_class.sql"),
+        )
+    }),
+};
+const SCHEMAS_TEMPLATE: &str = include_str!("sql/schemas.sql");
+const RELATIONS_TEMPLATE: &str = include_str!("sql/relations.sql");
+const SCHEMA_STATS_TEMPLATE: &str = include_str!("sql/schema_stats.sql");
 const RELATION_DETAIL_SQL: &str = include_str!("sql/relation_detail.sql");
 const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
 
@@ -333,26 +398,52 @@ fn q_err(e: sqlx::Error) -> Error {
     classify(&e)
 }
 
+/// Runs `query` with `sql`, and with `pg_class` (its pg_class form, see [`TreeSql`]) where the
+/// server refuses `sql` for want of SELECT on a catalog (SQLSTATE 42501).
+async fn run_tree_sql<T, F, Fut>(
+    sql: &'static str,
+    pg_class: Option<&'static str>,
+    query: F,
+) -> Result<T>
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, sqlx::Error>>,
+{
+    match (query(sql).await, pg_class) {
+        (Err(sqlx::Error::Database(d)), Some(other)) if d.code().as_deref() == Some("42501") => {
+            query(other).await.map_err(q_err)
+        }
+        (r, _) => r.map_err(q_err),
+    }
+}
+
 /// One page of a top level (databases or schemas): both queries take
 /// `($1 pattern, $2 include_system, $3 limit, $4 offset)` and their counts `($1, $2)`.
-async fn top_level<T>(pool: &PgPool, q: &TreeQuery, sql: &str, count_sql: &str) -> Result<Page<T>>
+async fn top_level<T>(
+    pool: &PgPool,
+    q: &TreeQuery,
+    sql: &'static str,
+    pg_class: Option<&'static str>,
+    count_sql: &str,
+) -> Result<Page<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
     let limit = q.limit()?;
-    let pattern = q.pattern();
-    let items: Vec<T> = sqlx::query_as(sql)
-        .bind(&pattern)
-        .bind(q.include_system)
-        .bind(limit + 1)
-        .bind(q.offset())
-        .fetch_all(pool)
-        .await
-        .map_err(q_err)?;
+    let pattern = &q.pattern();
+    let items: Vec<T> = run_tree_sql(sql, pg_class, |sql| {
+        sqlx::query_as(sql)
+            .bind(pattern)
+            .bind(q.include_system)
+            .bind(limit + 1)
+            .bind(q.offset())
+            .fetch_all(pool)
+    })
+    .await?;
     let total = if q.with_total {
         Some(
             sqlx::query_scalar(count_sql)
-                .bind(&pattern)
+                .bind(pattern)
                 .bind(q.include_system)
                 .fetch_one(pool)
                 .await
@@ -420,11 +511,18 @@ impl Catalog {
 }
 
 pub async fn databases(pool: &PgPool, q: &TreeQuery) -> Result<Page<DatabaseNode>> {
-    top_level(pool, q, DATABASES_SQL, DATABASES_COUNT_SQL).await
+    top_level(pool, q, DATABASES_SQL, None, DATABASES_COUNT_SQL).await
 }
 
 pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
-    let mut page: Page<SchemaNode> = top_level(pool, q, SCHEMAS_SQL, SCHEMAS_COUNT_SQL).await?;
+    let mut page: Page<SchemaNode> = top_level(
+        pool,
+        q,
+        &SCHEMAS_SQL.fast,
+        Some(&SCHEMAS_SQL.pg_class),
+        SCHEMAS_COUNT_SQL,
+    )
+    .await?;
     for s in &mut page.items {
         if s.relation_count > SCHEMA_COUNT_CAP {
             s.relation_count = SCHEMA_COUNT_CAP;
@@ -435,12 +533,17 @@ pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
 }
 
 pub async fn schema_stats(pool: &PgPool, schema: &str) -> Result<SchemaStats> {
-    let stats: Option<SchemaStats> = sqlx::query_as(SCHEMA_STATS_SQL)
-        .bind(schema)
-        .bind(SCHEMA_MEASURED_RELATIONS)
-        .fetch_optional(pool)
-        .await
-        .map_err(q_err)?;
+    let stats: Option<SchemaStats> = run_tree_sql(
+        &SCHEMA_STATS_SQL.fast,
+        Some(&SCHEMA_STATS_SQL.pg_class),
+        |sql| {
+            sqlx::query_as(sql)
+                .bind(schema)
+                .bind(SCHEMA_MEASURED_RELATIONS)
+                .fetch_optional(pool)
+        },
+    )
+    .await?;
     stats.ok_or_else(|| Error::not_found(format!("no schema named {schema:?}")))
 }
 
@@ -457,17 +560,19 @@ async fn schema_exists(pool: &PgPool, schema: &str) -> Result<()> {
 
 pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Page<RelationNode>> {
     let limit = q.limit()?;
-    let pattern = q.pattern();
-    let like = q.like_pattern();
-    let rows: Vec<RelationRow> = sqlx::query_as(RELATIONS_SQL)
-        .bind(schema)
-        .bind(&pattern)
-        .bind(limit + 1)
-        .bind(q.offset())
-        .bind(&like)
-        .fetch_all(pool)
-        .await
-        .map_err(q_err)?;
+    let pattern = &q.pattern();
+    let like = &q.like_pattern();
+    let rows: Vec<RelationRow> =
+        run_tree_sql(&RELATIONS_SQL.fast, Some(&RELATIONS_SQL.pg_class), |sql| {
+            sqlx::query_as(sql)
+                .bind(schema)
+                .bind(pattern)
+                .bind(limit + 1)
+                .bind(q.offset())
+                .bind(like)
+                .fetch_all(pool)
+        })
+        .await?;
     if rows.is_empty() && q.offset() == 0 {
         schema_exists(pool, schema).await?;
     }
@@ -475,8 +580,8 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
         Some(
             sqlx::query_scalar(RELATIONS_COUNT_SQL)
                 .bind(schema)
-                .bind(&pattern)
-                .bind(&like)
+                .bind(pattern)
+                .bind(like)
                 .fetch_one(pool)
                 .await
                 .map_err(q_err)?,

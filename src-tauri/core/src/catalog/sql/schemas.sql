@@ -8,6 +8,8 @@
 -- and nothing else of pg_class does (indexes and TOAST tables depend on their table, a composite
 -- type's dependency is its pg_type row's). System schemas are pinned, so nothing records its
 -- dependency on them: they are counted in pg_class, which only happens when they are shown.
+-- The count is relation_count.sql; where the server has revoked SELECT on pg_depend from PUBLIC,
+-- relation_count_pg_class.sql, which counts in pg_class for every schema.
 WITH page AS (
     SELECT n.oid, n.nspname, n.nspowner,
            (n.nspname LIKE 'pg\_%' OR n.nspname = 'information_schema') AS is_system
@@ -21,22 +23,7 @@ SELECT p.nspname::text                                   AS name,
        pg_get_userbyid(p.nspowner)::text                 AS owner,
        obj_description(p.oid, 'pg_namespace')            AS comment,
        p.is_system                                       AS is_system,
-       CASE WHEN p.is_system
-            THEN (SELECT count(*)
-                    FROM (SELECT 1
-                            FROM pg_class c
-                           WHERE c.relnamespace = p.oid
-                             AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-                           LIMIT 1001) s)
-            ELSE (SELECT count(*)
-                    FROM (SELECT 1
-                            FROM pg_depend d
-                           WHERE d.refclassid = 'pg_namespace'::regclass
-                             AND d.refobjid = p.oid
-                             AND d.refobjsubid = 0
-                             AND d.classid = 'pg_class'::regclass
-                             AND d.deptype = 'n'
-                           LIMIT 1001) s)
-       END                                               AS relation_count
+       -- {relation_count}
+                                                         AS relation_count
   FROM page p
  ORDER BY p.nspname;
