@@ -34,6 +34,13 @@ fn ok(home: &Path, args: &[&str], stdin: Option<&str>) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs `grantry args`, which must succeed and print `needle`; returns what it printed.
+fn prints(home: &Path, args: &[&str], needle: &str) -> String {
+    let out = ok(home, args, None);
+    assert!(out.contains(needle), "{out}");
+    out
+}
+
 fn json(home: &Path, args: &[&str]) -> Value {
     let mut a = args.to_vec();
     a.push("--json");
@@ -51,6 +58,64 @@ fn fails(home: &Path, args: &[&str], status: i32, stderr_has: &str) {
     assert!(out.stdout.is_empty(), "errors go to stderr only");
 }
 
+/// `field` of every element of the JSON array `list`, as strings.
+fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[field].as_str().unwrap())
+        .collect()
+}
+
+/// The element of the JSON array `list` whose `field` is `value`.
+fn element<'a>(list: &'a Value, field: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[field] == value)
+        .unwrap()
+}
+
+/// `grantry integration add NAME --host localhost --port PORT --user SUPERUSER` for cluster `c`,
+/// then `flags`, with `stdin`.
+fn add_as_superuser(
+    h: &Path,
+    c: &Cluster,
+    name: &str,
+    flags: &[&str],
+    stdin: Option<&str>,
+) -> String {
+    let port = c.port.to_string();
+    let mut args = vec![
+        "integration",
+        "add",
+        name,
+        "--host",
+        "localhost",
+        "--port",
+        &port,
+        "--user",
+        &c.superuser,
+    ];
+    args.extend_from_slice(flags);
+    ok(h, &args, stdin)
+}
+
+/// Saves integration `name` for `database` on cluster `c`, as its superuser with the password on
+/// stdin (`--password-stdin`), `flags` in between.
+fn add_integration(h: &Path, c: &Cluster, name: &str, database: &str, flags: &[&str]) -> String {
+    let mut all = vec!["--database", database];
+    all.extend_from_slice(flags);
+    all.push("--password-stdin");
+    add_as_superuser(
+        h,
+        c,
+        name,
+        &all,
+        Some(&format!("{}\n", c.password.expose())),
+    )
+}
+
 #[test]
 fn integration_lifecycle_and_tree() {
     if !in_secret_service_session("integration_lifecycle_and_tree") {
@@ -64,75 +129,25 @@ fn integration_lifecycle_and_tree() {
     );
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let port = c.port.to_string();
     let ca = pki().ca_cert.display().to_string();
-    let pw = format!("{}\n", c.password.expose());
 
     // Bad input: clear errors, exit status, nothing saved.
-    fails(
-        h,
-        &[
-            "integration",
-            "add",
-            "x",
-            "--host",
-            "localhost",
-            "--port",
-            "99999",
-            "--user",
-            "u",
-        ],
-        2,
-        "invalid port",
-    );
-    fails(
-        h,
-        &[
-            "integration",
-            "add",
-            "x",
-            "--host",
-            "localhost",
-            "--port",
-            "abc",
-            "--user",
-            "u",
-        ],
-        2,
-        "invalid port",
-    );
-    fails(
-        h,
-        &[
-            "integration",
-            "add",
-            "x",
-            "--host",
-            "localhost",
-            "--user",
-            "u",
-            "--ca-cert",
-            "/nope.pem",
-        ],
-        2,
-        "cannot read the CA certificate file",
-    );
-    fails(
-        h,
-        &[
-            "integration",
-            "add",
-            "x",
-            "--host",
-            "localhost",
-            "--user",
-            "u",
-            "--sslmode",
-            "sometimes",
-        ],
-        2,
-        "unknown SSL mode",
-    );
+    for (flags, error) in [
+        (&["--port", "99999", "--user", "u"][..], "invalid port"),
+        (&["--port", "abc", "--user", "u"], "invalid port"),
+        (
+            &["--user", "u", "--ca-cert", "/nope.pem"],
+            "cannot read the CA certificate file",
+        ),
+        (
+            &["--user", "u", "--sslmode", "sometimes"],
+            "unknown SSL mode",
+        ),
+    ] {
+        let mut args = vec!["integration", "add", "x", "--host", "localhost"];
+        args.extend_from_slice(flags);
+        fails(h, &args, 2, error);
+    }
     fails(
         h,
         &["integration", "show", "ghost"],
@@ -155,29 +170,19 @@ fn integration_lifecycle_and_tree() {
     assert_eq!(json(h, &["integration", "list"]), serde_json::json!([]));
 
     // Add with the password from stdin.
-    let saved = ok(
+    let saved = add_integration(
         h,
+        &c,
+        "local",
+        "app",
         &[
-            "integration",
-            "add",
-            "local",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            &c.superuser,
-            "--database",
-            "app",
             "--sslmode",
             "verify-full",
             "--ca-cert",
             &ca,
             "--environment",
             "production",
-            "--password-stdin",
         ],
-        Some(&pw),
     );
     assert!(saved.contains("saved integration local"));
     fails(
@@ -204,25 +209,18 @@ fn integration_lifecycle_and_tree() {
     assert_eq!(report["ok"], true);
     assert_eq!(report["server"]["ssl_in_use"], true);
     assert_eq!(report["server"]["powers"]["superuser"], true);
-    let text = ok(h, &["integration", "test", "local"], None);
-    assert!(text.contains("connected to PostgreSQL"), "{text}");
+    prints(
+        h,
+        &["integration", "test", "local"],
+        "connected to PostgreSQL",
+    );
 
     // Tree, level by level, with search, limit and offset.
     let dbs = json(h, &["tree", "local"]);
-    let names: Vec<&str> = dbs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&dbs["items"], "name");
     assert_eq!(names, ["app", "postgres"]);
     let schemas = json(h, &["tree", "local", "app"]);
-    let s = schemas["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "s")
-        .unwrap();
+    let s = element(&schemas["items"], "name", "s");
     assert_eq!(s["relation_count"], 31);
     let page = json(
         h,
@@ -230,12 +228,7 @@ fn integration_lifecycle_and_tree() {
             "tree", "local", "app", "s", "--limit", "10", "--offset", "10",
         ],
     );
-    let names: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&page["items"], "name");
     assert_eq!(names.first(), Some(&"tab_11"));
     assert_eq!(names.len(), 10);
     assert_eq!(page["has_more"], true);
@@ -253,22 +246,7 @@ fn integration_lifecycle_and_tree() {
     fails(h, &["tree", "local", "nodb"], 1, "database does not exist");
 
     // A wrong password is a specific failure with a non-zero status.
-    ok(
-        h,
-        &[
-            "integration",
-            "add",
-            "wrongpw",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            &c.superuser,
-            "--password-stdin",
-        ],
-        Some("nope\n"),
-    );
+    add_as_superuser(h, &c, "wrongpw", &["--password-stdin"], Some("nope\n"));
     let out = grantry(h, &["integration", "test", "wrongpw"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("password authentication failed"));
@@ -409,22 +387,12 @@ fn sandbox_start_status_stop() {
 
     // A populated tree at once: several databases, schemas, thousands of tables.
     let dbs = json(h, &["tree", "sandbox"]);
-    let names: Vec<&str> = dbs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&dbs["items"], "name");
     for db in ["analytics", "hr", "shop"] {
         assert!(names.contains(&db), "{names:?}");
     }
     let schemas = json(h, &["tree", "sandbox", "shop"]);
-    let archive = schemas["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "archive")
-        .unwrap();
+    let archive = element(&schemas["items"], "name", "archive");
     // The tree counts up to 1,000 relations a schema (archive holds 2,000+).
     assert_eq!(archive["relation_count"].as_i64(), Some(1000));
     assert_eq!(archive["relation_count_capped"], true);
@@ -537,53 +505,23 @@ fn privileges_who_can_plan_apply_audit() {
     c.psql("app", "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int); GRANT USAGE ON SCHEMA sales TO analysts; GRANT SELECT ON sales.orders TO analysts");
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let pw = format!("{}\n", c.password.expose());
-    ok(
-        h,
-        &[
-            "integration",
-            "add",
-            "db",
-            "--host",
-            "localhost",
-            "--port",
-            &c.port.to_string(),
-            "--user",
-            &c.superuser,
-            "--database",
-            "app",
-            "--environment",
-            "production",
-            "--password-stdin",
-        ],
-        Some(&pw),
-    );
+    add_integration(h, &c, "db", "app", &["--environment", "production"]);
 
     let w = json(h, &["who-can", "db", "SELECT", "table:sales.orders"]);
-    let roles: Vec<&str> = w["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["role"].as_str().unwrap())
-        .collect();
+    let roles = strings(&w["roles"], "role");
     assert!(
         roles.contains(&"alice") && roles.contains(&"analysts") && !roles.contains(&"bob"),
         "{roles:?}"
     );
-    let alice = w["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["role"] == "alice")
-        .unwrap();
+    let alice = element(&w["roles"], "role", "alice");
     assert_eq!(
         alice["reasons"][0]["path"],
         serde_json::json!(["alice", "analysts"])
     );
-    let text = ok(h, &["who-can", "db", "SELECT", "table:sales.orders"], None);
-    assert!(
-        text.contains("through analysts (alice → analysts)"),
-        "{text}"
+    prints(
+        h,
+        &["who-can", "db", "SELECT", "table:sales.orders"],
+        "through analysts (alice → analysts)",
     );
     fails(
         h,
@@ -606,7 +544,7 @@ fn privileges_who_can_plan_apply_audit() {
     let role = json(h, &["role", "db", "alice"]);
     assert_eq!(role["member_of"][0]["role"], "analysts");
 
-    let plan = ok(
+    let plan = prints(
         h,
         &[
             "plan",
@@ -616,11 +554,7 @@ fn privileges_who_can_plan_apply_audit() {
             "-c",
             "read all-tables:sales to reporting",
         ],
-        None,
-    );
-    assert!(
-        plan.contains("GRANT SELECT ON TABLE \"sales\".\"orders\" TO \"bob\";"),
-        "{plan}"
+        "GRANT SELECT ON TABLE \"sales\".\"orders\" TO \"bob\";",
     );
     assert!(
         plan.contains("CREATE ROLE \"reporting\" NOLOGIN;"),
@@ -635,57 +569,29 @@ fn privileges_who_can_plan_apply_audit() {
 
     // Production: an apply needs the name; a dry run does not.
     // The plan is printed for review, then the apply is refused.
-    let refused = grantry(
-        h,
-        &[
-            "apply",
-            "db",
-            "-c",
-            "grant SELECT on table:sales.orders to bob",
-        ],
-        None,
-    );
+    let apply_grant = [
+        "apply",
+        "db",
+        "-c",
+        "grant SELECT on table:sales.orders to bob",
+    ];
+    let bob_reads = || {
+        c.psql(
+            "app",
+            "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')",
+        )
+    };
+    let refused = grantry(h, &apply_grant, None);
     // Refused before running: exit status 4 (2 is bad input, 5 a run rolled back).
     assert_eq!(refused.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("type its name"));
     assert!(String::from_utf8_lossy(&refused.stdout).contains("GRANT SELECT ON TABLE"));
-    let dry = json(
-        h,
-        &[
-            "apply",
-            "db",
-            "-c",
-            "grant SELECT on table:sales.orders to bob",
-            "--dry-run",
-        ],
-    );
+    let dry = json(h, &[&apply_grant[..], &["--dry-run"]].concat());
     assert_eq!(dry["report"]["outcome"], "rolled_back");
-    assert_eq!(
-        c.psql(
-            "app",
-            "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')"
-        ),
-        "f"
-    );
-    let applied = json(
-        h,
-        &[
-            "apply",
-            "db",
-            "-c",
-            "grant SELECT on table:sales.orders to bob",
-            "--confirm",
-            "db",
-        ],
-    );
+    assert_eq!(bob_reads(), "f");
+    let applied = json(h, &[&apply_grant[..], &["--confirm", "db"]].concat());
     assert_eq!(applied["report"]["outcome"], "committed");
-    assert_eq!(
-        c.psql(
-            "app",
-            "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT')"
-        ),
-        "t"
-    );
+    assert_eq!(bob_reads(), "t");
 
     // A closed pipe (`grantry plan ... | head`) ends the program quietly.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grantry"))
@@ -734,35 +640,17 @@ fn export_and_desired_state() {
     c.psql("app", "CREATE SCHEMA s; CREATE TABLE s.t (id int); GRANT USAGE ON SCHEMA s TO readers; GRANT SELECT ON s.t TO readers");
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    ok(
-        h,
-        &[
-            "integration",
-            "add",
-            "db",
-            "--host",
-            "localhost",
-            "--port",
-            &c.port.to_string(),
-            "--user",
-            &c.superuser,
-            "--database",
-            "app",
-            "--password-stdin",
-        ],
-        Some(&format!("{}\n", c.password.expose())),
-    );
+    add_integration(h, &c, "db", "app", &[]);
     let doc = ok(h, &["export", "db"], None);
     let mut v: Value = serde_json::from_str(&doc).unwrap();
     // The exported document plans nothing.
     let file = home.path().join("desired.json");
     std::fs::write(&file, &doc).unwrap();
-    let unchanged = ok(
+    prints(
         h,
         &["plan", "db", "--desired", file.to_str().unwrap()],
-        None,
+        "nothing to do",
     );
-    assert!(unchanged.contains("nothing to do"), "{unchanged}");
     // --check: 0 while the database matches the document.
     ok(
         h,
@@ -770,16 +658,14 @@ fn export_and_desired_state() {
         None,
     );
     // The same document as YAML plans nothing either.
-    let yaml = ok(h, &["export", "db", "--format", "yaml"], None);
-    assert!(yaml.contains("objects:"), "{yaml}");
+    let yaml = prints(h, &["export", "db", "--format", "yaml"], "objects:");
     let yfile = home.path().join("desired.yaml");
     std::fs::write(&yfile, &yaml).unwrap();
-    let unchanged = ok(
+    prints(
         h,
         &["plan", "db", "--desired", yfile.to_str().unwrap()],
-        None,
+        "nothing to do",
     );
-    assert!(unchanged.contains("nothing to do"), "{unchanged}");
     // An object listed twice is refused, naming both entries.
     let mut twice: Value = serde_json::from_str(&doc).unwrap();
     let first = twice["objects"]
@@ -837,10 +723,10 @@ fn export_and_desired_state() {
         c.psql("app", "SELECT has_table_privilege('bob', 's.t', 'SELECT')"),
         "t"
     );
-    let sql = ok(h, &["export", "db", "--format", "sql"], None);
-    assert!(
-        sql.contains("GRANT SELECT ON TABLE \"s\".\"t\" TO \"bob\";"),
-        "{sql}"
+    prints(
+        h,
+        &["export", "db", "--format", "sql"],
+        "GRANT SELECT ON TABLE \"s\".\"t\" TO \"bob\";",
     );
     fails(
         h,
@@ -857,24 +743,7 @@ fn libpq_environment_never_reaches_a_connection() {
     let c = Cluster::start(Options::default());
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let port = c.port.to_string();
-    ok(
-        h,
-        &[
-            "integration",
-            "add",
-            "nopw",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            &c.superuser,
-            "--sslmode",
-            "require",
-        ],
-        None,
-    );
+    add_as_superuser(h, &c, "nopw", &["--sslmode", "require"], None);
     let out = Command::new(env!("CARGO_BIN_EXE_grantry"))
         .args(["integration", "test", "nopw", "--json"])
         .env("GRANTRY_HOME", h)
@@ -950,40 +819,11 @@ fn a_killed_apply_changes_nothing_and_is_settled_later() {
     );
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let pw = format!("{}\n", c.password.expose());
-    ok(
-        h,
-        &[
-            "integration",
-            "add",
-            "db",
-            "--host",
-            "localhost",
-            "--port",
-            &c.port.to_string(),
-            "--user",
-            &c.superuser,
-            "--database",
-            "app",
-            "--password-stdin",
-        ],
-        Some(&pw),
-    );
+    add_integration(h, &c, "db", "app", &[]);
     // Another session changed s.b's ACL and has not committed: a GRANT on s.b waits for it.
-    let psql = c.cluster.bin.bindir.join("psql");
-    let mut blocker = Command::new(if psql.exists() { psql } else { "psql".into() })
-        .args(["-X", "-q", "-h"])
-        .arg(c.cluster.socket_dir())
-        .args([
-            "-p",
-            &c.port.to_string(),
-            "-U",
-            &c.superuser,
-            "-d",
-            "app",
-            "-f",
-            "-",
-        ])
+    let mut blocker = c
+        .psql_command("app")
+        .args(["-f", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

@@ -251,18 +251,17 @@ impl Cluster {
             .to_string()
     }
 
-    /// Runs `script` through psql (on stdin, stopping at the first error) with extra arguments,
-    /// over the private socket; returns the wall time in ms and what psql printed.
-    pub fn psql_script(&self, database: &str, args: &[&str], script: &str) -> (f64, String) {
+    /// psql (the cluster's own, else the one on PATH) as the superuser on `database` over the
+    /// private socket, without a psqlrc, quiet: add the arguments and the input.
+    pub fn psql_command(&self, database: &str) -> Command {
         let psql = self.cluster.bin.bindir.join("psql");
         let psql = if psql.exists() {
             psql
         } else {
             PathBuf::from("psql")
         };
-        let started = std::time::Instant::now();
-        let out = Command::new(psql)
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+        let mut cmd = Command::new(psql);
+        cmd.args(["-X", "-q", "-h"])
             .arg(self.cluster.socket_dir())
             .args([
                 "-p",
@@ -271,7 +270,17 @@ impl Cluster {
                 &self.superuser,
                 "-d",
                 database,
-            ])
+            ]);
+        cmd
+    }
+
+    /// Runs `script` through psql (on stdin, stopping at the first error) with extra arguments,
+    /// over the private socket; returns the wall time in ms and what psql printed.
+    pub fn psql_script(&self, database: &str, args: &[&str], script: &str) -> (f64, String) {
+        let mut psql = self.psql_command(database);
+        let started = std::time::Instant::now();
+        let out = psql
+            .args(["-v", "ON_ERROR_STOP=1"])
             .args(args)
             .args(["-f", "-"])
             .stdin(std::process::Stdio::piped())
