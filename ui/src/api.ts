@@ -4,7 +4,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Error as GrantryError } from './gen/Error';
-import type { ErrorCode } from './gen/ErrorCode';
+import { ERROR_TITLE } from './shared/labels';
 import type { ArgsOf, CommandName, ResultOf } from './commands.gen';
 import type { Change } from './gen/Change';
 import type { ImportRequest } from './gen/ImportRequest';
@@ -29,11 +29,8 @@ export function setDevBackend(b: Backend | null): void {
   devBackend = b;
 }
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'input.invalid', 'integration.duplicate_name', 'lookup.not_found', 'keychain.unavailable', 'keychain.secret_missing', 'store.unreadable',
-  'connect.dns', 'connect.refused', 'connect.timeout', 'connect.tls', 'connect.auth_failed', 'connect.database_missing', 'server.error', 'connect.network',
-  'sandbox.local_postgres', 'run.refused', 'run.rolled_back', 'internal',
-]);
+/** Every code the core can answer with: the keys of ERROR_TITLE, which the compiler checks are all of ErrorCode. */
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_TITLE));
 
 export function isGrantryError(e: unknown): e is GrantryError {
   return (

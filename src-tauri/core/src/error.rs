@@ -44,6 +44,16 @@ pub enum ErrorCode {
     /// The database does not exist.
     #[serde(rename = "connect.database_missing")]
     DatabaseMissing,
+    /// The login lacks the CONNECT privilege on the database.
+    #[serde(rename = "connect.denied")]
+    ConnectDenied,
+    /// The server takes no connection now: the database does not allow connections, a
+    /// connection limit is reached, or the server is starting up or shutting down.
+    #[serde(rename = "connect.unavailable")]
+    Unavailable,
+    /// What answers on that host and port is not a PostgreSQL server.
+    #[serde(rename = "connect.not_postgres")]
+    NotPostgres,
     /// The server answered with an error.
     #[serde(rename = "server.error")]
     Database,
@@ -137,6 +147,9 @@ mod tests {
             ErrorCode::Tls,
             ErrorCode::AuthFailed,
             ErrorCode::DatabaseMissing,
+            ErrorCode::ConnectDenied,
+            ErrorCode::Unavailable,
+            ErrorCode::NotPostgres,
             ErrorCode::Database,
             ErrorCode::Network,
             ErrorCode::LocalPostgres,

@@ -24,6 +24,12 @@ export const FAILURE_TEXT: Record<FailureKind, string> = {
   auth_failed:
     'The server rejected the login: wrong user name or password, or pg_hba.conf does not allow this user from this host with this encryption.',
   database_missing: 'The database does not exist on this server. Check its name, or connect to postgres.',
+  connect_denied:
+    'The login may not connect to this database: it lacks the CONNECT privilege there. The database owner or a superuser can grant it.',
+  unavailable:
+    'The server takes no connections now: the database does not allow connections, a connection limit is reached, or the server is starting up or shutting down.',
+  not_postgres:
+    'What answers on that host and port is not a PostgreSQL server (a web server, another service, or a proxy). Check the port.',
   secret_missing:
     'No password is available: none is saved in the keychain, or this integration asks for it once per session and it has not been given yet.',
   other: 'The server answered with an error.',
@@ -82,6 +88,9 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   'connect.tls': 'SSL/TLS failure',
   'connect.auth_failed': 'Authentication failed',
   'connect.database_missing': 'Database missing',
+  'connect.denied': 'No CONNECT privilege',
+  'connect.unavailable': 'Server takes no connections',
+  'connect.not_postgres': 'Not a PostgreSQL server',
   'server.error': 'Server error',
   'connect.network': 'Network error',
   'sandbox.local_postgres': 'Local PostgreSQL problem',

@@ -108,6 +108,46 @@ pub async fn connect(
     secrets: &ConnectSecrets,
     database: Option<&str>,
 ) -> Result<(PgConnection, PgConnectOptions)> {
+    connect_with_libpq_rules(endpoint, secrets, database)
+        .await
+        .map_err(|e| located(e, endpoint, database))
+}
+
+/// A connection error with what only the endpoint knows: where nothing (or something other
+/// than PostgreSQL) answered, and which grant would let the login in.
+fn located(mut e: Error, endpoint: &PgEndpoint, database: Option<&str>) -> Error {
+    let database = database.unwrap_or(&endpoint.database);
+    let place = if endpoint.host.starts_with('/') {
+        format!(
+            "socket {}/.s.PGSQL.{}",
+            endpoint.host.trim_end_matches('/'),
+            endpoint.port
+        )
+    } else {
+        format!("{}:{}", endpoint.host, endpoint.port)
+    };
+    match e.code {
+        ErrorCode::ConnectionRefused | ErrorCode::NotPostgres => {
+            e.message = format!("{} ({place})", e.message);
+        }
+        ErrorCode::ConnectDenied => {
+            e.message = format!(
+                "{}; the database owner or a superuser can allow it: GRANT CONNECT ON DATABASE {} TO {}",
+                e.message,
+                crate::quote::ident(database),
+                crate::quote::ident(&endpoint.username)
+            );
+        }
+        _ => {}
+    }
+    e
+}
+
+async fn connect_with_libpq_rules(
+    endpoint: &PgEndpoint,
+    secrets: &ConnectSecrets,
+    database: Option<&str>,
+) -> Result<(PgConnection, PgConnectOptions)> {
     let opts = connect_options(endpoint, secrets, database)?;
     let timeout = connect_timeout(endpoint);
     match connect_once(&opts, timeout).await {
@@ -212,6 +252,13 @@ pub enum FailureKind {
     /// Wrong password, or pg_hba.conf rejects this user/host/encryption.
     AuthFailed,
     DatabaseMissing,
+    /// The login lacks CONNECT on the database.
+    ConnectDenied,
+    /// The database allows no connections now (ALLOW_CONNECTIONS false, a connection limit,
+    /// the server starting up or shutting down).
+    Unavailable,
+    /// What answers is not a PostgreSQL server.
+    NotPostgres,
     /// The password is not available (keychain or session).
     SecretMissing,
     Other,
@@ -230,6 +277,9 @@ impl FailureKind {
             | FailureKind::TlsOther => ErrorCode::Tls,
             FailureKind::AuthFailed => ErrorCode::AuthFailed,
             FailureKind::DatabaseMissing => ErrorCode::DatabaseMissing,
+            FailureKind::ConnectDenied => ErrorCode::ConnectDenied,
+            FailureKind::Unavailable => ErrorCode::Unavailable,
+            FailureKind::NotPostgres => ErrorCode::NotPostgres,
             FailureKind::SecretMissing => ErrorCode::SecretMissing,
             FailureKind::Other => ErrorCode::Database,
         }
@@ -291,6 +341,30 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
                 FailureKind::DatabaseMissing,
                 format!("the database does not exist: {}", d.message()),
             ),
+            // Raised while logging in (CheckMyDatabase checks CONNECT and ALLOW_CONNECTIONS);
+            // the same codes from a query mean something else.
+            Some("42501") if routine(d.as_ref()) == Some("CheckMyDatabase") => (
+                FailureKind::ConnectDenied,
+                format!(
+                    "{}: the login lacks the CONNECT privilege on that database",
+                    d.message()
+                ),
+            ),
+            Some("55000") if routine(d.as_ref()) == Some("CheckMyDatabase") => (
+                FailureKind::Unavailable,
+                format!(
+                    "{} (the database's ALLOW_CONNECTIONS is false)",
+                    d.message()
+                ),
+            ),
+            Some("53300") => (
+                FailureKind::Unavailable,
+                format!("the server takes no more connections: {}", d.message()),
+            ),
+            Some("57P03") => (
+                FailureKind::Unavailable,
+                format!("the server takes no connections now: {}", d.message()),
+            ),
             Some(code) => (
                 FailureKind::Other,
                 format!(
@@ -304,6 +378,12 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
         sqlx::Error::PoolTimedOut => (
             FailureKind::Timeout,
             "timed out waiting for a connection".into(),
+        ),
+        // Asked whether it speaks TLS, a PostgreSQL server answers 'S' or 'N'.
+        sqlx::Error::Protocol(p) if p.contains("unexpected response from SSLRequest") => (
+            FailureKind::NotPostgres,
+            "what answers there is not a PostgreSQL server: it did not answer the SSL request as PostgreSQL does"
+                .into(),
         ),
         sqlx::Error::Protocol(p) if p.contains("password") => (
             FailureKind::AuthFailed,
@@ -320,6 +400,19 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
     }
 }
 
+/// The server function that raised an error (not translated, unlike its message).
+fn routine(d: &dyn sqlx::error::DatabaseError) -> Option<&str> {
+    d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|p| p.routine())
+}
+
+/// The length a PostgreSQL message said it had, from the driver's "expected to read N bytes"
+/// when the connection ended before that many came.
+fn announced_length(text: &str) -> Option<u64> {
+    let rest = text.split("expected to read ").nth(1)?;
+    rest.split(' ').next()?.parse().ok()
+}
+
 fn io_kind(io: &std::io::Error) -> (FailureKind, String) {
     use std::io::ErrorKind as K;
     let text = io.to_string();
@@ -327,6 +420,22 @@ fn io_kind(io: &std::io::Error) -> (FailureKind, String) {
         K::ConnectionRefused => (
             FailureKind::ConnectionRefused,
             "connection refused: nothing listens on that host and port".into(),
+        ),
+        // A Unix socket that is not there: no server runs in that directory on that port.
+        K::NotFound => (
+            FailureKind::ConnectionRefused,
+            "no server listens on that Unix socket".into(),
+        ),
+        // Bytes that are not the PostgreSQL protocol, read as a message length: an HTTP
+        // server's "HTTP/1.1" announces over a gigabyte. Startup messages are a few bytes.
+        K::UnexpectedEof if announced_length(&text).is_some_and(|n| n >= 1 << 24) => (
+            FailureKind::NotPostgres,
+            "what answers there is not a PostgreSQL server: its reply is not the PostgreSQL protocol"
+                .into(),
+        ),
+        K::UnexpectedEof => (
+            FailureKind::Network,
+            "the server closed the connection before it was set up".into(),
         ),
         K::TimedOut => (FailureKind::Timeout, "the connection timed out".into()),
         _ if text.contains("failed to lookup address")
@@ -577,6 +686,9 @@ fn failure_of(e: &Error) -> FailureKind {
         ErrorCode::Network => FailureKind::Network,
         ErrorCode::AuthFailed => FailureKind::AuthFailed,
         ErrorCode::DatabaseMissing => FailureKind::DatabaseMissing,
+        ErrorCode::ConnectDenied => FailureKind::ConnectDenied,
+        ErrorCode::Unavailable => FailureKind::Unavailable,
+        ErrorCode::NotPostgres => FailureKind::NotPostgres,
         ErrorCode::SecretMissing => FailureKind::SecretMissing,
         ErrorCode::Tls => tls_kind(e.detail.as_deref().unwrap_or_default()).0,
         _ => FailureKind::Other,
