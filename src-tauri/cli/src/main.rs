@@ -39,6 +39,8 @@ enum Command {
         object: String,
         #[arg(long)]
         database: Option<String>,
+        #[command(flatten)]
+        session: SessionPassword,
     },
     /// Who can PRIVILEGE on OBJECT, and why (e.g. `who-can prod SELECT table:sales.orders`).
     WhoCan {
@@ -47,6 +49,8 @@ enum Command {
         object: String,
         #[arg(long)]
         database: Option<String>,
+        #[command(flatten)]
+        session: SessionPassword,
     },
     /// A role: attributes, memberships both ways, and what it can access in the database.
     Role {
@@ -54,6 +58,8 @@ enum Command {
         role: String,
         #[arg(long)]
         database: Option<String>,
+        #[command(flatten)]
+        session: SessionPassword,
     },
     /// Compute a plan and print its SQL, access changes and warnings.
     Plan(PlanArgs),
@@ -66,6 +72,8 @@ enum Command {
         database: Option<String>,
         #[arg(long, default_value = "json")]
         format: String,
+        #[command(flatten)]
+        session: SessionPassword,
     },
     /// The audit log of dry runs and applies.
     Audit {
@@ -100,6 +108,8 @@ struct PlanArgs {
     /// With --desired: exit 1 when the database differs from the document (for CI).
     #[arg(long, requires = "desired")]
     check: bool,
+    #[command(flatten)]
+    session: SessionPassword,
 }
 
 #[derive(Args)]
@@ -208,6 +218,17 @@ struct TreeArgs {
     /// Include system schemas and template databases.
     #[arg(long)]
     system: bool,
+    #[command(flatten)]
+    session: SessionPassword,
+}
+
+/// For commands on an integration whose password is not saved (`--no-save-password`).
+#[derive(Args)]
+struct SessionPassword {
+    /// Read the integration's password for this run from stdin (for integrations that do not
+    /// save it).
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Subcommand)]
@@ -312,9 +333,48 @@ fn query(t: &TreeArgs) -> TreeQuery {
     }
 }
 
+impl Command {
+    /// The integration whose password this run reads from stdin (`--password-stdin`).
+    fn session_password_for(&self) -> Option<&str> {
+        let (integration, session) = match self {
+            Command::Tree(t) => (&t.integration, &t.session),
+            Command::Grants {
+                integration,
+                session,
+                ..
+            }
+            | Command::WhoCan {
+                integration,
+                session,
+                ..
+            }
+            | Command::Role {
+                integration,
+                session,
+                ..
+            }
+            | Command::Export {
+                integration,
+                session,
+                ..
+            } => (integration, session),
+            Command::Plan(p) | Command::Apply(ApplyArgs { plan: p, .. }) => {
+                (&p.integration, &p.session)
+            }
+            _ => return None,
+        };
+        session.password_stdin.then_some(integration.as_str())
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), Error> {
     let g = Grantry::open(OpenOptions::system()).await?;
     let out = output::Out { json: cli.json };
+    if let Some(name) = cli.command.session_password_for() {
+        g.integrations()
+            .set_session_password(name, read_stdin_line()?)
+            .await?;
+    }
     match cli.command {
         Command::Integration(cmd) => match cmd {
             IntegrationCmd::Add(a) => {
@@ -460,6 +520,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             integration,
             object,
             database,
+            ..
         } => out.grants(
             &g.privileges()
                 .object_grants(&integration, database.as_deref(), &parse_object(&object)?)
@@ -470,6 +531,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             privilege,
             object,
             database,
+            ..
         } => {
             let p = Privilege::parse(&privilege)
                 .ok_or_else(|| Error::invalid(format!("unknown privilege {privilege:?}")))?;
@@ -488,6 +550,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             integration,
             role,
             database,
+            ..
         } => out.role(
             &g.privileges()
                 .role_report(&integration, database.as_deref(), &role)
@@ -510,6 +573,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             integration,
             database,
             format,
+            ..
         } => print!(
             "{}",
             g.privileges()
