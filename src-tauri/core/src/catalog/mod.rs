@@ -26,33 +26,48 @@ pub struct TreeQuery {
     pub with_total: bool,
 }
 
+/// The longest name PostgreSQL keeps, in bytes (NAMEDATALEN - 1): a longer search finds nothing.
+const NAME_MAX_BYTES: usize = 63;
+
 impl TreeQuery {
+    /// The page size, once the query is checked: a limit from 1 to [`MAX_PAGE`], a search no
+    /// longer than a name can be.
     fn limit(&self) -> Result<i64> {
+        if let Some(s) = self.search_text().filter(|s| s.len() > NAME_MAX_BYTES) {
+            return Err(Error::invalid(format!(
+                "the search is {} bytes long, and names are at most {NAME_MAX_BYTES}",
+                s.len()
+            ))
+            .at("search"));
+        }
         match self.limit {
             None => Ok(DEFAULT_PAGE as i64),
-            Some(0) => Err(Error::invalid("limit must be at least 1")),
-            Some(n) if n > MAX_PAGE => Err(Error::invalid(format!("limit is at most {MAX_PAGE}"))),
+            Some(0) => Err(Error::invalid("limit must be at least 1").at("limit")),
+            Some(n) if n > MAX_PAGE => {
+                Err(Error::invalid(format!("limit is at most {MAX_PAGE}")).at("limit"))
+            }
             Some(n) => Ok(n as i64),
         }
     }
     fn offset(&self) -> i64 {
         self.offset.unwrap_or(0) as i64
     }
-    /// The search text, trimmed; `None` when there is nothing to search for.
+    /// The search text as given (names may begin or end with spaces); `None` when empty.
     fn search_text(&self) -> Option<&str> {
-        self.search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        self.search.as_deref().filter(|s| !s.is_empty())
     }
 
     /// The search as an `ILIKE` pattern, when that finds exactly the names [`Self::pattern`]
-    /// finds: the text is ASCII (ILIKE folds ASCII letters on `name`) and has no `i` (which
-    /// also matches the Turkish `İ` and `ı`). ILIKE costs less than a regular expression,
-    /// which counts on a million names.
+    /// finds: the text is ASCII (ILIKE folds ASCII letters on `name`) and none of its letters
+    /// has a non-ASCII case form (`i` also matches the Turkish `İ` and `ı`, `k` the Kelvin
+    /// sign, `s` the long `ſ`). ILIKE costs less than a regular expression, which counts on a
+    /// million names.
     pub fn like_pattern(&self) -> Option<String> {
         let s = self.search_text()?;
-        if !s.is_ascii() || s.contains(['i', 'I']) {
+        if !s.is_ascii()
+            || s.chars()
+                .any(|c| case_class(c).is_some_and(|class| !class.is_ascii()))
+        {
             return None;
         }
         let mut p = String::from("%");
@@ -74,42 +89,20 @@ impl TreeQuery {
         let s = self.search_text()?;
         let mut p = String::with_capacity(s.len() * 4);
         for ch in s.chars() {
-            let lower: Vec<char> = ch.to_lowercase().collect();
-            let upper: Vec<char> = ch.to_uppercase().collect();
-            // The dotted and dotless i of Turkish fold to i and I as PostgreSQL's ILIKE has it.
-            if matches!(ch, 'i' | 'I' | 'İ' | 'ı') {
-                p.push_str("[iIİı]");
-                continue;
-            }
-            // Letters with more than two case forms: final sigma, the titlecase digraphs.
-            if let Some(class) = ["σςΣ", "Ǆǅǆ", "Ǉǈǉ", "Ǌǋǌ", "Ǳǲǳ"]
-                .iter()
-                .find(|c| c.contains(ch))
-            {
-                p.push('[');
-                p.push_str(class);
-                p.push(']');
-                continue;
-            }
-            match (lower.as_slice(), upper.as_slice()) {
-                ([l], [u]) if l != u => {
+            match case_class(ch) {
+                Some(class) => {
                     p.push('[');
-                    p.push(*l);
-                    p.push(*u);
-                    // A title-case or other third form (e.g. the input itself).
-                    if ch != *l && ch != *u {
-                        p.push(ch);
-                    }
+                    p.push_str(class);
                     p.push(']');
                 }
-                _ if ch.is_alphanumeric() => p.push(ch),
+                None if ch.is_alphanumeric() => p.push(ch),
                 // Everything else literally: a backslash before a non-alphanumeric character
                 // makes it ordinary in PostgreSQL's regular expressions.
-                _ if ch.is_ascii() => {
+                None if ch.is_ascii() => {
                     p.push('\\');
                     p.push(ch);
                 }
-                _ => p.push(ch),
+                None => p.push(ch),
             }
         }
         Some(p)
@@ -126,6 +119,49 @@ pub struct Page<T> {
     /// All matches, when asked for with `with_total`.
     #[ts(type = "number | null")]
     pub total: Option<i64>,
+}
+
+/// The letters a search letter matches: every letter with the same case fold (its lower case
+/// of its upper case: `k`, `K` and the Kelvin sign `K`; `s`, `S` and `ſ`; `σ`, `ς` and `Σ`),
+/// the fold first. `None` for a character without case. The Turkish `İ` joins `i`, `I` and `ı`,
+/// as PostgreSQL's ILIKE has it.
+fn case_class(ch: char) -> Option<&'static str> {
+    static CLASSES: LazyLock<std::collections::HashMap<char, String>> = LazyLock::new(|| {
+        fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+            let c = it.next()?;
+            it.next().is_none().then_some(c)
+        }
+        let fold = |c: char| {
+            if c == 'İ' {
+                return 'i';
+            }
+            single(c.to_uppercase())
+                .and_then(|u| single(u.to_lowercase()))
+                .or_else(|| single(c.to_lowercase()))
+                .unwrap_or(c)
+        };
+        let mut groups: std::collections::BTreeMap<char, Vec<char>> = Default::default();
+        // Every cased letter is below U+1F000 (the last are Adlam's, U+1E900-U+1E94B).
+        for c in (0..0x1F000).filter_map(char::from_u32) {
+            let f = fold(c);
+            if f != c || c.to_uppercase().ne(std::iter::once(c)) {
+                groups.entry(f).or_default().push(c);
+            }
+        }
+        let mut classes = std::collections::HashMap::new();
+        for (f, mut members) in groups {
+            members.retain(|&m| m != f);
+            if members.is_empty() {
+                continue;
+            }
+            let class: String = std::iter::once(f).chain(members.iter().copied()).collect();
+            for m in std::iter::once(f).chain(members) {
+                classes.insert(m, class.clone());
+            }
+        }
+        classes
+    });
+    CLASSES.get(&ch).map(String::as_str)
 }
 
 fn page<T>(mut items: Vec<T>, q: &TreeQuery, limit: i64, total: Option<i64>) -> Page<T> {
@@ -657,13 +693,17 @@ mod tests {
             }
             .like_pattern()
         };
-        assert_eq!(q(" Order ").as_deref(), Some("%Order%"));
+        assert_eq!(q("Order").as_deref(), Some("%Order%"));
+        // Names may begin or end with spaces: the search is taken as given.
+        assert_eq!(q(" Order ").as_deref(), Some("% Order %"));
         assert_eq!(q("a%b_c\\d").as_deref(), Some("%a\\%b\\_c\\\\d%"));
         assert_eq!(q("4999").as_deref(), Some("%4999%"));
-        // The regular expression is kept for the Turkish i and for every non-ASCII letter.
+        // The regular expression is kept for the letters with a non-ASCII case form (the
+        // Turkish i, the Kelvin sign, the long s) and for every non-ASCII letter.
         assert_eq!(q("line"), None);
+        assert_eq!(q("Task"), None);
         assert_eq!(q("ÜniCödé"), None);
-        assert_eq!(q("   "), None);
+        assert_eq!(q(""), None);
     }
 
     #[test]
@@ -679,9 +719,23 @@ mod tests {
         assert_eq!(q("ü1").unwrap(), "[üÜ]1");
         assert_eq!(q("Ö").unwrap(), "[öÖ]");
         assert_eq!(q("İz").unwrap(), "[iIİı][zZ]");
-        assert_eq!(q("ΣΟΦΟΣ").unwrap(), "[σςΣ][οΟ][φΦ][οΟ][σςΣ]");
-        assert_eq!(q("ǆ").unwrap(), "[Ǆǅǆ]");
-        assert_eq!(q("  "), None);
+        assert_eq!(q("ΣΟΦΟΣ").unwrap(), "[σΣς][οΟ][φΦϕ][οΟ][σΣς]");
+        assert_eq!(q("ǆ").unwrap(), "[ǆǄǅ]");
+        assert_eq!(q(""), None);
+        // Every member of a class finds the same names: the fold is what counts.
+        for (a, b) in [
+            ('k', '\u{212A}'), // Kelvin sign
+            ('s', 'ſ'),
+            ('ω', '\u{2126}'), // Ohm sign
+            ('å', '\u{212B}'), // Angstrom sign
+            ('μ', 'µ'),        // micro sign
+            ('ß', 'ẞ'),
+            ('i', 'ı'),
+        ] {
+            assert_eq!(q(&a.to_string()), q(&b.to_string()), "{a} {b}");
+            assert!(q(&a.to_string()).unwrap().contains(b), "{a} {b}");
+        }
+        assert_eq!(q("ẞ").unwrap(), "[ßẞ]");
     }
 
     #[test]
@@ -699,5 +753,24 @@ mod tests {
         .limit()
         .is_err());
         assert_eq!(TreeQuery::default().limit().unwrap(), DEFAULT_PAGE as i64);
+        // A name has at most 63 bytes: a longer search is refused, at its field.
+        let long = |n: usize| TreeQuery {
+            search: Some("i".repeat(n)),
+            ..Default::default()
+        };
+        assert!(long(63).limit().is_ok());
+        let e = long(64).limit().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("search"));
+        assert_eq!(
+            TreeQuery {
+                limit: Some(0),
+                ..Default::default()
+            }
+            .limit()
+            .unwrap_err()
+            .field
+            .as_deref(),
+            Some("limit")
+        );
     }
 }

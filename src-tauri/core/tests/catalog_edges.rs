@@ -1,6 +1,8 @@
-//! The catalog tree on a hardened server: SELECT on pg_type, pg_sequence and pg_depend revoked
-//! from PUBLIC, read by a login that is not a superuser. The tree answers as on any server (it
-//! reads pg_class alone there), checked against pg_class and against a superuser's tree.
+//! The catalog tree at its edges: a hardened server (SELECT on pg_type, pg_sequence and
+//! pg_depend revoked from PUBLIC, read by a login that is not a superuser), where the tree reads
+//! pg_class alone and answers the same; and searches for letters with more than two case forms
+//! (Kelvin sign, long s, Ohm sign, sharp s, micro sign), which find the same names whichever
+//! form is typed.
 
 mod common;
 
@@ -93,4 +95,72 @@ async fn the_tree_reads_pg_class_where_helper_catalogs_are_revoked() {
         let err = cat.schema_stats(who, "hard", "nope").await.unwrap_err();
         assert_eq!(err.code, grantry_core::ErrorCode::NotFound, "{who}");
     }
+}
+
+#[tokio::test]
+async fn a_search_finds_the_same_names_whichever_case_form_is_typed() {
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE DATABASE names");
+    c.psql(
+        "names",
+        "CREATE SCHEMA s;
+         CREATE TABLE s.task (x int); CREATE TABLE s.\"TASK\" (x int); CREATE TABLE s.\"taſk\" (x int);
+         CREATE TABLE s.\"tas\u{212A}\" (x int); CREATE TABLE s.\"\u{2126}hm\" (x int); CREATE TABLE s.\"ωhm\" (x int);
+         CREATE TABLE s.\"straße\" (x int); CREATE TABLE s.\"STRAẞE\" (x int);
+         CREATE TABLE s.\"µs\" (x int); CREATE TABLE s.\"Μs\" (x int);
+         CREATE TABLE s.\" padded \" (x int); CREATE TABLE s.padded (x int)",
+    );
+    let env = grantry().await;
+    let it = input(&c, "names", SslMode::Prefer).with_self_hosted(|s| {
+        s.database = Some("names".into());
+    });
+    env.g.integrations().add(it).await.unwrap();
+    let found = |search: &'static str| {
+        let cat = env.g.catalog();
+        async move {
+            let page = cat
+                .relations("names", "names", "s", &q(Some(search)))
+                .await
+                .unwrap();
+            let mut names: Vec<String> = page.items.into_iter().map(|r| r.name).collect();
+            names.sort();
+            assert_eq!(page.total, Some(names.len() as i64), "{search}");
+            names
+        }
+    };
+    let tasks = ["TASK", "task", "tas\u{212A}", "taſk"]
+        .map(String::from)
+        .to_vec();
+    let mut sorted = tasks.clone();
+    sorted.sort();
+    for typed in ["task", "TASK", "taſk", "tas\u{212A}"] {
+        assert_eq!(found(typed).await, sorted, "{typed}");
+    }
+    let mut ohm = vec!["\u{2126}hm".to_string(), "ωhm".to_string()];
+    ohm.sort();
+    for typed in ["\u{2126}hm", "ωhm", "ΩHM"] {
+        assert_eq!(found(typed).await, ohm, "{typed}");
+    }
+    let mut sharp = vec!["STRAẞE".to_string(), "straße".to_string()];
+    sharp.sort();
+    for typed in ["straße", "STRAẞE"] {
+        assert_eq!(found(typed).await, sharp, "{typed}");
+    }
+    let mut micro = vec!["Μs".to_string(), "µs".to_string()];
+    micro.sort();
+    for typed in ["µs", "μs", "Μs"] {
+        assert_eq!(found(typed).await, micro, "{typed}");
+    }
+    // Spaces are part of the search: names may begin or end with them.
+    assert_eq!(found(" padded ").await, [" padded "]);
+    assert_eq!(found("padded").await, [" padded ", "padded"]);
+    // A search longer than any name is refused, at its field.
+    let long = "i".repeat(64);
+    let err = env
+        .g
+        .catalog()
+        .relations("names", "names", "s", &q(Some(&long)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("search"), "{}", err.message);
 }
