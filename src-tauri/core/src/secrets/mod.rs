@@ -94,20 +94,39 @@ impl Keychain {
         }
     }
 
-    fn entry(&self, integration_id: &str, kind: SecretKind) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, &kind.account(integration_id)).map_err(keychain_error)
+    fn entry(&self, integration_id: &str, kind: SecretKind, op: Op) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &kind.account(integration_id))
+            .map_err(|e| keychain_error(e, op))
     }
 }
 
-fn keychain_error(e: keyring::Error) -> Error {
+/// What a keychain call was doing, for saying what its failure means.
+#[derive(Clone, Copy)]
+enum Op {
+    Read,
+    Save,
+    Delete,
+}
+
+/// The error for a keychain that cannot be reached during `op`.
+fn unavailable(op: Op) -> Error {
+    Error::new(
+        ErrorCode::KeychainUnavailable,
+        match op {
+            Op::Read => "the OS keychain is not available, so the saved secret cannot be read",
+            Op::Save => "the OS keychain is not available, so the secret was not saved",
+            Op::Delete => "the OS keychain is not available, so the secret was not removed",
+        },
+    )
+}
+
+fn keychain_error(e: keyring::Error, op: Op) -> Error {
     use keyring::Error as K;
     let detail = e.to_string();
     match e {
-        K::NoStorageAccess(_) | K::PlatformFailure(_) | K::NoDefaultStore => Error::new(
-            ErrorCode::KeychainUnavailable,
-            "the OS keychain is not available, so the secret was not saved",
-        )
-        .with_detail(detail),
+        K::NoStorageAccess(_) | K::PlatformFailure(_) | K::NoDefaultStore => {
+            unavailable(op).with_detail(detail)
+        }
         _ => Error::new(
             ErrorCode::KeychainUnavailable,
             "the OS keychain refused the request",
@@ -118,21 +137,24 @@ fn keychain_error(e: keyring::Error) -> Error {
 
 impl SecretStore for Keychain {
     fn get(&self, integration_id: &str, kind: SecretKind) -> Result<Option<Secret>> {
-        match self.entry(integration_id, kind)?.get_password() {
+        match self.entry(integration_id, kind, Op::Read)?.get_password() {
             Ok(v) => Ok(Some(Secret(v))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(keychain_error(e)),
+            Err(e) => Err(keychain_error(e, Op::Read)),
         }
     }
     fn set(&self, integration_id: &str, kind: SecretKind, value: &Secret) -> Result<()> {
-        self.entry(integration_id, kind)?
+        self.entry(integration_id, kind, Op::Save)?
             .set_password(value.expose())
-            .map_err(keychain_error)
+            .map_err(|e| keychain_error(e, Op::Save))
     }
     fn delete(&self, integration_id: &str, kind: SecretKind) -> Result<()> {
-        match self.entry(integration_id, kind)?.delete_credential() {
+        match self
+            .entry(integration_id, kind, Op::Delete)?
+            .delete_credential()
+        {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(keychain_error(e)),
+            Err(e) => Err(keychain_error(e, Op::Delete)),
         }
     }
     fn describe(&self) -> String {
@@ -155,12 +177,9 @@ impl MemoryKeychain {
             ..Default::default()
         }
     }
-    fn check(&self) -> Result<()> {
+    fn check(&self, op: Op) -> Result<()> {
         if self.unavailable {
-            return Err(Error::new(
-                ErrorCode::KeychainUnavailable,
-                "the OS keychain is not available, so the secret was not saved",
-            ));
+            return Err(unavailable(op));
         }
         Ok(())
     }
@@ -168,7 +187,7 @@ impl MemoryKeychain {
 
 impl SecretStore for MemoryKeychain {
     fn get(&self, id: &str, kind: SecretKind) -> Result<Option<Secret>> {
-        self.check()?;
+        self.check(Op::Read)?;
         Ok(self
             .entries
             .lock()
@@ -177,7 +196,7 @@ impl SecretStore for MemoryKeychain {
             .cloned())
     }
     fn set(&self, id: &str, kind: SecretKind, value: &Secret) -> Result<()> {
-        self.check()?;
+        self.check(Op::Save)?;
         self.entries
             .lock()
             .unwrap()
@@ -185,7 +204,7 @@ impl SecretStore for MemoryKeychain {
         Ok(())
     }
     fn delete(&self, id: &str, kind: SecretKind) -> Result<()> {
-        self.check()?;
+        self.check(Op::Delete)?;
         self.entries.lock().unwrap().remove(&(id.to_string(), kind));
         Ok(())
     }
@@ -288,5 +307,21 @@ mod tests {
         let b = Secret::generate(24);
         assert_eq!(a.expose().len(), 24);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn an_unreachable_keychain_says_what_did_not_happen() {
+        let k = MemoryKeychain::unavailable();
+        let read = k.get("i", SecretKind::Password).unwrap_err();
+        let save = k
+            .set("i", SecretKind::Password, &Secret::new("x"))
+            .unwrap_err();
+        let delete = k.delete("i", SecretKind::Password).unwrap_err();
+        for e in [&read, &save, &delete] {
+            assert_eq!(e.code, ErrorCode::KeychainUnavailable);
+        }
+        assert!(read.message.contains("cannot be read"), "{}", read.message);
+        assert!(save.message.contains("not saved"), "{}", save.message);
+        assert!(delete.message.contains("not removed"), "{}", delete.message);
     }
 }
