@@ -617,18 +617,19 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             }
         }
         Command::Audit { limit, format } => {
+            if !["table", "csv", "json"].contains(&format.as_str()) {
+                return Err(Error::invalid(format!(
+                    "unknown format {format:?}: table, csv or json"
+                ))
+                .at("format"));
+            }
             let entries = g.audit().log(limit).await?;
             match (out.json, format.as_str()) {
                 (true, _) | (_, "json") => {
                     println!("{}", serde_json::to_string_pretty(&entries).unwrap())
                 }
                 (_, "csv") => print!("{}", grantry_core::audit::audit_csv(&entries)),
-                (_, "table") => out.audit(&entries),
-                (_, other) => {
-                    return Err(Error::invalid(format!(
-                        "unknown format {other:?}: table, csv or json"
-                    )))
-                }
+                _ => out.audit(&entries),
             }
         }
         _ => unreachable!("not a privilege command"),
@@ -644,7 +645,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     let json = cli.json;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -663,11 +667,40 @@ fn main() -> ExitCode {
             }
             ExitCode::from(match e.code {
                 grantry_core::ErrorCode::InvalidInput | grantry_core::ErrorCode::DuplicateName => 2,
-                grantry_core::ErrorCode::NotFound => 3,
+                grantry_core::ErrorCode::NotFound | grantry_core::ErrorCode::DatabaseMissing => 3,
                 grantry_core::ErrorCode::Refused => 4,
                 grantry_core::ErrorCode::RolledBack => 5,
                 _ => 1,
             })
         }
     }
+}
+
+/// A command line clap cannot read: its own text, or with `--json` the same error as JSON
+/// (`input.invalid`), exit status 2 either way. Help and version print as usual.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind as K;
+    let json = std::env::args_os().any(|a| a == "--json");
+    if !json
+        || matches!(
+            e.kind(),
+            K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        e.exit()
+    }
+    let text = e.render().to_string();
+    // The first paragraph is the error itself ("required arguments were not provided:" is
+    // followed by the arguments on lines of their own).
+    let message = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches("error: ")
+        .to_string();
+    let err = Error::invalid(message).with_detail(text.trim_end().to_string());
+    eprintln!("{}", serde_json::to_string(&err).unwrap_or_default());
+    std::process::exit(2)
 }

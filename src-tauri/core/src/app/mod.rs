@@ -149,6 +149,9 @@ impl App {
 
     /// The pool for one database of an integration (its default database when `None`).
     pub async fn pool(&self, name_or_id: &str, database: Option<&str>) -> Result<PgPool> {
+        if database.is_some_and(|d| d.is_empty()) {
+            return Err(Error::invalid("the database name is empty").at("database"));
+        }
         let it = self.store.get(name_or_id).await?;
         let endpoint = it.connection.endpoint();
         let db = database.unwrap_or(&endpoint.database);
