@@ -286,6 +286,8 @@ struct RelationRow {
     estimated_rows: Option<i64>,
     comment: Option<String>,
     is_partition: bool,
+    /// How many relations match the search, when the page counted them.
+    matches: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
@@ -612,7 +614,12 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
     if rows.is_empty() && q.offset() == 0 {
         schema_exists(pool, schema).await?;
     }
-    let total = if q.with_total {
+    let counted = rows.first().and_then(|r| r.matches);
+    let total = if !q.with_total {
+        None
+    } else if counted.is_some() {
+        counted
+    } else {
         Some(
             sqlx::query_scalar(RELATIONS_COUNT_SQL)
                 .bind(schema)
@@ -622,8 +629,6 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
                 .await
                 .map_err(q_err)?,
         )
-    } else {
-        None
     };
     let items = rows
         .into_iter()

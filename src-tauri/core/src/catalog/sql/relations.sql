@@ -1,6 +1,8 @@
 -- Relations of one schema, one page, by name.
 -- $1 schema name, $2 name pattern: a regular expression for ~ (TreeQuery::pattern) (NULL: all), $3 limit, $4 offset,
 -- $5 the same search as an ILIKE pattern when that finds the same names (TreeQuery::like_pattern; cheaper), else NULL
+-- `matches` is how many relations match a search, counted in the scan that finds them (one pass
+-- over a million names, not two); NULL without a search (relations_count.sql counts).
 --
 -- pg_class has no index that starts with the schema, only (relname, relnamespace). So the page is
 -- cut from an index scan in name order that stops once it has enough rows, and sizes and comments
@@ -36,6 +38,7 @@ SELECT p.oid::bigint                                      AS oid,
        CASE WHEN p.relkind IN ('r', 'p', 'm', 'f') AND p.reltuples >= 0
             THEN p.reltuples::bigint END                  AS estimated_rows,
        obj_description(p.oid, 'pg_class')                 AS comment,
-       p.relispartition                                   AS is_partition
+       p.relispartition                                   AS is_partition,
+       p.matches                                          AS matches
   FROM page p
  ORDER BY p.relname;

@@ -1,8 +1,10 @@
 -- The fast page of relations.sql (see there): three name ranges around the TOAST names, read
--- through pg_class, pg_type and pg_sequence. Parameters as in relations.sql.
-SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
+-- through pg_class, pg_type and pg_sequence. Parameters as in relations.sql. A search also
+-- counts its matches (`matches`, the same scan): no second pass over a million names.
+SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition, r.matches
   FROM (
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                NULL::bigint AS matches
            FROM pg_class c
           WHERE $2::text IS NULL
             AND c.relnamespace = to_regnamespace(quote_ident($1))::oid
@@ -11,7 +13,8 @@ SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
           ORDER BY c.relname
           LIMIT $3 + $4)
         UNION ALL
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                NULL::bigint AS matches
            FROM pg_class c
           WHERE $2::text IS NULL
             AND $1 = 'pg_toast'
@@ -21,7 +24,8 @@ SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
           ORDER BY c.relname
           LIMIT $3 + $4)
         UNION ALL
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                NULL::bigint AS matches
            FROM pg_type t
            JOIN pg_class c ON c.oid = t.typrelid
           WHERE $2::text IS NULL
@@ -32,7 +36,8 @@ SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
           ORDER BY c.relname
           LIMIT $3 + $4)
         UNION ALL
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                NULL::bigint AS matches
            FROM pg_sequence s
            JOIN pg_class c ON c.oid = s.seqrelid
           WHERE $2::text IS NULL
@@ -42,7 +47,8 @@ SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
           ORDER BY c.relname
           LIMIT $3 + $4)
         UNION ALL
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                NULL::bigint AS matches
            FROM pg_class c
           WHERE $2::text IS NULL
             AND c.relnamespace = to_regnamespace(quote_ident($1))::oid
@@ -51,7 +57,8 @@ SELECT r.oid, r.relname, r.relkind, r.relowner, r.reltuples, r.relispartition
           ORDER BY c.relname
           LIMIT $3 + $4)
         UNION ALL
-        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition
+        (SELECT c.oid, c.relname, c.relkind, c.relowner, c.reltuples, c.relispartition,
+                count(*) OVER () AS matches
            FROM (SELECT i.relname, i.relnamespace
                    FROM pg_class i
                   WHERE $2::text IS NOT NULL
