@@ -190,6 +190,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       privileges,
       acl: x.acl,
       matrix: [...rows.values()].sort((a, b) => (a.role < b.role ? -1 : 1)),
+      default_privileges: [],
     };
   }
 

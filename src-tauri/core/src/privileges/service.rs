@@ -47,6 +47,25 @@ pub struct ObjectGrants {
     pub acl: Vec<GrantRow>,
     /// Rows of the matrix: each role (or `public`, the pseudo-role) with, per privilege, why it holds it.
     pub matrix: Vec<MatrixRow>,
+    /// For a schema: the default privileges (pg_default_acl) that objects created in it will
+    /// get, the schema's own rules and the global ones, one row per rule and grantee.
+    pub default_privileges: Vec<DefaultPrivilegeRow>,
+}
+
+/// One grantee of one default-privileges rule (ALTER DEFAULT PRIVILEGES FOR ROLE ... [IN
+/// SCHEMA ...] GRANT ... ON <object type> TO grantee).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DefaultPrivilegeRow {
+    /// FOR ROLE: the creator whose new objects the rule applies to.
+    pub for_role: String,
+    /// IN SCHEMA; `None` for a global rule (every schema, replacing the built-in default).
+    pub in_schema: Option<String>,
+    pub object_type: super::inspect::DefaultObjectType,
+    /// A role, or `public`.
+    pub grantee: String,
+    pub privileges: Vec<Privilege>,
+    /// Those of `privileges` held WITH GRANT OPTION.
+    pub grantable: Vec<Privilege>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -417,6 +436,11 @@ impl Privileges {
                 })
                 .collect(),
             matrix: rows.into_values().collect(),
+            default_privileges: if o.kind == ObjectKind::Schema {
+                default_privilege_rows(&snap, &e, &o.name)
+            } else {
+                vec![]
+            },
         })
     }
 
@@ -1055,4 +1079,49 @@ impl Privileges {
             .roles
             .clone())
     }
+}
+
+/// The default-privileges rules that concern schema `schema`: its own and the global ones, one
+/// row per rule and grantee, in the order a reader scans them (schema rules first, then by
+/// creator, object type and grantee).
+fn default_privilege_rows(snap: &Snapshot, e: &Engine, schema: &str) -> Vec<DefaultPrivilegeRow> {
+    let mut rows: Vec<DefaultPrivilegeRow> = Vec::new();
+    for d in &snap.default_acls {
+        if d.schema.as_deref().is_some_and(|s| s != schema) {
+            continue;
+        }
+        let mut by_grantee: BTreeMap<i64, (Vec<Privilege>, Vec<Privilege>)> = BTreeMap::new();
+        for a in &d.acl {
+            let (held, grantable) = by_grantee.entry(a.grantee).or_default();
+            held.push(a.privilege);
+            if a.grantable {
+                grantable.push(a.privilege);
+            }
+        }
+        for (grantee, (privileges, grantable)) in by_grantee {
+            rows.push(DefaultPrivilegeRow {
+                for_role: e.name_of(d.role),
+                in_schema: d.schema.clone(),
+                object_type: d.object_type,
+                grantee: e.name_of(grantee),
+                privileges,
+                grantable,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (
+            a.in_schema.is_none(),
+            &a.for_role,
+            a.object_type,
+            &a.grantee,
+        )
+            .cmp(&(
+                b.in_schema.is_none(),
+                &b.for_role,
+                b.object_type,
+                &b.grantee,
+            ))
+    });
+    rows
 }

@@ -78,6 +78,7 @@ const grants: ObjectGrants = {
   default_acl: false,
   privileges: ['SELECT', 'INSERT'],
   acl: [],
+  default_privileges: [],
   matrix: [
     { role: 'alice', login: true, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['alice', 'analysts'] })] }] },
     { role: 'analysts', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['analysts'] })] }] },
