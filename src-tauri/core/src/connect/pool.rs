@@ -168,6 +168,15 @@ async fn probe(endpoint: &crate::integrations::model::PgEndpoint) -> Result<()> 
                 endpoint.host, endpoint.port
             ),
         )),
+        // A Unix socket that is not there: no server runs in that directory on that port.
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
+            ErrorCode::ConnectionRefused,
+            format!(
+                "no server listens on the socket {}/.s.PGSQL.{}: is the server running?",
+                endpoint.host.trim_end_matches('/'),
+                endpoint.port
+            ),
+        )),
         Ok(Err(e)) => Err(Error::new(
             ErrorCode::Network,
             format!("cannot reach {}:{}: {e}", endpoint.host, endpoint.port),
