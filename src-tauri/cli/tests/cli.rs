@@ -800,6 +800,108 @@ fn json_errors_name_their_field() {
     }
 }
 
+/// Usage errors clap finds come as JSON with --json too; audit --format is checked before
+/// anything is read; a missing database exits 3 as a missing schema does; an empty database
+/// name is refused at its field.
+#[test]
+fn usage_errors_and_not_found_statuses() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    for args in [&["tree", "--json"][..], &["--json", "tree", "x", "--bogus"]] {
+        let out = grantry(h, args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e: Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|_| panic!("{args:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(e["code"], "input.invalid", "{e}");
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{e}");
+        assert!(out.stdout.is_empty());
+    }
+    // Help is still help.
+    assert!(ok(h, &["--json", "--help"], None).contains("Usage"));
+    let out = grantry(h, &["audit", "--format", "xml", "--json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["field"], "format", "{e}");
+    fails(h, &["tree", "x", "--limit", "0"], 3, "no integration");
+}
+
+/// An integration that does not save its password (--no-save-password) is usable by every
+/// command that connects, with the password on stdin for that run; without it, each says a
+/// password is needed. A missing database and a missing schema both exit 3.
+#[test]
+fn an_unsaved_password_is_given_per_run() {
+    if !in_secret_service_session("an_unsaved_password_is_given_per_run") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE DATABASE app");
+    c.psql("app", "CREATE SCHEMA s; CREATE TABLE s.t (id int)");
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let pw = format!("{}\n", c.password.expose());
+    add_as_superuser(
+        h,
+        &c,
+        "db",
+        &[
+            "--database",
+            "app",
+            "--no-save-password",
+            "--password-stdin",
+        ],
+        Some(&pw),
+    );
+    // Saved without any password, a password given for the run is used as well.
+    add_as_superuser(h, &c, "nopw", &["--database", "app"], None);
+    ok(h, &["tree", "nopw", "--password-stdin"], Some(&pw));
+    let runs: [&[&str]; 7] = [
+        &["tree", "db", "app", "s"],
+        &["grants", "db", "table:s.t"],
+        &["who-can", "db", "SELECT", "table:s.t"],
+        &["role", "db", &c.superuser],
+        &["plan", "db", "-c", "grant SELECT on table:s.t to public"],
+        &[
+            "apply",
+            "db",
+            "--dry-run",
+            "-c",
+            "grant SELECT on table:s.t to public",
+        ],
+        &["export", "db"],
+    ];
+    for args in runs {
+        fails(h, args, 1, "password");
+        let mut with = args.to_vec();
+        with.push("--password-stdin");
+        ok(h, &with, Some(&pw));
+    }
+    let mut tree = vec!["tree", "db", "nope", "--password-stdin"];
+    let out = grantry(h, &tree, Some(&pw));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tree[2] = "app";
+    tree.insert(3, "nope");
+    let out = grantry(h, &tree, Some(&pw));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = grantry(
+        h,
+        &["tree", "db", "", "--password-stdin", "--json"],
+        Some(&pw),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["field"], "database", "{e}");
+}
+
 /// The CLI killed while its apply waits inside the transaction: the database is as before; the
 /// next start marks the run "unknown" (its process is gone) and the next look at the database
 /// settles it as not applied.

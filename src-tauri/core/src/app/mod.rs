@@ -89,7 +89,8 @@ impl App {
     /// What connecting to `it` needs from the keychain or the session.
     pub async fn connect_secrets(&self, it: &StoredIntegration) -> Result<ConnectSecrets> {
         let password = match it.password_storage {
-            PasswordStorage::None => None,
+            // No password saved, but one may be given for this session.
+            PasswordStorage::None => self.secrets.session_get(&it.id, SecretKind::Password),
             PasswordStorage::Session => Some(
                 self.secrets
                     .session_get(&it.id, SecretKind::Password)
