@@ -32,6 +32,13 @@ async fn a_given_ca_replaces_the_system_roots() {
             "{mode:?}: a certificate from a CA other than the given one was accepted"
         );
         assert_eq!(report.failure, Some(FailureKind::TlsUnknownCa), "{mode:?}");
+        // The failing step is the TLS handshake, not the login after it.
+        let last = report.steps.last().unwrap();
+        assert_eq!(
+            (last.name.as_str(), last.ok),
+            ("TLS handshake", false),
+            "{mode:?}"
+        );
     }
     // psql (libpq) agrees.
     let psql = c.cluster.bin.bindir.join("psql");

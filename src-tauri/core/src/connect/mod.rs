@@ -628,7 +628,13 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
         Ok(c) => c,
         Err(e) => {
             let kind = failure_of(&e);
-            steps.push(step("log in", t, false, e.message.clone()));
+            // TLS comes before the login: a certificate problem is that step's failure.
+            let name = if e.code == ErrorCode::Tls {
+                "TLS handshake"
+            } else {
+                "log in"
+            };
+            steps.push(step(name, t, false, e.message.clone()));
             let mut message = e.message.clone();
             if kind == FailureKind::AuthFailed && secrets.password.is_none() {
                 message.push_str(" (no password is saved for this integration)");
