@@ -242,6 +242,14 @@ impl Cluster {
         }
     }
 
+    /// A cluster of the server binaries in `bindir` (another major), otherwise as the default.
+    pub fn start_with(bindir: &Path) -> Cluster {
+        Cluster::start(Options {
+            bindir: Some(bindir.to_path_buf()),
+            ..Options::default()
+        })
+    }
+
     /// Runs SQL as the superuser through psql over the private socket (setup only). Statements run
     /// one by one, as in a script file.
     pub fn psql(&self, database: &str, sql: &str) -> String {
