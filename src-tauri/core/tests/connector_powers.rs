@@ -11,17 +11,14 @@
 
 mod common;
 
-use common::{grantry, input};
+use common::{changes, grantry_with, input_on, login_input, revoke, table};
 use grantry_core::integrations::model::{IntegrationInput, SslMode};
 use grantry_core::privileges::apply::RunOutcome;
 use grantry_core::privileges::parse::parse_change;
-use grantry_testrig::{version_matrix, Cluster, Options};
+use grantry_testrig::{version_matrix, Cluster};
 
-fn start(bindir: std::path::PathBuf) -> Cluster {
-    let c = Cluster::start(Options {
-        bindir: Some(bindir),
-        ..Options::default()
-    });
+fn start(bindir: &std::path::Path) -> Cluster {
+    let c = Cluster::start_with(bindir);
     c.psql(
         "postgres",
         "CREATE ROLE connector LOGIN PASSWORD 'connector-pw' CREATEROLE; \
@@ -48,12 +45,9 @@ fn start(bindir: std::path::PathBuf) -> Cluster {
     c
 }
 
+/// The integration `app`: database app as the connector.
 fn connector(c: &Cluster) -> IntegrationInput {
-    input(c, "app", SslMode::Require).with_self_hosted(|s| {
-        s.username = "connector".into();
-        s.password = common::secret("connector-pw");
-        s.database = Some("app".into());
-    })
+    login_input(c, "app", "connector", "connector-pw", "app")
 }
 
 /// The server's answer for `change`'s subject, as `t` or `f`.
@@ -74,9 +68,7 @@ async fn holds(
     what: &str,
 ) {
     let pv = env
-        .g
-        .privileges()
-        .plan(integration, None, changes)
+        .try_plan(integration, changes)
         .await
         .unwrap_or_else(|e| panic!("{what}: {}", e.message));
     assert_eq!(
@@ -88,12 +80,7 @@ async fn holds(
     );
     if blocking {
         if !pv.plan.statements.is_empty() {
-            let dry = env
-                .g
-                .privileges()
-                .run_plan(&pv.id, true, None)
-                .await
-                .unwrap();
+            let dry = env.run(&pv.id, true).await;
             assert_eq!(
                 dry.report.outcome,
                 RunOutcome::Failed,
@@ -101,12 +88,7 @@ async fn holds(
                 dry.report.message
             );
         }
-        let e = env
-            .g
-            .privileges()
-            .run_plan(&pv.id, false, None)
-            .await
-            .unwrap_err();
+        let e = env.try_run(&pv.id, false).await.unwrap_err();
         assert!(
             e.message.contains("cannot carry out"),
             "{what}: {}",
@@ -114,12 +96,7 @@ async fn holds(
         );
         return;
     }
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
+    let r = env.run(&pv.id, false).await;
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -136,9 +113,8 @@ async fn holds(
 async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it() {
     for bin in version_matrix() {
         let v = bin.major;
-        let c = start(bin.bindir.clone());
-        let env = grantry().await;
-        env.g.integrations().add(connector(&c)).await.unwrap();
+        let c = start(&bin.bindir);
+        let env = grantry_with(connector(&c)).await;
         // (change, blocking expected on this major, the server's check of its effect).
         let cases: Vec<(&str, bool, &str)> = vec![
             (
@@ -195,9 +171,7 @@ async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it()
             let change = parse_change(line).unwrap();
             let before = truth(&c, check);
             let pv = env
-                .g
-                .privileges()
-                .plan("app", None, std::slice::from_ref(&change))
+                .try_plan("app", std::slice::from_ref(&change))
                 .await
                 .unwrap_or_else(|e| panic!("PostgreSQL {v}, {line}: {}", e.message));
             assert_eq!(
@@ -210,21 +184,11 @@ async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it()
             // what the server does with them. A plan of blocking steps only has nothing the
             // connector could even try: refused like an apply.
             if blocking && pv.plan.statements.is_empty() {
-                let e = env
-                    .g
-                    .privileges()
-                    .run_plan(&pv.id, true, None)
-                    .await
-                    .unwrap_err();
+                let e = env.try_run(&pv.id, true).await.unwrap_err();
                 assert!(e.message.contains("cannot carry out"), "{}", e.message);
                 continue;
             }
-            let dry = env
-                .g
-                .privileges()
-                .run_plan(&pv.id, true, None)
-                .await
-                .unwrap();
+            let dry = env.run(&pv.id, true).await;
             if blocking {
                 assert_eq!(
                     dry.report.outcome,
@@ -243,12 +207,7 @@ async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it()
             assert_eq!(truth(&c, check), before, "PostgreSQL {v}, {line}: dry run");
             if blocking {
                 // Apply refuses it before anything runs.
-                let e = env
-                    .g
-                    .privileges()
-                    .run_plan(&pv.id, false, None)
-                    .await
-                    .unwrap_err();
+                let e = env.try_run(&pv.id, false).await.unwrap_err();
                 assert!(e.message.contains("cannot carry out"), "{}", e.message);
                 assert_eq!(truth(&c, check), before, "PostgreSQL {v}, {line}");
             } else {
@@ -264,7 +223,7 @@ async fn a_plan_is_blocking_exactly_where_the_server_would_refuse_or_ignore_it()
 async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
     for bin in version_matrix() {
         let v = bin.major;
-        let c = start(bin.bindir.clone());
+        let c = start(&bin.bindir);
         // u is a member of grp twice on 16+: granted by the superuser and by bob (who has ADMIN).
         c.psql(
             "postgres",
@@ -275,22 +234,12 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
             "SELECT count(*) FROM pg_auth_members WHERE roleid = 'grp'::regrole AND member = 'u'::regrole",
         );
         assert_eq!(rows, if v >= 16 { "2" } else { "1" }, "PostgreSQL {v}");
-        let env = grantry().await;
-        let mut su = input(&c, "app", SslMode::Require);
-        su = su.with_self_hosted(|s| s.database = Some("app".into()));
-        env.g.integrations().add(su).await.unwrap();
+        let env = grantry_with(input_on(&c, "app", SslMode::Require, "app")).await;
 
         // The object grant bob made goes, as bob.
         let pv = env
-            .g
-            .privileges()
-            .plan(
-                "app",
-                None,
-                &[parse_change("revoke SELECT on table:s.bobs from r").unwrap()],
-            )
-            .await
-            .unwrap();
+            .plan("app", &changes(&["revoke SELECT on table:s.bobs from r"]))
+            .await;
         let sql: Vec<&str> = pv.plan.statements.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(
             sql,
@@ -309,15 +258,8 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
         );
         // The connection goes back to the pool as the connector, not as bob.
         let who = env
-            .g
-            .privileges()
-            .plan(
-                "app",
-                None,
-                &[parse_change("grant SELECT on table:s.none to r").unwrap()],
-            )
-            .await
-            .unwrap();
+            .plan("app", &changes(&["grant SELECT on table:s.none to r"]))
+            .await;
         assert!(who.plan.blocking.is_empty(), "{:?}", who.plan.blocking);
         common::applied(&env, &who.id).await;
         assert_eq!(
@@ -330,16 +272,7 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
         );
 
         // The membership goes whole: each grantor's row, as its grantor.
-        let pv = env
-            .g
-            .privileges()
-            .plan(
-                "app",
-                None,
-                &[parse_change("revoke-role grp from u").unwrap()],
-            )
-            .await
-            .unwrap();
+        let pv = env.plan("app", &changes(&["revoke-role grp from u"])).await;
         let sql: Vec<&str> = pv.plan.statements.iter().map(|s| s.sql.as_str()).collect();
         if v >= 16 {
             assert_eq!(
@@ -361,13 +294,7 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
         );
         // Planned again: nothing to do.
         let again = env
-            .g
-            .privileges()
-            .plan(
-                "app",
-                None,
-                &[parse_change("revoke-role grp from u").unwrap()],
-            )
+            .try_plan("app", &changes(&["revoke-role grp from u"]))
             .await;
         assert!(
             again.is_err() || again.unwrap().plan.statements.is_empty(),
@@ -380,18 +307,10 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
                 "postgres",
                 "GRANT grp TO connector WITH ADMIN OPTION; SET ROLE bob; GRANT grp TO u; RESET ROLE;",
             );
-            let env2 = grantry().await;
-            env2.g.integrations().add(connector(&c)).await.unwrap();
+            let env2 = grantry_with(connector(&c)).await;
             let pv = env2
-                .g
-                .privileges()
-                .plan(
-                    "app",
-                    None,
-                    &[parse_change("revoke-role grp from u").unwrap()],
-                )
-                .await
-                .unwrap();
+                .plan("app", &changes(&["revoke-role grp from u"]))
+                .await;
             assert_eq!(pv.plan.blocking.len(), 1, "{:?}", pv.plan.blocking);
             assert!(
                 pv.plan.blocking[0].contains("granted by bob")
@@ -400,24 +319,14 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
                 pv.plan.blocking[0]
             );
             // The statement stays in the plan; a dry run shows the server refusing it.
-            let dry = env2
-                .g
-                .privileges()
-                .run_plan(&pv.id, true, None)
-                .await
-                .unwrap();
+            let dry = env2.run(&pv.id, true).await;
             assert_eq!(
                 dry.report.outcome,
                 RunOutcome::Failed,
                 "{}",
                 dry.report.message
             );
-            let e = env2
-                .g
-                .privileges()
-                .run_plan(&pv.id, false, None)
-                .await
-                .unwrap_err();
+            let e = env2.try_run(&pv.id, false).await.unwrap_err();
             assert!(e.message.contains("cannot carry out"), "{}", e.message);
             assert_eq!(truth(&c, "pg_has_role('u', 'grp', 'MEMBER')"), "t");
             env2.g.close().await;
@@ -433,10 +342,7 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
 async fn the_grantor_is_predicted_as_postgresql_picks_it() {
     for bin in version_matrix() {
         let v = bin.major;
-        let c = Cluster::start(Options {
-            bindir: Some(bin.bindir.clone()),
-            ..Options::default()
-        });
+        let c = Cluster::start_with(&bin.bindir);
         c.psql(
             "postgres",
             "CREATE ROLE conn LOGIN PASSWORD 'conn-pw' CREATEROLE; CREATE ROLE towner NOLOGIN; \
@@ -459,16 +365,7 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
                SET ROLE gtopa; GRANT SELECT ON s.bfs TO r2; RESET ROLE;
                GRANT SELECT ON s.split TO conn WITH GRANT OPTION; GRANT INSERT ON s.split TO gins WITH GRANT OPTION;"#,
         );
-        let env = grantry().await;
-        env.g
-            .integrations()
-            .add(input(&c, "app", SslMode::Require).with_self_hosted(|s| {
-                s.username = "conn".into();
-                s.password = common::secret("conn-pw");
-                s.database = Some("app".into());
-            }))
-            .await
-            .unwrap();
+        let env = grantry_with(login_input(&c, "app", "conn", "conn-pw", "app")).await;
         // (changes, blocking expected, checks that must all be true after the apply)
         let cases: Vec<(Vec<&str>, bool, Vec<&str>)> = vec![
             (
@@ -510,7 +407,7 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
             ),
         ];
         for (lines, blocking, checks) in cases {
-            let changes: Vec<_> = lines.iter().map(|l| parse_change(l).unwrap()).collect();
+            let changes = common::changes(&lines);
             let what = format!("PostgreSQL {v}, {lines:?}");
             holds(&env, &c, "app", &changes, blocking, &checks, &what).await;
         }
@@ -526,14 +423,11 @@ async fn the_grantor_is_predicted_as_postgresql_picks_it() {
 /// refusing, or there is nothing to try) or applies whole, as the server's answers confirm.
 #[tokio::test]
 async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
-    use grantry_core::privileges::plan::{Change, Target};
+    use grantry_core::privileges::plan::Change;
     use grantry_core::privileges::Privilege;
     for bin in version_matrix() {
         let v = bin.major;
-        let c = Cluster::start(Options {
-            bindir: Some(bin.bindir.clone()),
-            ..Options::default()
-        });
+        let c = Cluster::start_with(&bin.bindir);
         c.psql(
             "postgres",
             "CREATE ROLE c2 LOGIN PASSWORD 'c2-pw'; CREATE ROLE own2; CREATE ROLE gtopa; CREATE ROLE gmid; \
@@ -565,37 +459,15 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
              SET ROLE cb; GRANT SELECT ON s.o TO cc WITH GRANT OPTION; RESET ROLE; \
              GRANT SELECT ON s.x TO xa, xg WITH GRANT OPTION; SET ROLE xa; GRANT SELECT ON s.x TO xc; RESET ROLE;",
         );
-        let su = grantry().await;
-        let mut inp = input(&c, "su", SslMode::Require);
-        inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
-        su.g.integrations().add(inp).await.unwrap();
-        let c2 = grantry().await;
-        c2.g.integrations()
-            .add(IntegrationInput {
-                name: "c2".into(),
-                ..input(&c, "c2", SslMode::Require).with_self_hosted(|s| {
-                    s.username = "c2".into();
-                    s.password = common::secret("c2-pw");
-                    s.database = Some("app".into());
-                })
-            })
-            .await
-            .unwrap();
-        let table = |s: &str, n: &str| Target::Object {
-            kind: grantry_core::privileges::ObjectKind::Table,
-            schema: Some(s.into()),
-            name: n.into(),
-            args: None,
-            columns: vec![],
-        };
-        let one = |l: &str| vec![parse_change(l).unwrap()];
+        let su = grantry_with(input_on(&c, "su", SslMode::Require, "app")).await;
+        let c2 = grantry_with(login_input(&c, "c2", "c2", "c2-pw", "app")).await;
         // (who, changes, blocking, checks after the apply)
         type Case<'a> = (&'a common::Env, &'a str, Vec<Change>, bool, Vec<&'a str>);
         let cases: Vec<Case> = vec![
             (
                 &c2,
                 "c2",
-                one("revoke SELECT,INSERT on table:s.t from r"),
+                changes(&["revoke SELECT,INSERT on table:s.t from r"]),
                 false,
                 vec![
                     "NOT has_table_privilege('r', 's.t', 'SELECT')",
@@ -605,14 +477,14 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
             (
                 &su,
                 "su",
-                one("revoke SELECT on table:s12.t from r"),
+                changes(&["revoke SELECT on table:s12.t from r"]),
                 true,
                 vec![],
             ),
             (
                 &su,
                 "su",
-                one("revoke grant option for SELECT on table:s.o from cc"),
+                changes(&["revoke grant option for SELECT on table:s.o from cc"]),
                 false,
                 vec![
                     "has_table_privilege('cc', 's.o', 'SELECT')",
@@ -622,7 +494,7 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
             (
                 &su,
                 "su",
-                one("revoke-role g7 from u7 admin-option"),
+                changes(&["revoke-role g7 from u7 admin-option"]),
                 false,
                 vec![
                     "pg_has_role('u7', 'g7', 'MEMBER')",
@@ -647,14 +519,7 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
             (
                 &su,
                 "su",
-                vec![Change::Revoke {
-                    privileges: vec![Privilege::Select],
-                    on: table("s", "x"),
-                    from: vec!["xa".into()],
-                    grant_option_only: false,
-                    cascade: false,
-                    granted_by: None,
-                }],
+                vec![revoke(Privilege::Select, table("s", "x"), "xa")],
                 false,
                 vec![
                     "NOT EXISTS (SELECT FROM pg_class, aclexplode(relacl) a WHERE oid = 's.x'::regclass AND a.grantee = 'xa'::regrole)",

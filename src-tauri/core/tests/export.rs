@@ -49,12 +49,7 @@ async fn round_trip_has_no_false_changes_on_every_major_and_across_majors() {
     for bin in version_matrix() {
         let c = fixture(Some(bin.bindir.clone()));
         let env = connect(&c).await;
-        let snap = env
-            .g
-            .privileges()
-            .snapshot("db", None, false)
-            .await
-            .unwrap();
+        let snap = env.snapshot("db").await;
         let doc = export_state(&snap);
         assert!(doc.objects.iter().any(|o| o.name == "t1"
             && o.grants
@@ -110,12 +105,7 @@ async fn round_trip_has_no_false_changes_on_every_major_and_across_majors() {
 async fn an_edited_document_plans_exactly_the_edit() {
     let c = fixture(None);
     let env = connect(&c).await;
-    let snap = env
-        .g
-        .privileges()
-        .snapshot("db", None, false)
-        .await
-        .unwrap();
+    let snap = env.snapshot("db").await;
     let mut doc = export_state(&snap);
     let t1 = doc.objects.iter_mut().find(|o| o.name == "t1").unwrap();
     t1.grants.retain(|g| g.to != "readers");
@@ -129,12 +119,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
         .as_mut()
         .unwrap()
         .retain(|m| m.member != "alice");
-    let pv = env
-        .g
-        .privileges()
-        .plan_desired("db", None, &doc)
-        .await
-        .unwrap();
+    let pv = env.plan_desired("db", &doc).await;
     let sql = &pv.plan.script;
     assert!(
         sql.contains("GRANT SELECT, DELETE ON TABLE \"app\".\"t1\" TO \"bob\""),
@@ -148,12 +133,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
     assert_eq!(pv.plan.statements.len(), 3, "{sql}");
     common::applied(&env, &pv.id).await;
     // The database now matches the document.
-    let after = env
-        .g
-        .privileges()
-        .snapshot("db", None, false)
-        .await
-        .unwrap();
+    let after = env.snapshot("db").await;
     let (changes, _) = changes_for(&after, &doc).unwrap();
     assert!(changes.is_empty(), "{changes:?}");
     assert_eq!(
@@ -174,9 +154,7 @@ async fn an_edited_document_plans_exactly_the_edit() {
     let mut wrong = doc.clone();
     wrong.database = "other".into();
     assert!(env
-        .g
-        .privileges()
-        .plan_desired("db", None, &wrong)
+        .try_plan_desired("db", &wrong)
         .await
         .unwrap_err()
         .message
@@ -203,21 +181,8 @@ async fn sql_export_rebuilds_the_same_privileges_elsewhere() {
     let script = common::retarget(&sql, "db", "db2");
     c.psql("db2", &script);
     let env2 = common::grantry_on(&c, "db2").await;
-    let a = export_state(
-        &env.g
-            .privileges()
-            .snapshot("db", None, false)
-            .await
-            .unwrap(),
-    );
-    let b = export_state(
-        &env2
-            .g
-            .privileges()
-            .snapshot("db2", None, false)
-            .await
-            .unwrap(),
-    );
+    let a = export_state(&env.snapshot("db").await);
+    let b = export_state(&env2.snapshot("db2").await);
     assert_eq!(
         a.objects
             .iter()

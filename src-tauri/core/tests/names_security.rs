@@ -8,9 +8,8 @@
 
 mod common;
 
+use common::{changes, grant, revoke, table};
 use grantry_core::privileges::desired::{export_state, DesiredGrant, DesiredObject, DesiredState};
-use grantry_core::privileges::parse::parse_change;
-use grantry_core::privileges::plan::Change;
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_testrig::{Cluster, Options};
 
@@ -64,27 +63,11 @@ fn public_entries_on_vault(c: &Cluster, db: &str) -> String {
     )
 }
 
-fn table(schema: &str, name: &str) -> grantry_core::privileges::plan::Target {
-    grantry_core::privileges::plan::Target::Object {
-        kind: ObjectKind::Table,
-        schema: Some(schema.into()),
-        name: name.into(),
-        args: None,
-        columns: vec![],
-    }
-}
-
 #[tokio::test]
 async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
     let c = cluster();
     let env = env_for(&c, "db").await;
-    let grant = |t: &str, to: &str| Change::Grant {
-        privileges: vec![Privilege::Select],
-        on: table("app", t),
-        to: vec![to.into()],
-        with_grant_option: false,
-        granted_by: None,
-    };
+    let grant = |t: &str, to: &str| grant(Privilege::Select, table("app", t), to);
     common::apply(
         &env,
         "db",
@@ -127,25 +110,14 @@ async fn hostile_names_stay_names_in_exported_scripts_and_annotated_plans() {
 
     // A plan as `grantry plan` prints it (a comment per statement, no-ops after), run by psql.
     let pv = env
-        .g
-        .privileges()
         .plan(
             "db",
-            None,
             &[
-                Change::Revoke {
-                    privileges: vec![Privilege::Select],
-                    on: table("app", EVIL_TABLE),
-                    from: vec!["reader".into()],
-                    grant_option_only: false,
-                    cascade: false,
-                    granted_by: None,
-                },
+                revoke(Privilege::Select, table("app", EVIL_TABLE), "reader"),
                 grant(EVIL_TABLE_CR, EVIL_ROLE),
             ],
         )
-        .await
-        .unwrap();
+        .await;
     let text = pv.plan.annotated_script();
     assert!(
         text.lines().any(|l| l.starts_with("-- skipped (no-op): ")),
@@ -189,23 +161,12 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
 
     // Before a role named "PUBLIC" exists: naming it is an error that points at `public`.
     let e = env
-        .g
-        .privileges()
-        .plan(
-            "db",
-            None,
-            &[parse_change("grant SELECT on table:app.t to PUBLIC").unwrap()],
-        )
+        .try_plan("db", &changes(&["grant SELECT on table:app.t to PUBLIC"]))
         .await
         .unwrap_err();
     assert!(e.message.contains("is written public"), "{}", e.message);
     // A format-1 document's PUBLIC is the pseudo-role while no role is named so.
-    let snap = env
-        .g
-        .privileges()
-        .snapshot("db", None, false)
-        .await
-        .unwrap();
+    let snap = env.snapshot("db").await;
     let mut v1 = export_state(&snap);
     v1.format = 1;
     v1.objects.push(DesiredObject {
@@ -222,21 +183,11 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
             grantor: None,
         }],
     });
-    let pv = env
-        .g
-        .privileges()
-        .plan_desired("db", None, &v1)
-        .await
-        .unwrap();
+    let pv = env.plan_desired("db", &v1).await;
     assert!(pv.plan.script.contains("TO PUBLIC;"), "{}", pv.plan.script);
 
     c.psql("postgres", "CREATE ROLE \"PUBLIC\" NOLOGIN");
-    let e = env
-        .g
-        .privileges()
-        .plan_desired("db", None, &v1)
-        .await
-        .unwrap_err();
+    let e = env.try_plan_desired("db", &v1).await.unwrap_err();
     assert!(
         e.message.contains("cannot tell them apart"),
         "{}",
@@ -247,11 +198,11 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     common::apply(
         &env,
         "db",
-        &[
-            parse_change("grant SELECT on table:app.t to Public").unwrap(),
-            parse_change(r#"grant SELECT,UPDATE on table:app.t to "PUBLIC""#).unwrap(),
-            parse_change("grant INSERT on table:app.t to PUBLIC").unwrap(),
-        ],
+        &changes(&[
+            "grant SELECT on table:app.t to Public",
+            r#"grant SELECT,UPDATE on table:app.t to "PUBLIC""#,
+            "grant INSERT on table:app.t to PUBLIC",
+        ]),
     )
     .await;
     let who = |c: &Cluster| {
@@ -268,13 +219,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     assert_eq!(public_entries_on_vault(&c, "db"), "0");
 
     // The export writes the roles by name, and a plan never says PUBLIC for them.
-    let doc = export_state(
-        &env.g
-            .privileges()
-            .snapshot("db", None, false)
-            .await
-            .unwrap(),
-    );
+    let doc = export_state(&env.snapshot("db").await);
     let t = doc.objects.iter().find(|o| o.name == "t").unwrap();
     let to: Vec<&str> = t.grants.iter().map(|g| g.to.as_str()).collect();
     assert!(to.contains(&"PUBLIC") && to.contains(&"Public"), "{to:?}");
@@ -287,12 +232,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     let env2 = env_for(&c, "db2").await;
     let mut doc2 = doc.clone();
     doc2.database = "db2".into();
-    let pv = env2
-        .g
-        .privileges()
-        .plan_desired("db2", None, &doc2)
-        .await
-        .unwrap();
+    let pv = env2.plan_desired("db2", &doc2).await;
     assert!(
         !pv.plan.script.contains(" PUBLIC;") && !pv.plan.script.contains(" PUBLIC,"),
         "{}",
@@ -300,12 +240,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     );
     let _r = common::applied(&env2, &pv.id).await;
     assert_eq!(acl_of_t(&c, "db2"), acl_of_t(&c, "db"));
-    let again = env2
-        .g
-        .privileges()
-        .plan_desired("db2", None, &doc2)
-        .await
-        .unwrap();
+    let again = env2.plan_desired("db2", &doc2).await;
     assert!(again.plan.statements.is_empty(), "{}", again.plan.script);
     c.psql("postgres", "CREATE DATABASE db3");
     c.psql("db3", &objects());
@@ -317,19 +252,13 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     common::apply(
         &env,
         "db",
-        &[parse_change(r#"revoke UPDATE on table:app.t from "PUBLIC""#).unwrap()],
+        &changes(&[r#"revoke UPDATE on table:app.t from "PUBLIC""#]),
     )
     .await;
     assert_eq!(who(&c), "t|f|t|f|f");
 
     // A document granting to `public` (the pseudo-role) converges and then stays put.
-    let mut doc = export_state(
-        &env.g
-            .privileges()
-            .snapshot("db", None, false)
-            .await
-            .unwrap(),
-    );
+    let mut doc = export_state(&env.snapshot("db").await);
     doc.objects
         .iter_mut()
         .find(|o| o.name == "t")
@@ -341,12 +270,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
             grantable: vec![],
             grantor: None,
         });
-    let pv = env
-        .g
-        .privileges()
-        .plan_desired("db", None, &doc)
-        .await
-        .unwrap();
+    let pv = env.plan_desired("db", &doc).await;
     assert_eq!(pv.plan.statements.len(), 1, "{}", pv.plan.script);
     assert!(
         pv.plan
@@ -358,12 +282,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
     let r = common::applied(&env, &pv.id).await;
     assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
     for _ in 0..2 {
-        let pv = env
-            .g
-            .privileges()
-            .plan_desired("db", None, &doc)
-            .await
-            .unwrap();
+        let pv = env.plan_desired("db", &doc).await;
         assert!(pv.plan.statements.is_empty(), "{}", pv.plan.script);
     }
     assert_eq!(
@@ -380,12 +299,7 @@ async fn roles_named_public_are_roles_and_only_public_is_everyone() {
         "grant-role public to reader",
         "grant-role reader to public",
     ] {
-        let e = env
-            .g
-            .privileges()
-            .plan("db", None, &[parse_change(line).unwrap()])
-            .await
-            .unwrap_err();
+        let e = env.try_plan("db", &changes(&[line])).await.unwrap_err();
         assert!(
             e.message.contains("reserved") || e.message.contains("PUBLIC is not a role"),
             "{line}: {}",
@@ -431,7 +345,7 @@ async fn routines_resolve_exactly_as_the_server_does() {
     common::apply(
         &env,
         "db",
-        &[parse_change(r#"grant EXECUTE on function:s.k(s."ty  a") to bob"#).unwrap()],
+        &changes(&[r#"grant EXECUTE on function:s.k(s."ty  a") to bob"#]),
     )
     .await;
     assert_eq!(
@@ -441,18 +355,14 @@ async fn routines_resolve_exactly_as_the_server_does() {
 
     // Type aliases resolve the way the server resolves them.
     let pv = env
-        .g
-        .privileges()
         .plan(
             "db",
-            None,
-            &[
-                parse_change("grant EXECUTE on function:s.f(int4) to bob").unwrap(),
-                parse_change("grant EXECUTE on function:s.g(varchar) to bob").unwrap(),
-            ],
+            &changes(&[
+                "grant EXECUTE on function:s.f(int4) to bob",
+                "grant EXECUTE on function:s.g(varchar) to bob",
+            ]),
         )
-        .await
-        .unwrap();
+        .await;
     let script = &pv.plan.script;
     assert!(
         script.contains("ON FUNCTION \"s\".\"f\"(integer) TO \"bob\""),
@@ -469,38 +379,23 @@ async fn routines_resolve_exactly_as_the_server_does() {
 
     // Without an argument list: fine when unique, an error naming the overloads otherwise.
     let e = env
-        .g
-        .privileges()
-        .plan(
-            "db",
-            None,
-            &[parse_change("grant EXECUTE on function:s.f to bob").unwrap()],
-        )
+        .try_plan("db", &changes(&["grant EXECUTE on function:s.f to bob"]))
         .await
         .unwrap_err();
     assert!(e.message.contains("overloaded"), "{}", e.message);
     assert!(e.message.contains("(integer)") && e.message.contains("(text)"));
     let who = env
-        .g
-        .privileges()
         .who_can(
             "db",
-            None,
             &grantry_core::privileges::parse::parse_object("function:s.f(int)").unwrap(),
             Privilege::Execute,
         )
-        .await
-        .unwrap();
+        .await;
     assert!(who.roles.iter().any(|a| a.role == "bob"), "{who:?}");
     assert_eq!(who.object, "s.f(integer)");
 
     // An exported document re-plans to nothing, overloads included.
-    let snap = env
-        .g
-        .privileges()
-        .snapshot("db", None, false)
-        .await
-        .unwrap();
+    let snap = env.snapshot("db").await;
     let doc = export_state(&snap);
     let (changes, _) = grantry_core::privileges::desired::changes_for(&snap, &doc).unwrap();
     assert!(changes.is_empty(), "{changes:?}");
@@ -519,39 +414,25 @@ async fn people_can_tell_a_role_from_public_in_what_grantry_prints() {
     );
     let env = env_for(&c, "db").await;
     let t = grantry_core::privileges::parse::parse_object("table:app.t").unwrap();
-    let who = env
-        .g
-        .privileges()
-        .who_can("db", None, &t, Privilege::Select)
-        .await
-        .unwrap();
+    let who = env.who_can("db", &t, Privilege::Select).await;
     let via = who.roles.iter().find(|a| a.role == "PUBLIC").unwrap();
     let text = grantry_core::privileges::engine::explain_reasons(&via.reasons);
     assert_eq!(text, r#"through "PUBLIC " ("PUBLIC" → "PUBLIC ")"#);
-    let everyone = env
-        .g
-        .privileges()
-        .who_can("db", None, &t, Privilege::Insert)
-        .await
-        .unwrap();
+    let everyone = env.who_can("db", &t, Privilege::Insert).await;
     assert_eq!(
         grantry_core::privileges::engine::explain_reasons(&everyone.public),
         "through PUBLIC"
     );
     // The plan's purpose and access changes name the role quoted, the pseudo-role bare.
     let pv = env
-        .g
-        .privileges()
         .plan(
             "db",
-            None,
-            &[
-                parse_change(r#"revoke SELECT on table:app.t from "PUBLIC ""#).unwrap(),
-                parse_change("revoke INSERT on table:app.t from public").unwrap(),
-            ],
+            &changes(&[
+                r#"revoke SELECT on table:app.t from "PUBLIC ""#,
+                "revoke INSERT on table:app.t from public",
+            ]),
         )
-        .await
-        .unwrap();
+        .await;
     let purposes: Vec<&str> = pv
         .plan
         .statements
@@ -568,13 +449,7 @@ async fn people_can_tell_a_role_from_public_in_what_grantry_prints() {
     );
     // A shortcut never creates a role named like PUBLIC.
     let e = env
-        .g
-        .privileges()
-        .plan(
-            "db",
-            None,
-            &[parse_change("read table:app.t to Public").unwrap()],
-        )
+        .try_plan("db", &changes(&["read table:app.t to Public"]))
         .await
         .unwrap_err();
     assert!(e.message.contains("is written public"), "{}", e.message);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{grantry, input};
+use common::{grant, grantry_with, input_on, login_input, revoke, table};
 use grantry_core::integrations::model::{Environment, IntegrationInput, SslMode};
 use grantry_core::privileges::apply::{RunOutcome, StatementOutcome};
 use grantry_core::privileges::inspect::DefaultObjectType;
@@ -13,27 +13,6 @@ use grantry_core::privileges::ObjectRef;
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_core::ErrorCode;
 use grantry_testrig::{Cluster, Options};
-
-fn table(schema: &str, name: &str) -> Target {
-    Target::Object {
-        kind: ObjectKind::Table,
-        schema: Some(schema.into()),
-        name: name.into(),
-        args: None,
-        columns: vec![],
-    }
-}
-
-/// GRANT one privilege on one target to one role.
-fn grant(privilege: Privilege, on: Target, to: &str) -> Change {
-    Change::Grant {
-        privileges: vec![privilege],
-        on,
-        to: vec![to.into()],
-        with_grant_option: false,
-        granted_by: None,
-    }
-}
 
 fn setup() -> Cluster {
     let c = Cluster::start(Options::default());
@@ -53,13 +32,12 @@ fn setup() -> Cluster {
 }
 
 async fn env_for(c: &Cluster, environment: Environment, read_only: bool) -> common::Env {
-    let env = grantry().await;
-    let mut inp: IntegrationInput = input(c, "app", SslMode::Require);
-    inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
-    inp.environment = Some(environment);
-    inp.read_only = read_only;
-    env.g.integrations().add(inp).await.unwrap();
-    env
+    grantry_with(IntegrationInput {
+        environment: Some(environment),
+        read_only,
+        ..input_on(c, "app", SslMode::Require, "app")
+    })
+    .await
 }
 
 fn has(c: &Cluster, role: &str, object: &str, p: &str) -> bool {
@@ -79,14 +57,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
         // Already granted: dropped.
         grant(Privilege::Select, table("sales", "orders"), "analysts"),
         // Alice keeps SELECT through analysts: a warning.
-        Change::Revoke {
-            privileges: vec![Privilege::Select],
-            on: table("sales", "orders"),
-            from: vec!["alice".into()],
-            grant_option_only: false,
-            cascade: false,
-            granted_by: None,
-        },
+        revoke(Privilege::Select, table("sales", "orders"), "alice"),
         grant(Privilege::Update, table("sales", "orders"), "analysts"),
     ];
     let pv = g.privileges().plan("app", None, &changes).await.unwrap();
@@ -210,23 +181,11 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
     // bob passes his grant option on: revoking from bob without CASCADE fails (2BP01).
     c.psql("app", "GRANT USAGE ON SCHEMA sales TO bob; GRANT SELECT ON sales.customers TO bob WITH GRANT OPTION; SET ROLE bob; GRANT SELECT ON sales.customers TO dave; RESET ROLE;");
     let env = env_for(&c, Environment::Development, false).await;
-    let before = env
-        .g
-        .privileges()
-        .snapshot("app", None, false)
-        .await
-        .unwrap();
+    let before = env.snapshot("app").await;
     let changes = vec![
         grant(Privilege::Insert, table("sales", "orders"), "dave"),
         grant(Privilege::Delete, table("sales", "customers"), "alice"),
-        Change::Revoke {
-            privileges: vec![Privilege::Select],
-            on: table("sales", "customers"),
-            from: vec!["bob".into()],
-            grant_option_only: false,
-            cascade: false,
-            granted_by: None,
-        },
+        revoke(Privilege::Select, table("sales", "customers"), "bob"),
         Change::GrantRole {
             role: "analysts".into(),
             to: "bob".into(),
@@ -236,12 +195,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
             granted_by: None,
         },
     ];
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     // The plan says the server will refuse it; apply refuses to start, and a dry run (which
     // runs it anyway) shows the statement failing after others succeeded.
     assert!(
@@ -252,19 +206,9 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
         "{:?}",
         pv.plan.blocking
     );
-    let e = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap_err();
+    let e = env.try_run(&pv.id, false).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Refused);
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, true, None)
-        .await
-        .unwrap();
+    let r = env.run(&pv.id, true).await;
     assert_eq!(r.report.outcome, RunOutcome::Failed);
     let failed = r
         .report
@@ -280,12 +224,7 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
     assert!(r.report.statements[..failed]
         .iter()
         .all(|s| s.error.is_none()));
-    let after = env
-        .g
-        .privileges()
-        .snapshot("app", None, false)
-        .await
-        .unwrap();
+    let after = env.snapshot("app").await;
     assert_eq!(
         grantry_core::privileges::plan::fingerprint(&before),
         grantry_core::privileges::plan::fingerprint(&after),
@@ -303,15 +242,11 @@ async fn a_failing_statement_leaves_the_database_as_it_was() {
 
     // With CASCADE it goes through, and dave's grant from bob goes too.
     let mut fixed = changes.clone();
-    fixed[2] = Change::Revoke {
-        privileges: vec![Privilege::Select],
-        on: table("sales", "customers"),
-        from: vec!["bob".into()],
-        grant_option_only: false,
-        cascade: true,
-        granted_by: None,
+    let Change::Revoke { cascade, .. } = &mut fixed[2] else {
+        unreachable!("the third change is the revoke from bob")
     };
-    let pv = env.g.privileges().plan("app", None, &fixed).await.unwrap();
+    *cascade = true;
+    let pv = env.plan("app", &fixed).await;
     common::applied(&env, &pv.id).await;
     assert!(!has(&c, "dave", "sales.customers", "SELECT"));
     assert!(has(&c, "dave", "sales.orders", "INSERT"));
@@ -328,14 +263,11 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         table("sales", "customers"),
         "carol",
     )];
-    let pa = env1.g.privileges().plan("app", None, &a).await.unwrap();
-    let pb = env2.g.privileges().plan("app", None, &b).await.unwrap();
+    let pa = env1.plan("app", &a).await;
+    let pb = env2.plan("app", &b).await;
     // Both run at once: one takes the apply lock first, the other waits, then finds the
     // database changed.
-    let (ra, rb) = tokio::join!(
-        env1.g.privileges().run_plan(&pa.id, false, None),
-        env2.g.privileges().run_plan(&pb.id, false, None)
-    );
+    let (ra, rb) = tokio::join!(env1.try_run(&pa.id, false), env2.try_run(&pb.id, false));
     let outcomes = [ra.unwrap().report.outcome, rb.unwrap().report.outcome];
     assert!(outcomes.contains(&RunOutcome::Committed), "{outcomes:?}");
     assert!(
@@ -359,14 +291,9 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
         table("sales", "customers"),
         "dave",
     )];
-    let p = env1.g.privileges().plan("app", None, &d).await.unwrap();
+    let p = env1.plan("app", &d).await;
     c.psql("app", "GRANT TRIGGER ON sales.customers TO dave");
-    let r = env1
-        .g
-        .privileges()
-        .run_plan(&p.id, false, None)
-        .await
-        .unwrap();
+    let r = env1.run(&p.id, false).await;
     assert_eq!(r.report.outcome, RunOutcome::Refused);
     assert!(
         r.report.message.contains("changed since the plan"),
@@ -376,15 +303,10 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
     assert!(!has(&c, "dave", "sales.customers", "REFERENCES"));
     assert_eq!(env1.g.audit().log(1).await.unwrap()[0].outcome, "refused");
     // A change to an object the plan does not touch does not make it stale.
-    let p = env1.g.privileges().plan("app", None, &d).await.unwrap();
+    let p = env1.plan("app", &d).await;
     assert_eq!(p.plan.scope.as_ref().map(Vec::len), Some(1));
     c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
-    let r = env1
-        .g
-        .privileges()
-        .run_plan(&p.id, false, None)
-        .await
-        .unwrap();
+    let r = env1.run(&p.id, false).await;
     assert_eq!(
         r.report.outcome,
         RunOutcome::Committed,
@@ -399,19 +321,9 @@ async fn production_needs_its_name_and_read_only_refuses() {
     let c = setup();
     let prod = env_for(&c, Environment::Production, false).await;
     let change = vec![grant(Privilege::Select, table("sales", "customers"), "bob")];
-    let pv = prod
-        .g
-        .privileges()
-        .plan("app", None, &change)
-        .await
-        .unwrap();
+    let pv = prod.plan("app", &change).await;
     assert!(pv.production);
-    let e = prod
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap_err();
+    let e = prod.try_run(&pv.id, false).await.unwrap_err();
     assert!(e.message.contains("type its name"), "{}", e.message);
     let e = prod
         .g
@@ -424,13 +336,7 @@ async fn production_needs_its_name_and_read_only_refuses() {
     assert!(!has(&c, "bob", "sales.customers", "SELECT"));
     // A dry run needs no confirmation.
     assert_eq!(
-        prod.g
-            .privileges()
-            .run_plan(&pv.id, true, None)
-            .await
-            .unwrap()
-            .report
-            .outcome,
+        prod.run(&pv.id, true).await.report.outcome,
         RunOutcome::RolledBack
     );
     assert_eq!(
@@ -445,24 +351,17 @@ async fn production_needs_its_name_and_read_only_refuses() {
     );
 
     let ro = env_for(&c, Environment::Development, true).await;
-    let pv =
-        ro.g.privileges()
-            .plan(
-                "app",
-                None,
-                &[grant(
-                    Privilege::Select,
-                    table("sales", "customers"),
-                    "carol",
-                )],
-            )
-            .await
-            .unwrap();
-    let e =
-        ro.g.privileges()
-            .run_plan(&pv.id, false, None)
-            .await
-            .unwrap_err();
+    let pv = ro
+        .plan(
+            "app",
+            &[grant(
+                Privilege::Select,
+                table("sales", "customers"),
+                "carol",
+            )],
+        )
+        .await;
+    let e = ro.try_run(&pv.id, false).await.unwrap_err();
     assert!(e.message.contains("read-only"));
     assert!(!has(&c, "carol", "sales.customers", "SELECT"));
 }
@@ -520,12 +419,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             with_grant_option: false,
         },
     ];
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     let s = &pv.plan.script;
     assert!(
         s.starts_with("CREATE ROLE \"report_bot\" LOGIN PASSWORD 'SCRAM-SHA-256$4096:"),
@@ -577,15 +471,8 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .await
         .unwrap()
         .expect("in the keychain");
-    let vault_login = IntegrationInput {
-        name: "vault".into(),
-        ..input(&c, "vault", SslMode::Require).with_self_hosted(|s| {
-            s.username = "vault_bot".into();
-            s.password = Some(vault_pw);
-            s.// PUBLIC keeps CONNECT there (this test revoked it on app).
-        database = Some("postgres".into());
-        })
-    };
+    // PUBLIC keeps CONNECT on postgres (this test revoked it on app).
+    let vault_login = login_input(&c, "vault", "vault_bot", vault_pw.expose(), "postgres");
     assert!(
         env.g
             .integrations()
@@ -604,25 +491,15 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         has(&c, "report_bot", "sales.big", "SELECT") && has(&c, "bob", "sales.orders", "INSERT")
     );
     // The shown-once password logs in.
-    let login = IntegrationInput {
-        name: "bot".into(),
-        ..input(&c, "bot", SslMode::Require).with_self_hosted(|s| {
-            s.username = "report_bot".into();
-            s.password = Some(grantry_core::Secret::new(password));
-            s.database = Some("app".into());
-        })
-    };
+    let login = login_input(&c, "bot", "report_bot", &password, "app");
     let report = env.g.integrations().test_input(login, None).await.unwrap();
     assert!(report.ok, "{} {:?}", report.message, report.detail);
     // Default privileges reach new tables.
     c.psql("app", "CREATE TABLE sales.later (x int)");
     assert!(has(&c, "report_bot", "sales.later", "SELECT"));
     let w = env
-        .g
-        .privileges()
         .who_can(
             "app",
-            None,
             &ObjectRef {
                 kind: ObjectKind::Table,
                 schema: Some("sales".into()),
@@ -632,8 +509,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             },
             Privilege::Select,
         )
-        .await
-        .unwrap();
+        .await;
     let bot = w
         .roles
         .iter()
@@ -697,47 +573,32 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
 
     // Invalid input: a clear error and no plan.
     let bad = env
-        .g
-        .privileges()
-        .plan(
+        .try_plan(
             "app",
-            None,
             &[grant(Privilege::Select, table("sales", "nope"), "bob")],
         )
         .await;
     assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
     // A column that does not exist is said at plan time too.
     let bad = env
-        .g
-        .privileges()
-        .plan(
+        .try_plan(
             "app",
-            None,
-            &[grantry_core::privileges::parse::parse_change(
-                r#"grant SELECT on column:sales.orders."id"")" to bob"#,
-            )
-            .unwrap()],
+            &common::changes(&[r#"grant SELECT on column:sales.orders."id"")" to bob"#]),
         )
         .await
         .unwrap_err();
     assert_eq!(bad.code, ErrorCode::NotFound, "{}", bad.message);
     assert!(bad.message.contains("has no column"), "{}", bad.message);
     let bad = env
-        .g
-        .privileges()
-        .plan(
+        .try_plan(
             "app",
-            None,
             &[grant(Privilege::Execute, table("sales", "orders"), "bob")],
         )
         .await;
     assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidInput);
     let bad = env
-        .g
-        .privileges()
-        .plan(
+        .try_plan(
             "app",
-            None,
             &[grant(Privilege::Select, table("sales", "orders"), "ghost")],
         )
         .await;
@@ -763,13 +624,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
          CREATE TABLE s.theirs (x int); ALTER TABLE s.theirs OWNER TO other; \
          GRANT SELECT ON s.theirs TO connector;",
     );
-    let env = grantry().await;
-    let inp = input(&c, "app", SslMode::Require).with_self_hosted(|s| {
-        s.username = "connector".into();
-        s.password = common::secret("connector-pw");
-        s.database = Some("app".into());
-    });
-    env.g.integrations().add(inp).await.unwrap();
+    let env = grantry_with(login_input(&c, "app", "connector", "connector-pw", "app")).await;
     let changes = vec![
         grant(Privilege::Select, table("s", "mine"), "r"),
         grant(Privilege::Select, table("s", "theirs"), "r"),
@@ -781,12 +636,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         )
     };
     // The plan says so before anything runs: the connector cannot grant on s.theirs.
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     assert_eq!(pv.plan.blocking.len(), 1, "{:?}", pv.plan.blocking);
     assert!(
         pv.plan.blocking[0].contains("cannot grant SELECT on s.theirs")
@@ -796,12 +646,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         pv.plan.blocking[0]
     );
     // A dry run runs it anyway and shows the server granting nothing: rolled back whole.
-    let run = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, true, None)
-        .await
-        .unwrap();
+    let run = env.run(&pv.id, true).await;
     assert_eq!(
         run.report.outcome,
         RunOutcome::Failed,
@@ -832,12 +677,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
     );
     assert_eq!((has("mine"), has("theirs")), ("f".into(), "f".into()));
     // Apply refuses it before running anything.
-    let e = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap_err();
+    let e = env.try_run(&pv.id, false).await.unwrap_err();
     assert!(
         e.message.contains("cannot carry out 1 step"),
         "{}",
@@ -849,12 +689,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
         "app",
         "GRANT SELECT ON s.theirs TO connector WITH GRANT OPTION",
     );
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     assert!(pv.plan.blocking.is_empty(), "{:?}", pv.plan.blocking);
     common::applied(&env, &pv.id).await;
     assert_eq!((has("mine"), has("theirs")), ("t".into(), "t".into()));
@@ -883,15 +718,11 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
     let c = setup();
     let env = env_for(&c, Environment::Development, false).await;
     let pv = env
-        .g
-        .privileges()
         .plan(
             "app",
-            None,
             &[grant(Privilege::Delete, table("sales", "customers"), "bob")],
         )
-        .await
-        .unwrap();
+        .await;
     // Another process holds the store's write lock.
     let path = env.g.home().store_path();
     let mut other =
@@ -902,12 +733,7 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
         .execute(&mut other)
         .await
         .unwrap();
-    let e = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap_err();
+    let e = env.try_run(&pv.id, false).await.unwrap_err();
     assert!(e.message.starts_with("nothing was run"), "{}", e.message);
     assert!(!has(&c, "bob", "sales.customers", "DELETE"));
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
@@ -930,7 +756,7 @@ async fn a_membership_plan_is_checked_on_the_objects_it_reaches() {
     let r = common::apply(
         &env,
         "app",
-        &[grantry_core::privileges::parse::parse_change("grant-role analysts to bob").unwrap()],
+        &common::changes(&["grant-role analysts to bob"]),
     )
     .await;
     assert!(
@@ -945,7 +771,7 @@ async fn a_membership_plan_is_checked_on_the_objects_it_reaches() {
     let r = common::apply(
         &env,
         "app",
-        &[grantry_core::privileges::parse::parse_change("revoke-role analysts from bob").unwrap()],
+        &common::changes(&["revoke-role analysts from bob"]),
     )
     .await;
     assert!(r.verified.iter().all(|v| v.confirmed), "{:?}", r.verified);
@@ -989,12 +815,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
         .execute("GRANT SELECT ON sales.customers TO carol")
         .await
         .unwrap();
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     let mut killer = connect().await;
     let kill = async {
         for _ in 0..200 {
@@ -1016,7 +837,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
         }
         false
     };
-    let (run, killed) = tokio::join!(env.g.privileges().run_plan(&pv.id, false, None), kill);
+    let (run, killed) = tokio::join!(env.try_run(&pv.id, false), kill);
     assert!(killed, "the apply never waited on the lock");
     let run = run.unwrap();
     assert_eq!(
@@ -1048,18 +869,8 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
         .execute("GRANT SELECT ON sales.customers TO carol")
         .await
         .unwrap();
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
-    let run = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
+    let run = env.run(&pv.id, false).await;
     blocker.execute("ROLLBACK").await.unwrap();
     assert_eq!(
         run.report.outcome,
@@ -1078,12 +889,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
     assert_eq!(audit[0].outcome, "failed");
 
     // The pool let go of the terminated connection: the plan applies now.
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &changes)
-        .await
-        .unwrap();
+    let pv = env.plan("app", &changes).await;
     common::applied(&env, &pv.id).await;
     assert!(has(&c, "bob", "sales.customers", "SELECT"));
 
@@ -1101,15 +907,11 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
     .await
     .unwrap();
     store.close().await.unwrap();
-    env.g
-        .privileges()
-        .plan(
-            "app",
-            None,
-            &[grant(Privilege::Update, table("sales", "orders"), "bob")],
-        )
-        .await
-        .unwrap();
+    env.plan(
+        "app",
+        &[grant(Privilege::Update, table("sales", "orders"), "bob")],
+    )
+    .await;
     let audit = env.g.audit().log(1).await.unwrap();
     assert_eq!(audit[0].outcome, "committed");
     assert!(
@@ -1139,19 +941,15 @@ async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
          SELECT pg_reload_conf();",
     );
     let pv = env
-        .g
-        .privileges()
         .plan(
             "app",
-            None,
             &[grant(Privilege::Select, table("sales", "customers"), "bob")],
         )
-        .await
-        .unwrap();
+        .await;
     // The apply hangs in COMMIT; give up on it as a killed process would.
     let cut = tokio::time::timeout(
         std::time::Duration::from_secs(3),
-        env.g.privileges().run_plan(&pv.id, false, None),
+        env.try_run(&pv.id, false),
     )
     .await;
     assert!(cut.is_err(), "the COMMIT should wait for the standby");
@@ -1170,7 +968,7 @@ async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
     store.close().await.unwrap();
     let other = [grant(Privilege::Update, table("sales", "orders"), "bob")];
     env.g.privileges().refresh("app").await.unwrap();
-    env.g.privileges().plan("app", None, &other).await.unwrap();
+    env.plan("app", &other).await;
     let audit = env.g.audit().log(1).await.unwrap();
     assert_eq!(audit[0].outcome, "unknown", "{:?}", audit[0].error);
     // The backend goes; its transaction had committed locally.
@@ -1185,7 +983,7 @@ async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
     );
     assert!(has(&c, "bob", "sales.customers", "SELECT"));
     env.g.privileges().refresh("app").await.unwrap();
-    env.g.privileges().plan("app", None, &other).await.unwrap();
+    env.plan("app", &other).await;
     let audit = env.g.audit().log(1).await.unwrap();
     assert_eq!(audit[0].outcome, "committed", "{:?}", audit[0].error);
 }
@@ -1209,18 +1007,8 @@ async fn a_grant_option_the_server_keeps_fails_the_run() {
     )
     .unwrap();
     let option = "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT WITH GRANT OPTION')";
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, std::slice::from_ref(&change))
-        .await
-        .unwrap();
-    let r = env
-        .g
-        .privileges()
-        .run_plan(&pv.id, false, None)
-        .await
-        .unwrap();
+    let pv = env.plan("app", std::slice::from_ref(&change)).await;
+    let r = env.run(&pv.id, false).await;
     assert_eq!(r.report.outcome, RunOutcome::Failed, "{}", r.report.message);
     assert!(
         r.report
@@ -1231,12 +1019,7 @@ async fn a_grant_option_the_server_keeps_fails_the_run() {
     );
     assert_eq!(c.psql("app", option), "t");
     c.psql("app", "DROP EVENT TRIGGER give_back");
-    let pv = env
-        .g
-        .privileges()
-        .plan("app", None, &[change])
-        .await
-        .unwrap();
+    let pv = env.plan("app", &[change]).await;
     common::applied(&env, &pv.id).await;
     assert_eq!(c.psql("app", option), "f");
     assert!(has(&c, "bob", "sales.orders", "SELECT"));

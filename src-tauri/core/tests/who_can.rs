@@ -28,12 +28,7 @@ async fn column_holders_are_shown_apart_and_agree_with_the_server() {
     let t = parse_object("table:public.t").unwrap();
     let roles = ["owner_a", "alice", "grp", "bob", "carol", "dave"];
     for (privilege, name) in [(Privilege::Update, "UPDATE"), (Privilege::Select, "SELECT")] {
-        let w = env
-            .g
-            .privileges()
-            .who_can("db", None, &t, privilege)
-            .await
-            .unwrap();
+        let w = env.who_can("db", &t, privilege).await;
         for r in roles {
             let server = c.psql(
                 "db",
@@ -76,12 +71,7 @@ async fn column_holders_are_shown_apart_and_agree_with_the_server() {
         }
     }
     // UPDATE: carol on the table (her column grant is covered), the others on columns only.
-    let w = env
-        .g
-        .privileges()
-        .who_can("db", None, &t, Privilege::Update)
-        .await
-        .unwrap();
+    let w = env.who_can("db", &t, Privilege::Update).await;
     let partial: Vec<(&str, Vec<&str>)> = w
         .partial
         .iter()
@@ -101,12 +91,7 @@ async fn column_holders_are_shown_apart_and_agree_with_the_server() {
         ]
     );
     // SELECT: PUBLIC on column a is one entry, not one per role.
-    let w = env
-        .g
-        .privileges()
-        .who_can("db", None, &t, Privilege::Select)
-        .await
-        .unwrap();
+    let w = env.who_can("db", &t, Privilege::Select).await;
     assert_eq!(
         w.partial
             .iter()
