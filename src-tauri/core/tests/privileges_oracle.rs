@@ -7,7 +7,7 @@ mod common;
 use grantry_core::privileges::engine::{Engine, RoleMode};
 use grantry_core::privileges::inspect::Snapshot;
 use grantry_core::privileges::{ObjectKind, Privilege};
-use grantry_testrig::{version_matrix, Cluster, Options};
+use grantry_testrig::{version_matrix, Cluster};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -96,21 +96,8 @@ impl Gen {
 
     /// Objects of every kind, owned by random roles, with random grants.
     fn objects(&mut self) {
-        const TABLE: &[&str] = &[
-            "SELECT",
-            "INSERT",
-            "UPDATE",
-            "DELETE",
-            "TRUNCATE",
-            "REFERENCES",
-            "TRIGGER",
-        ];
         const SEQ: &[&str] = &["USAGE", "SELECT", "UPDATE"];
-        let table_privs: Vec<&str> = if self.major >= 17 {
-            [TABLE, &["MAINTAIN"]].concat()
-        } else {
-            TABLE.to_vec()
-        };
+        let table_privs = common::table_privileges(self.major);
         self.push("CREATE FOREIGN DATA WRAPPER fdw_a");
         self.push("CREATE SERVER srv_a FOREIGN DATA WRAPPER fdw_a");
         for s in 0..3 {
@@ -457,10 +444,7 @@ async fn engine_agrees_with_the_server_on_every_major() {
         .unwrap_or(20261121);
     for bin in version_matrix() {
         for round in 0..2u64 {
-            let c = Cluster::start(Options {
-                bindir: Some(bin.bindir.clone()),
-                ..Options::default()
-            });
+            let c = Cluster::start_with(&bin.bindir);
             let mut g = Gen {
                 rng: StdRng::seed_from_u64(seed + round * 7919 + bin.major as u64),
                 major: bin.major,
@@ -481,12 +465,7 @@ async fn engine_agrees_with_the_server_on_every_major() {
             c.psql("oracle", &(g.sql.join(";\n") + ";"));
 
             let env = common::grantry_on(&c, "oracle").await;
-            let snap = env
-                .g
-                .privileges()
-                .snapshot("oracle", None, false)
-                .await
-                .unwrap();
+            let snap = env.snapshot("oracle").await;
             assert!(snap.objects.len() > 60, "{} objects", snap.objects.len());
             let t = compare(&c, &snap, bin.major);
             println!(

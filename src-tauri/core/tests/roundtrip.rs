@@ -7,7 +7,7 @@
 
 mod common;
 
-use grantry_testrig::{version_matrix, Cluster, Options};
+use grantry_testrig::{version_matrix, Cluster};
 
 const ROLES: &str = r#"CREATE ROLE owner_a NOLOGIN; CREATE ROLE readers NOLOGIN; CREATE ROLE writers NOLOGIN;
 CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; CREATE ROLE etl LOGIN; CREATE ROLE svc LOGIN;
@@ -160,10 +160,7 @@ ORDER BY 1"#,
 }
 
 fn copy(major_bindir: &std::path::Path, major: u32) -> Cluster {
-    let c = Cluster::start(Options {
-        bindir: Some(major_bindir.to_path_buf()),
-        ..Options::default()
-    });
+    let c = Cluster::start_with(major_bindir);
     c.psql("postgres", &format!("{ROLES} CREATE DATABASE app;"));
     c.psql("app", &objects(major));
     c
@@ -204,12 +201,12 @@ async fn apply_document(
 ) -> common::Env {
     let env = common::grantry_on(b, "app").await;
     let desired = grantry_core::privileges::desired::parse_document(doc).unwrap();
-    match env.g.privileges().plan_desired("app", None, &desired).await {
+    match env.try_plan_desired("app", &desired).await {
         Ok(pv) if !pv.id.is_empty() => {
             if !pv.plan.blocking.is_empty() {
                 failures.push(format!("{what}: blocking {:?}", pv.plan.blocking));
             }
-            match env.g.privileges().run_plan(&pv.id, false, None).await {
+            match env.try_run(&pv.id, false).await {
                 Ok(r)
                     if r.report.outcome
                         == grantry_core::privileges::apply::RunOutcome::Committed => {}
@@ -226,13 +223,26 @@ async fn apply_document(
     env
 }
 
-/// Runs the SQL script on `c` with psql; a failure goes to `failures`.
-fn run_script(c: &Cluster, sql: &str, what: &str, failures: &mut Vec<String>) {
+/// Runs the SQL script with psql on a new copy (PostgreSQL `major` from `bindir`); a failure,
+/// or ACLs and memberships other than `want`, go to `failures`.
+fn script_on_a_copy(
+    bindir: &std::path::Path,
+    major: u32,
+    sql: &str,
+    want: &[String],
+    what: &str,
+    failures: &mut Vec<String>,
+) {
+    let c = copy(bindir, major);
     if let Err(e) = std::panic::catch_unwind(|| c.psql("app", sql)) {
         failures.push(format!(
             "{what}: the SQL script fails: {}",
             e.downcast_ref::<String>().cloned().unwrap_or_default()
         ));
+    }
+    let got = state(&c);
+    if got != want {
+        failures.push(format!("{what}, by SQL script:{}", diff(want, &got)));
     }
 }
 
@@ -271,7 +281,7 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
         }
         // Applying the same document again changes nothing.
         if got != before {
-            if let Ok(pv) = env.g.privileges().plan_desired("app", None, &desired).await {
+            if let Ok(pv) = env.try_plan_desired("app", &desired).await {
                 if !pv.plan.statements.is_empty() {
                     failures.push(format!(
                         "PostgreSQL {v}: a second plan of the document is not empty: {}",
@@ -283,15 +293,14 @@ async fn export_then_apply_to_a_copy_reproduces_every_acl_and_membership() {
         env.g.close().await;
 
         // The SQL script, run by psql.
-        let c = copy(&bin.bindir, v);
-        run_script(&c, &sql, &format!("PostgreSQL {v}"), &mut failures);
-        let got = state(&c);
-        if got != want {
-            failures.push(format!(
-                "PostgreSQL {v}, by SQL script:{}",
-                diff(&want, &got)
-            ));
-        }
+        script_on_a_copy(
+            &bin.bindir,
+            v,
+            &sql,
+            &want,
+            &format!("PostgreSQL {v}"),
+            &mut failures,
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -303,28 +312,8 @@ fn random_grants(major: u32, seed: u64) -> String {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     let mut rng = StdRng::seed_from_u64(seed);
-    let table: &[&str] = if major >= 17 {
-        &[
-            "SELECT",
-            "INSERT",
-            "UPDATE",
-            "DELETE",
-            "TRUNCATE",
-            "REFERENCES",
-            "TRIGGER",
-            "MAINTAIN",
-        ]
-    } else {
-        &[
-            "SELECT",
-            "INSERT",
-            "UPDATE",
-            "DELETE",
-            "TRUNCATE",
-            "REFERENCES",
-            "TRIGGER",
-        ]
-    };
+    let table_privileges = common::table_privileges(major);
+    let table: &[&str] = &table_privileges;
     // (what follows ON, its privileges)
     let objects: Vec<(&str, &[&str])> = vec![
         ("TABLE app.t1", table),
@@ -514,15 +503,7 @@ async fn random_grants_round_trip_exactly_too() {
             }
             env.g.close().await;
             // By SQL script.
-            let c = copy(&bin.bindir, v);
-            run_script(&c, &sql, &what, &mut failures);
-            let got = state(&c);
-            if got != want {
-                failures.push(format!(
-                    "PostgreSQL {v} seed {seed}, by SQL script:{}",
-                    diff(&want, &got)
-                ));
-            }
+            script_on_a_copy(&bin.bindir, v, &sql, &want, &what, &mut failures);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
