@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{grantry, secret};
+use common::{grantry, secret, stored_password};
 use grantry_core::integrations::model::{
     CertSource, ConnectionInput, Environment, IntegrationInput, KeyInput, PasswordStorage,
     SelfHostedInput, SslMode,
 };
-use grantry_core::secrets::{MemoryKeychain, SecretKind, SecretStore};
-use grantry_core::{ErrorCode, Grantry, OpenOptions, Secret};
+use grantry_core::secrets::MemoryKeychain;
+use grantry_core::{ErrorCode, Grantry, Secret};
 use std::sync::Arc;
 
 fn valid(name: &str) -> IntegrationInput {
@@ -27,13 +27,7 @@ fn valid(name: &str) -> IntegrationInput {
 }
 
 async fn open_with(home: &std::path::Path, keychain: Arc<MemoryKeychain>) -> Grantry {
-    Grantry::open(OpenOptions {
-        home: Some(home.to_path_buf()),
-        secrets: Some(keychain),
-        pool_idle_timeout: None,
-    })
-    .await
-    .unwrap()
+    common::open(home, Some(keychain)).await
 }
 
 #[tokio::test]
@@ -196,11 +190,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
     let g = open_with(home.path(), keychain.clone()).await;
     let it = g.integrations().add(valid("kc")).await.unwrap();
     assert_eq!(
-        keychain
-            .get(&it.id, SecretKind::Password)
-            .unwrap()
-            .unwrap()
-            .expose(),
+        stored_password(&*keychain, &it.id).unwrap().expose(),
         "pw-123"
     );
     // Edit without a password keeps it; with one replaces it; clear removes it.
@@ -219,11 +209,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .unwrap();
     assert_eq!(it.environment, Environment::Production);
     assert_eq!(
-        keychain
-            .get(&it.id, SecretKind::Password)
-            .unwrap()
-            .unwrap()
-            .expose(),
+        stored_password(&*keychain, &it.id).unwrap().expose(),
         "pw-123"
     );
     g.integrations()
@@ -236,11 +222,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .await
         .unwrap();
     assert_eq!(
-        keychain
-            .get(&it.id, SecretKind::Password)
-            .unwrap()
-            .unwrap()
-            .expose(),
+        stored_password(&*keychain, &it.id).unwrap().expose(),
         "new-pw"
     );
     let cleared = g
@@ -255,10 +237,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .await
         .unwrap();
     assert_eq!(cleared.password_storage, PasswordStorage::None);
-    assert!(keychain
-        .get(&it.id, SecretKind::Password)
-        .unwrap()
-        .is_none());
+    assert!(stored_password(&*keychain, &it.id).is_none());
     g.integrations()
         .update(
             "kc",
@@ -269,10 +248,7 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         .await
         .unwrap();
     g.integrations().remove("kc").await.unwrap();
-    assert!(keychain
-        .get(&it.id, SecretKind::Password)
-        .unwrap()
-        .is_none());
+    assert!(stored_password(&*keychain, &it.id).is_none());
 }
 
 #[tokio::test]
@@ -319,13 +295,7 @@ async fn corrupted_store_is_reported_and_left_untouched() {
     let path = home.path().join("grantry.sqlite3");
     let garbage = b"this is not an SQLite database, but it is someone's file".repeat(200);
     std::fs::write(&path, &garbage).unwrap();
-    let err = match Grantry::open(OpenOptions {
-        home: Some(home.path().to_path_buf()),
-        secrets: Some(Arc::new(MemoryKeychain::default())),
-        pool_idle_timeout: None,
-    })
-    .await
-    {
+    let err = match common::try_open(home.path(), Some(Arc::new(MemoryKeychain::default()))).await {
         Ok(_) => panic!("opened a corrupted store"),
         Err(e) => e,
     };
@@ -382,15 +352,7 @@ async fn settings_survive_a_restart() {
 async fn abandoned_runs_become_unknown_at_the_next_start() {
     use grantry_core::audit::AuditEntry;
     let home = tempfile::tempdir().unwrap();
-    let open = || async {
-        Grantry::open(OpenOptions {
-            home: Some(home.path().to_path_buf()),
-            secrets: Some(Arc::new(MemoryKeychain::default())),
-            pool_idle_timeout: None,
-        })
-        .await
-        .unwrap()
-    };
+    let open = || common::open(home.path(), Some(Arc::new(MemoryKeychain::default())));
     let g = open().await;
     let entry = |at: &str, pid: Option<i64>| AuditEntry {
         id: 0,

@@ -1,11 +1,14 @@
 //! The real OS keychain: a Secret Service (gnome-keyring) in its own D-Bus session. Passwords go
 //! there and nowhere else: not into any file under GRANTRY_HOME, not into any IPC response.
 
+mod common;
+
+use common::stored_password;
 use grantry_core::integrations::model::{
     ConnectionInput, IntegrationInput, SelfHostedInput, SslMode,
 };
 use grantry_core::secrets::{Keychain, SecretKind, SecretStore};
-use grantry_core::{Grantry, OpenOptions, Secret};
+use grantry_core::Secret;
 use grantry_testrig::{in_secret_service_session, Cluster, Options};
 use std::path::Path;
 use std::sync::Arc;
@@ -34,13 +37,7 @@ fn passwords_live_only_in_the_secret_service() {
     rt.block_on(async {
         let cluster = Cluster::start(Options::default());
         let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions {
-            home: Some(home.path().to_path_buf()),
-            secrets: None,
-            pool_idle_timeout: None,
-        })
-        .await
-        .unwrap();
+        let g = common::open(home.path(), None).await;
         let password = cluster.password.expose().to_string();
         let mut responses = Vec::new();
 
@@ -66,23 +63,13 @@ fn passwords_live_only_in_the_secret_service() {
         // It is really in the Secret Service, under Grantry's service name.
         let keychain = Keychain::new(grantry_core::app::KEYCHAIN_SERVICE);
         assert_eq!(
-            keychain
-                .get(&it.id, SecretKind::Password)
-                .unwrap()
-                .unwrap()
-                .expose(),
+            stored_password(&keychain, &it.id).unwrap().expose(),
             password
         );
 
         // A new process (a fresh Grantry) connects with it.
         drop(g);
-        let g = Grantry::open(OpenOptions {
-            home: Some(home.path().to_path_buf()),
-            secrets: None,
-            pool_idle_timeout: None,
-        })
-        .await
-        .unwrap();
+        let g = common::open(home.path(), None).await;
         let report = g.integrations().test("real-keychain").await.unwrap();
         assert!(report.ok, "{} {:?}", report.message, report.detail);
         responses.push(serde_json::to_string(&report).unwrap());
@@ -121,10 +108,7 @@ fn passwords_live_only_in_the_secret_service() {
 
         // Removing the integration removes the keychain entry.
         g.integrations().remove("real-keychain").await.unwrap();
-        assert!(keychain
-            .get(&it.id, SecretKind::Password)
-            .unwrap()
-            .is_none());
+        assert!(stored_password(&keychain, &it.id).is_none());
 
         // The store and keychain are independent per service name: nothing leaks across.
         let other = Arc::new(Keychain::new("grantry-test-other"));
@@ -145,13 +129,7 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
     );
     rt.block_on(async {
         let home = tempfile::tempdir().unwrap();
-        let g = Grantry::open(OpenOptions {
-            home: Some(home.path().to_path_buf()),
-            secrets: None,
-            pool_idle_timeout: None,
-        })
-        .await
-        .unwrap();
+        let g = common::open(home.path(), None).await;
         let input = IntegrationInput {
             name: "no-keychain".into(),
             connection: ConnectionInput::SelfHosted(SelfHostedInput {
