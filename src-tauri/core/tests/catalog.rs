@@ -19,6 +19,14 @@ fn q(search: Option<&str>, limit: Option<u32>, offset: Option<u32>) -> TreeQuery
     }
 }
 
+/// The first page with the total, system objects included.
+fn with_system() -> TreeQuery {
+    TreeQuery {
+        include_system: true,
+        ..q(None, None, None)
+    }
+}
+
 #[tokio::test]
 async fn walks_and_pages_the_tree() {
     let c = Cluster::start(Options::default());
@@ -56,12 +64,16 @@ async fn walks_and_pages_the_tree() {
         .add(input(&c, "big", SslMode::VerifyFull))
         .await
         .unwrap();
+    let catalog = env.g.catalog();
+    let integration = it.name.as_str();
+    // The tree's relations in schema wide of big, as `query` asks.
+    let in_wide = move |query: TreeQuery| async move {
+        catalog.relations(integration, "big", "wide", &query).await
+    };
 
     // Databases: templates hidden unless asked.
-    let dbs = env
-        .g
-        .catalog()
-        .databases(&it.name, &q(None, None, None))
+    let dbs = catalog
+        .databases(integration, &q(None, None, None))
         .await
         .unwrap();
     let names: Vec<_> = dbs.items.iter().map(|d| d.name.as_str()).collect();
@@ -69,16 +81,8 @@ async fn walks_and_pages_the_tree() {
     let big = &dbs.items[0];
     assert_eq!(big.comment.as_deref(), Some("lots of tables"));
     assert!(big.size_bytes.unwrap() > 1_000_000);
-    let all = env
-        .g
-        .catalog()
-        .databases(
-            &it.name,
-            &TreeQuery {
-                include_system: true,
-                ..q(None, None, None)
-            },
-        )
+    let all = catalog
+        .databases(integration, &with_system())
         .await
         .unwrap();
     assert!(all
@@ -87,10 +91,8 @@ async fn walks_and_pages_the_tree() {
         .any(|d| d.name == "template1" && d.is_template));
 
     // Schemas with relation counts; system schemas hidden unless asked.
-    let schemas = env
-        .g
-        .catalog()
-        .schemas(&it.name, "big", &q(None, None, None))
+    let schemas = catalog
+        .schemas(integration, "big", &q(None, None, None))
         .await
         .unwrap();
     let names: Vec<_> = schemas.items.iter().map(|s| s.name.as_str()).collect();
@@ -106,10 +108,8 @@ async fn walks_and_pages_the_tree() {
         (wide.relation_count, wide.relation_count_capped),
         (1000, true)
     );
-    let stats = env
-        .g
-        .catalog()
-        .schema_stats(&it.name, "big", "wide")
+    let stats = catalog
+        .schema_stats(integration, "big", "wide")
         .await
         .unwrap();
     assert_eq!(stats.relation_count, expected);
@@ -117,25 +117,14 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(stats.estimated_rows, 5000);
     let odd = schemas.items.iter().find(|s| s.name == "Odd Name").unwrap();
     assert_eq!((odd.relation_count, odd.relation_count_capped), (1, false));
-    let err = env
-        .g
-        .catalog()
-        .schema_stats(&it.name, "big", "nope")
+    let err = catalog
+        .schema_stats(integration, "big", "nope")
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
     assert_eq!(wide.comment.as_deref(), Some("wide schema"));
-    let sys = env
-        .g
-        .catalog()
-        .schemas(
-            &it.name,
-            "big",
-            &TreeQuery {
-                include_system: true,
-                ..q(None, None, None)
-            },
-        )
+    let sys = catalog
+        .schemas(integration, "big", &with_system())
         .await
         .unwrap();
     assert!(sys
@@ -148,12 +137,7 @@ async fn walks_and_pages_the_tree() {
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let p = env
-            .g
-            .catalog()
-            .relations(&it.name, "big", "wide", &q(None, Some(400), Some(offset)))
-            .await
-            .unwrap();
+        let p = in_wide(q(None, Some(400), Some(offset))).await.unwrap();
         assert_eq!(p.total, Some(expected));
         seen.extend(p.items.iter().map(|r| r.name.clone()));
         offset += p.items.len() as u32;
@@ -175,40 +159,20 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(seen, by_server, "order differs from the server's");
 
     // Search: case-insensitive substring; LIKE wildcards are literal.
-    let s = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "wide", &q(Some("SCORE"), None, None))
-        .await
-        .unwrap();
+    let s = in_wide(q(Some("SCORE"), None, None)).await.unwrap();
     let names: Vec<_> = s.items.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["under_score", "underxscore"]);
-    let s = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "wide", &q(Some("r_s"), None, None))
-        .await
-        .unwrap();
+    let s = in_wide(q(Some("r_s"), None, None)).await.unwrap();
     assert_eq!(
         s.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ["under_score"]
     );
     assert_eq!(s.total, Some(1));
-    let s = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "wide", &q(Some("t0149"), None, None))
-        .await
-        .unwrap();
+    let s = in_wide(q(Some("t0149"), None, None)).await.unwrap();
     assert_eq!(s.total, Some(10));
     // Non-ASCII letters ignore case too; regular-expression characters are literal.
     for term in ["ü", "CÖD", "ünicödé"] {
-        let s = env
-            .g
-            .catalog()
-            .relations(&it.name, "big", "wide", &q(Some(term), None, None))
-            .await
-            .unwrap();
+        let s = in_wide(q(Some(term), None, None)).await.unwrap();
         assert_eq!(
             s.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["ÜniCödé"],
@@ -216,22 +180,12 @@ async fn walks_and_pages_the_tree() {
         );
     }
     for term in [".", "t0.*", "[u]", "(", "\\"] {
-        let s = env
-            .g
-            .catalog()
-            .relations(&it.name, "big", "wide", &q(Some(term), None, None))
-            .await
-            .unwrap();
+        let s = in_wide(q(Some(term), None, None)).await.unwrap();
         assert_eq!(s.total, Some(0), "{term}");
     }
 
     // Kinds, rows, sizes, comments.
-    let p = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "wide", &q(None, Some(5000), None))
-        .await
-        .unwrap();
+    let p = in_wide(q(None, Some(5000), None)).await.unwrap();
     let find = |n: &str| {
         p.items
             .iter()
@@ -251,10 +205,8 @@ async fn walks_and_pages_the_tree() {
     assert_eq!(find("t00001").owner, c.superuser);
 
     // Details, with hostile names.
-    let d = env
-        .g
-        .catalog()
-        .relation_detail(&it.name, "big", "Odd Name", "Mixed Case")
+    let d = catalog
+        .relation_detail(integration, "big", "Odd Name", "Mixed Case")
         .await
         .unwrap();
     assert_eq!(d.columns.len(), 1);
@@ -263,55 +215,37 @@ async fn walks_and_pages_the_tree() {
     assert!(d.columns[0].not_null);
     assert_eq!(d.columns[0].default_value.as_deref(), Some("7"));
     assert_eq!(d.columns[0].comment.as_deref(), Some("a column"));
-    let d = env
-        .g
-        .catalog()
-        .relation_detail(&it.name, "big", "wide", "v_filled")
+    let d = catalog
+        .relation_detail(integration, "big", "wide", "v_filled")
         .await
         .unwrap();
     assert!(d.definition.unwrap().contains("FROM wide.filled"));
 
     // Errors: missing schema / relation / database are specific.
-    let e = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "nope", &q(None, None, None))
+    let e = catalog
+        .relations(integration, "big", "nope", &q(None, None, None))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
-    let e = env
-        .g
-        .catalog()
-        .relation_detail(&it.name, "big", "wide", "nope")
+    let e = catalog
+        .relation_detail(integration, "big", "wide", "nope")
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
-    let e = env
-        .g
-        .catalog()
-        .schemas(&it.name, "no_such_db", &q(None, None, None))
+    let e = catalog
+        .schemas(integration, "no_such_db", &q(None, None, None))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::DatabaseMissing);
-    let e = env
-        .g
-        .catalog()
-        .relations(&it.name, "big", "wide", &q(None, Some(0), None))
-        .await
-        .unwrap_err();
+    let e = in_wide(q(None, Some(0), None)).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
 
     // One pool per (integration, database), reused.
     let before = env.g.app().open_pools().await;
     for _ in 0..5 {
-        env.g
-            .catalog()
-            .relations(&it.name, "big", "wide", &q(None, Some(10), None))
-            .await
-            .unwrap();
-        env.g
-            .catalog()
-            .databases(&it.name, &q(None, None, None))
+        in_wide(q(None, Some(10), None)).await.unwrap();
+        catalog
+            .databases(integration, &q(None, None, None))
             .await
             .unwrap();
     }

@@ -4,20 +4,17 @@
 
 mod common;
 
-use common::{grantry, input};
+use common::{grantry, input_on};
 use grantry_core::catalog::{RelationKind, TreeQuery};
 use grantry_core::integrations::model::SslMode;
-use grantry_testrig::{version_matrix, Cluster, Options};
+use grantry_testrig::{version_matrix, Cluster};
 
 #[tokio::test]
 async fn connection_and_tree_on_every_major() {
     let matrix = version_matrix();
     assert!(matrix.len() >= 4, "{matrix:?}");
     for bin in matrix {
-        let c = Cluster::start(Options {
-            bindir: Some(bin.bindir.clone()),
-            ..Options::default()
-        });
+        let c = Cluster::start_with(&bin.bindir);
         c.psql(
             "postgres",
             "CREATE EXTENSION pg_stat_statements; CREATE DATABASE app;",
@@ -36,9 +33,17 @@ async fn connection_and_tree_on_every_major() {
         );
         let env = grantry().await;
         let name = format!("pg{}", bin.major);
-        let mut inp = input(&c, &name, SslMode::VerifyFull);
-        inp = inp.with_self_hosted(|s| s.database = Some("app".into()));
+        let inp = input_on(&c, &name, SslMode::VerifyFull, "app");
         let it = env.g.integrations().add(inp).await.unwrap();
+        let catalog = env.g.catalog();
+        let integration = it.name.as_str();
+        // The tree's relations in schema s of app, as `query` asks.
+        let in_s = move |query: TreeQuery| async move {
+            catalog
+                .relations(integration, "app", "s", &query)
+                .await
+                .unwrap()
+        };
 
         let report = env.g.integrations().test(&it.name).await.unwrap();
         assert!(
@@ -56,17 +61,13 @@ async fn connection_and_tree_on_every_major() {
             bin.major
         );
 
-        let dbs = env
-            .g
-            .catalog()
-            .databases(&it.name, &TreeQuery::default())
+        let dbs = catalog
+            .databases(integration, &TreeQuery::default())
             .await
             .unwrap();
         assert!(dbs.items.iter().any(|d| d.name == "app"));
-        let schemas = env
-            .g
-            .catalog()
-            .schemas(&it.name, "app", &TreeQuery::default())
+        let schemas = catalog
+            .schemas(integration, "app", &TreeQuery::default())
             .await
             .unwrap();
         let sch = schemas.items.iter().find(|x| x.name == "s").unwrap();
@@ -84,17 +85,10 @@ async fn connection_and_tree_on_every_major() {
             (k.relation_count, k.relation_count_capped),
             (k_count, false)
         );
-        let stats = env
-            .g
-            .catalog()
-            .schema_stats(&it.name, "app", "k")
-            .await
-            .unwrap();
+        let stats = catalog.schema_stats(integration, "app", "k").await.unwrap();
         assert_eq!(stats.relation_count, k_count, "PostgreSQL {}", bin.major);
-        let listed: Vec<String> = env
-            .g
-            .catalog()
-            .relations(&it.name, "app", "k", &TreeQuery::default())
+        let listed: Vec<String> = catalog
+            .relations(integration, "app", "k", &TreeQuery::default())
             .await
             .unwrap()
             .items
@@ -106,66 +100,37 @@ async fn connection_and_tree_on_every_major() {
             &format!("SELECT string_agg(relname, ',' ORDER BY relname) {in_k}"),
         );
         assert_eq!(listed.join(","), by_server, "PostgreSQL {}", bin.major);
-        let page = env
-            .g
-            .catalog()
-            .relations(
-                &it.name,
-                "app",
-                "s",
-                &TreeQuery {
-                    limit: Some(100),
-                    offset: Some(200),
-                    with_total: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let page = in_s(TreeQuery {
+            limit: Some(100),
+            offset: Some(200),
+            with_total: true,
+            ..Default::default()
+        })
+        .await;
         assert_eq!(page.total, Some(253));
         assert_eq!(page.items.len(), 53);
         assert!(!page.has_more);
         assert_eq!(page.items.last().unwrap().name, "v");
-        let parts = env
-            .g
-            .catalog()
-            .relations(
-                &it.name,
-                "app",
-                "s",
-                &TreeQuery {
-                    search: Some("p".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let parts = in_s(TreeQuery {
+            search: Some("p".into()),
+            ..Default::default()
+        })
+        .await;
         let p = parts.items.iter().find(|r| r.name == "p").unwrap();
         assert_eq!(p.kind, RelationKind::PartitionedTable);
         assert!(
             p.size_bytes.unwrap() > 0,
             "partitioned table size sums its partitions"
         );
-        let found = env
-            .g
-            .catalog()
-            .relations(
-                &it.name,
-                "app",
-                "s",
-                &TreeQuery {
-                    search: Some("R24".into()),
-                    with_total: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let found = in_s(TreeQuery {
+            search: Some("R24".into()),
+            with_total: true,
+            ..Default::default()
+        })
+        .await;
         assert_eq!(found.total, Some(10));
-        let d = env
-            .g
-            .catalog()
-            .relation_detail(&it.name, "app", "s", "p1")
+        let d = catalog
+            .relation_detail(integration, "app", "s", "p1")
             .await
             .unwrap();
         assert!(d.is_partition);
