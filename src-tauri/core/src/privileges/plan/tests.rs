@@ -5,7 +5,8 @@
 use super::super::inspect::{AclEntry, DbObject, Membership, Role, Snapshot};
 use super::super::parse::parse_change;
 use super::super::{ObjectKind, Privilege, PUBLIC};
-use super::{plan, AccessChange, AccessDelta, Change};
+use super::{plan, AccessChange, AccessDelta, Change, Plan};
+use crate::Error;
 
 const SUPER: i64 = 10;
 const OWNER: i64 = 100;
@@ -53,6 +54,16 @@ fn acl(grantee: i64, grantor: i64, privileges: &[Privilege]) -> Vec<AclEntry> {
             grantable: false,
         })
         .collect()
+}
+
+/// `grantee` holds `privilege` from `grantor` with the grant option.
+fn with_grant_option(grantee: i64, grantor: i64, privilege: Privilege) -> AclEntry {
+    AclEntry {
+        grantee,
+        grantor,
+        privilege,
+        grantable: true,
+    }
 }
 
 fn object(kind: ObjectKind, oid: i64, schema: Option<&str>, name: &str) -> DbObject {
@@ -122,6 +133,30 @@ fn changes(lines: &[&str]) -> Vec<Change> {
     lines.iter().map(|l| parse_change(l).unwrap()).collect()
 }
 
+/// The plan of `lines` on `snap`, which must succeed.
+fn planned(snap: &Snapshot, lines: &[&str]) -> Plan {
+    plan(snap, &changes(lines)).unwrap()
+}
+
+/// Why `lines` cannot be planned on `snap`.
+fn refused(snap: &Snapshot, lines: &[&str]) -> Error {
+    plan(snap, &changes(lines)).unwrap_err()
+}
+
+/// The SQL of the plan's statements, in order.
+fn statements_sql(p: &Plan) -> Vec<&str> {
+    p.statements.iter().map(|s| s.sql.as_str()).collect()
+}
+
+/// The roles whose access the plan changes by `delta`, in order.
+fn roles_that(p: &Plan, delta: AccessDelta) -> Vec<&str> {
+    p.access_changes
+        .iter()
+        .filter(|c| c.delta == delta)
+        .map(|c| c.role.as_str())
+        .collect()
+}
+
 fn gained(role: &str, privilege: Privilege, object: &str) -> AccessChange {
     AccessChange {
         role: role.into(),
@@ -135,11 +170,7 @@ fn gained(role: &str, privilege: Privilege, object: &str) -> AccessChange {
 #[test]
 fn a_grant_renders_one_statement_with_its_effect_and_scope() {
     let snap = snapshot(160000);
-    let p = plan(
-        &snap,
-        &changes(&["grant SELECT,INSERT on table:s.t to bob"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["grant SELECT,INSERT on table:s.t to bob"]);
     assert_eq!(
         p.script,
         "GRANT SELECT, INSERT ON TABLE \"s\".\"t\" TO \"bob\";\n"
@@ -154,25 +185,20 @@ fn a_grant_renders_one_statement_with_its_effect_and_scope() {
     assert_eq!(p.scope, Some(vec![3]));
     assert!(p.noops.is_empty() && p.warnings.is_empty(), "{p:?}");
     // The plan is a pure function of the snapshot and the changes.
-    let again = plan(
-        &snap,
-        &changes(&["grant SELECT,INSERT on table:s.t to bob"]),
-    )
-    .unwrap();
+    let again = planned(&snap, &["grant SELECT,INSERT on table:s.t to bob"]);
     assert_eq!(again.fingerprint, p.fingerprint);
 }
 
 #[test]
 fn no_ops_are_dropped_and_said() {
     let snap = snapshot(160000);
-    let p = plan(
+    let p = planned(
         &snap,
-        &changes(&[
+        &[
             "grant SELECT on table:s.t to analysts",
             "revoke SELECT on table:s.t from alice",
-        ]),
-    )
-    .unwrap();
+        ],
+    );
     assert!(p.statements.is_empty(), "{:?}", p.statements);
     assert_eq!(p.noops.len(), 2, "{:?}", p.noops);
     assert!(p.noops[0].ends_with("already granted"), "{:?}", p.noops);
@@ -182,21 +208,12 @@ fn no_ops_are_dropped_and_said() {
 #[test]
 fn a_revoke_from_a_group_shows_who_loses_through_it() {
     let snap = snapshot(160000);
-    let p = plan(
-        &snap,
-        &changes(&["revoke SELECT on table:s.t from analysts"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from analysts"]);
     assert_eq!(
         p.script,
         "REVOKE SELECT ON TABLE \"s\".\"t\" FROM \"analysts\";\n"
     );
-    let lost: Vec<&str> = p
-        .access_changes
-        .iter()
-        .filter(|c| c.delta == AccessDelta::Lost)
-        .map(|c| c.role.as_str())
-        .collect();
+    let lost = roles_that(&p, AccessDelta::Lost);
     assert_eq!(lost, ["alice", "analysts"]);
 }
 
@@ -206,7 +223,7 @@ fn a_revoke_that_changes_nothing_effective_is_warned_about() {
     snap.objects[2]
         .acl
         .extend(acl(ALICE, OWNER, &[Privilege::Select]));
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice"]);
     assert_eq!(p.statements.len(), 1);
     assert!(p.access_changes.is_empty(), "{:?}", p.access_changes);
     assert!(
@@ -221,14 +238,13 @@ fn a_revoke_that_changes_nothing_effective_is_warned_about() {
 #[test]
 fn public_and_a_role_named_public_are_apart() {
     let snap = snapshot(160000);
-    let p = plan(
+    let p = planned(
         &snap,
-        &changes(&[
+        &[
             "grant SELECT on table:s.t to public",
             r#"grant INSERT on table:s.t to "PUBLIC""#,
-        ]),
-    )
-    .unwrap();
+        ],
+    );
     assert_eq!(
         p.script,
         "GRANT SELECT ON TABLE \"s\".\"t\" TO PUBLIC;\nGRANT INSERT ON TABLE \"s\".\"t\" TO \"PUBLIC\";\n"
@@ -243,20 +259,16 @@ fn public_and_a_role_named_public_are_apart() {
     assert!(!p
         .access_changes
         .contains(&gained("public", Privilege::Insert, "s.t")));
-    let e = plan(&snap, &changes(&["grant SELECT on table:s.t to Public"])).unwrap_err();
+    let e = refused(&snap, &["grant SELECT on table:s.t to Public"]);
     assert!(e.message.contains("is written public"), "{}", e.message);
 }
 
 #[test]
 fn routines_need_their_signature_when_overloaded() {
     let snap = snapshot(160000);
-    let e = plan(&snap, &changes(&["grant EXECUTE on function:s.f to bob"])).unwrap_err();
+    let e = refused(&snap, &["grant EXECUTE on function:s.f to bob"]);
     assert!(e.message.contains("overloaded"), "{}", e.message);
-    let p = plan(
-        &snap,
-        &changes(&["grant EXECUTE on function:s.f( integer ) to bob"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["grant EXECUTE on function:s.f( integer ) to bob"]);
     // The signature in the SQL is the catalog's, not the text typed.
     assert_eq!(
         p.script,
@@ -266,23 +278,11 @@ fn routines_need_their_signature_when_overloaded() {
 
 #[test]
 fn privileges_follow_the_major() {
-    let e = plan(
-        &snapshot(160000),
-        &changes(&["grant MAINTAIN on table:s.t to bob"]),
-    )
-    .unwrap_err();
+    let e = refused(&snapshot(160000), &["grant MAINTAIN on table:s.t to bob"]);
     assert!(e.message.contains("does not apply"), "{}", e.message);
-    let p = plan(
-        &snapshot(170000),
-        &changes(&["grant MAINTAIN on table:s.t to bob"]),
-    )
-    .unwrap();
+    let p = planned(&snapshot(170000), &["grant MAINTAIN on table:s.t to bob"]);
     assert_eq!(p.statements.len(), 1);
-    let e = plan(
-        &snapshot(150000),
-        &changes(&["grant-role analysts to bob noinherit"]),
-    )
-    .unwrap_err();
+    let e = refused(&snapshot(150000), &["grant-role analysts to bob noinherit"]);
     assert!(e.message.contains("16 or newer"), "{}", e.message);
 }
 
@@ -299,16 +299,15 @@ fn statements_are_ordered_roles_first_then_memberships_then_grants() {
     );
     // carol does not exist when the grant is read: the plan refuses rather than reorder meaning.
     assert!(p.is_err());
-    let p = plan(
+    let p = planned(
         &snap,
-        &changes(&[
+        &[
             "create-role carol login",
             "grant SELECT on table:s.t to carol",
             "grant-role analysts to carol",
             "revoke SELECT on table:s.t from analysts",
-        ]),
-    )
-    .unwrap();
+        ],
+    );
     let kinds: Vec<&str> = p
         .statements
         .iter()
@@ -330,8 +329,8 @@ fn statements_are_ordered_roles_first_then_memberships_then_grants() {
 #[test]
 fn read_adds_what_makes_select_usable() {
     let snap = snapshot(160000);
-    let p = plan(&snap, &changes(&["read table:s.t to bob"])).unwrap();
-    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    let p = planned(&snap, &["read table:s.t to bob"]);
+    let sql = statements_sql(&p);
     // PUBLIC already has CONNECT on app: only USAGE on s is missing.
     assert_eq!(
         sql,
@@ -372,7 +371,7 @@ fn steps_the_connector_cannot_make_are_blocking() {
     // bob: no superuser, no privilege on s.t, no CREATEROLE.
     let mut snap = snapshot(160000);
     snap.current_user = BOB;
-    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to alice"])).unwrap();
+    let p = planned(&snap, &["grant SELECT on table:s.t to alice"]);
     assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
     assert!(p.blocking[0].contains("bob cannot grant SELECT on s.t: it does not hold it"));
     assert!(p.blocking[0].contains("as owner"), "{}", p.blocking[0]);
@@ -380,7 +379,7 @@ fn steps_the_connector_cannot_make_are_blocking() {
     snap.objects[2]
         .acl
         .extend(acl(BOB, OWNER, &[Privilege::Select]));
-    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to alice"])).unwrap();
+    let p = planned(&snap, &["grant SELECT on table:s.t to alice"]);
     assert!(
         p.blocking[0].contains("without the grant option"),
         "{:?}",
@@ -388,22 +387,19 @@ fn steps_the_connector_cannot_make_are_blocking() {
     );
     // With the grant option through a group it inherits: fine.
     snap.objects[2].acl.retain(|e| e.grantee != BOB);
-    snap.objects[2].acl.push(AclEntry {
-        grantee: ANALYSTS,
-        grantor: OWNER,
-        privilege: Privilege::Insert,
-        grantable: true,
-    });
+    snap.objects[2]
+        .acl
+        .push(with_grant_option(ANALYSTS, OWNER, Privilege::Insert));
     snap.memberships.push(member_of(ANALYSTS, BOB));
-    let p = plan(&snap, &changes(&["grant INSERT on table:s.t to alice"])).unwrap();
+    let p = planned(&snap, &["grant INSERT on table:s.t to alice"]);
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
     // The owner (and whoever has its privileges) always can.
     snap.current_user = OWNER;
-    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to bob"])).unwrap();
+    let p = planned(&snap, &["grant SELECT on table:s.t to bob"]);
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
     // Roles: CREATEROLE is needed to create one; from 16 on, ADMIN OPTION to grant one.
     snap.current_user = BOB;
-    let p = plan(&snap, &changes(&["create-role carol"])).unwrap();
+    let p = planned(&snap, &["create-role carol"]);
     assert!(
         p.blocking[0].contains("lacks CREATEROLE"),
         "{:?}",
@@ -414,11 +410,10 @@ fn steps_the_connector_cannot_make_are_blocking() {
         .find(|r| r.oid == BOB)
         .unwrap()
         .createrole = true;
-    let p = plan(
+    let p = planned(
         &snap,
-        &changes(&["create-role carol", "grant-role analysts to alice"]),
-    )
-    .unwrap();
+        &["create-role carol", "grant-role analysts to alice"],
+    );
     assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
     assert!(
         p.blocking[0].contains("needs ADMIN OPTION"),
@@ -427,7 +422,7 @@ fn steps_the_connector_cannot_make_are_blocking() {
     );
     let mut v15 = snap.clone();
     v15.version_num = 150000;
-    let p = plan(&v15, &changes(&["grant-role analysts to alice"])).unwrap();
+    let p = planned(&v15, &["grant-role analysts to alice"]);
     assert!(
         p.blocking.is_empty(),
         "CREATEROLE suffices before 16: {:?}",
@@ -444,11 +439,7 @@ fn a_table_revoke_also_revokes_the_columns_and_public_keeps_what_it_gives() {
     let mut col = DbObject::column_without_acl(&t, "a", 1);
     col.acl = acl(ANALYSTS, OWNER, &[Privilege::Update]);
     snap.objects.push(col);
-    let p = plan(
-        &snap,
-        &changes(&["revoke UPDATE on table:s.t from analysts"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["revoke UPDATE on table:s.t from analysts"]);
     assert_eq!(
         p.script, "REVOKE UPDATE ON TABLE \"s\".\"t\" FROM \"analysts\";\n",
         "PostgreSQL revokes the column grant with the table's: {:?}",
@@ -462,11 +453,7 @@ fn a_table_revoke_also_revokes_the_columns_and_public_keeps_what_it_gives() {
     snap.objects[2]
         .acl
         .extend(acl(PUBLIC as i64, OWNER, &[Privilege::Update]));
-    let p = plan(
-        &snap,
-        &changes(&["revoke UPDATE on column:s.t.a from analysts"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["revoke UPDATE on column:s.t.a from analysts"]);
     assert_eq!(p.statements.len(), 1);
     assert!(
         p.access_changes
@@ -481,20 +468,14 @@ fn a_table_revoke_also_revokes_the_columns_and_public_keeps_what_it_gives() {
 fn a_first_column_grant_gains_only_for_the_grantee() {
     let snap = snapshot(160000);
     // analysts and the owner hold SELECT on the table, so on every column already.
-    let p = plan(
+    let p = planned(
         &snap,
-        &changes(&[
+        &[
             "grant SELECT on column:s.t.a to analysts",
             "grant SELECT on column:s.t.a to bob",
-        ]),
-    )
-    .unwrap();
-    let gained: Vec<&str> = p
-        .access_changes
-        .iter()
-        .filter(|c| c.delta == AccessDelta::Gained)
-        .map(|c| c.role.as_str())
-        .collect();
+        ],
+    );
+    let gained = roles_that(&p, AccessDelta::Gained);
     assert_eq!(gained, ["bob"], "{:?}", p.access_changes);
 }
 
@@ -506,15 +487,10 @@ fn a_connector_acts_as_the_role_its_grant_option_comes_from() {
     snap.memberships.push(member_of(ANALYSTS, BOB));
     let t = &mut snap.objects[2].acl;
     t.retain(|e| e.grantee != ANALYSTS);
-    t.push(AclEntry {
-        grantee: ANALYSTS,
-        grantor: OWNER,
-        privilege: Privilege::Select,
-        grantable: true,
-    });
+    t.push(with_grant_option(ANALYSTS, OWNER, Privilege::Select));
     t.extend(acl(ALICE, ANALYSTS, &[Privilege::Select]));
     // PostgreSQL records analysts as the grantor of bob's GRANT and REVOKE.
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice"]);
     assert_eq!(p.statements.len(), 1, "{:?}", p.noops);
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
     let p = plan(
@@ -522,7 +498,7 @@ fn a_connector_acts_as_the_role_its_grant_option_comes_from() {
         &changes(&["grant SELECT on table:s.t to carl_missing"]),
     );
     assert!(p.is_err());
-    let p = plan(&snap, &changes(&["grant SELECT on table:s.t to owner"])).unwrap();
+    let p = planned(&snap, &["grant SELECT on table:s.t to owner"]);
     assert!(p.blocking.is_empty(), "{:?}", p.blocking);
 }
 
@@ -535,8 +511,8 @@ fn a_membership_revoke_removes_each_grantors_grant_as_its_grantor() {
         grantor: OWNER,
         ..member_of(ANALYSTS, ALICE)
     });
-    let p = plan(&snap, &changes(&["revoke-role analysts from alice"])).unwrap();
-    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    let p = planned(&snap, &["revoke-role analysts from alice"]);
+    let sql = statements_sql(&p);
     assert_eq!(
         sql,
         [
@@ -552,7 +528,7 @@ fn a_membership_revoke_removes_each_grantors_grant_as_its_grantor() {
     // Before 16 there is one row, whoever granted it: one REVOKE removes it.
     let mut v15 = snapshot(150000);
     v15.memberships[0].grantor = OWNER;
-    let p = plan(&v15, &changes(&["revoke-role analysts from alice"])).unwrap();
+    let p = planned(&v15, &["revoke-role analysts from alice"]);
     assert_eq!(p.statements.len(), 1);
     assert_eq!(p.statements[0].sql, r#"REVOKE "analysts" FROM "alice""#);
     // A connector with ADMIN OPTION but without the grantors' privileges cannot remove their
@@ -562,7 +538,7 @@ fn a_membership_revoke_removes_each_grantors_grant_as_its_grantor() {
         admin: true,
         ..member_of(ANALYSTS, BOB)
     });
-    let p = plan(&snap, &changes(&["revoke-role analysts from alice"])).unwrap();
+    let p = planned(&snap, &["revoke-role analysts from alice"]);
     assert_eq!(p.blocking.len(), 2, "{:?}", p.blocking);
     assert!(
         p.blocking.iter().any(|b| b.contains("bob cannot revoke analysts from alice granted by owner")
@@ -586,16 +562,13 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
     snap.objects[1]
         .acl
         .extend(acl(BOB, OWNER, &[Privilege::Usage]));
-    snap.objects[2].acl.push(AclEntry {
-        grantee: BOB,
-        grantor: OWNER,
-        privilege: Select,
-        grantable: true,
-    });
+    snap.objects[2]
+        .acl
+        .push(with_grant_option(BOB, OWNER, Select));
     snap.objects[2].acl.extend(acl(ALICE, BOB, &[Select]));
     // A superuser connector becomes bob to revoke bob's grant.
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
-    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice"]);
+    let sql = statements_sql(&p);
     assert_eq!(
         sql,
         [
@@ -611,16 +584,12 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
         .any(|c| c.role == "alice" && c.delta == AccessDelta::Lost));
     // The owner itself granted too: its own REVOKE first, then bob's as bob.
     snap.objects[2].acl.extend(acl(ALICE, OWNER, &[Select]));
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice"]);
     assert_eq!(p.statements.len(), 4, "{:?}", p.statements);
     // Without USAGE on the schema bob's REVOKE could not name the table: blocking.
     let mut no_usage = snap.clone();
     no_usage.objects[1].acl.retain(|e| e.grantee != BOB);
-    let p = plan(
-        &no_usage,
-        &changes(&["revoke SELECT on table:s.t from alice"]),
-    )
-    .unwrap();
+    let p = planned(&no_usage, &["revoke SELECT on table:s.t from alice"]);
     assert!(
         p.blocking
             .iter()
@@ -630,7 +599,7 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
     );
     // A connector that cannot become bob: blocking, naming who can do it.
     snap.current_user = OWNER;
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from alice"])).unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice"]);
     assert_eq!(p.blocking.len(), 1, "{:?}", p.blocking);
     assert!(
         p.blocking[0].contains("owner cannot revoke what bob granted to alice")
@@ -643,33 +612,22 @@ fn an_object_revoke_removes_other_grantors_grants_as_them() {
 #[test]
 fn a_cascading_revoke_follows_the_whole_chain_of_grants() {
     use Privilege::Select;
-    let grantable = |grantee, grantor| AclEntry {
-        grantee,
-        grantor,
-        privilege: Select,
-        grantable: true,
-    };
     // owner -> alice (with option) -> bob (with option) -> analysts.
     let mut snap = snapshot(160000);
     snap.memberships.clear();
     snap.objects[2].acl.retain(|e| e.grantee == OWNER);
-    snap.objects[2].acl.push(grantable(ALICE, OWNER));
-    snap.objects[2].acl.push(grantable(BOB, ALICE));
+    snap.objects[2]
+        .acl
+        .push(with_grant_option(ALICE, OWNER, Select));
+    snap.objects[2]
+        .acl
+        .push(with_grant_option(BOB, ALICE, Select));
     snap.objects[2].acl.extend(acl(ANALYSTS, BOB, &[Select]));
-    let p = plan(
-        &snap,
-        &changes(&["revoke SELECT on table:s.t from alice cascade"]),
-    )
-    .unwrap();
-    let lost: Vec<&str> = p
-        .access_changes
-        .iter()
-        .filter(|c| c.delta == AccessDelta::Lost)
-        .map(|c| c.role.as_str())
-        .collect();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from alice cascade"]);
+    let lost = roles_that(&p, AccessDelta::Lost);
     assert_eq!(lost, ["alice", "analysts", "bob"], "{:?}", p.access_changes);
     // The owner's own options are implicit: revoking from the owner warns about no cascade.
-    let p = plan(&snap, &changes(&["revoke SELECT on table:s.t from owner"])).unwrap();
+    let p = planned(&snap, &["revoke SELECT on table:s.t from owner"]);
     assert!(
         !p.warnings.iter().any(|w| w.contains("cascades")),
         "{:?}",
@@ -699,20 +657,12 @@ fn a_schema_wide_revoke_goes_object_by_object_where_the_server_would_refuse_one(
     ]
     .concat();
     snap.objects.push(u);
-    let p = plan(
-        &snap,
-        &changes(&["revoke SELECT on all-tables:s from alice"]),
-    )
-    .unwrap();
-    let sql: Vec<&str> = p.statements.iter().map(|s| s.sql.as_str()).collect();
+    let p = planned(&snap, &["revoke SELECT on all-tables:s from alice"]);
+    let sql = statements_sql(&p);
     assert_eq!(sql, [r#"REVOKE SELECT ON TABLE "s"."u" FROM "alice""#]);
     // A superuser may revoke schema-wide.
     snap.current_user = SUPER;
-    let p = plan(
-        &snap,
-        &changes(&["revoke SELECT on all-tables:s from alice"]),
-    )
-    .unwrap();
+    let p = planned(&snap, &["revoke SELECT on all-tables:s from alice"]);
     assert_eq!(
         p.statements[0].sql,
         r#"REVOKE SELECT ON ALL TABLES IN SCHEMA "s" FROM "alice""#
@@ -723,11 +673,10 @@ fn a_schema_wide_revoke_goes_object_by_object_where_the_server_would_refuse_one(
 fn options_and_grantees_that_cannot_work_are_said_before_anything_runs() {
     // PUBLIC cannot hold a grant option.
     let snap = snapshot(160000);
-    let e = plan(
+    let e = refused(
         &snap,
-        &changes(&["grant SELECT on table:s.t to public with grant option"]),
-    )
-    .unwrap_err();
+        &["grant SELECT on table:s.t to public with grant option"],
+    );
     assert!(
         e.message.contains("PUBLIC cannot hold a grant option"),
         "{}",
@@ -745,7 +694,7 @@ fn options_and_grantees_that_cannot_work_are_said_before_anything_runs() {
         inherit: true,
         set: true,
     });
-    let p = plan(&snap, &changes(&["grant-role analysts to alice noinherit"])).unwrap();
+    let p = planned(&snap, &["grant-role analysts to alice noinherit"]);
     assert!(
         p.warnings
             .iter()
@@ -765,9 +714,9 @@ fn memberships_that_loop_and_schema_revokes_of_global_defaults_are_refused() {
     // alice is a member of analysts: analysts cannot become a member of alice, nor anyone of
     // itself.
     let snap = snapshot(160000);
-    let e = plan(&snap, &changes(&["grant-role alice to analysts"])).unwrap_err();
+    let e = refused(&snap, &["grant-role alice to analysts"]);
     assert!(e.message.contains("would make a loop"), "{}", e.message);
-    let e = plan(&snap, &changes(&["grant-role bob to bob"])).unwrap_err();
+    let e = refused(&snap, &["grant-role bob to bob"]);
     assert!(e.message.contains("member of itself"), "{}", e.message);
     // PUBLIC may execute new functions by the built-in default: a rule in one schema cannot
     // take that away.
