@@ -10,23 +10,20 @@
 
 #[path = "../tests/common.rs"]
 mod common;
+mod support;
 
 use grantry_core::privileges::engine::Engine;
 use grantry_core::privileges::inspect;
 use grantry_core::privileges::plan::{self, Change, Target};
 use grantry_core::privileges::{ObjectKind, Privilege};
-use grantry_testrig::{psql_timings, Cluster, Options};
+use grantry_testrig::{psql_timings, Cluster};
 use std::process::Command;
 use std::time::Instant;
+use support::median;
 
 const ROLES: usize = 1000;
 const GRANTEES_PER_TABLE: usize = 10;
 const PLAN_STATEMENTS: usize = 10_000;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
 
 fn psql(c: &Cluster, args: &[&str], input: &str) -> (f64, String) {
     c.psql_script("bench", args, input)
@@ -66,14 +63,8 @@ fn build(c: &Cluster, tables: usize) {
 }
 
 fn main() {
-    let tables: usize = std::env::var("BENCH_TABLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let c = Cluster::start(Options {
-        ssl: false,
-        ..Options::default()
-    });
+    let tables = support::tables();
+    let c = support::cluster();
     let t = Instant::now();
     build(&c, tables);
     let acl_entries: usize = c.psql("bench", "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) WHERE c.relnamespace = 'big'::regnamespace").parse().unwrap();

@@ -8,17 +8,14 @@
 
 #[path = "../tests/common.rs"]
 mod common;
+mod support;
 
 use grantry_core::catalog::{self, TreeQuery};
-use grantry_testrig::{psql_timings, Cluster, Options};
+use grantry_testrig::{psql_timings, Cluster};
 use std::time::Instant;
+use support::median;
 
 const ITERATIONS: usize = 40;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
 
 fn build_database(c: &Cluster, tables: usize) {
     c.psql("postgres", "CREATE DATABASE bench");
@@ -94,14 +91,8 @@ where
 }
 
 fn main() {
-    let tables: usize = std::env::var("BENCH_TABLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let c = Cluster::start(Options {
-        ssl: false,
-        ..Options::default()
-    });
+    let tables = support::tables();
+    let c = support::cluster();
     let t = Instant::now();
     build_database(&c, tables);
     eprintln!(
