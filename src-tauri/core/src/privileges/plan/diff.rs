@@ -36,30 +36,20 @@ pub(super) fn diff(b: &Builder) -> Vec<AccessChange> {
         };
         let (x, y) = (holders(&before, before_idx, p), holders(&after, Some(o), p));
         // While PUBLIC holds it every role does: nobody gains it then, nor loses it.
-        let (public_before, public_after) = (x.contains_key(public), y.contains_key(public));
-        for r in y
-            .keys()
-            .filter(|r| !x.contains_key(*r) && (!public_before || *r == public))
-        {
-            out.insert(AccessChange {
-                role: r.clone(),
-                object: obj.label(),
-                kind: obj.kind,
-                privilege: p,
-                delta: AccessDelta::Gained,
-            });
-        }
-        for r in x
-            .keys()
-            .filter(|r| !y.contains_key(*r) && (!public_after || *r == public))
-        {
-            out.insert(AccessChange {
-                role: r.clone(),
-                object: obj.label(),
-                kind: obj.kind,
-                privilege: p,
-                delta: AccessDelta::Lost,
-            });
+        for (from, to, delta) in [(&x, &y, AccessDelta::Gained), (&y, &x, AccessDelta::Lost)] {
+            let public_held = from.contains_key(public);
+            for r in to
+                .keys()
+                .filter(|r| !from.contains_key(*r) && (!public_held || *r == public))
+            {
+                out.insert(AccessChange {
+                    role: r.clone(),
+                    object: obj.label(),
+                    kind: obj.kind,
+                    privilege: p,
+                    delta,
+                });
+            }
         }
     }
     for &m in &b.members_touched {
