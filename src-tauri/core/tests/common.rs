@@ -127,6 +127,17 @@ pub fn table(schema: &str, name: &str) -> Target {
     }
 }
 
+/// The table `schema.name`, as the object of a question (its grants, who can).
+pub fn table_ref(schema: &str, name: &str) -> ObjectRef {
+    ObjectRef {
+        kind: ObjectKind::Table,
+        schema: Some(schema.into()),
+        name: name.into(),
+        args: None,
+        column: None,
+    }
+}
+
 /// GRANT one privilege on one target to one role.
 pub fn grant(privilege: Privilege, on: Target, to: &str) -> Change {
     Change::Grant {
@@ -155,15 +166,16 @@ pub fn changes(lines: &[&str]) -> Vec<Change> {
     lines.iter().map(|l| parse_change(l).unwrap()).collect()
 }
 
+/// Checks that the run ended as `expected` (what it said otherwise).
+#[track_caller]
+pub fn assert_outcome(r: &ApplyResult, expected: RunOutcome) {
+    assert_eq!(r.report.outcome, expected, "{}", r.report.message);
+}
+
 /// Applies the plan the core keeps under `id` and checks that it committed.
 pub async fn applied(env: &Env, id: &str) -> ApplyResult {
     let r = env.run(id, false).await;
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    assert_outcome(&r, RunOutcome::Committed);
     r
 }
 

@@ -320,12 +320,7 @@ async fn revokes_of_another_grantors_grants_run_as_that_grantor() {
             );
             // The statement stays in the plan; a dry run shows the server refusing it.
             let dry = env2.run(&pv.id, true).await;
-            assert_eq!(
-                dry.report.outcome,
-                RunOutcome::Failed,
-                "{}",
-                dry.report.message
-            );
+            common::assert_outcome(&dry, RunOutcome::Failed);
             let e = env2.try_run(&pv.id, false).await.unwrap_err();
             assert!(e.message.contains("cannot carry out"), "{}", e.message);
             assert_eq!(truth(&c, "pg_has_role('u', 'grp', 'MEMBER')"), "t");

@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{grant, grantry_with, input_on, login_input, revoke, table};
+use common::{grant, grantry_with, input_on, login_input, revoke, table, table_ref};
 use grantry_core::integrations::model::{Environment, IntegrationInput, SslMode};
 use grantry_core::privileges::apply::{RunOutcome, StatementOutcome};
 use grantry_core::privileges::inspect::DefaultObjectType;
 use grantry_core::privileges::plan::{AccessDelta, Change, NewPassword, Target};
-use grantry_core::privileges::ObjectRef;
 use grantry_core::privileges::{ObjectKind, Privilege};
 use grantry_core::ErrorCode;
 use grantry_testrig::{Cluster, Options};
@@ -38,6 +37,26 @@ async fn env_for(c: &Cluster, environment: Environment, read_only: bool) -> comm
         ..input_on(c, "app", SslMode::Require, "app")
     })
     .await
+}
+
+/// A connection of its own to Grantry's local store, as another process opens it.
+async fn store_connection(env: &common::Env) -> sqlx::sqlite::SqliteConnection {
+    use sqlx::Connection as _;
+    let path = env.g.home().store_path();
+    sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+}
+
+/// Changes sales.customers' ACL in a transaction left open on `session`: a GRANT on the table
+/// waits for it.
+async fn hold_the_customers_acl(session: &mut sqlx::PgConnection) {
+    use sqlx::Executor as _;
+    session.execute("BEGIN").await.unwrap();
+    session
+        .execute("GRANT SELECT ON sales.customers TO carol")
+        .await
+        .unwrap();
 }
 
 fn has(c: &Cluster, role: &str, object: &str, p: &str) -> bool {
@@ -109,12 +128,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
     assert!(!has(&c, "bob", "sales.customers", "SELECT"));
 
     let applied = g.privileges().run_plan(&pv.id, false, None).await.unwrap();
-    assert_eq!(
-        applied.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        applied.report.message
-    );
+    common::assert_outcome(&applied, RunOutcome::Committed);
     assert!(has(&c, "bob", "sales.customers", "SELECT"));
     assert!(has(&c, "carol", "sales.orders", "UPDATE"));
     assert!(
@@ -139,17 +153,7 @@ async fn plan_preview_dry_run_apply_and_audit() {
     // The matrix shows the new access and where it comes from.
     let grants = g
         .privileges()
-        .object_grants(
-            "app",
-            None,
-            &ObjectRef {
-                kind: ObjectKind::Table,
-                schema: Some("sales".into()),
-                name: "orders".into(),
-                args: None,
-                column: None,
-            },
-        )
+        .object_grants("app", None, &table_ref("sales", "orders"))
         .await
         .unwrap();
     let carol = grants.matrix.iter().find(|r| r.role == "carol").unwrap();
@@ -307,12 +311,7 @@ async fn concurrent_applies_do_not_interleave_and_stale_plans_are_refused() {
     assert_eq!(p.plan.scope.as_ref().map(Vec::len), Some(1));
     c.psql("app", "GRANT TRIGGER ON sales.orders TO dave");
     let r = env1.run(&p.id, false).await;
-    assert_eq!(
-        r.report.outcome,
-        RunOutcome::Committed,
-        "{}",
-        r.report.message
-    );
+    common::assert_outcome(&r, RunOutcome::Committed);
     assert!(has(&c, "dave", "sales.customers", "REFERENCES"));
 }
 
@@ -448,21 +447,18 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .sql
         .contains("PASSWORD '<SCRAM verifier, not logged>'"));
     assert_eq!(r.report.generated_passwords.len(), 2);
-    let shown = r
-        .report
-        .generated_passwords
-        .iter()
-        .find(|p| p.role == "report_bot")
-        .unwrap();
+    let generated_for = |role: &str| {
+        r.report
+            .generated_passwords
+            .iter()
+            .find(|p| p.role == role)
+            .unwrap()
+    };
+    let shown = generated_for("report_bot");
     assert!(!shown.in_keychain);
     let password = shown.password.clone();
     // The other one went to the keychain and was never shown.
-    let kept = r
-        .report
-        .generated_passwords
-        .iter()
-        .find(|p| p.role == "vault_bot")
-        .unwrap();
+    let kept = generated_for("vault_bot");
     assert!(kept.in_keychain && kept.password.is_empty());
     let vault_pw = env
         .g
@@ -498,17 +494,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
     c.psql("app", "CREATE TABLE sales.later (x int)");
     assert!(has(&c, "report_bot", "sales.later", "SELECT"));
     let w = env
-        .who_can(
-            "app",
-            &ObjectRef {
-                kind: ObjectKind::Table,
-                schema: Some("sales".into()),
-                name: "later".into(),
-                args: None,
-                column: None,
-            },
-            Privilege::Select,
-        )
+        .who_can("app", &table_ref("sales", "later"), Privilege::Select)
         .await;
     let bot = w
         .roles
@@ -532,12 +518,12 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
         .role_report("app", None, "bob")
         .await
         .unwrap();
+    let objects = role.access.iter().map(|a| &a.object).collect::<Vec<_>>();
     assert!(
         role.access
             .iter()
             .any(|a| a.object == "sales.stats(boolean)"),
-        "{:?}",
-        role.access.iter().map(|a| &a.object).collect::<Vec<_>>()
+        "{objects:?}"
     );
     assert!(role.member_of.iter().any(|m| m.role == "writers"));
     // What bob can use in app: app itself among the databases, no untrusted language (c,
@@ -554,8 +540,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             .access
             .iter()
             .any(|a| a.kind == ObjectKind::Language && (a.object == "c" || a.object == "internal")),
-        "{:?}",
-        role.access.iter().map(|a| &a.object).collect::<Vec<_>>()
+        "{objects:?}"
     );
     assert!(role
         .access
@@ -572,37 +557,25 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             .any(|p| p.privilege == Privilege::Insert)));
 
     // Invalid input: a clear error and no plan.
-    let bad = env
-        .try_plan(
-            "app",
-            &[grant(Privilege::Select, table("sales", "nope"), "bob")],
-        )
-        .await;
-    assert_eq!(bad.unwrap_err().code, ErrorCode::NotFound);
+    let env = &env;
+    let refusal =
+        move |change: Change| async move { env.try_plan("app", &[change]).await.unwrap_err() };
+    let bad = refusal(grant(Privilege::Select, table("sales", "nope"), "bob")).await;
+    assert_eq!(bad.code, ErrorCode::NotFound);
     // A column that does not exist is said at plan time too.
-    let bad = env
-        .try_plan(
-            "app",
-            &common::changes(&[r#"grant SELECT on column:sales.orders."id"")" to bob"#]),
+    let bad = refusal(
+        grantry_core::privileges::parse::parse_change(
+            r#"grant SELECT on column:sales.orders."id"")" to bob"#,
         )
-        .await
-        .unwrap_err();
+        .unwrap(),
+    )
+    .await;
     assert_eq!(bad.code, ErrorCode::NotFound, "{}", bad.message);
     assert!(bad.message.contains("has no column"), "{}", bad.message);
-    let bad = env
-        .try_plan(
-            "app",
-            &[grant(Privilege::Execute, table("sales", "orders"), "bob")],
-        )
-        .await;
-    assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidInput);
-    let bad = env
-        .try_plan(
-            "app",
-            &[grant(Privilege::Select, table("sales", "orders"), "ghost")],
-        )
-        .await;
-    assert!(bad.unwrap_err().message.contains("no role named \"ghost\""));
+    let bad = refusal(grant(Privilege::Execute, table("sales", "orders"), "bob")).await;
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+    let bad = refusal(grant(Privilege::Select, table("sales", "orders"), "ghost")).await;
+    assert!(bad.message.contains("no role named \"ghost\""));
 }
 
 /// A connector that is not a superuser: it owns s.mine and may SELECT s.theirs without the grant
@@ -647,12 +620,7 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
     );
     // A dry run runs it anyway and shows the server granting nothing: rolled back whole.
     let run = env.run(&pv.id, true).await;
-    assert_eq!(
-        run.report.outcome,
-        RunOutcome::Failed,
-        "{}",
-        run.report.message
-    );
+    common::assert_outcome(&run, RunOutcome::Failed);
     // The server's warning fails the statement that did nothing, named with its reason.
     assert!(
         run.report
@@ -714,7 +682,6 @@ async fn a_grant_the_server_only_warns_about_rolls_the_whole_plan_back() {
 /// run does not start (the grant is not made), instead of committing and then failing.
 #[tokio::test]
 async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
-    use sqlx::Connection as _;
     let c = setup();
     let env = env_for(&c, Environment::Development, false).await;
     let pv = env
@@ -724,11 +691,7 @@ async fn an_unwritable_audit_log_stops_the_apply_before_it_runs() {
         )
         .await;
     // Another process holds the store's write lock.
-    let path = env.g.home().store_path();
-    let mut other =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+    let mut other = store_connection(&env).await;
     sqlx::query("BEGIN EXCLUSIVE")
         .execute(&mut other)
         .await
@@ -810,11 +773,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
     // Another session changed sales.customers' ACL and has not committed: the apply's GRANT on
     // it waits for that transaction.
     let mut blocker = connect().await;
-    blocker.execute("BEGIN").await.unwrap();
-    blocker
-        .execute("GRANT SELECT ON sales.customers TO carol")
-        .await
-        .unwrap();
+    hold_the_customers_acl(&mut blocker).await;
     let pv = env.plan("app", &changes).await;
     let mut killer = connect().await;
     let kill = async {
@@ -840,12 +799,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
     let (run, killed) = tokio::join!(env.try_run(&pv.id, false), kill);
     assert!(killed, "the apply never waited on the lock");
     let run = run.unwrap();
-    assert_eq!(
-        run.report.outcome,
-        RunOutcome::Failed,
-        "{}",
-        run.report.message
-    );
+    common::assert_outcome(&run, RunOutcome::Failed);
     assert!(
         run.report
             .message
@@ -864,20 +818,11 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
         .contains("lost before COMMIT"));
 
     // The same lock held past lock_timeout: the waiting statement fails, everything rolls back.
-    blocker.execute("BEGIN").await.unwrap();
-    blocker
-        .execute("GRANT SELECT ON sales.customers TO carol")
-        .await
-        .unwrap();
+    hold_the_customers_acl(&mut blocker).await;
     let pv = env.plan("app", &changes).await;
     let run = env.run(&pv.id, false).await;
     blocker.execute("ROLLBACK").await.unwrap();
-    assert_eq!(
-        run.report.outcome,
-        RunOutcome::Failed,
-        "{}",
-        run.report.message
-    );
+    common::assert_outcome(&run, RunOutcome::Failed);
     assert!(
         run.report.message.contains("lock timeout"),
         "{}",
@@ -895,11 +840,7 @@ async fn a_backend_terminated_or_a_lock_timeout_mid_apply_changes_nothing() {
 
     // Had the answer to its COMMIT been lost, the run would be "unknown": the next look at the
     // database finds every promised change in effect and settles it as committed.
-    let path = env.g.home().store_path();
-    let mut store =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+    let mut store = store_connection(&env).await;
     sqlx::query(
         "UPDATE audit_log SET outcome = 'unknown' WHERE id = (SELECT max(id) FROM audit_log)",
     )
@@ -956,11 +897,7 @@ async fn a_run_cut_off_during_commit_is_settled_by_what_the_server_says() {
     let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'";
     assert_eq!(c.psql("postgres", waiting), "1");
     // What the next start of a killed process finds.
-    let path = env.g.home().store_path();
-    let mut store =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+    let mut store = store_connection(&env).await;
     sqlx::query("UPDATE audit_log SET outcome = 'unknown' WHERE outcome = 'started'")
         .execute(&mut store)
         .await
@@ -1009,7 +946,7 @@ async fn a_grant_option_the_server_keeps_fails_the_run() {
     let option = "SELECT has_table_privilege('bob', 'sales.orders', 'SELECT WITH GRANT OPTION')";
     let pv = env.plan("app", std::slice::from_ref(&change)).await;
     let r = env.run(&pv.id, false).await;
-    assert_eq!(r.report.outcome, RunOutcome::Failed, "{}", r.report.message);
+    common::assert_outcome(&r, RunOutcome::Failed);
     assert!(
         r.report
             .message
