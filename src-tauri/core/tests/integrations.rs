@@ -194,59 +194,37 @@ async fn secrets_go_to_the_keychain_and_leave_with_the_integration() {
         "pw-123"
     );
     // Edit without a password keeps it; with one replaces it; clear removes it.
-    let it = g
-        .integrations()
-        .update(
-            "kc",
-            IntegrationInput {
-                environment: Some(Environment::Production),
-                ..valid("kc").with_self_hosted(|s| {
-                    s.password = None;
-                })
-            },
-        )
-        .await
-        .unwrap();
+    let update = |input: IntegrationInput| g.integrations().update("kc", input);
+    let with_password = |password: Option<Secret>| {
+        valid("kc").with_self_hosted(|s| {
+            s.password = password;
+        })
+    };
+    let it = update(IntegrationInput {
+        environment: Some(Environment::Production),
+        ..with_password(None)
+    })
+    .await
+    .unwrap();
     assert_eq!(it.environment, Environment::Production);
     assert_eq!(
         stored_password(&*keychain, &it.id).unwrap().expose(),
         "pw-123"
     );
-    g.integrations()
-        .update(
-            "kc",
-            valid("kc").with_self_hosted(|s| {
-                s.password = secret("new-pw");
-            }),
-        )
-        .await
-        .unwrap();
+    update(with_password(secret("new-pw"))).await.unwrap();
     assert_eq!(
         stored_password(&*keychain, &it.id).unwrap().expose(),
         "new-pw"
     );
-    let cleared = g
-        .integrations()
-        .update(
-            "kc",
-            valid("kc").with_self_hosted(|s| {
-                s.password = None;
-                s.clear_password = true;
-            }),
-        )
-        .await
-        .unwrap();
+    let cleared = update(valid("kc").with_self_hosted(|s| {
+        s.password = None;
+        s.clear_password = true;
+    }))
+    .await
+    .unwrap();
     assert_eq!(cleared.password_storage, PasswordStorage::None);
     assert!(stored_password(&*keychain, &it.id).is_none());
-    g.integrations()
-        .update(
-            "kc",
-            valid("kc").with_self_hosted(|s| {
-                s.password = secret("again");
-            }),
-        )
-        .await
-        .unwrap();
+    update(with_password(secret("again"))).await.unwrap();
     g.integrations().remove("kc").await.unwrap();
     assert!(stored_password(&*keychain, &it.id).is_none());
 }
