@@ -7,10 +7,7 @@ mod common;
 use common::{grantry, input, secret};
 use grantry_core::catalog::TreeQuery;
 use grantry_core::connect::FailureKind;
-use grantry_core::integrations::model::{
-    ConnectionInput, IntegrationInput, SelfHostedInput, SslMode,
-};
-use grantry_core::ErrorCode;
+use grantry_core::integrations::model::{IntegrationInput, SelfHostedInput, SslMode};
 use grantry_testrig::{Cluster, Options};
 use std::io::{Read, Write};
 

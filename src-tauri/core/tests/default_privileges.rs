@@ -132,17 +132,7 @@ async fn a_schema_shows_its_default_privileges_and_plans_change_them() {
     let t = env
         .g
         .privileges()
-        .object_grants(
-            "app",
-            None,
-            &ObjectRef {
-                kind: ObjectKind::Table,
-                schema: Some("sales".into()),
-                name: "orders".into(),
-                args: None,
-                column: None,
-            },
-        )
+        .object_grants("app", None, &common::table_ref("sales", "orders"))
         .await
         .unwrap();
     assert!(t.default_privileges.is_empty());
