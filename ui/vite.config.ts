@@ -20,5 +20,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // theme.test.ts reads the theme's colours from app.css (?raw): vitest empties CSS files otherwise.
+    css: { include: [/app\.css/] },
   },
 });
