@@ -10,6 +10,7 @@ import {
   isInside,
   kindOf,
   mergeChildren,
+  lastNavigableKey,
   navigate,
   newLevel,
   pathOf,
@@ -226,8 +227,44 @@ describe('keyboard navigation', () => {
     expect(navigate(f, analytics.key, 'PageUp', 100)).toEqual({ type: 'select', key: root.key });
   });
 
+  it('toggles with Space, and lets it do what a load-more row offers', () => {
+    const { root, shop, analytics, orders, pub } = sample();
+    const f = flatten([root]);
+    expect(navigate(f, shop.key, ' ')).toEqual({ type: 'toggle', key: shop.key });
+    expect(navigate(f, analytics.key, ' ')).toEqual({ type: 'toggle', key: analytics.key });
+    expect(navigate(f, orders.key, ' ')).toEqual({ type: 'none' });
+    pub.children!.hasMore = true;
+    const g = flatten([root]);
+    const more = g.rows.find((r) => r.type === 'more')!;
+    expect(navigate(g, more.key, ' ')).toEqual({ type: 'activate', key: more.key });
+  });
+
+  it('expands a collapsed node with Enter, and never collapses one', () => {
+    const { root, shop, analytics } = sample();
+    const f = flatten([root]);
+    expect(navigate(f, analytics.key, 'Enter')).toEqual({ type: 'open', key: analytics.key, expand: true });
+    expect(navigate(f, shop.key, 'Enter')).toEqual({ type: 'open', key: shop.key, expand: false });
+  });
+
+  it("finds End's row: the last one, a load-more row while pages remain", () => {
+    const { root, shop, analytics } = sample();
+    expect(lastNavigableKey(flatten([root]))).toBe(analytics.key);
+    // A level with more pages, last in the tree: End goes to its "load more" row...
+    root.children!.items = root.children!.items.filter((n) => n !== analytics);
+    shop.children!.hasMore = true;
+    const f = flatten([root]);
+    expect(f.rows[f.rows.length - 1].type).toBe('more');
+    expect(lastNavigableKey(f)).toBe(f.rows[f.rows.length - 1].key);
+    // ...and, once the last page came, to the last row it brought.
+    const last = schemaNode(shop, schema('zz_last'));
+    shop.children!.items = [...shop.children!.items, last];
+    shop.children!.hasMore = false;
+    expect(lastNavigableKey(flatten([root]))).toBe(last.key);
+    expect(lastNavigableKey(flatten([]))).toBeNull();
+  });
+
   it('opens details with Enter', () => {
     const { root, orders } = sample();
-    expect(navigate(flatten([root]), orders.key, 'Enter')).toEqual({ type: 'open', key: orders.key });
+    expect(navigate(flatten([root]), orders.key, 'Enter')).toEqual({ type: 'open', key: orders.key, expand: false });
   });
 });

@@ -204,17 +204,20 @@ export function isNavigable(row: Row): boolean {
   return row.type === 'node' || row.type === 'more' || row.type === 'error';
 }
 
-export type NavKey = 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight' | 'Home' | 'End' | 'PageUp' | 'PageDown' | 'Enter';
+/** The keys the tree handles (`' '` is Space, as KeyboardEvent.key names it). */
+export type NavKey = 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight' | 'Home' | 'End' | 'PageUp' | 'PageDown' | 'Enter' | ' ';
 
 export const NAV_KEYS: ReadonlySet<string> = new Set<NavKey>([
-  'ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown', 'Enter',
+  'ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown', 'Enter', ' ',
 ]);
 
 export type NavAction =
   | { type: 'select'; key: string }
   | { type: 'expand'; key: string }
   | { type: 'collapse'; key: string }
-  | { type: 'open'; key: string }
+  | { type: 'toggle'; key: string }
+  /** Show the node's details; `expand`: it is collapsed and has children, so open it too. */
+  | { type: 'open'; key: string; expand: boolean }
   | { type: 'activate'; key: string }
   | { type: 'none' };
 
@@ -235,6 +238,12 @@ function firstNavigable(rows: Row[]): number {
 
 function lastNavigable(rows: Row[]): number {
   return step(rows, rows.length, -1);
+}
+
+/** The key of the last row the selection can be on (End's target), or null for an empty tree. */
+export function lastNavigableKey(flat: FlatTree): string | null {
+  const i = lastNavigable(flat.rows);
+  return i >= 0 ? flat.rows[i].key : null;
 }
 
 const NONE: NavAction = { type: 'none' };
@@ -283,8 +292,17 @@ export function navigate(flat: FlatTree, selectedKey: string | null, key: NavKey
       const parent = row.type === 'node' ? row.node.parent : row.node;
       return parent ? { type: 'select', key: parent.key } : NONE;
     }
+    // As in a file manager's folder tree (the navigation pane of Explorer, Finder's sidebar):
+    // Enter opens the node, here its details, and expands it when it is collapsed, but never
+    // collapses it; Space toggles it open or closed; Left collapses. On a "load more" or error
+    // row both keys do what the row offers (load the next page, retry).
     case 'Enter':
-      return row.type === 'node' ? { type: 'open', key: row.key } : { type: 'activate', key: row.key };
+      return row.type === 'node'
+        ? { type: 'open', key: row.key, expand: isExpandable(row.node) && !row.expanded }
+        : { type: 'activate', key: row.key };
+    case ' ':
+      if (row.type !== 'node') return { type: 'activate', key: row.key };
+      return isExpandable(row.node) ? { type: 'toggle', key: row.key } : NONE;
   }
   return NONE;
 }
