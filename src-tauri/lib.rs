@@ -24,6 +24,7 @@ pub fn run() {
         eprintln!("grantry: {}", e.message);
     }
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState { core })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
@@ -65,7 +66,11 @@ mod tests {
             .collect();
         assert_eq!(
             other,
-            ["core:event:allow-listen", "core:event:allow-unlisten"]
+            [
+                "core:event:allow-listen",
+                "core:event:allow-unlisten",
+                "dialog:allow-save"
+            ]
         );
         assert_eq!(cap["windows"], serde_json::json!(["main"]));
     }

@@ -116,4 +116,8 @@ ipc! {
     audit_export(core; format: String) -> String {
         core.audit().export(&format).await
     }
+    /// Writes the audit log as CSV or JSON to the file the user chose in the save dialog.
+    audit_save(core; path: String, format: String) -> SavedExport {
+        core.audit().save(&path, &format).await
+    }
 }

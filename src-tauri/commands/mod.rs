@@ -3,7 +3,7 @@
 //! `{code, message, detail?}` (grantry_core::Error).
 
 use crate::AppState;
-use grantry_core::audit::AuditEntry;
+use grantry_core::audit::{AuditEntry, SavedExport};
 use grantry_core::catalog::{
     DatabaseNode, Page, RelationDetail, RelationNode, SchemaNode, SchemaStats, TreeQuery,
 };

@@ -157,6 +157,7 @@ export const runPlan = (plan: string, dry: boolean, confirm: string | null) =>
 export const refreshPrivileges = (integration: string) => call('refresh_privileges', { integration });
 export const auditLog = (limit: number) => call('audit_log', { limit });
 export const auditExport = (format: 'csv' | 'json') => call('audit_export', { format });
+export const auditSave = (path: string, format: 'csv' | 'json') => call('audit_save', { path, format });
 
 // ------------------------------------------------------------------------------ sandbox
 

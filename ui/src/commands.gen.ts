@@ -22,6 +22,7 @@ import type { RelationNode } from './gen/RelationNode';
 import type { Role } from './gen/Role';
 import type { RoleReport } from './gen/RoleReport';
 import type { SandboxStatus } from './gen/SandboxStatus';
+import type { SavedExport } from './gen/SavedExport';
 import type { SchemaNode } from './gen/SchemaNode';
 import type { SchemaStats } from './gen/SchemaStats';
 import type { TreeQuery } from './gen/TreeQuery';
@@ -58,6 +59,7 @@ export interface Commands {
   refresh_privileges: { args: { integration: string }; returns: null };
   audit_log: { args: { limit: number }; returns: Array<AuditEntry> };
   audit_export: { args: { format: string }; returns: string };
+  audit_save: { args: { path: string; format: string }; returns: SavedExport };
 }
 
 export type CommandName = keyof Commands;
@@ -95,4 +97,5 @@ export const COMMAND_NAMES = [
   'refresh_privileges',
   'audit_log',
   'audit_export',
+  'audit_save',
 ] as const satisfies readonly CommandName[];

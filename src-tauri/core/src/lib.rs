@@ -46,6 +46,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::ObjectRef::export_all_to(dir)?;
     privileges::plan::Change::export_all_to(dir)?;
     audit::AuditEntry::export_all_to(dir)?;
+    audit::SavedExport::export_all_to(dir)?;
     privileges::inspect::Role::export_all_to(dir)?;
     privileges::kinds::KindInfo::export_all_to(dir)?;
     privileges::kinds::PrivilegeInfo::export_all_to(dir)?;

@@ -415,5 +415,6 @@ export function mockPrivileges(find: (name: string) => Integration) {
       const cols = ['id', 'at', 'os_user', 'database_user', 'integration_name', 'database_name', 'action', 'outcome', 'statements', 'duration_ms', 'error', 'sql'] as const;
       return [cols.join(','), ...audit.map((e) => cols.map((c) => csv(e[c])).join(','))].join('\n') + '\n';
     },
+    audit_save: (a: Record<string, unknown>) => ({ path: a.path as string, bytes: 0, entries: audit.length }),
   };
 }

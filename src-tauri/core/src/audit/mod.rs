@@ -76,15 +76,69 @@ impl Audit {
 
     /// The audit log as CSV or JSON text, for saving to a file.
     pub async fn export(&self, format: &str) -> Result<String> {
-        let entries = self.log(100_000).await?;
-        match format {
-            "csv" => Ok(audit_csv(&entries)),
-            "json" => Ok(serde_json::to_string_pretty(&entries).expect("serializable")),
-            other => Err(Error::invalid(format!(
-                "unknown export format {other:?}: csv or json"
-            ))),
-        }
+        Ok(self.render(format).await?.0)
     }
+
+    async fn render(&self, format: &str) -> Result<(String, usize)> {
+        if !["csv", "json"].contains(&format) {
+            return Err(
+                Error::invalid(format!("unknown export format {format:?}: csv or json"))
+                    .at("format"),
+            );
+        }
+        let entries = self.log(100_000).await?;
+        let text = match format {
+            "csv" => audit_csv(&entries),
+            _ => serde_json::to_string_pretty(&entries).expect("serializable"),
+        };
+        Ok((text, entries.len()))
+    }
+
+    /// Writes the audit log as CSV or JSON to `path` (a file the user chose), whole or not at
+    /// all: into a new file beside it, then renamed over it. An existing file is replaced only
+    /// once the new one is complete.
+    pub async fn save(&self, path: &str, format: &str) -> Result<SavedExport> {
+        let target = std::path::PathBuf::from(path);
+        let file_name = target
+            .file_name()
+            .filter(|_| target.is_absolute())
+            .ok_or_else(|| {
+                Error::invalid(format!("{path:?} is not an absolute file path")).at("path")
+            })?
+            .to_owned();
+        if target.is_dir() {
+            return Err(Error::invalid(format!("{path:?} is a folder, not a file")).at("path"));
+        }
+        let (text, entries) = self.render(format).await?;
+        let dir = target.parent().unwrap_or(std::path::Path::new("/"));
+        let mut partial = file_name;
+        partial.push(format!(".partial-{}", std::process::id()));
+        let partial = dir.join(partial);
+        let cannot = |what: &str, e: std::io::Error| {
+            Error::invalid(format!("cannot {what} {path:?}: {e}"))
+                .at("path")
+                .with_detail(e.to_string())
+        };
+        std::fs::write(&partial, text.as_bytes()).map_err(|e| cannot("write", e))?;
+        if let Err(e) = std::fs::rename(&partial, &target) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(cannot("replace", e));
+        }
+        Ok(SavedExport {
+            path: target.display().to_string(),
+            bytes: text.len() as u64,
+            entries: entries as u32,
+        })
+    }
+}
+
+/// Where an export was saved, and how much it holds.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct SavedExport {
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub entries: u32,
 }
 
 #[cfg(test)]
@@ -125,5 +179,48 @@ mod tests {
         assert!(row.contains(",'-x,"), "{row}");
         assert!(row.contains(",\"'=HYPERLINK(\"\"http"), "{row}");
         assert!(!row.contains(",=") && !row.contains(",\"="), "{row}");
+    }
+
+    #[tokio::test]
+    async fn saving_writes_the_whole_file_or_nothing() {
+        let home = tempfile::tempdir().unwrap();
+        let g = crate::Grantry::open(crate::OpenOptions {
+            home: Some(home.path().to_path_buf()),
+            secrets: Some(std::sync::Arc::new(
+                crate::secrets::MemoryKeychain::default(),
+            )),
+            pool_idle_timeout: None,
+        })
+        .await
+        .unwrap();
+        let out = home.path().join("audit.csv");
+        let path = out.display().to_string();
+        let saved = g.audit().save(&path, "csv").await.unwrap();
+        assert_eq!(saved.entries, 0);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(saved.bytes as usize, text.len());
+        assert!(text.starts_with("id,"), "{text}");
+        // Replaced whole; no partial file left beside it.
+        std::fs::write(&out, "old contents").unwrap();
+        g.audit().save(&path, "json").await.unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "[]");
+        let left: Vec<_> = std::fs::read_dir(home.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // Bad targets change nothing and name the field.
+        for (p, f) in [
+            ("relative.csv", "csv"),
+            (home.path().to_str().unwrap(), "csv"),
+            ("/nonexistent-dir/x.csv", "csv"),
+            (path.as_str(), "xml"),
+        ] {
+            let e = g.audit().save(p, f).await.unwrap_err();
+            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{p}");
+            assert!(e.field.is_some(), "{p}: {}", e.message);
+        }
+        assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "[]");
     }
 }

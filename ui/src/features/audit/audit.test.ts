@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../gen/AuditEntry';
-import { actionLabel, filterAudit, formatAuditTime, outcomeLabel, outcomeTone } from './audit';
+import { actionLabel, defaultExportName, exportFormatOf, filterAudit, formatAuditTime, outcomeLabel, outcomeTone } from './audit';
 
 describe('audit display', () => {
   it('colors outcomes', () => {
@@ -30,5 +30,18 @@ describe('audit display', () => {
     expect(filterAudit(list, '').length).toBe(2);
     expect(filterAudit(list, 'grant').map((x) => x.id)).toEqual([1]);
     expect(filterAudit(list, 'PERMISSION').map((x) => x.id)).toEqual([2]);
+  });
+});
+
+describe('saving an export', () => {
+  it('takes the format from the chosen file name', () => {
+    expect(exportFormatOf('/home/dba/log.json')).toBe('json');
+    expect(exportFormatOf('/home/dba/LOG.JSON')).toBe('json');
+    expect(exportFormatOf('/home/dba/log.csv')).toBe('csv');
+    expect(exportFormatOf('/home/dba/log')).toBe('csv');
+    expect(exportFormatOf('/home/dba/json.d/log.csv')).toBe('csv');
+  });
+  it('proposes a dated name', () => {
+    expect(defaultExportName(new Date(2026, 0, 5, 23, 59), 'csv')).toBe('grantry-audit-2026-01-05.csv');
   });
 });

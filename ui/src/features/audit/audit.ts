@@ -65,3 +65,14 @@ export function filterAudit(entries: AuditEntry[], text: string): AuditEntry[] {
       .some((v) => v.toLowerCase().includes(t)),
   );
 }
+
+/** The format an export is saved in, from the file name the user chose: `.json` is JSON, anything else CSV. */
+export function exportFormatOf(path: string): 'csv' | 'json' {
+  return /\.json$/i.test(path) ? 'json' : 'csv';
+}
+
+/** The file name the save dialog proposes: the day's date, in the local time zone. */
+export function defaultExportName(now: Date, format: 'csv' | 'json'): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `grantry-audit-${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}.${format}`;
+}
