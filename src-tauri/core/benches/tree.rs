@@ -118,11 +118,8 @@ fn main() {
         rows.push(("name search in the big schema (page only)".to_string(), g2p, p2p));
 
         let g2 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
-        let mut p2 = psql_times(&c, &catalog::RELATIONS_SQL.fast, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
-        let p2c = psql_times(&c, catalog::RELATIONS_COUNT_SQL, &["'big'", "'4999'", "'%4999%'"]);
-        for (a, b) in p2.iter_mut().zip(p2c) {
-            *a += b;
-        }
+        // The search page counts its matches in the same scan: psql runs the same one query.
+        let p2 = psql_times(&c, &catalog::RELATIONS_SQL.fast, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
         rows.push(("name search in the big schema (page + match count)".to_string(), g2, p2));
 
         let g3 = grantry_times(|| async { g.catalog().schemas("bench", "bench", &schemas).await.unwrap().items.len() }).await;
