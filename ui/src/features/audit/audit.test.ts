@@ -15,6 +15,8 @@ describe('audit display', () => {
     expect(actionLabel('apply')).toBe('Apply');
     expect(outcomeLabel('committed')).toBe('applied');
     expect(outcomeLabel('rolled_back')).toBe('rolled back');
+    expect(actionLabel('some_new_action')).toBe('some new action');
+    expect(outcomeLabel('constructor')).toBe('constructor');
   });
   it('shows times to the second, in local time', () => {
     const t = formatAuditTime('2026-11-21T20:11:29.123Z');

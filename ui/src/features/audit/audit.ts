@@ -22,30 +22,30 @@ export function outcomeTone(outcome: string): Tone {
   }
 }
 
-export function outcomeLabel(outcome: string): string {
-  switch (outcome) {
-    case 'committed':
-      return 'applied';
-    case 'rolled_back':
-      return 'rolled back';
-    case 'started':
-      return 'started, not finished';
-    case 'unknown':
-      return 'outcome unknown';
-    default:
-      return outcome.replace(/_/g, ' ');
-  }
+/** The words for one of the core's values: its own where `labels` has them, else the value with spaces for underscores. */
+function wordsOf(labels: Record<string, string>, value: string): string {
+  return Object.hasOwn(labels, value) ? labels[value] : value.replace(/_/g, ' ');
 }
 
+const OUTCOME_LABEL: Record<string, string> = {
+  committed: 'applied',
+  started: 'started, not finished',
+  unknown: 'outcome unknown',
+};
+
+const ACTION_LABEL: Record<string, string> = {
+  apply: 'Apply',
+  dry_run: 'Dry run',
+};
+
+/** An outcome in words: "applied", "rolled back", "outcome unknown"… */
+export function outcomeLabel(outcome: string): string {
+  return wordsOf(OUTCOME_LABEL, outcome);
+}
+
+/** An action in words: "Apply", "Dry run". */
 export function actionLabel(action: string): string {
-  switch (action) {
-    case 'apply':
-      return 'Apply';
-    case 'dry_run':
-      return 'Dry run';
-    default:
-      return action.replace(/_/g, ' ');
-  }
+  return wordsOf(ACTION_LABEL, action);
 }
 
 /** The time of an entry in local time, to the second ("2026-11-21 20:11:29"). */
