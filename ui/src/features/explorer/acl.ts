@@ -1,7 +1,7 @@
 // Decoding PostgreSQL aclitem text ("alice=arwd/postgres", "=r/postgres") for display.
 
 import { PRIVILEGES } from '../../registry.gen';
-import { PUBLIC, roleLabel } from '../privileges/privileges';
+import { PUBLIC, readQuotedName, roleLabel } from '../privileges/privileges';
 
 /** aclitem letters to privilege keywords, from the core's registry. */
 const BY_LETTER: Record<string, string> = Object.fromEntries(
@@ -19,21 +19,8 @@ export interface AclEntry {
 /** Reads one role name, double-quoted or not, from `s` at `i`; returns the name and next index. */
 function readRole(s: string, i: number, stop: string): [string, number] {
   if (s[i] === '"') {
-    let out = '';
-    i++;
-    while (i < s.length) {
-      if (s[i] === '"') {
-        if (s[i + 1] === '"') {
-          out += '"';
-          i += 2;
-          continue;
-        }
-        i++;
-        break;
-      }
-      out += s[i++];
-    }
-    return [out, i];
+    const q = readQuotedName(s, i);
+    return [q.name, q.next];
   }
   let out = '';
   while (i < s.length && !stop.includes(s[i])) out += s[i++];

@@ -297,10 +297,6 @@ export function shortcutTarget(a: ObjectAddress): Target | null {
   return null;
 }
 
-/**
- * An object typed by the user: `name`, `schema.name` or `"Quoted"."Name"`, with the kind chosen
- * apart. Databases and schemas take one name. Null when it cannot be read.
- */
 /** One name as `parseObjectName` reads it back: double-quoted when it holds a dot or a quote, or
  * starts or ends with white space. */
 export function quoteNamePart(part: string): string {
@@ -313,6 +309,29 @@ export function objectNameText(a: ObjectAddress): string {
   return `${quoteNamePart(a.schema)}.${quoteNamePart(a.name)}`;
 }
 
+/**
+ * Reads the double-quoted name that starts at `s[i]` (a `"`), `""` standing for one quote: the name,
+ * the index after its closing quote (the end of `s` when it is not closed), and whether it is closed.
+ */
+export function readQuotedName(s: string, i: number): { name: string; next: number; closed: boolean } {
+  let name = '';
+  i++;
+  while (i < s.length) {
+    if (s[i] === '"') {
+      if (s[i + 1] !== '"') return { name, next: i + 1, closed: true };
+      name += '"';
+      i += 2;
+    } else {
+      name += s[i++];
+    }
+  }
+  return { name, next: i, closed: false };
+}
+
+/**
+ * An object typed by the user: `name`, `schema.name` or `"Quoted"."Name"`, with the kind chosen
+ * apart. Databases and schemas take one name. Null when it cannot be read.
+ */
 export function parseObjectName(kind: ObjectKind, text: string): ObjectAddress | null {
   const parts: string[] = [];
   let i = 0;
@@ -321,20 +340,10 @@ export function parseObjectName(kind: ObjectKind, text: string): ObjectAddress |
   while (i < s.length) {
     let part = '';
     if (s[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= s.length) return null;
-        if (s[i] === '"') {
-          if (s[i + 1] === '"') {
-            part += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        part += s[i++];
-      }
+      const q = readQuotedName(s, i);
+      if (!q.closed) return null;
+      part = q.name;
+      i = q.next;
     } else {
       while (i < s.length && s[i] !== '.') part += s[i++];
       part = part.trim();
