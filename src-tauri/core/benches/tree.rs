@@ -109,29 +109,29 @@ fn main() {
         let mut rows = Vec::new();
 
         let g1 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &first_page).await.unwrap().items.len() }).await;
-        let p1 = psql_times(&c, &catalog::RELATIONS_SQL.fast, &["'big'", "NULL", "201", "0", "NULL"]);
+        let p1 = psql_times(&c, catalog::RELATIONS_SQL.fast(), &["'big'", "NULL", "201", "0", "NULL"]);
         rows.push((format!("first page of the big schema (200 of {tables})"), g1, p1));
 
         let search_page = TreeQuery { with_total: false, ..search.clone() };
         let g2p = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search_page).await.unwrap().items.len() }).await;
-        let p2p = psql_times(&c, &catalog::RELATIONS_SQL.fast, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
+        let p2p = psql_times(&c, catalog::RELATIONS_SQL.fast(), &["'big'", "'4999'", "201", "0", "'%4999%'"]);
         rows.push(("name search in the big schema (page only)".to_string(), g2p, p2p));
 
         let g2 = grantry_times(|| async { g.catalog().relations("bench", "bench", "big", &search).await.unwrap().items.len() }).await;
         // The search page counts its matches in the same scan: psql runs the same one query.
-        let p2 = psql_times(&c, &catalog::RELATIONS_SQL.fast, &["'big'", "'4999'", "201", "0", "'%4999%'"]);
+        let p2 = psql_times(&c, catalog::RELATIONS_SQL.fast(), &["'big'", "'4999'", "201", "0", "'%4999%'"]);
         rows.push(("name search in the big schema (page + match count)".to_string(), g2, p2));
 
         let g3 = grantry_times(|| async { g.catalog().schemas("bench", "bench", &schemas).await.unwrap().items.len() }).await;
-        let p3 = psql_times(&c, &catalog::SCHEMAS_SQL.fast, &["NULL", "false", "201", "0"]);
+        let p3 = psql_times(&c, catalog::SCHEMAS_SQL.fast(), &["NULL", "false", "201", "0"]);
         rows.push(("schema list (first 200 of 1,002, relations counted up to 1,000)".to_string(), g3, p3));
 
         let measured = catalog::SCHEMA_MEASURED_RELATIONS.to_string();
         let g4 = grantry_times(|| async { g.catalog().schema_stats("bench", "bench", "big").await.unwrap().relation_count as usize }).await;
-        let p4 = psql_times(&c, &catalog::SCHEMA_STATS_SQL.fast, &["'big'", &measured]);
+        let p4 = psql_times(&c, catalog::SCHEMA_STATS_SQL.fast(), &["'big'", &measured]);
         rows.push(("the big schema counted exactly (schema detail)".to_string(), g4, p4));
         let g5 = grantry_times(|| async { g.catalog().schema_stats("bench", "bench", "small_0500").await.unwrap().relation_count as usize }).await;
-        let p5 = psql_times(&c, &catalog::SCHEMA_STATS_SQL.fast, &["'small_0500'", &measured]);
+        let p5 = psql_times(&c, catalog::SCHEMA_STATS_SQL.fast(), &["'small_0500'", &measured]);
         rows.push(("a small schema counted exactly, size measured".to_string(), g5, p5));
 
         println!("| operation | Grantry median (ms) | psql median (ms) | ratio |");

@@ -6,7 +6,7 @@ use crate::connect::classify;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgPool;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use ts_rs::TS;
 
 pub const DEFAULT_PAGE: u32 = 200;
@@ -365,70 +365,70 @@ pub const RELATIONS_COUNT_SQL: &str = include_str!("sql/relations_count.sql");
 
 /// A catalog query in two forms. The fast one reads pg_depend, pg_type or pg_sequence through
 /// their indexes; PostgreSQL lets PUBLIC read them, but a hardened server may have revoked that,
-/// and then the other form, which reads pg_class alone, answers the same.
+/// and then the other form, which reads pg_class alone, answers the same. Both are `template`
+/// with its line `-- {slot}` replaced by a fragment.
 pub struct TreeSql {
-    pub fast: LazyLock<String>,
-    pub pg_class: LazyLock<String>,
+    template: &'static str,
+    slot: &'static str,
+    fast: &'static str,
+    pg_class: &'static str,
+    composed: OnceLock<(String, String)>,
 }
 
-/// `template` with its line `-- {slot}` replaced by `fragment`.
-fn compose(template: &str, slot: &str, fragment: &str) -> String {
-    let marker = format!("-- {{{slot}}}");
-    assert!(template.contains(&marker), "no {marker} in the template");
-    template.replace(&marker, fragment.trim_end())
+impl TreeSql {
+    const fn new(
+        template: &'static str,
+        slot: &'static str,
+        fast: &'static str,
+        pg_class: &'static str,
+    ) -> Self {
+        TreeSql {
+            template,
+            slot,
+            fast,
+            pg_class,
+            composed: OnceLock::new(),
+        }
+    }
+    fn composed(&self) -> &(String, String) {
+        self.composed.get_or_init(|| {
+            let marker = format!("-- {{{}}}", self.slot);
+            assert!(
+                self.template.contains(&marker),
+                "no {marker} in the template"
+            );
+            let with = |fragment: &str| self.template.replace(&marker, fragment.trim_end());
+            (with(self.fast), with(self.pg_class))
+        })
+    }
+    /// The fast form.
+    pub fn fast(&'static self) -> &'static str {
+        &self.composed().0
+    }
+    /// The form that reads pg_class alone.
+    pub fn pg_class(&'static self) -> &'static str {
+        &self.composed().1
+    }
 }
 
-pub static SCHEMAS_SQL: TreeSql = TreeSql {
-    fast: LazyLock::new(|| {
-        compose(
-            SCHEMAS_TEMPLATE,
-            "relation_count",
-            include_str!("sql/relation_count.sql"),
-        )
-    }),
-    pg_class: LazyLock::new(|| {
-        compose(
-            SCHEMAS_TEMPLATE,
-            "relation_count",
-            include_str!("sql/relation_count_pg_class.sql"),
-        )
-    }),
-};
-pub static RELATIONS_SQL: TreeSql = TreeSql {
-    fast: LazyLock::new(|| {
-        compose(
-            RELATIONS_TEMPLATE,
-            "page",
-            include_str!("sql/relations_page.sql"),
-        )
-    }),
-    pg_class: LazyLock::new(|| {
-        compose(
-            RELATIONS_TEMPLATE,
-            "page",
-            include_str!("sql/relations_page_pg_class.sql"),
-        )
-    }),
-};
-pub static SCHEMA_STATS_SQL: TreeSql = TreeSql {
-    fast: LazyLock::new(|| {
-        compose(
-            SCHEMA_STATS_TEMPLATE,
-            "rels",
-            include_str!("sql/schema_rels.sql"),
-        )
-    }),
-    pg_class: LazyLock::new(|| {
-        compose(
-            SCHEMA_STATS_TEMPLATE,
-            "rels",
-            include_str!("sql/schema_rels_pg_class.sql"),
-        )
-    }),
-};
-const SCHEMAS_TEMPLATE: &str = include_str!("sql/schemas.sql");
-const RELATIONS_TEMPLATE: &str = include_str!("sql/relations.sql");
-const SCHEMA_STATS_TEMPLATE: &str = include_str!("sql/schema_stats.sql");
+pub static SCHEMAS_SQL: TreeSql = TreeSql::new(
+    include_str!("sql/schemas.sql"),
+    "relation_count",
+    include_str!("sql/relation_count.sql"),
+    include_str!("sql/relation_count_pg_class.sql"),
+);
+pub static RELATIONS_SQL: TreeSql = TreeSql::new(
+    include_str!("sql/relations.sql"),
+    "page",
+    include_str!("sql/relations_page.sql"),
+    include_str!("sql/relations_page_pg_class.sql"),
+);
+pub static SCHEMA_STATS_SQL: TreeSql = TreeSql::new(
+    include_str!("sql/schema_stats.sql"),
+    "rels",
+    include_str!("sql/schema_rels.sql"),
+    include_str!("sql/schema_rels_pg_class.sql"),
+);
 const RELATION_DETAIL_SQL: &str = include_str!("sql/relation_detail.sql");
 const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
 
@@ -556,8 +556,8 @@ pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
     let mut page: Page<SchemaNode> = top_level(
         pool,
         q,
-        &SCHEMAS_SQL.fast,
-        Some(&SCHEMAS_SQL.pg_class),
+        SCHEMAS_SQL.fast(),
+        Some(SCHEMAS_SQL.pg_class()),
         SCHEMAS_COUNT_SQL,
     )
     .await?;
@@ -572,8 +572,8 @@ pub async fn schemas(pool: &PgPool, q: &TreeQuery) -> Result<Page<SchemaNode>> {
 
 pub async fn schema_stats(pool: &PgPool, schema: &str) -> Result<SchemaStats> {
     let stats: Option<SchemaStats> = run_tree_sql(
-        &SCHEMA_STATS_SQL.fast,
-        Some(&SCHEMA_STATS_SQL.pg_class),
+        SCHEMA_STATS_SQL.fast(),
+        Some(SCHEMA_STATS_SQL.pg_class()),
         |sql| {
             sqlx::query_as(sql)
                 .bind(schema)
@@ -600,8 +600,10 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
     let limit = q.limit()?;
     let pattern = &q.pattern();
     let like = &q.like_pattern();
-    let rows: Vec<RelationRow> =
-        run_tree_sql(&RELATIONS_SQL.fast, Some(&RELATIONS_SQL.pg_class), |sql| {
+    let rows: Vec<RelationRow> = run_tree_sql(
+        RELATIONS_SQL.fast(),
+        Some(RELATIONS_SQL.pg_class()),
+        |sql| {
             sqlx::query_as(sql)
                 .bind(schema)
                 .bind(pattern)
@@ -609,8 +611,9 @@ pub async fn relations(pool: &PgPool, schema: &str, q: &TreeQuery) -> Result<Pag
                 .bind(q.offset())
                 .bind(like)
                 .fetch_all(pool)
-        })
-        .await?;
+        },
+    )
+    .await?;
     if rows.is_empty() && q.offset() == 0 {
         schema_exists(pool, schema).await?;
     }

@@ -71,25 +71,17 @@ pub(super) fn diff(b: &Builder) -> Vec<AccessChange> {
                 .collect()
         };
         let (x, y) = (key(&before), key(&after));
-        for &(o, p) in y.difference(&x) {
-            let obj = &b.after.objects[o];
-            out.insert(AccessChange {
-                role: name.clone(),
-                object: obj.label(),
-                kind: obj.kind,
-                privilege: p,
-                delta: AccessDelta::Gained,
-            });
-        }
-        for &(o, p) in x.difference(&y) {
-            let obj = &b.after.objects[o];
-            out.insert(AccessChange {
-                role: name.clone(),
-                object: obj.label(),
-                kind: obj.kind,
-                privilege: p,
-                delta: AccessDelta::Lost,
-            });
+        for (from, to, delta) in [(&x, &y, AccessDelta::Gained), (&y, &x, AccessDelta::Lost)] {
+            for &(o, p) in to.difference(from) {
+                let obj = &b.after.objects[o];
+                out.insert(AccessChange {
+                    role: name.clone(),
+                    object: obj.label(),
+                    kind: obj.kind,
+                    privilege: p,
+                    delta,
+                });
+            }
         }
     }
     out.into_iter().collect()
