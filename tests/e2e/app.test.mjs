@@ -316,6 +316,33 @@ async function waitMatrixCell(role, privilege) {
   );
 }
 
+/** Waits for the Privileges tab's title to be `title` (a string, exactly, or a RegExp it matches). */
+async function waitPrivilegesTitle(title, what) {
+  await waitFor(
+    async () => {
+      const el = await visible(tid('privileges-title'));
+      if (el === null) return false;
+      const text = await textOf(el);
+      return typeof title === 'string' ? text === title : title.test(text);
+    },
+    CONNECT_TIMEOUT,
+    `the Privileges tab does not show ${what}`,
+  );
+}
+
+/** Waits for `id` to show after a step of the plan, failing at once if the plan shows an error. */
+async function waitPlanStep(id, step) {
+  return waitFor(
+    async () => {
+      const err = await visible(tid('plan-error'));
+      if (err) throw new Error(`${step} failed: ${await textOf(err)}`);
+      return visible(tid(id));
+    },
+    CONNECT_TIMEOUT,
+    `no ${id}`,
+  );
+}
+
 async function openDrawer() {
   if (await visible(tid('plan-drawer'))) return;
   await (await waitVisible(tid('plan-toggle'))).click();
@@ -326,6 +353,15 @@ async function closeDrawer() {
   const close = await visible(tid('plan-close'));
   if (close) await close.click();
   await waitFor(async () => !(await visible(tid('plan-drawer'))), UI_TIMEOUT, 'the plan drawer stays open');
+}
+
+/** Stages read access for `role` on the selected object, with the drawer's shortcut. */
+async function stageRead(role) {
+  await openDrawer();
+  const input = await waitVisible(tid('shortcut-role'));
+  await input.clear();
+  await input.sendKeys(role);
+  await (await waitVisible(tid('stage-read'))).click();
 }
 
 /** The count on the plan toggle (changes staged for the current database). */
@@ -567,24 +603,13 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
   });
 
   step('read access for pg_monitor and a revoke of TEMPORARY from PUBLIC are staged', 60_000, async () => {
-    await openDrawer();
-    const role = await waitVisible(tid('shortcut-role'));
-    await role.clear();
-    await role.sendKeys('pg_monitor');
-    await (await waitVisible(tid('stage-read'))).click();
+    await stageRead('pg_monitor');
     await waitStagedCount(1);
     await closeDrawer();
 
     // The database's own matrix: PUBLIC holds TEMPORARY by default; stage its revoke from the cell.
     await (await waitRow('database', PG.database)).click();
-    await waitFor(
-      async () => {
-        const title = await visible(tid('privileges-title'));
-        return title !== null && (await textOf(title)) === PG.database;
-      },
-      CONNECT_TIMEOUT,
-      'the Privileges tab does not show the database',
-    );
+    await waitPrivilegesTitle(PG.database, 'the database');
     const temp = await waitMatrixCell('public', 'TEMPORARY');
     assert.equal(await temp.getAttribute('data-held'), 'true', 'PUBLIC should hold TEMPORARY on a new database');
     await temp.click();
@@ -603,15 +628,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     const staged = await driver.findElements(tid('staged-change'));
     assert.equal(staged.length, 2, 'two changes should be staged');
     await (await waitVisible(tid('plan-preview'))).click();
-    const sql = await waitFor(
-      async () => {
-        const err = await visible(tid('plan-error'));
-        if (err) throw new Error(`planning failed: ${await textOf(err)}`);
-        return visible(tid('plan-sql'));
-      },
-      CONNECT_TIMEOUT,
-      'no plan-sql',
-    );
+    const sql = await waitPlanStep('plan-sql', 'planning');
     const script = await sql.getText();
     assert.ok(script.includes('GRANT SELECT ON TABLE "app"."customers" TO "pg_monitor"'), `the plan lacks the grant:\n${script}`);
     assert.ok(script.includes(`REVOKE TEMPORARY ON DATABASE "${PG.database}" FROM PUBLIC`), `the plan lacks the revoke:\n${script}`);
@@ -626,15 +643,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
 
   step('the dry run runs every statement and rolls back', 60_000, async () => {
     await (await waitVisible(tid('plan-dry-run'))).click();
-    const result = await waitFor(
-      async () => {
-        const err = await visible(tid('plan-error'));
-        if (err) throw new Error(`the dry run failed: ${await textOf(err)}`);
-        return visible(tid('dry-run-result'));
-      },
-      CONNECT_TIMEOUT,
-      'no dry-run-result',
-    );
+    const result = await waitPlanStep('dry-run-result', 'the dry run');
     assert.equal(await result.getAttribute('data-outcome'), 'rolled_back', `dry run: ${await textOf(result)}`);
     const outcomes = [];
     for (const s of await result.findElements(tid('statement-result'))) outcomes.push(await s.getAttribute('data-outcome'));
@@ -653,15 +662,7 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     await name.sendKeys('b');
     await waitFor(() => confirm.isEnabled(), 3000, 'confirm-apply stays disabled with the name typed');
     await confirm.click();
-    const result = await waitFor(
-      async () => {
-        const err = await visible(tid('plan-error'));
-        if (err) throw new Error(`the apply failed: ${await textOf(err)}`);
-        return visible(tid('apply-result'));
-      },
-      CONNECT_TIMEOUT,
-      'no apply-result',
-    );
+    const result = await waitPlanStep('apply-result', 'the apply');
     assert.equal(await result.getAttribute('data-outcome'), 'committed', `apply: ${await textOf(result)}`);
     const verified = await result.findElements(tid('verified-change'));
     const unconfirmed = [];
@@ -726,30 +727,11 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
   step('a step the connecting role cannot make blocks the apply, and the drawer says why', 60_000, async () => {
     // app.ledger belongs to the superuser; e2e_user may SELECT it but not grant it.
     await (await waitRow('table', 'ledger')).click();
-    await waitFor(
-      async () => {
-        const title = await visible(tid('privileges-title'));
-        return title !== null && /ledger/.test(await textOf(title));
-      },
-      CONNECT_TIMEOUT,
-      'the Privileges tab does not show app.ledger',
-    );
-    await openDrawer();
-    const role = await waitVisible(tid('shortcut-role'));
-    await role.clear();
-    await role.sendKeys('pg_monitor');
-    await (await waitVisible(tid('stage-read'))).click();
+    await waitPrivilegesTitle(/ledger/, 'app.ledger');
+    await stageRead('pg_monitor');
     await waitStagedCount(1);
     await (await waitVisible(tid('plan-preview'))).click();
-    const blocking = await waitFor(
-      async () => {
-        const err = await visible(tid('plan-error'));
-        if (err) throw new Error(`planning failed: ${await textOf(err)}`);
-        return visible(tid('plan-blocking'));
-      },
-      CONNECT_TIMEOUT,
-      'no plan-blocking item',
-    );
+    const blocking = await waitPlanStep('plan-blocking', 'planning');
     assert.match(
       await textOf(blocking),
       /e2e_user cannot grant SELECT on app\.ledger: it holds it without the grant option/,
