@@ -222,75 +222,52 @@ impl Out {
         );
     }
 
-    pub fn databases(&self, p: &Page<DatabaseNode>) {
+    /// One page of a tree level: as JSON, or as a table of `headers` with a line on what is left.
+    fn page<T: Serialize>(&self, p: &Page<T>, headers: &[&str], row: impl Fn(&T) -> Vec<String>) {
         if self.json {
             return self.print_json(p);
         }
-        table(
-            &["name", "owner", "size", "comment"],
-            p.items
-                .iter()
-                .map(|d| {
-                    vec![
-                        d.name.clone(),
-                        d.owner.clone(),
-                        human_bytes(d.size_bytes),
-                        d.comment.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        );
+        table(headers, p.items.iter().map(row).collect());
         more(p);
+    }
+
+    pub fn databases(&self, p: &Page<DatabaseNode>) {
+        self.page(p, &["name", "owner", "size", "comment"], |d| {
+            vec![
+                d.name.clone(),
+                d.owner.clone(),
+                human_bytes(d.size_bytes),
+                d.comment.clone().unwrap_or_default(),
+            ]
+        })
     }
 
     pub fn schemas(&self, p: &Page<SchemaNode>) {
-        if self.json {
-            return self.print_json(p);
-        }
-        table(
-            &["name", "owner", "relations", "comment"],
-            p.items
-                .iter()
-                .map(|s| {
-                    vec![
-                        s.name.clone(),
-                        s.owner.clone(),
-                        format!(
-                            "{}{}",
-                            s.relation_count,
-                            if s.relation_count_capped { "+" } else { "" }
-                        ),
-                        s.comment.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        );
-        more(p);
+        self.page(p, &["name", "owner", "relations", "comment"], |s| {
+            let capped = if s.relation_count_capped { "+" } else { "" };
+            vec![
+                s.name.clone(),
+                s.owner.clone(),
+                format!("{}{capped}", s.relation_count),
+                s.comment.clone().unwrap_or_default(),
+            ]
+        })
     }
 
     pub fn relations(&self, p: &Page<RelationNode>) {
-        if self.json {
-            return self.print_json(p);
-        }
-        table(
-            &["name", "kind", "owner", "size", "rows", "comment"],
-            p.items
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        r.kind.label().into(),
-                        r.owner.clone(),
-                        human_bytes(r.size_bytes),
-                        r.estimated_rows
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "-".into()),
-                        r.comment.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        );
-        more(p);
+        let headers = ["name", "kind", "owner", "size", "rows", "comment"];
+        self.page(p, &headers, |r| {
+            vec![
+                r.name.clone(),
+                r.kind.label().into(),
+                r.owner.clone(),
+                human_bytes(r.size_bytes),
+                r.estimated_rows
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                r.comment.clone().unwrap_or_default(),
+            ]
+        })
     }
 
     pub fn sandbox(&self, s: &SandboxStatus) {

@@ -243,7 +243,8 @@ fn integration_lifecycle_and_tree() {
         "{human}"
     );
     fails(h, &["tree", "local", "app", "nope"], 3, "no schema named");
-    fails(h, &["tree", "local", "nodb"], 1, "database does not exist");
+    // A missing database is "not found", as a missing schema is.
+    fails(h, &["tree", "local", "nodb"], 3, "database does not exist");
 
     // A wrong password is a specific failure with a non-zero status.
     add_as_superuser(h, &c, "wrongpw", &["--password-stdin"], Some("nope\n"));
