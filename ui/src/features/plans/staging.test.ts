@@ -75,6 +75,14 @@ describe('describeChange', () => {
     );
     expect(describeChange({ action: 'write', on: table, to: 'w' })).toBe('Write access to TABLE app.customers for w');
   });
+  it('writes default privileges as ALTER DEFAULT PRIVILEGES, object types as in SQL', () => {
+    expect(
+      describeChange({ action: 'default_privileges', grant: false, for_role: 'etl', in_schema: 'raw', on: 'tables', privileges: ['SELECT'], roles: ['public'], with_grant_option: false }),
+    ).toBe('ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA raw REVOKE SELECT ON TABLES FROM PUBLIC');
+    expect(
+      describeChange({ action: 'default_privileges', grant: true, for_role: null, in_schema: null, on: 'large_objects', privileges: ['SELECT', 'UPDATE'], roles: ['Ann'], with_grant_option: true }),
+    ).toBe('ALTER DEFAULT PRIVILEGES GRANT SELECT, UPDATE ON LARGE OBJECTS TO Ann WITH GRANT OPTION');
+  });
   it('labels targets of every shape', () => {
     expect(targetLabel({ scope: 'object', kind: 'function', schema: 's', name: 'f', args: 'integer', columns: [] })).toBe('FUNCTION s.f(integer)');
     expect(targetLabel({ ...table, columns: ['id', 'email'] })).toBe('TABLE app.customers (id, email)');

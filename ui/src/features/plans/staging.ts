@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../gen/ErrorCode';
 import type { RunOutcome } from '../../gen/RunOutcome';
 import type { Privilege } from '../../gen/Privilege';
 import type { Target } from '../../gen/Target';
-import { privilegeLabel, roleLabel } from '../privileges/privileges';
+import { DEFAULT_OBJECT_TYPES, privilegeLabel, quoteNamePart, roleLabel } from '../privileges/privileges';
 
 export interface Staged {
   id: number;
@@ -139,9 +139,10 @@ export function describeChange(c: Change): string {
     case 'default_privileges': {
       let s = 'ALTER DEFAULT PRIVILEGES';
       if (c.for_role) s += ` FOR ROLE ${roleLabel(c.for_role)}`;
-      if (c.in_schema) s += ` IN SCHEMA ${c.in_schema}`;
-      s += c.grant ? ` GRANT ${privs(c.privileges)} ON ${c.on.toUpperCase()} TO ` : ` REVOKE ${privs(c.privileges)} ON ${c.on.toUpperCase()} FROM `;
-      return s + roles(c.roles);
+      if (c.in_schema) s += ` IN SCHEMA ${quoteNamePart(c.in_schema)}`;
+      const on = DEFAULT_OBJECT_TYPES[c.on].sql;
+      s += c.grant ? ` GRANT ${privs(c.privileges)} ON ${on} TO ` : ` REVOKE ${privs(c.privileges)} ON ${on} FROM `;
+      return s + roles(c.roles) + (c.grant && c.with_grant_option ? ' WITH GRANT OPTION' : '');
     }
     case 'read':
       return `Read access to ${targetLabel(c.on)} for ${roleLabel(c.to)}`;

@@ -3,11 +3,18 @@ import type { ObjectGrants } from '../../gen/ObjectGrants';
 import type { Reason } from '../../gen/Reason';
 import type { Role } from '../../gen/Role';
 import type { ObjectAccess } from '../../gen/ObjectAccess';
+import type { DefaultPrivilegeRow } from '../../gen/DefaultPrivilegeRow';
 import {
   accessReasons,
   buildMatrix,
   cellActions,
   cellMark,
+  DEFAULT_OBJECT_TYPES,
+  defaultPrivilegesOf,
+  defaultPrivilegesText,
+  defaultRevokeChange,
+  SCHEMA_DEFAULT_TYPES,
+  schemaDefaultRows,
   filterAccess,
   formatReason,
   iconKind,
@@ -16,6 +23,7 @@ import {
   objectRef,
   objectTarget,
   parseObjectName,
+  privilegesOf,
   privilegeLabel,
   roleLabel,
   shortcutTarget,
@@ -167,6 +175,61 @@ describe('cellActions', () => {
     const r = { role: 'root', login: true, isPublic: false, isOwner: false, cells: [] };
     const cell = { privilege: 'SELECT' as const, held: true, grantable: true, mark: 'superuser' as const, reasons: [{ source: 'superuser' as const }] };
     expect(cellActions(r, cell, on)).toEqual([]);
+  });
+});
+
+describe('default privileges', () => {
+  const rule = (over: Partial<DefaultPrivilegeRow> = {}): DefaultPrivilegeRow => ({
+    for_role: 'etl',
+    in_schema: 'raw',
+    object_type: 'tables',
+    grantee: 'analysts',
+    privileges: ['SELECT', 'INSERT'],
+    grantable: ['SELECT'],
+    ...over,
+  });
+
+  it('takes the privileges of each object type from the registry', () => {
+    expect(defaultPrivilegesOf('tables')).toEqual(privilegesOf('table'));
+    expect(defaultPrivilegesOf('sequences')).toEqual(['SELECT', 'UPDATE', 'USAGE']);
+    expect(defaultPrivilegesOf('functions')).toEqual(['EXECUTE']);
+    expect(defaultPrivilegesOf('types')).toEqual(['USAGE']);
+    expect(defaultPrivilegesOf('schemas')).toEqual(['USAGE', 'CREATE']);
+    expect(defaultPrivilegesOf('tables', 160000)).not.toContain('MAINTAIN');
+    expect(DEFAULT_OBJECT_TYPES.large_objects.sql).toBe('LARGE OBJECTS');
+  });
+
+  it('offers in a schema only the object types that live in one', () => {
+    expect(SCHEMA_DEFAULT_TYPES).toEqual(['tables', 'sequences', 'functions', 'types']);
+  });
+
+  it("shows a schema its own rules and the global ones for objects in a schema", () => {
+    const rows = [
+      rule(),
+      rule({ in_schema: 'other' }),
+      rule({ in_schema: null, grantee: 'etl', object_type: 'functions', privileges: ['EXECUTE'], grantable: [] }),
+      rule({ in_schema: null, object_type: 'schemas', privileges: ['USAGE'], grantable: [] }),
+    ];
+    expect(schemaDefaultRows(rows, 'raw')).toEqual([rows[0], rows[2]]);
+    expect(schemaDefaultRows([], 'raw')).toEqual([]);
+  });
+
+  it('revokes exactly one grantee of one rule', () => {
+    expect(defaultRevokeChange(rule({ grantee: 'public' }))).toEqual({
+      action: 'default_privileges',
+      grant: false,
+      for_role: 'etl',
+      in_schema: 'raw',
+      on: 'tables',
+      privileges: ['SELECT', 'INSERT'],
+      roles: ['public'],
+      with_grant_option: false,
+    });
+    expect(defaultRevokeChange(rule({ in_schema: null }))).toMatchObject({ in_schema: null });
+  });
+
+  it('marks the privileges held with grant option', () => {
+    expect(defaultPrivilegesText(rule())).toBe('SELECT ★, INSERT');
   });
 });
 

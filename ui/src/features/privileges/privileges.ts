@@ -2,6 +2,8 @@
 // the explorer nodes stand for, and what a cell of the matrix lets the user stage. No IPC here.
 
 import type { Change } from '../../gen/Change';
+import type { DefaultObjectType } from '../../gen/DefaultObjectType';
+import type { DefaultPrivilegeRow } from '../../gen/DefaultPrivilegeRow';
 import type { MatrixCell } from '../../gen/MatrixCell';
 import type { MembershipRow } from '../../gen/MembershipRow';
 import type { ObjectAccess } from '../../gen/ObjectAccess';
@@ -416,6 +418,60 @@ export function cellActions(row: MatrixViewRow, cell: MatrixViewCell, on: Target
     });
   }
   return out;
+}
+
+// -------------------------------------------------------------------- default privileges
+
+/**
+ * The kind of object each ALTER DEFAULT PRIVILEGES object type gives privileges on (as the core's
+ * DefaultObjectType::object_kind), and whether a rule for it may be IN SCHEMA: schemas and large
+ * objects belong to no schema. The privileges of each come from the registry (privilegesOf).
+ */
+export const DEFAULT_OBJECT_TYPES: Record<DefaultObjectType, { kind: ObjectKind; sql: string; inSchema: boolean }> = {
+  tables: { kind: 'table', sql: 'TABLES', inSchema: true },
+  sequences: { kind: 'sequence', sql: 'SEQUENCES', inSchema: true },
+  functions: { kind: 'function', sql: 'FUNCTIONS', inSchema: true },
+  types: { kind: 'type', sql: 'TYPES', inSchema: true },
+  schemas: { kind: 'schema', sql: 'SCHEMAS', inSchema: false },
+  large_objects: { kind: 'large_object', sql: 'LARGE OBJECTS', inSchema: false },
+};
+
+/** The object types a rule IN SCHEMA may be for, in the registry's order. */
+export const SCHEMA_DEFAULT_TYPES = (Object.keys(DEFAULT_OBJECT_TYPES) as DefaultObjectType[]).filter(
+  (t) => DEFAULT_OBJECT_TYPES[t].inSchema,
+);
+
+/** The privileges a default-privileges rule may give on `t`, from the registry. */
+export function defaultPrivilegesOf(t: DefaultObjectType, versionNum?: number): Privilege[] {
+  return privilegesOf(DEFAULT_OBJECT_TYPES[t].kind, versionNum);
+}
+
+/**
+ * The rules that objects created in schema `schema` get: its own and the global ones, for the
+ * object types that live in a schema (a global rule for new schemas or large objects is about
+ * no object of this schema). The schema's own rules first, as the core sorts them.
+ */
+export function schemaDefaultRows(rows: DefaultPrivilegeRow[], schema: string): DefaultPrivilegeRow[] {
+  return rows.filter((r) => DEFAULT_OBJECT_TYPES[r.object_type].inSchema && (r.in_schema === null || r.in_schema === schema));
+}
+
+/** The change that takes one grantee's default privileges of one rule away. */
+export function defaultRevokeChange(r: DefaultPrivilegeRow): Change {
+  return {
+    action: 'default_privileges',
+    grant: false,
+    for_role: r.for_role,
+    in_schema: r.in_schema,
+    on: r.object_type,
+    privileges: r.privileges,
+    roles: [r.grantee],
+    with_grant_option: false,
+  };
+}
+
+/** The privileges of a rule for people: "SELECT ★, INSERT" (★: WITH GRANT OPTION). */
+export function defaultPrivilegesText(r: DefaultPrivilegeRow): string {
+  return r.privileges.map((p) => privilegeLabel(p) + (r.grantable.includes(p) ? ' ★' : '')).join(', ');
 }
 
 // ------------------------------------------------------------------------------ role page
