@@ -4,6 +4,7 @@ import type { Reason } from '../../gen/Reason';
 import type { Role } from '../../gen/Role';
 import type { ObjectAccess } from '../../gen/ObjectAccess';
 import type { DefaultPrivilegeRow } from '../../gen/DefaultPrivilegeRow';
+import type { MatrixRow } from '../../gen/MatrixRow';
 import {
   accessReasons,
   buildMatrix,
@@ -13,6 +14,10 @@ import {
   defaultPrivilegesOf,
   defaultPrivilegesText,
   defaultRevokeChange,
+  MARK_GLYPH,
+  MARK_LABEL,
+  membershipRevokes,
+  revokeReach,
   SCHEMA_DEFAULT_TYPES,
   schemaDefaultRows,
   filterAccess,
@@ -175,6 +180,64 @@ describe('cellActions', () => {
     const r = { role: 'root', login: true, isPublic: false, isOwner: false, cells: [] };
     const cell = { privilege: 'SELECT' as const, held: true, grantable: true, mark: 'superuser' as const, reasons: [{ source: 'superuser' as const }] };
     expect(cellActions(r, cell, on)).toEqual([]);
+  });
+});
+
+describe('a revoke from a group', () => {
+  // app_readonly holds SELECT; app_readwrite is its member, bob a member of app_readwrite, and
+  // carol holds it through app_readonly and directly as well.
+  const via = (path: string[]) => grant({ grantee: path[path.length - 1], path });
+  const mrow = (role: string, reasons: Reason[]): MatrixRow => ({
+    role,
+    login: false,
+    cells: [{ privilege: 'SELECT', grantable: false, reasons }],
+  });
+  const g: ObjectGrants = {
+    ...grants,
+    privileges: ['SELECT'],
+    matrix: [
+      mrow('app_readonly', [via(['app_readonly'])]),
+      mrow('app_readwrite', [via(['app_readwrite', 'app_readonly'])]),
+      mrow('bob', [via(['bob', 'app_readwrite', 'app_readonly'])]),
+      mrow('carol', [via(['carol', 'app_readonly']), via(['carol'])]),
+      mrow('dora', [via(['dora'])]),
+    ],
+  };
+  const m = buildMatrix(g);
+  const row = (name: string) => m.rows.find((r) => r.role === name)!;
+
+  it('names every other role that holds the privilege through the group, and whether it keeps it', () => {
+    expect(revokeReach(m, 'SELECT', 'app_readonly')).toEqual([
+      { role: 'app_readwrite', keeps: false },
+      { role: 'bob', keeps: false },
+      { role: 'carol', keeps: true },
+    ]);
+    // app_readwrite is no grantee: bob's SELECT does not come from a grant to it.
+    expect(revokeReach(m, 'SELECT', 'app_readwrite')).toEqual([]);
+    expect(revokeReach(m, 'SELECT', 'dora')).toEqual([]);
+    expect(revokeReach(m, 'INSERT', 'app_readonly')).toEqual([]);
+  });
+
+  it("offers revoking the role's membership in the group it goes through instead", () => {
+    const a = membershipRevokes(row('bob'), row('bob').cells[0], 'app_readonly');
+    expect(a).toEqual([
+      { label: "Revoke bob's membership in app_readwrite", role: 'app_readwrite', change: { action: 'revoke_role', role: 'app_readwrite', from: 'bob' } },
+    ]);
+    expect(membershipRevokes(row('app_readwrite'), row('app_readwrite').cells[0], 'app_readonly')[0].change).toEqual({
+      action: 'revoke_role',
+      role: 'app_readonly',
+      from: 'app_readwrite',
+    });
+    // A direct grant has no membership to revoke.
+    expect(membershipRevokes(row('dora'), row('dora').cells[0], 'dora')).toEqual([]);
+  });
+});
+
+describe('matrix marks', () => {
+  it('differ by symbol, not only by colour, and each has words', () => {
+    const marks = Object.keys(MARK_GLYPH) as (keyof typeof MARK_GLYPH)[];
+    expect(new Set(marks.map((m) => MARK_GLYPH[m])).size).toBe(marks.length);
+    for (const m of marks) expect(MARK_LABEL[m]).toBeTruthy();
   });
 });
 

@@ -131,6 +131,20 @@ export function cellMark(reasons: Reason[]): CellMark {
   return MARK_RANK[best];
 }
 
+/**
+ * The symbol of a mark in its cell, so that marks differ by shape as well as by colour: a tick for
+ * a grant to the role itself, an arrow for one that comes through a role it inherits, and so on.
+ */
+export const MARK_GLYPH: Record<CellMark, string> = {
+  none: '·',
+  owner: 'O',
+  direct: '✓',
+  public: 'P',
+  inherited: '↳',
+  predefined: '◆',
+  superuser: 'S',
+};
+
 /** Words for a mark, for the legend and tooltips. */
 export const MARK_LABEL: Record<CellMark, string> = {
   none: 'not held',
@@ -415,6 +429,49 @@ export function cellActions(row: MatrixViewRow, cell: MatrixViewCell, on: Target
       label: `Revoke the grant option for ${name} from ${roleLabel(row.role)}`,
       role: row.role,
       change: { action: 'revoke', privileges: [p], on, from: [row.role], grant_option_only: true, cascade: false },
+    });
+  }
+  return out;
+}
+
+/** What revoking `privilege` from `grantee` does to the other rows of the matrix: the roles that
+ *  hold it through `grantee` (a group they inherit), and whether each keeps it another way. */
+export interface RevokeReach {
+  role: string;
+  /** It also holds the privilege some other way (its own grant, another group, PUBLIC...). */
+  keeps: boolean;
+}
+
+/** A reason that gives the privilege through `grantee`, a group the row's role inherits. */
+function through(r: Reason, grantee: string): boolean {
+  return r.source === 'grant' && r.column === null && r.grantee === grantee && r.path.length > 1;
+}
+
+export function revokeReach(view: MatrixView, privilege: Privilege, grantee: string): RevokeReach[] {
+  const out: RevokeReach[] = [];
+  for (const row of view.rows) {
+    if (row.role === grantee) continue;
+    const cell = row.cells.find((c) => c.privilege === privilege);
+    if (!cell || !cell.reasons.some((r) => through(r, grantee))) continue;
+    out.push({ role: row.role, keeps: cell.reasons.some((r) => !through(r, grantee)) });
+  }
+  return out;
+}
+
+/**
+ * The alternative to revoking a privilege from a group: revoking the row's role's membership in
+ * the group it reaches `grantee` through (the first step of each path), one change per group.
+ */
+export function membershipRevokes(row: MatrixViewRow, cell: MatrixViewCell, grantee: string): CellAction[] {
+  const out: CellAction[] = [];
+  for (const r of cell.reasons) {
+    if (!through(r, grantee) || r.source !== 'grant') continue;
+    const group = r.path[1];
+    if (out.some((a) => a.role === group)) continue;
+    out.push({
+      label: `Revoke ${roleLabel(row.role)}'s membership in ${roleLabel(group)}`,
+      role: group,
+      change: { action: 'revoke_role', role: group, from: row.role },
     });
   }
   return out;
