@@ -375,7 +375,7 @@ async function waitStagedCount(n) {
 
 // ----------------------------------------------------------------------------------- scenario
 
-describe('Grantry desktop app', { timeout: 280_000 }, () => {
+describe('Grantry desktop app', { timeout: 420_000 }, () => {
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     const caps = new Capabilities();
@@ -786,5 +786,130 @@ describe('Grantry desktop app', { timeout: 280_000 }, () => {
     assert.ok(full, 'the integration name is truncated in the header at 900x560');
     await screenshot('09-minimum-size.png');
     await driver.manage().window().setRect({ width: 1280, height: 800 });
+  });
+
+  // --- the sandbox (connected as its superuser): tree keys, default privileges, a revoke from a group.
+
+  step('the tree keys: Space toggles without scrolling, End goes to the last row and keeps it in view, Home to the first', 60_000, async () => {
+    await (await waitVisible(integrationItem('sandbox'))).click();
+    await expand('integration', 'sandbox');
+    await expand('database', 'shop');
+    const tree = await waitVisible(tid('tree'));
+    const scrollTop = () => driver.executeScript('return arguments[0].scrollTop', tree);
+    const selected = () => visible(tid('tree-row', '[aria-selected="true"]'), tree);
+    // Space toggles the selected node (archive: 2,000 tables, paged), and does not scroll the tree.
+    await (await waitRow('schema', 'archive')).click();
+    const top = await scrollTop();
+    assert.equal(await isExpanded('schema', 'archive'), false, 'archive should start collapsed');
+    await driver.switchTo().activeElement().sendKeys(Key.SPACE);
+    await waitFor(() => isExpanded('schema', 'archive'), UI_TIMEOUT, 'Space does not expand the schema');
+    assert.equal(await scrollTop(), top, 'Space scrolled the tree');
+    await waitFor(() => visible(tid('tree-row', '[data-kind="table"]'), tree), CONNECT_TIMEOUT, 'the first page of archive does not load');
+    // End: the selected row is the last one drawn, inside the tree's box, far below.
+    await driver.switchTo().activeElement().sendKeys(Key.END);
+    await waitFor(
+      async () => {
+        const row = await selected();
+        if (!row) return false;
+        return driver.executeScript(
+          `const row = arguments[0], tree = arguments[1];
+           const rows = [...tree.querySelectorAll('[role="treeitem"]')];
+           const y = (el) => el.getBoundingClientRect().top;
+           const r = row.getBoundingClientRect(), t = tree.getBoundingClientRect();
+           return rows.every((x) => y(x) <= y(row)) && r.top >= t.top - 1 && r.bottom <= t.bottom + 1;`,
+          row,
+          tree,
+        );
+      },
+      UI_TIMEOUT,
+      'after End the selected row is not the last one, in view',
+    );
+    const last = await selected();
+    console.log(`# End selected ${await last.getAttribute('data-kind')} "${await last.getAttribute('data-name')}", tree scrolled to ${await scrollTop()}px`);
+    assert.ok((await scrollTop()) > top, 'End did not scroll down to the last row');
+    await driver.switchTo().activeElement().sendKeys(Key.HOME);
+    await waitFor(async () => (await (await selected())?.getAttribute('data-name')) === 'sandbox', UI_TIMEOUT, 'Home does not select the first row');
+    await waitFor(async () => (await scrollTop()) === 0, UI_TIMEOUT, 'Home does not scroll back to the top');
+    await (await waitRow('schema', 'archive')).click();
+    await driver.switchTo().activeElement().sendKeys(Key.SPACE);
+    await waitFor(async () => !(await isExpanded('schema', 'archive')), UI_TIMEOUT, 'Space does not collapse the schema');
+  });
+
+  step('a schema shows its default privileges, and a staged revoke plans ALTER DEFAULT PRIVILEGES', 60_000, async () => {
+    await (await waitRow('schema', 'sales')).click();
+    await (await waitVisible(tid('tab-privileges'))).click();
+    const rule = tid('default-privilege-row', '[data-grantee="app_readonly"][data-on="tables"][data-scope="schema"]');
+    const row = await waitFor(
+      async () => {
+        const err = await visible(tid('privileges-error'));
+        if (err) throw new Error(`the Privileges tab shows an error: ${await textOf(err)}`);
+        return visible(rule);
+      },
+      CONNECT_TIMEOUT,
+      'no default-privileges rule of sales for app_readonly',
+    );
+    assert.match(await textOf(row), /tables\s*this schema\s*app_readonly\s*SELECT/, `the rule reads ${await textOf(row)}`);
+    const section = async () => {
+      await driver.executeScript('arguments[0].scrollIntoView({ block: "end" })', await waitVisible(tid('default-privileges')));
+      await driver.sleep(300);
+    };
+    await section();
+    await screenshot('11-default-privileges.png');
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await section();
+    await screenshot('11-default-privileges-900.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+    await (await (await waitVisible(rule)).findElement(tid('default-privilege-revoke'))).click();
+    await (await waitVisible(tid('default-privilege-revoke-confirm'))).click();
+    await waitStagedCount(1);
+    await openDrawer();
+    await (await waitVisible(tid('plan-preview'))).click();
+    const script = await (await waitPlanStep('plan-sql', 'planning')).getText();
+    assert.match(
+      script,
+      /ALTER DEFAULT PRIVILEGES FOR ROLE "[^"]+" IN SCHEMA "sales" REVOKE SELECT ON TABLES FROM "app_readonly"/,
+      `the plan lacks the default-privileges revoke:\n${script}`,
+    );
+    await screenshot('12-default-privileges-plan.png');
+    await (await waitVisible(tid('staged-clear'))).click();
+    await waitStagedCount(0);
+    await closeDrawer();
+  });
+
+  step('revoking SELECT from a group names the roles that hold it through it, or revokes the membership instead', 60_000, async () => {
+    await expand('schema', 'sales');
+    await (await waitRow('table', 'customers')).click();
+    await waitPrivilegesTitle(/sales\.customers/, 'sales.customers');
+    const cell = await waitMatrixCell('bob', 'SELECT');
+    assert.equal(await cell.getAttribute('data-held'), 'true', 'bob should hold SELECT through app_readwrite and app_readonly');
+    await cell.click();
+    await (await waitVisible(tid('cell-revoke', '[data-role="app_readonly"]'))).click();
+    const reach = await waitVisible(tid('revoke-reach', '[data-grantee="app_readonly"]'));
+    const text = await textOf(reach);
+    for (const role of ['app_readwrite', 'data_engineers', 'etl_loader']) {
+      assert.ok(text.includes(role), `the warning does not name ${role}: ${text}`);
+    }
+    await waitStagedCount(0);
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', reach);
+    await driver.sleep(300);
+    await screenshot('13-revoke-from-group.png');
+    // The marks and the warning in the dark theme.
+    await (await waitVisible(tid('theme-toggle'))).click();
+    await driver.sleep(300);
+    await screenshot('13-revoke-from-group-dark.png');
+    await (await waitVisible(tid('theme-toggle'))).click();
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', await waitVisible(tid('revoke-reach')));
+    await driver.sleep(300);
+    await screenshot('13-revoke-from-group-900.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+    await (await waitVisible(tid('revoke-membership', '[data-role="app_readwrite"]'))).click();
+    await waitStagedCount(1);
+    await openDrawer();
+    const staged = await waitVisible(tid('staged-change'));
+    assert.match(await textOf(staged), /REVOKE app_readwrite FROM bob/, `staged: ${await textOf(staged)}`);
+    await (await waitVisible(tid('staged-clear'))).click();
+    await waitStagedCount(0);
+    await closeDrawer();
   });
 });

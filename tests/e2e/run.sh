@@ -170,7 +170,7 @@ log "tauri-driver listening on $PORT"
 
 export E2E_DRIVER_URL="http://127.0.0.1:$PORT"
 set +e
-(cd "$HERE" && timeout --kill-after=10 300 node --test ./app.test.mjs)
+(cd "$HERE" && timeout --kill-after=10 440 node --test ./app.test.mjs)
 STATUS=$?
 set -e
 if [[ $STATUS -ne 0 ]]; then
