@@ -18,6 +18,17 @@ impl AppState {
     }
 }
 
+/// WebKitGTK settings made through its environment, before any thread starts (a variable the user
+/// set wins). Accelerated compositing keeps a backing store per layer: without it the web process
+/// holds about 60 MB less (a blank page measured 112-149 MB with it, 51-80 MB without), and
+/// nothing Grantry shows is animated enough to need it.
+pub fn webview_environment() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 pub fn run() {
     let core = tauri::async_runtime::block_on(Grantry::open(OpenOptions::system())).map(Arc::new);
     if let Err(e) = &core {
