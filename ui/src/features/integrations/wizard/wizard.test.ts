@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { applyCandidate, buildInput, emptyForm, fieldErrors, firstStepWithError, formatErrors, formFromIntegration } from './wizard';
+import {
+  TestRuns,
+  applyCandidate,
+  buildInput,
+  emptyForm,
+  errorsOnStep,
+  failedTestOf,
+  failedTestQuestion,
+  fieldErrors,
+  firstStepWithError,
+  formatErrors,
+  formFromIntegration,
+  summaryMissing,
+} from './wizard';
 import { selfHostedIntegration, type IntegrationOverrides } from '../../../dev/fixtures';
 
 const integration = (connection: IntegrationOverrides['connection'] = {}) =>
@@ -89,5 +102,60 @@ describe('applyCandidate', () => {
     expect(f).toMatchObject({ name: 'second', password: '' });
     f = applyCandidate({ ...f, name: 'mine' }, cand('third', true), { password: 'pw3', params: {} });
     expect(f).toMatchObject({ name: 'mine', password: 'pw3' });
+  });
+});
+
+describe('errorsOnStep', () => {
+  it('names the fields of one step that have an error, which keep Next on that step', () => {
+    const errors = { name: 'needs a name', host: 'needs a host', ca: 'give the CA' };
+    expect(errorsOnStep(errors, 'connection')).toEqual(['name', 'host']);
+    expect(errorsOnStep(errors, 'security')).toEqual(['ca']);
+    expect(errorsOnStep(errors, 'options')).toEqual([]);
+    expect(errorsOnStep({}, 'connection')).toEqual([]);
+  });
+  it('maps the core fields to their steps', () => {
+    const problem = (field: string) => ({ code: 'input.invalid' as const, message: field, detail: null, field });
+    const { fields } = fieldErrors([problem('username'), problem('client_key'), problem('connect_timeout_secs')], {});
+    expect(errorsOnStep(fields, 'connection')).toEqual(['username']);
+    expect(errorsOnStep(fields, 'security')).toEqual(['key', 'timeout']);
+  });
+});
+
+describe('summaryMissing', () => {
+  it('says in words what the summary lacks', () => {
+    expect(summaryMissing(emptyForm())).toBe('no host and no user name');
+    expect(summaryMissing({ ...emptyForm(), host: 'db' })).toBe('no user name');
+    expect(summaryMissing({ ...emptyForm(), username: ' u ' })).toBe('no host');
+    expect(summaryMissing(filled())).toBeNull();
+  });
+});
+
+describe('TestRuns', () => {
+  it('shows only the newest run, and nothing of a cancelled one', () => {
+    const runs = new TestRuns();
+    const first = runs.start();
+    expect(runs.current(first)).toBe(true);
+    runs.cancel();
+    expect(runs.current(first)).toBe(false);
+    const second = runs.start();
+    expect(runs.finish(first)).toBe(false); // the cancelled run answers late: ignored
+    expect(runs.current(second)).toBe(true);
+    expect(runs.finish(second)).toBe(true);
+    expect(runs.finish(second)).toBe(false);
+  });
+});
+
+describe('a failed test before Save', () => {
+  it('asks only when the last test of exactly these settings failed', () => {
+    expect(failedTestOf(null, 'a')).toBeNull();
+    expect(failedTestOf({ key: 'a', failure: null }, 'a')).toBeNull();
+    expect(failedTestOf({ key: 'a', failure: 'password authentication failed' }, 'b')).toBeNull();
+    expect(failedTestOf({ key: 'a', failure: 'password authentication failed' }, 'a')).toBe('password authentication failed');
+  });
+  it('words the question with the reason', () => {
+    expect(failedTestQuestion('password authentication failed for user "u".')).toBe(
+      'The last test failed: password authentication failed for user "u". Save anyway?',
+    );
+    expect(failedTestQuestion('timed out')).toBe('The last test failed: timed out. Save anyway?');
   });
 });

@@ -91,6 +91,11 @@ export function stepOfField(field: FieldName): StepId {
   return FIELD_STEP[field];
 }
 
+/** The fields with an error that belong to one step, in the order given: what keeps "Next" there. */
+export function errorsOnStep(errors: FieldErrors, step: StepId): FieldName[] {
+  return (Object.keys(errors) as FieldName[]).filter((f) => errors[f] !== undefined && FIELD_STEP[f] === step);
+}
+
 /** The first step (in wizard order) holding one of the errors. */
 export function firstStepWithError(errors: FieldErrors): StepId | null {
   for (const s of STEPS) {
@@ -284,4 +289,61 @@ export function buildInput(f: WizardForm, existing: Integration | null): Integra
   const app = f.applicationName.trim();
   if (app !== '') c.application_name = app;
   return { name: f.name.trim(), read_only: f.readOnly, environment: f.environment, connection: c };
+}
+
+/**
+ * What the summary lacks, in words ("no host and no user name"), or null when it can be shown.
+ */
+export function summaryMissing(f: WizardForm): string | null {
+  const missing = [!f.host.trim() && 'no host', !f.username.trim() && 'no user name'].filter((m): m is string => !!m);
+  return missing.length > 0 ? missing.join(' and ') : null;
+}
+
+/**
+ * The connection tests the wizard waits for: each run gets a request id, and only the newest
+ * run's answer counts. Cancelling stops the waiting (the core's test runs on to its timeout) and
+ * makes the answer that arrives later ignored.
+ */
+export class TestRuns {
+  #request = 0;
+  #waiting: number | null = null;
+
+  /** Starts a run; returns its id. */
+  start(): number {
+    this.#waiting = ++this.#request;
+    return this.#waiting;
+  }
+
+  /** Whether the answer to run `id` is still awaited (it is neither cancelled nor superseded). */
+  current(id: number): boolean {
+    return this.#waiting === id;
+  }
+
+  /** The answer to run `id` arrived: true if it is to be shown. */
+  finish(id: number): boolean {
+    if (this.#waiting !== id) return false;
+    this.#waiting = null;
+    return true;
+  }
+
+  cancel(): void {
+    this.#waiting = null;
+  }
+}
+
+/** The outcome of the last connection test, for the settings it was run with. */
+export interface LastTest {
+  key: string;
+  /** Why it failed, or null when it connected. */
+  failure: string | null;
+}
+
+/** Why the last test of exactly these settings (`key`) failed, or null (passed, or other settings). */
+export function failedTestOf(last: LastTest | null, key: string): string | null {
+  return last !== null && last.key === key ? last.failure : null;
+}
+
+/** What Save asks after a failed test: "The last test failed: <reason>. Save anyway?" */
+export function failedTestQuestion(reason: string): string {
+  return `The last test failed: ${reason.trim().replace(/[.\s]+$/, '')}. Save anyway?`;
 }
