@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   formatAgo,
   formatBytes,
@@ -10,8 +10,17 @@ import {
   formatMs,
   formatPgTimestamp,
   formatRows,
+  formatTime,
+  singularForOne,
+  plural,
+  formatUtcOffset,
   parsePgTimestamp,
+  pgTimestampTitle,
+  timeDisplay,
 } from './format';
+
+// Times are shown in local time: these tests run in one zone with daylight saving time.
+vi.stubEnv('TZ', 'Europe/Paris');
 
 describe('formatBytes', () => {
   it('shows small sizes in bytes', () => {
@@ -83,7 +92,8 @@ describe('timestamps', () => {
   });
   it('formats vacuum times, and never', () => {
     const now = new Date('2025-11-21T12:00:00Z');
-    expect(formatPgTimestamp('2025-11-21 10:00:00.5+00', now)).toBe('2025-11-21 10:00:00+00 (2 h ago)');
+    expect(formatPgTimestamp('2025-11-21 10:00:00.5+00', now)).toBe('2025-11-21 11:00:00 UTC+01:00 (2 h ago)');
+    expect(pgTimestampTitle('2025-11-21 10:00:00.5+00')).toBe('2025-11-21T10:00:00.500Z');
     expect(formatPgTimestamp(null, now)).toBe('never');
   });
 });
@@ -102,4 +112,41 @@ describe('misc', () => {
     expect(formatMs(1500)).toBe('1.50 s');
     expect(formatMs(12_345)).toBe('12.3 s');
   });
+});
+
+describe('times', () => {
+  it('shows the offset of the zone', () => {
+    expect(formatUtcOffset(60)).toBe('UTC+01:00');
+    expect(formatUtcOffset(-330)).toBe('UTC-05:30');
+    expect(formatUtcOffset(0)).toBe('UTC+00:00');
+  });
+  it('shows local time to the second with its offset, winter and summer', () => {
+    expect(formatTime(new Date('2026-12-02T15:40:05.900Z'))).toBe('2026-12-02 16:40:05 UTC+01:00');
+    expect(formatTime(new Date('2026-07-01T22:30:00Z'))).toBe('2026-07-02 00:30:00 UTC+02:00');
+  });
+  it('reads ISO and PostgreSQL times, with the exact time for a title', () => {
+    expect(timeDisplay('2026-12-02T15:40:05.123Z')).toEqual({ text: '2026-12-02 16:40:05 UTC+01:00', title: '2026-12-02T15:40:05.123Z' });
+    expect(timeDisplay('2026-12-02 15:40:05.123+00')).toEqual({ text: '2026-12-02 16:40:05 UTC+01:00', title: '2026-12-02T15:40:05.123Z' });
+    expect(timeDisplay('not a time')).toEqual({ text: 'not a time', title: undefined });
+  });
+});
+
+describe('counts', () => {
+  it('says one in the singular', () => {
+    expect(plural(1, 'statement')).toBe('1 statement');
+    expect(plural(2, 'statement')).toBe('2 statements');
+    expect(plural(1000, 'entry', 'entries')).toBe('1,000 entries');
+  });
+  it("reads the core's messages with the singular for one", () => {
+    expect(singularForOne('applied 1 statements')).toBe('applied 1 statement');
+    expect(singularForOne('applied 11 statements')).toBe('applied 11 statements');
+    expect(singularForOne('applied 21 statements')).toBe('applied 21 statements');
+    expect(singularForOne('dry run: all 1 statements succeeded and were rolled back')).toBe('dry run: the 1 statement succeeded and was rolled back');
+    expect(singularForOne('x (and 1 more statements did less than planned)')).toBe('x (and 1 more statement did less than planned)');
+    expect(singularForOne('saved 1 entries')).toBe('saved 1 entry');
+  });
+});
+
+it('leaves other counts of a dry run alone', () => {
+  expect(singularForOne('dry run: all 3 statements succeeded and were rolled back')).toBe('dry run: all 3 statements succeeded and were rolled back');
 });

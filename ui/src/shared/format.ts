@@ -104,13 +104,55 @@ export function formatAgo(d: Date, now: Date = new Date()): string {
   return `${(days / 365).toFixed(1)} y ago`;
 }
 
-/** A PostgreSQL timestamp shown to the second, with how long ago; "never" when null. */
+/** A time zone's offset from UTC as shown after a time: "UTC+01:00", "UTC-05:30", "UTC+00:00". */
+export function formatUtcOffset(minutesEastOfUtc: number): string {
+  const sign = minutesEastOfUtc < 0 ? '-' : '+';
+  const m = Math.abs(Math.round(minutesEastOfUtc));
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `UTC${sign}${p(Math.floor(m / 60))}:${p(m % 60)}`;
+}
+
+/**
+ * The one way the UI shows a point in time: local time to the second with the local zone's
+ * offset, "2026-12-02 16:40:05 UTC+01:00".
+ */
+export function formatTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${day} ${time} ${formatUtcOffset(-d.getTimezoneOffset())}`;
+}
+
+/** A time from the core or the server (ISO 8601 or PostgreSQL's timestamptz text) as a Date, or null. */
+export function parseTime(text: string | null | undefined): Date | null {
+  if (!text) return null;
+  const pg = parsePgTimestamp(text);
+  if (pg) return pg;
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/**
+ * A time as shown (formatTime) and its exact ISO 8601 form in UTC, for a title attribute. Text
+ * that is not a time is shown as it is, with no title.
+ */
+export function timeDisplay(text: string): { text: string; title: string | undefined } {
+  const d = parseTime(text);
+  if (!d) return { text, title: undefined };
+  return { text: formatTime(d), title: d.toISOString() };
+}
+
+/** A PostgreSQL timestamp shown to the second (formatTime), with how long ago; "never" when null. */
 export function formatPgTimestamp(text: string | null | undefined, now: Date = new Date()): string {
   if (!text) return 'never';
   const d = parsePgTimestamp(text);
   if (!d) return text;
-  const shown = text.trim().replace(/\.\d+/, '');
-  return `${shown} (${formatAgo(d, now)})`;
+  return `${formatTime(d)} (${formatAgo(d, now)})`;
+}
+
+/** The exact ISO 8601 time of a PostgreSQL timestamp, for a title attribute; undefined when none. */
+export function pgTimestampTitle(text: string | null | undefined): string | undefined {
+  return parsePgTimestamp(text)?.toISOString();
 }
 
 /** "host:port", with IPv6 literals bracketed and Unix socket directories left alone. */
@@ -126,6 +168,19 @@ export function formatEndpointShort(host: string, port: number): string {
   return formatEndpoint(host, port);
 }
 
+/**
+ * A message that counts with a plural noun whatever the count (the core's "applied 1 statements"),
+ * read with the singular where the count is one: "applied 1 statement", "all 1 statements
+ * succeeded and were" as "the 1 statement succeeded and was".
+ */
+export function singularForOne(text: string): string {
+  return text
+    .replace(/\ball 1 (statement|entr|row|role|change|object)(s|ies)\b/g, (_, w: string) => `the 1 ${w === 'entr' ? 'entry' : w}`)
+    .replace(/\b1 (more |other )?(statement|entr|row|role|change|object)(s|ies)\b/g, (_, m: string | undefined, w: string) => `1 ${m ?? ''}${w === 'entr' ? 'entry' : w}`)
+    .replace(/\b(the 1 [a-z]+ [a-z]+ and) were\b/g, '$1 was');
+}
+
+/** "1 statement", "2 statements", "1,000 entries" (with `many`). */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

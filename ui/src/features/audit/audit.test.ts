@@ -13,14 +13,15 @@ describe('audit display', () => {
   it('names actions and outcomes', () => {
     expect(actionLabel('dry_run')).toBe('Dry run');
     expect(actionLabel('apply')).toBe('Apply');
-    expect(outcomeLabel('committed')).toBe('applied');
+    expect(outcomeLabel('committed')).toBe('applied (committed)');
+    expect(outcomeLabel('unknown')).toBe('outcome unknown');
     expect(outcomeLabel('rolled_back')).toBe('rolled back');
     expect(actionLabel('some_new_action')).toBe('some new action');
     expect(outcomeLabel('constructor')).toBe('constructor');
   });
   it('shows times to the second, in local time', () => {
     const t = formatAuditTime('2026-11-21T20:11:29.123Z');
-    expect(t).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(t).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC[+-]\d{2}:\d{2}$/);
     expect(formatAuditTime('not a time')).toBe('not a time');
   });
   it('filters on any column', () => {
@@ -32,6 +33,9 @@ describe('audit display', () => {
     expect(filterAudit(list, '').length).toBe(2);
     expect(filterAudit(list, 'grant').map((x) => x.id)).toEqual([1]);
     expect(filterAudit(list, 'PERMISSION').map((x) => x.id)).toEqual([2]);
+    // The words shown and the values exported both match.
+    expect(filterAudit(list, 'applied').map((x) => x.id)).toEqual([1]);
+    expect(filterAudit(list, 'committed').map((x) => x.id)).toEqual([1]);
   });
 });
 

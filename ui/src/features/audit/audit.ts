@@ -1,6 +1,7 @@
 // The audit log for display: words and colors for actions and outcomes. No IPC here.
 
 import type { AuditEntry } from '../../gen/AuditEntry';
+import { timeDisplay } from '../../shared/format';
 
 export type Tone = 'ok' | 'neutral' | 'warn' | 'fail';
 
@@ -38,9 +39,13 @@ const ACTION_LABEL: Record<string, string> = {
   dry_run: 'Dry run',
 };
 
-/** An outcome in words: "applied", "rolled back", "outcome unknown"… */
+/**
+ * An outcome in words, with the word the CSV and JSON exports use when the words do not contain
+ * it: "applied (committed)", "rolled back", "outcome unknown"…
+ */
 export function outcomeLabel(outcome: string): string {
-  return wordsOf(OUTCOME_LABEL, outcome);
+  const words = wordsOf(OUTCOME_LABEL, outcome);
+  return words.includes(outcome.replace(/_/g, ' ')) ? words : `${words} (${outcome})`;
 }
 
 /** An action in words: "Apply", "Dry run". */
@@ -48,20 +53,17 @@ export function actionLabel(action: string): string {
   return wordsOf(ACTION_LABEL, action);
 }
 
-/** The time of an entry in local time, to the second ("2026-11-21 20:11:29"). */
+/** The time of an entry as the UI shows every time: local, to the second, with the zone's offset. */
 export function formatAuditTime(at: string): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) return at;
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return timeDisplay(at).text;
 }
 
-/** Entries whose integration, database, user, action, outcome or SQL contain `text`. */
+/** Entries whose integration, database, user, action, outcome (its value or its words) or SQL contain `text`. */
 export function filterAudit(entries: AuditEntry[], text: string): AuditEntry[] {
   const t = text.trim().toLowerCase();
   if (t === '') return entries;
   return entries.filter((e) =>
-    [e.integration_name, e.database_name, e.os_user, e.database_user, e.action, e.outcome, e.sql, e.error ?? '']
+    [e.integration_name, e.database_name, e.os_user, e.database_user, e.action, actionLabel(e.action), e.outcome, outcomeLabel(e.outcome), e.sql, e.error ?? '']
       .some((v) => v.toLowerCase().includes(t)),
   );
 }
