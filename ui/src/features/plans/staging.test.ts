@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../gen/Change';
 import type { Target } from '../../gen/Target';
 import {
+  statementRef,
   changeKey,
   contextKey,
   describeChange,
@@ -130,5 +131,16 @@ describe('hints', () => {
     expect(runOutcomeHint('failed', true)).toMatch(/rolled back/);
     expect(runOutcomeHint('committed', false)).toBeNull();
     expect(runOutcomeHint('rolled_back', true)).toBeNull();
+  });
+});
+
+describe('statementRef', () => {
+  it('refers to a statement by its first line, short', () => {
+    expect(statementRef('GRANT USAGE ON SCHEMA "app" TO "bob";')).toBe('GRANT USAGE ON SCHEMA "app" TO "bob"');
+    expect(statementRef('GRANT SELECT ON TABLE "app"."customers", "app"."orders", "app"."invoices" TO "reporting"')).toBe(
+      'GRANT SELECT ON TABLE "app"."customers", …',
+    );
+    expect(statementRef('-- revoked as alice\nREVOKE SELECT ON TABLE "t" FROM "bob";')).toBe('REVOKE SELECT ON TABLE "t" FROM "bob"');
+    expect(statementRef('ALTER DEFAULT PRIVILEGES IN SCHEMA "s"\n  GRANT SELECT ON TABLES TO "r";')).toBe('ALTER DEFAULT PRIVILEGES IN SCHEMA "s" …');
   });
 });

@@ -226,3 +226,20 @@ export function runOutcomeHint(outcome: RunOutcome, dry: boolean): string | null
       return null;
   }
 }
+
+/**
+ * A short reference to a statement the plan's SQL shows in full: its first line that is not a
+ * comment, cut at a word
+ * to about `max` characters ("GRANT SELECT ON TABLE "app"."customers" …").
+ */
+export function statementRef(sql: string, max = 48): string {
+  const all = sql.trim().split('\n');
+  // A comment line says who runs it, not which statement it is.
+  const lines = all.filter((l) => !l.trim().startsWith('--'));
+  if (lines.length === 0) lines.push(all[0]);
+  const first = lines[0].trim().replace(/;$/, '');
+  if (first.length <= max) return lines.length > 1 ? `${first} …` : first;
+  const cut = first.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()} …`;
+}
