@@ -76,8 +76,26 @@ async fn a_schema_shows_its_default_privileges_and_plans_change_them() {
         ]
     );
 
+    // A dry run of one statement says so in the singular.
+    let one = Change::DefaultPrivileges {
+        grant: true,
+        for_role: Some("etl".into()),
+        in_schema: Some("sales".into()),
+        on: DefaultObjectType::Types,
+        privileges: vec![Privilege::Usage],
+        roles: vec!["audit".into()],
+        with_grant_option: false,
+    };
+    let pv = env.plan("app", &[one]).await;
+    assert_eq!(pv.plan.statements.len(), 1);
+    let r = env.run(&pv.id, true).await;
+    assert_eq!(
+        r.report.message,
+        "dry run: the 1 statement succeeded and was rolled back"
+    );
+
     // Staged as changes, applied, and read back as the server has them.
-    apply(
+    let r = apply(
         &env,
         "app",
         &[
@@ -102,6 +120,7 @@ async fn a_schema_shows_its_default_privileges_and_plans_change_them() {
         ],
     )
     .await;
+    assert_eq!(r.report.message, "applied 2 statements");
     assert_eq!(
         rules(&env, "sales").await,
         [

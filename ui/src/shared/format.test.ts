@@ -11,7 +11,6 @@ import {
   formatPgTimestamp,
   formatRows,
   formatTime,
-  singularForOne,
   plural,
   formatUtcOffset,
   parsePgTimestamp,
@@ -137,16 +136,5 @@ describe('counts', () => {
     expect(plural(2, 'statement')).toBe('2 statements');
     expect(plural(1000, 'entry', 'entries')).toBe('1,000 entries');
   });
-  it("reads the core's messages with the singular for one", () => {
-    expect(singularForOne('applied 1 statements')).toBe('applied 1 statement');
-    expect(singularForOne('applied 11 statements')).toBe('applied 11 statements');
-    expect(singularForOne('applied 21 statements')).toBe('applied 21 statements');
-    expect(singularForOne('dry run: all 1 statements succeeded and were rolled back')).toBe('dry run: the 1 statement succeeded and was rolled back');
-    expect(singularForOne('x (and 1 more statements did less than planned)')).toBe('x (and 1 more statement did less than planned)');
-    expect(singularForOne('saved 1 entries')).toBe('saved 1 entry');
-  });
 });
 
-it('leaves other counts of a dry run alone', () => {
-  expect(singularForOne('dry run: all 3 statements succeeded and were rolled back')).toBe('dry run: all 3 statements succeeded and were rolled back');
-});

@@ -168,18 +168,6 @@ export function formatEndpointShort(host: string, port: number): string {
   return formatEndpoint(host, port);
 }
 
-/**
- * A message that counts with a plural noun whatever the count (the core's "applied 1 statements"),
- * read with the singular where the count is one: "applied 1 statement", "all 1 statements
- * succeeded and were" as "the 1 statement succeeded and was".
- */
-export function singularForOne(text: string): string {
-  return text
-    .replace(/\ball 1 (statement|entr|row|role|change|object)(s|ies)\b/g, (_, w: string) => `the 1 ${w === 'entr' ? 'entry' : w}`)
-    .replace(/\b1 (more |other )?(statement|entr|row|role|change|object)(s|ies)\b/g, (_, m: string | undefined, w: string) => `1 ${m ?? ''}${w === 'entr' ? 'entry' : w}`)
-    .replace(/\b(the 1 [a-z]+ [a-z]+ and) were\b/g, '$1 was');
-}
-
 /** "1 statement", "2 statements", "1,000 entries" (with `many`). */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;

@@ -410,6 +410,7 @@ async fn run_in_tx(
                     plan.statements.len(),
                     match others {
                         0 => String::new(),
+                        1 => " (and 1 more statement did less than planned)".into(),
                         n => format!(" (and {n} more statements did less than planned)"),
                     }
                 ),
@@ -418,8 +419,12 @@ async fn run_in_tx(
         (None, true) => (
             RunOutcome::RolledBack,
             format!(
-                "dry run: all {} statements succeeded and were rolled back{}",
-                plan.statements.len(),
+                "dry run: {} succeeded and {} rolled back{}",
+                match plan.statements.len() {
+                    1 => "the 1 statement".to_string(),
+                    n => format!("all {n} statements"),
+                },
+                if plan.statements.len() == 1 { "was" } else { "were" },
                 match plan.blocking.len() {
                     0 => String::new(),
                     n => format!(
@@ -431,7 +436,10 @@ async fn run_in_tx(
         ),
         (None, false) => (
             RunOutcome::Committed,
-            format!("applied {} statements", plan.statements.len()),
+            match plan.statements.len() {
+                1 => "applied 1 statement".to_string(),
+                n => format!("applied {n} statements"),
+            },
         ),
     };
     let generated_passwords = if outcome == RunOutcome::Committed {
