@@ -33,10 +33,15 @@ impl TreeQuery {
     /// The page size, once the query is checked: a limit from 1 to [`MAX_PAGE`], a search no
     /// longer than a name can be.
     fn limit(&self) -> Result<i64> {
-        if let Some(s) = self.search_text().filter(|s| s.len() > NAME_MAX_BYTES) {
+        // Each character of a name takes at least one byte, and a search letter may match a
+        // shorter form of itself (the Kelvin sign finds `k`): count characters.
+        if let Some(n) = self
+            .search_text()
+            .map(|s| s.chars().count())
+            .filter(|&n| n > NAME_MAX_BYTES)
+        {
             return Err(Error::invalid(format!(
-                "the search is {} bytes long, and names are at most {NAME_MAX_BYTES}",
-                s.len()
+                "the search is {n} characters long, and names are at most {NAME_MAX_BYTES} bytes"
             ))
             .at("search"));
         }
@@ -767,6 +772,13 @@ mod tests {
             ..Default::default()
         };
         assert!(long(63).limit().is_ok());
+        // 22 Kelvin signs are 66 bytes, and find a name of 22 k.
+        assert!(TreeQuery {
+            search: Some("\u{212A}".repeat(22)),
+            ..Default::default()
+        }
+        .limit()
+        .is_ok());
         let e = long(64).limit().unwrap_err();
         assert_eq!(e.field.as_deref(), Some("search"));
         assert_eq!(

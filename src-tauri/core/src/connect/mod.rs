@@ -361,6 +361,13 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
                 FailureKind::Unavailable,
                 format!("the server takes no more connections: {}", d.message()),
             ),
+            Some("57P01" | "57P02") => (
+                FailureKind::Unavailable,
+                format!(
+                    "the server ended the session (it is shutting down, or an administrator ended it): {}; retry when it is back",
+                    d.message()
+                ),
+            ),
             Some("57P03") => (
                 FailureKind::Unavailable,
                 format!("the server takes no connections now: {}", d.message()),
