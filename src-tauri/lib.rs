@@ -20,11 +20,15 @@ impl AppState {
 
 /// WebKitGTK settings made through its environment, before any thread starts (a variable the user
 /// set wins). Accelerated compositing keeps a backing store per layer: without it the web process
-/// holds about 60 MB less (a blank page measured 112-149 MB with it, 51-80 MB without), and
-/// nothing Grantry shows is animated enough to need it.
+/// holds about half (a blank page measured 112-149 MB with it, 51-80 MB without; Grantry's window
+/// at rest 246.7 MB with it, 120.3 MB without), and nothing Grantry shows is animated enough to
+/// need it. `GRANTRY_WEBKIT_COMPOSITING=1` keeps it: WebDriver screenshots (the desktop E2E) take
+/// minutes without it.
 pub fn webview_environment() {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && std::env::var_os("GRANTRY_WEBKIT_COMPOSITING").as_deref() != Some("1".as_ref())
+    {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }

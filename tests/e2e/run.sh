@@ -18,6 +18,9 @@
 #   E2E_SCREENSHOTS    screenshot directory  (default: tests/e2e/screenshots)
 #   E2E_DRIVER_PORT    tauri-driver port     (default: first free of 4444, 4454, ...)
 #   E2E_KEEP_TMP=1     keep the throwaway directory (logs, GRANTRY_HOME) after the run
+#   GRANTRY_WEBKIT_COMPOSITING  1 (default here): the app keeps WebKit's accelerated compositing,
+#                      without which each WebDriver screenshot takes minutes; 0 runs the app as it
+#                      ships (compositing off), for the memory row of docs/benchmarks.md
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +32,7 @@ die() { log "error: $*"; exit 2; }
 # --- outer part: checks, dependencies, then re-run inside Xvfb + a private D-Bus session ---------
 if [[ -z "${GRANTRY_E2E_INNER:-}" ]]; then
   export GRANTRY_APP=${GRANTRY_APP:-$ROOT/target/debug/grantry-app}
+  export GRANTRY_WEBKIT_COMPOSITING=${GRANTRY_WEBKIT_COMPOSITING:-1}
   export PG_CLUSTER=${PG_CLUSTER:-$ROOT/target/debug/pg-cluster}
   if [[ -z "${WEBKIT_DRIVER:-}" ]]; then
     WEBKIT_DRIVER=$(command -v WebKitWebDriver || echo /usr/bin/WebKitWebDriver)
