@@ -117,14 +117,9 @@ pub async fn connect(
 /// than PostgreSQL) answered, and which grant would let the login in.
 fn located(mut e: Error, endpoint: &PgEndpoint, database: Option<&str>) -> Error {
     let database = database.unwrap_or(&endpoint.database);
-    let place = if endpoint.host.starts_with('/') {
-        format!(
-            "socket {}/.s.PGSQL.{}",
-            endpoint.host.trim_end_matches('/'),
-            endpoint.port
-        )
-    } else {
-        format!("{}:{}", endpoint.host, endpoint.port)
+    let place = match endpoint.unix_socket() {
+        Some(socket) => format!("socket {socket}"),
+        None => format!("{}:{}", endpoint.host, endpoint.port),
     };
     match e.code {
         ErrorCode::ConnectionRefused | ErrorCode::NotPostgres => {

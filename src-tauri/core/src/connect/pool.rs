@@ -147,36 +147,31 @@ const PROBE_EVERY: Duration = Duration::from_millis(500);
 async fn probe(endpoint: &crate::integrations::model::PgEndpoint) -> Result<()> {
     use crate::error::{Error, ErrorCode};
     let limit = Duration::from_secs(2);
-    let host = endpoint.host.clone();
-    let port = endpoint.port;
     let attempt = async {
         #[cfg(unix)]
-        if host.starts_with('/') {
-            let path = format!("{host}/.s.PGSQL.{port}");
-            return tokio::net::UnixStream::connect(path).await.map(|_| ());
+        if let Some(socket) = endpoint.unix_socket() {
+            return tokio::net::UnixStream::connect(socket).await.map(|_| ());
         }
-        tokio::net::TcpStream::connect((host.as_str(), port))
+        tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
             .await
             .map(|_| ())
     };
     match tokio::time::timeout(limit, attempt).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(Error::new(
-            ErrorCode::ConnectionRefused,
-            format!(
-                "{}:{} refused the connection: is the server running, and listening there?",
-                endpoint.host, endpoint.port
-            ),
-        )),
-        // A Unix socket that is not there: no server runs in that directory on that port.
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
-            ErrorCode::ConnectionRefused,
-            format!(
-                "no server listens on the socket {}/.s.PGSQL.{}: is the server running?",
-                endpoint.host.trim_end_matches('/'),
-                endpoint.port
-            ),
-        )),
+        // Refused, or a Unix socket that is not there: said as a connection says it.
+        Ok(Err(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+            ) =>
+        {
+            let (kind, message) = super::io_kind(&e);
+            Err(super::located(
+                Error::new(kind.code(), message),
+                endpoint,
+                None,
+            ))
+        }
         Ok(Err(e)) => Err(Error::new(
             ErrorCode::Network,
             format!("cannot reach {}:{}: {e}", endpoint.host, endpoint.port),

@@ -176,6 +176,16 @@ pub struct PgEndpoint {
     pub application_name: String,
 }
 
+impl PgEndpoint {
+    /// The socket file a Unix-socket endpoint (a host that is a directory) connects to, as
+    /// libpq names it: `<dir>/.s.PGSQL.<port>`; `None` for a TCP host.
+    pub fn unix_socket(&self) -> Option<String> {
+        self.host
+            .starts_with('/')
+            .then(|| format!("{}/.s.PGSQL.{}", self.host.trim_end_matches('/'), self.port))
+    }
+}
+
 /// Connection settings by kind of integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
