@@ -135,9 +135,8 @@ enum IntegrationCmd {
     /// Test the connection and report what failed, or the server's version and our powers.
     Test {
         name: String,
-        /// Read the password for this session from stdin (for integrations that do not save it).
-        #[arg(long)]
-        password_stdin: bool,
+        #[command(flatten)]
+        session: SessionPassword,
     },
     /// Remove an integration and its keychain entries.
     Remove { name: String },
@@ -337,6 +336,7 @@ impl Command {
     /// The integration whose password this run reads from stdin (`--password-stdin`).
     fn session_password_for(&self) -> Option<&str> {
         let (integration, session) = match self {
+            Command::Integration(IntegrationCmd::Test { name, session }) => (name, session),
             Command::Tree(t) => (&t.integration, &t.session),
             Command::Grants {
                 integration,
@@ -385,15 +385,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             IntegrationCmd::Show { name } => {
                 out.integration(&g.integrations().get(&name).await?, "")
             }
-            IntegrationCmd::Test {
-                name,
-                password_stdin,
-            } => {
-                if password_stdin {
-                    g.integrations()
-                        .set_session_password(&name, read_stdin_line()?)
-                        .await?;
-                }
+            IntegrationCmd::Test { name, .. } => {
                 let report = g.integrations().test(&name).await?;
                 out.report(&report);
                 if !report.ok {
