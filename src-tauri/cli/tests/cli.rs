@@ -855,6 +855,15 @@ fn an_unsaved_password_is_given_per_run() {
     // Saved without any password, a password given for the run is used as well.
     add_as_superuser(h, &c, "nopw", &["--database", "app"], None);
     ok(h, &["tree", "nopw", "--password-stdin"], Some(&pw));
+    // The connection test prints its report (on stdout) and fails without the password.
+    let out = grantry(h, &["integration", "test", "db"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+    ok(
+        h,
+        &["integration", "test", "db", "--password-stdin"],
+        Some(&pw),
+    );
     let runs: [&[&str]; 7] = [
         &["tree", "db", "app", "s"],
         &["grants", "db", "table:s.t"],
