@@ -54,6 +54,13 @@ pub enum ErrorCode {
     /// What answers on that host and port is not a PostgreSQL server.
     #[serde(rename = "connect.not_postgres")]
     NotPostgres,
+    /// The connecting role lacks a privilege the work needs (SELECT on a catalog a hardened
+    /// server revoked, for example); the message names it and the GRANT that gives it back.
+    #[serde(rename = "server.permission_denied")]
+    PermissionDenied,
+    /// The server takes no writes: a standby in recovery, or default_transaction_read_only.
+    #[serde(rename = "server.read_only")]
+    ReadOnly,
     /// The server answered with an error.
     #[serde(rename = "server.error")]
     Database,

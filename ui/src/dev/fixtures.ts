@@ -1,6 +1,7 @@
 // Made-up core data with plain defaults, for the mock core (mock.ts) and the unit tests.
 
 import type { Integration } from '../gen/Integration';
+import type { Inspection } from '../gen/Inspection';
 
 export type IntegrationOverrides = Partial<Omit<Integration, 'connection'>> & {
   connection?: Partial<Integration['connection']>;
@@ -36,4 +37,9 @@ export function selfHostedIntegration(name: string, over: IntegrationOverrides =
     updated_at: now,
     ...rest,
   };
+}
+
+/** Where an answer comes from: a fresh inspection of a PostgreSQL 17 server that read everything. */
+export function inspection(patch: Partial<Inspection> = {}): Inspection {
+  return { taken_at: new Date().toISOString(), version_num: 170002, unreadable: [], ...patch };
 }

@@ -21,6 +21,7 @@ import type { Target } from '../gen/Target';
 import type { WhoCanAnswer } from '../gen/WhoCanAnswer';
 import type { Error as GrantryError } from '../gen/Error';
 import { privilegesOf } from '../features/privileges/privileges';
+import { inspection } from './fixtures';
 
 const fail = (code: GrantryError['code'], message: string): never => {
   throw { code, message, detail: null, field: null };
@@ -163,7 +164,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
         return { role: r.name, login: r.login, grantable, reasons };
       })
       .filter((a) => a.reasons.length > 0);
-    return { object: x.object, privilege: p, public: pub, roles: list, partial: [] };
+    return { object: x.object, privilege: p, public: pub, roles: list, partial: [], inspection: inspection() };
   }
 
   function objectGrants(database: string, o: ObjectRef): ObjectGrants {
@@ -191,6 +192,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       acl: x.acl,
       matrix: [...rows.values()].sort((a, b) => (a.role < b.role ? -1 : 1)),
       default_privileges: [],
+      inspection: inspection(),
     };
   }
 
@@ -387,6 +389,7 @@ export function mockPrivileges(find: (name: string) => Integration) {
       members: members.filter((m) => m.role === name),
       inherits_from: [...reach(name).keys()].filter((k) => k !== name),
       access,
+      inspection: inspection(),
     };
   }
 

@@ -4,4 +4,4 @@
  * Stable machine-readable error codes, namespaced by where they arise (`connect.refused`,
  * `run.rolled_back`, ...). Never change one: the UI and scripts depend on them.
  */
-export type ErrorCode = "input.invalid" | "integration.duplicate_name" | "lookup.not_found" | "keychain.unavailable" | "keychain.secret_missing" | "store.unreadable" | "connect.dns" | "connect.refused" | "connect.timeout" | "connect.tls" | "connect.auth_failed" | "connect.database_missing" | "connect.denied" | "connect.unavailable" | "connect.not_postgres" | "server.error" | "connect.network" | "sandbox.local_postgres" | "run.refused" | "run.rolled_back" | "internal";
+export type ErrorCode = "input.invalid" | "integration.duplicate_name" | "lookup.not_found" | "keychain.unavailable" | "keychain.secret_missing" | "store.unreadable" | "connect.dns" | "connect.refused" | "connect.timeout" | "connect.tls" | "connect.auth_failed" | "connect.database_missing" | "connect.denied" | "connect.unavailable" | "connect.not_postgres" | "server.permission_denied" | "server.read_only" | "server.error" | "connect.network" | "sandbox.local_postgres" | "run.refused" | "run.rolled_back" | "internal";

@@ -32,6 +32,10 @@ export const FAILURE_TEXT: Record<FailureKind, string> = {
     'What answers on that host and port is not a PostgreSQL server (a web server, another service, or a proxy). Check the port.',
   secret_missing:
     'No password is available: none is saved in the keychain, or this integration asks for it once per session and it has not been given yet.',
+  permission_denied:
+    'Connected, but the login lacks a privilege the check needs (on a hardened server, SELECT on a system catalog may be revoked). The message names it and the GRANT that gives it back.',
+  read_only:
+    'Connected, but the server takes no writes: it is a standby in recovery, or default_transaction_read_only is on. Apply to the primary.',
   other: 'The server answered with an error.',
 };
 
@@ -91,6 +95,8 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   'connect.denied': 'No CONNECT privilege',
   'connect.unavailable': 'Server takes no connections',
   'connect.not_postgres': 'Not a PostgreSQL server',
+  'server.permission_denied': 'Permission denied',
+  'server.read_only': 'Server is read-only',
   'server.error': 'Server error',
   'connect.network': 'Network error',
   'sandbox.local_postgres': 'Local PostgreSQL problem',

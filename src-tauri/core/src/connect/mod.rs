@@ -256,6 +256,10 @@ pub enum FailureKind {
     NotPostgres,
     /// The password is not available (keychain or session).
     SecretMissing,
+    /// Connected, but the role lacks a privilege the query needs.
+    PermissionDenied,
+    /// Connected, but the server takes no writes (a standby, or read-only by default).
+    ReadOnly,
     Other,
 }
 
@@ -276,6 +280,8 @@ impl FailureKind {
             FailureKind::Unavailable => ErrorCode::Unavailable,
             FailureKind::NotPostgres => ErrorCode::NotPostgres,
             FailureKind::SecretMissing => ErrorCode::SecretMissing,
+            FailureKind::PermissionDenied => ErrorCode::PermissionDenied,
+            FailureKind::ReadOnly => ErrorCode::ReadOnly,
             FailureKind::Other => ErrorCode::Database,
         }
     }
@@ -352,9 +358,14 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
                     d.message()
                 ),
             ),
-            Some("53300") => (
-                FailureKind::Unavailable,
-                format!("the server takes no more connections: {}", d.message()),
+            Some("53300") => (FailureKind::Unavailable, connection_limit(d.message())),
+            Some("42501") => (FailureKind::PermissionDenied, permission_denied(d.message())),
+            Some("25006") => (
+                FailureKind::ReadOnly,
+                format!(
+                    "the server takes no writes ({}): it is a read-only standby or read-only by default; apply to the primary",
+                    d.message()
+                ),
             ),
             Some("57P01" | "57P02") => (
                 FailureKind::Unavailable,
@@ -399,6 +410,32 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
                 (FailureKind::Other, text)
             }
         }
+    }
+}
+
+/// Which connection limit a 53300 hit: the role's, the database's or the server's.
+fn connection_limit(message: &str) -> String {
+    if message.contains("for role") {
+        format!("the role's connection limit is reached ({message}): end some of its sessions, or raise it with ALTER ROLE ... CONNECTION LIMIT")
+    } else if message.contains("for database") {
+        format!("the database's connection limit is reached ({message}): end some of its sessions, or raise it with ALTER DATABASE ... CONNECTION LIMIT")
+    } else {
+        format!("the server takes no more connections ({message}): max_connections is reached, or the slots left are reserved")
+    }
+}
+
+/// A privilege the connecting role lacks; for a catalog table (revoked from PUBLIC on a
+/// hardened server), the GRANT that gives it back.
+fn permission_denied(message: &str) -> String {
+    let catalog = message
+        .rsplit(' ')
+        .next()
+        .filter(|t| t.starts_with("pg_") && t.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    match catalog {
+        Some(t) => format!(
+            "{message}: the connecting role cannot read the catalog pg_catalog.{t} (SELECT on it was revoked); a superuser can give it back with GRANT SELECT ON pg_catalog.{t} TO the connecting role"
+        ),
+        None => format!("{message}: the connecting role lacks that privilege"),
     }
 }
 

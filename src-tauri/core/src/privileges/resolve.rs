@@ -140,6 +140,13 @@ pub fn object(snap: &Snapshot, r: &ObjectRef) -> Result<usize> {
     one(snap, candidates, kind, r.args.as_deref(), || {
         describe_ref(r)
     })
+    .map_err(|mut e| {
+        // Not found may only mean not readable: say which catalogs the connector could not read.
+        if e.code == crate::error::ErrorCode::NotFound && !snap.unreadable.is_empty() {
+            e.message = format!("{} ({})", e.message, snap.unreadable.join("; "));
+        }
+        e
+    })
 }
 
 fn describe_ref(r: &ObjectRef) -> String {

@@ -4,7 +4,7 @@
 
 use super::apply::{self, RunOptions, RunOutcome, RunReport};
 use super::engine::{Access, ColumnAccess, Engine, ObjectAccess, Reason, RoleMode};
-use super::inspect::{Membership, Role, Snapshot};
+use super::inspect::{Inspection, Membership, Role, Snapshot};
 use super::plan::{self, Change, Plan};
 use super::{ObjectKind, ObjectRef, Privilege, PUBLIC_NAME};
 use crate::app::App;
@@ -50,6 +50,8 @@ pub struct ObjectGrants {
     /// For a schema: the default privileges (pg_default_acl) that objects created in it will
     /// get, the schema's own rules and the global ones, one row per rule and grantee.
     pub default_privileges: Vec<DefaultPrivilegeRow>,
+    /// The inspection this answer was computed on (possibly a cached one: see its time).
+    pub inspection: Inspection,
 }
 
 /// One grantee of one default-privileges rule (ALTER DEFAULT PRIVILEGES FOR ROLE ... [IN
@@ -92,6 +94,8 @@ pub struct WhoCanAnswer {
     /// Roles that hold it on some of the table's columns only (SELECT, INSERT, UPDATE,
     /// REFERENCES on a table), with those columns.
     pub partial: Vec<ColumnAccess>,
+    /// The inspection this answer was computed on (possibly a cached one: see its time).
+    pub inspection: Inspection,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -113,6 +117,8 @@ pub struct RoleReport {
     /// Roles whose privileges it has through inheritance (besides itself).
     pub inherits_from: Vec<String>,
     pub access: Vec<ObjectAccess>,
+    /// The inspection this answer was computed on (possibly a cached one: see its time).
+    pub inspection: Inspection,
 }
 
 /// A plan kept by the core until it is run, so the SQL executed is the SQL previewed.
@@ -441,6 +447,7 @@ impl Privileges {
             } else {
                 vec![]
             },
+            inspection: snap.inspection(),
         })
     }
 
@@ -477,6 +484,7 @@ impl Privileges {
             public: w.public,
             roles: w.roles,
             partial: e.column_holders(i, privilege),
+            inspection: snap.inspection(),
         })
     }
 
@@ -542,6 +550,7 @@ impl Privileges {
                     }
                 })
                 .collect(),
+            inspection: snap.inspection(),
             role: r,
         })
     }

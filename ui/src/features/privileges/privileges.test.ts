@@ -35,7 +35,7 @@ import {
   sortRoles,
 } from './privileges';
 import { databaseNode, integrationNode, relationNode, schemaNode } from '../explorer/tree';
-import { selfHostedIntegration } from '../../dev/fixtures';
+import { inspection, selfHostedIntegration } from '../../dev/fixtures';
 
 const grant = (over: Partial<Extract<Reason, { source: 'grant' }>> = {}): Reason => ({
   source: 'grant',
@@ -92,6 +92,7 @@ const grants: ObjectGrants = {
   privileges: ['SELECT', 'INSERT'],
   acl: [],
   default_privileges: [],
+  inspection: inspection(),
   matrix: [
     { role: 'alice', login: true, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['alice', 'analysts'] })] }] },
     { role: 'analysts', login: false, cells: [{ privilege: 'SELECT', grantable: false, reasons: [grant({ grantee: 'analysts', path: ['analysts'] })] }] },

@@ -158,7 +158,25 @@ pub(crate) fn normalize_args(a: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::same_args;
+    use super::{same_args, without_branches_reading, ACL_SQL, OBJECTS_SQL};
+
+    #[test]
+    fn branches_reading_an_unreadable_catalog_are_left_out_of_both_queries() {
+        for sql in [OBJECTS_SQL, ACL_SQL] {
+            let all = without_branches_reading(sql, &[]);
+            assert_eq!(all.matches("UNION ALL").count(), 9, "{all}");
+            let some = without_branches_reading(sql, &["pg_type", "pg_largeobject_metadata"]);
+            assert_eq!(some.matches("UNION ALL").count(), 7, "{some}");
+            assert!(!some.contains("FROM pg_type"), "{some}");
+            assert!(!some.contains("pg_largeobject_metadata"), "{some}");
+            // The functions' and languages' branches stay, and the statement still ends.
+            assert!(some.contains("FROM pg_proc") && some.contains("FROM pg_language"));
+            assert!(some.trim_end().ends_with(';'));
+            // A word in a comment is not a read.
+            let no_attr = without_branches_reading(sql, &["pg_attribute"]);
+            assert_eq!(no_attr.matches("UNION ALL").count(), 8, "{no_attr}");
+        }
+    }
 
     #[test]
     fn argument_lists_fold_spacing_outside_quotes_only() {
@@ -296,6 +314,31 @@ pub struct Snapshot {
     pub objects: Vec<DbObject>,
     pub default_acls: Vec<DefaultAcl>,
     pub taken_at: String,
+    /// What the connector could not read (a catalog whose SELECT was revoked), so those objects
+    /// are missing from this snapshot: one sentence each, naming the catalog and the objects.
+    pub unreadable: Vec<String>,
+}
+
+impl Snapshot {
+    /// When and from which server this was read, for answers built on it.
+    pub fn inspection(&self) -> Inspection {
+        Inspection {
+            taken_at: self.taken_at.clone(),
+            version_num: self.version_num,
+            unreadable: self.unreadable.clone(),
+        }
+    }
+}
+
+/// Where an answer comes from: the inspection it was computed on (answers may come from a
+/// cached one), the server's version, and what the connector could not read.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Inspection {
+    /// RFC 3339, UTC.
+    pub taken_at: String,
+    /// `server_version_num`, e.g. 170002.
+    pub version_num: i32,
+    pub unreadable: Vec<String>,
 }
 
 fn parse_privilege(s: &str) -> Result<Privilege> {
@@ -355,6 +398,101 @@ pub const ACL_SQL: &str = include_str!("sql/acl.sql");
 pub const PARAMETERS_SQL: &str = include_str!("sql/parameters.sql");
 pub const DEFAULT_ACLS_SQL: &str = include_str!("sql/default_acls.sql");
 pub const CONTEXT_SQL: &str = include_str!("sql/context.sql");
+pub const UNREADABLE_SQL: &str = include_str!("sql/unreadable.sql");
+
+/// Catalogs an inspection cannot do without.
+const REQUIRED_CATALOGS: &[&str] = &[
+    "pg_roles",
+    "pg_auth_members",
+    "pg_namespace",
+    "pg_class",
+    "pg_database",
+];
+
+/// Catalogs whose objects an inspection leaves out, saying so, when the connector cannot read
+/// them.
+const OPTIONAL_CATALOGS: &[(&str, &str)] = &[
+    ("pg_attribute", "column privileges"),
+    ("pg_proc", "functions and procedures"),
+    ("pg_type", "types and domains"),
+    ("pg_language", "languages"),
+    ("pg_foreign_data_wrapper", "foreign-data wrappers"),
+    ("pg_foreign_server", "foreign servers"),
+    ("pg_largeobject_metadata", "large objects"),
+    ("pg_parameter_acl", "privileges on parameters"),
+    ("pg_default_acl", "default privileges"),
+    ("pg_shdescription", "role comments"),
+];
+
+/// Which catalogs the connector cannot read: an error naming them when the inspection needs
+/// them, else their names and one sentence each on what the snapshot therefore lacks.
+async fn readable_catalogs(conn: &mut PgConnection) -> Result<(Vec<String>, Vec<String>)> {
+    let all: Vec<&str> = REQUIRED_CATALOGS
+        .iter()
+        .copied()
+        .chain(OPTIONAL_CATALOGS.iter().map(|(c, _)| *c))
+        .collect();
+    let row = sqlx::query(UNREADABLE_SQL)
+        .bind(&all)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| classify(&e))?;
+    let login: String = row.get("login");
+    let unreadable: Vec<String> = row.get("catalogs");
+    let missing: Vec<String> = unreadable
+        .iter()
+        .filter(|c| REQUIRED_CATALOGS.contains(&c.as_str()))
+        .map(|c| format!("pg_catalog.{c}"))
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        return Err(crate::error::Error::new(
+            crate::error::ErrorCode::PermissionDenied,
+            format!(
+                "the connector cannot read {list}, which inspecting privileges needs (SELECT on it was revoked); a superuser can give it back: GRANT SELECT ON {list} TO {}",
+                crate::quote::ident(&login)
+            ),
+        ));
+    }
+    let notes = OPTIONAL_CATALOGS
+        .iter()
+        .filter(|(c, _)| unreadable.iter().any(|u| u == c))
+        .map(|(c, what)| format!("{what} are not shown: the connector cannot read pg_catalog.{c}"))
+        .collect();
+    Ok((unreadable, notes))
+}
+
+/// `sql`, a UNION ALL of branches (one per line `UNION ALL`), without the branches that read
+/// one of `catalogs`. The first branch is always kept: it reads only required catalogs.
+pub(crate) fn without_branches_reading(sql: &str, catalogs: &[&str]) -> String {
+    let mut branches: Vec<Vec<&str>> = vec![vec![]];
+    for line in sql.lines() {
+        if line.trim() == "UNION ALL" {
+            branches.push(vec![]);
+        } else {
+            branches.last_mut().unwrap().push(line);
+        }
+    }
+    let reads = |branch: &[&str]| {
+        branch.iter().any(|line| {
+            let code = line.split("--").next().unwrap_or("");
+            code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| catalogs.contains(&word))
+        })
+    };
+    let kept: Vec<String> = branches
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| *i == 0 || !reads(b))
+        .map(|(_, b)| b.join("\n"))
+        .collect();
+    let mut out = kept.join("\nUNION ALL\n");
+    // The statement's terminator may have gone with the last branch.
+    if !out.trim_end().ends_with(';') {
+        out.push(';');
+    }
+    out
+}
 
 /// The memberships query for a server with or without per-grant options (16+).
 pub fn memberships_sql(has_options: bool) -> String {
@@ -395,6 +533,8 @@ pub(crate) async fn inspect_in_tx(
     only: Option<&[i64]>,
 ) -> Result<Snapshot> {
     let e = |e: sqlx::Error| classify(&e);
+    let (unreadable_catalogs, unreadable) = readable_catalogs(conn).await?;
+    let skip: Vec<&str> = unreadable_catalogs.iter().map(String::as_str).collect();
     let ctx = sqlx::query(CONTEXT_SQL)
         .fetch_one(&mut *conn)
         .await
@@ -405,7 +545,12 @@ pub(crate) async fn inspect_in_tx(
     let current_user: i64 = ctx.get("current_user_oid");
     let has_options: bool = ctx.get("membership_options");
 
-    let roles: Vec<Role> = sqlx::query_as(ROLES_SQL)
+    let comment = if skip.contains(&"pg_shdescription") {
+        "NULL::text"
+    } else {
+        "shobj_description(r.oid, 'pg_authid')"
+    };
+    let roles: Vec<Role> = sqlx::query_as(&ROLES_SQL.replace("{{comment}}", comment))
         .fetch_all(&mut *conn)
         .await
         .map_err(e)?;
@@ -428,8 +573,16 @@ pub(crate) async fn inspect_in_tx(
     let mut index: HashMap<(u8, i64, i32), usize> = HashMap::new();
     // $2 limits both queries to some oids; NULL reads everything.
     let oids: Option<Vec<i64>> = only.map(|o| o.to_vec());
-    let objects_q = sqlx::query(OBJECTS_SQL).bind(include_system).bind(&oids);
-    let acl_q = sqlx::query(ACL_SQL).bind(include_system).bind(&oids);
+    let (objects_sql, acl_sql) = if skip.is_empty() {
+        (OBJECTS_SQL.to_string(), ACL_SQL.to_string())
+    } else {
+        (
+            without_branches_reading(OBJECTS_SQL, &skip),
+            without_branches_reading(ACL_SQL, &skip),
+        )
+    };
+    let objects_q = sqlx::query(&objects_sql).bind(include_system).bind(&oids);
+    let acl_q = sqlx::query(&acl_sql).bind(include_system).bind(&oids);
     for r in objects_q.fetch_all(&mut *conn).await.map_err(e)? {
         let class: &str = r.get(0);
         let detail: Option<String> = r.get("detail");
@@ -480,7 +633,7 @@ pub(crate) async fn inspect_in_tx(
         }
     }
     drop(rows);
-    if version_num >= 150000 && only.is_none() {
+    if version_num >= 150000 && only.is_none() && !skip.contains(&"pg_parameter_acl") {
         let mut params: HashMap<i64, usize> = HashMap::new();
         for r in sqlx::query(PARAMETERS_SQL)
             .fetch_all(&mut *conn)
@@ -515,11 +668,15 @@ pub(crate) async fn inspect_in_tx(
 
     let mut default_acls: Vec<DefaultAcl> = Vec::new();
     let mut by_oid: HashMap<i64, usize> = HashMap::new();
-    for r in sqlx::query(DEFAULT_ACLS_SQL)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(e)?
-    {
+    let default_acl_rows = if skip.contains(&"pg_default_acl") {
+        vec![]
+    } else {
+        sqlx::query(DEFAULT_ACLS_SQL)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(e)?
+    };
+    for r in default_acl_rows {
         let Some(object_type) = DefaultObjectType::from_code(r.get("objtype")) else {
             continue;
         };
@@ -553,5 +710,6 @@ pub(crate) async fn inspect_in_tx(
         objects,
         default_acls,
         taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        unreadable,
     })
 }

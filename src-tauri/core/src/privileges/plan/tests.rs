@@ -126,6 +126,7 @@ fn snapshot(version: i32) -> Snapshot {
         objects: vec![db, schema, table, f_int, f_text],
         default_acls: Vec::new(),
         taken_at: "2026-12-02T00:00:00Z".into(),
+        unreadable: vec![],
     }
 }
 

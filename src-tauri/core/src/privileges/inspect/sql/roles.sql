@@ -1,5 +1,6 @@
 -- Every role with its attributes. pg_roles, never pg_authid: managed services refuse the latter.
--- Named columns only, so columns added by newer servers change nothing here.
+-- Named columns only, so columns added by newer servers change nothing here. {{comment}} is
+-- shobj_description(r.oid, 'pg_authid'), or NULL where pg_shdescription is not readable.
 SELECT r.oid::bigint                 AS oid,
        r.rolname::text               AS name,
        r.rolsuper                    AS superuser,
@@ -11,6 +12,6 @@ SELECT r.oid::bigint                 AS oid,
        r.rolbypassrls                AS bypassrls,
        r.rolconnlimit                AS connection_limit,
        r.rolvaliduntil::text         AS valid_until,
-       shobj_description(r.oid, 'pg_authid') AS comment
+       {{comment}} AS comment
   FROM pg_roles r
  ORDER BY r.rolname;
