@@ -263,6 +263,22 @@ describe('default privileges', () => {
     expect(DEFAULT_OBJECT_TYPES.large_objects.sql).toBe('LARGE OBJECTS');
   });
 
+  it('offers only the privileges the inspected server has: MAINTAIN from PostgreSQL 17', () => {
+    const before17 = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+    expect(defaultPrivilegesOf('tables', inspection({ version_num: 150018 }).version_num)).toEqual(before17);
+    expect(defaultPrivilegesOf('tables', 169999)).toEqual(before17);
+    expect(defaultPrivilegesOf('tables', 170000)).toEqual([...before17, 'MAINTAIN']);
+    expect(defaultPrivilegesOf('tables', inspection().version_num)).toContain('MAINTAIN');
+    expect(defaultPrivilegesOf('tables', 180001)).toContain('MAINTAIN');
+    // The other object types have nothing version-bound.
+    expect(defaultPrivilegesOf('sequences', 150000)).toEqual(['SELECT', 'UPDATE', 'USAGE']);
+    expect(defaultPrivilegesOf('functions', 150000)).toEqual(['EXECUTE']);
+    // The same list serves the grant form and the matrix: one place knows the versions.
+    expect(privilegesOf('view', 160000)).not.toContain('MAINTAIN');
+    expect(privilegesOf('parameter', 140000)).toEqual([]);
+    expect(privilegesOf('parameter', 150000)).toEqual(['SET', 'ALTER_SYSTEM']);
+  });
+
   it('offers in a schema only the object types that live in one', () => {
     expect(SCHEMA_DEFAULT_TYPES).toEqual(['tables', 'sequences', 'functions', 'types']);
   });
