@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectGrants } from '../../gen/ObjectGrants';
 import type { Reason } from '../../gen/Reason';
 import type { Role } from '../../gen/Role';
@@ -33,6 +33,7 @@ import {
   roleLabel,
   shortcutTarget,
   sortRoles,
+  validUntilText,
 } from './privileges';
 import { databaseNode, integrationNode, relationNode, schemaNode } from '../explorer/tree';
 import { inspection, selfHostedIntegration } from '../../dev/fixtures';
@@ -379,6 +380,46 @@ describe('role page helpers', () => {
   it('names membership options', () => {
     expect(membershipOptions({ role: 'a', member: 'b', grantor: 'c', admin: true, inherit: false, set: true })).toBe('ADMIN, SET');
     expect(membershipOptions({ role: 'a', member: 'b', grantor: 'c', admin: false, inherit: false, set: false })).toBe('none');
+  });
+});
+
+describe("a role's VALID UNTIL", () => {
+  const now = new Date('2026-12-02T18:00:00Z');
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('reads null and infinity as no expiry, -infinity as expired', () => {
+    expect(validUntilText(null, now)).toEqual({ text: 'no expiry', title: undefined, expired: false });
+    expect(validUntilText('infinity', now)).toMatchObject({ text: 'no expiry (infinity)', expired: false });
+    expect(validUntilText('-infinity', now)).toMatchObject({ text: 'expired (-infinity: the password is never valid)', expired: true });
+  });
+
+  it('shows a timestamptz text as every time is shown, with its UTC offset and the exact time as title', () => {
+    vi.stubEnv('TZ', 'Europe/Paris');
+    expect(validUntilText('2027-01-01 00:00:00+00', now)).toEqual({
+      text: '2027-01-01 01:00:00 UTC+01:00',
+      title: '2027-01-01T00:00:00.000Z',
+      expired: false,
+    });
+    vi.stubEnv('TZ', 'Asia/Kolkata');
+    // The session's time zone may give another offset, and fractions of a second.
+    expect(validUntilText('2027-06-30 23:59:59.5+02', now).text).toBe('2027-07-01 03:29:59 UTC+05:30');
+    expect(validUntilText('2027-01-01 00:00:00-05:30', now).title).toBe('2027-01-01T05:30:00.000Z');
+  });
+
+  it('marks a time that has passed', () => {
+    vi.stubEnv('TZ', 'UTC');
+    expect(validUntilText('2025-03-01 12:00:00+00', now)).toEqual({
+      text: '2025-03-01 12:00:00 UTC+00:00 — expired',
+      title: '2025-03-01T12:00:00.000Z',
+      expired: true,
+    });
+    expect(validUntilText('2026-12-02 18:00:00+00', now).expired).toBe(true);
+    expect(validUntilText('0044-03-15 00:00:00+00 BC', now)).toMatchObject({ text: '0044-03-15 00:00:00+00 BC — expired', expired: true });
+  });
+
+  it('shows text it cannot read as it is', () => {
+    expect(validUntilText('Fri Jan 01 00:00:00 2027 UTC', now)).toEqual({ text: 'Fri Jan 01 00:00:00 2027 UTC', title: undefined, expired: false });
+    expect(validUntilText('', now).text).toBe('no expiry');
   });
 });
 

@@ -16,6 +16,7 @@ import type { RelationKind } from '../../gen/RelationKind';
 import type { Role } from '../../gen/Role';
 import type { Target } from '../../gen/Target';
 import { OBJECT_KINDS, PRIVILEGES } from '../../registry.gen';
+import { formatTime, parsePgTimestamp } from '../../shared/format';
 import { pathOf, type TreeNode } from '../explorer/tree';
 import type { Staged } from '../plans/staging';
 
@@ -546,6 +547,33 @@ export function filterAccess(access: ObjectAccess[], text: string): ObjectAccess
       .toLowerCase();
     return words.every((w) => hay.includes(w));
   });
+}
+
+/** A role's VALID UNTIL as shown: the words, the exact time for a title, and whether it is past. */
+export interface ValidUntil {
+  text: string;
+  title: string | undefined;
+  expired: boolean;
+}
+
+/**
+ * A role's VALID UNTIL (pg_roles.rolvaliduntil as text) for people: null and 'infinity' never
+ * expire, '-infinity' always has, a timestamp is shown as every time is (formatTime, with its UTC
+ * offset) and marked when it is past. Text that is no time PostgreSQL writes is shown as it is.
+ */
+export function validUntilText(v: string | null, now: Date = new Date()): ValidUntil {
+  const t = v?.trim() ?? '';
+  if (t === '') return { text: 'no expiry', title: undefined, expired: false };
+  if (t === 'infinity') return { text: 'no expiry (infinity)', title: "VALID UNTIL 'infinity'", expired: false };
+  if (t === '-infinity') {
+    return { text: 'expired (-infinity: the password is never valid)', title: "VALID UNTIL '-infinity'", expired: true };
+  }
+  // A date before the Common Era ("0044-03-15 00:00:00+00 BC") is long past.
+  if (/\sBC$/.test(t)) return { text: `${t} — expired`, title: undefined, expired: true };
+  const d = parsePgTimestamp(t);
+  if (!d) return { text: t, title: undefined, expired: false };
+  const expired = d.getTime() <= now.getTime();
+  return { text: expired ? `${formatTime(d)} — expired` : formatTime(d), title: d.toISOString(), expired };
 }
 
 /** The options of a membership: "ADMIN, INHERIT, SET", or "none". */
