@@ -12,6 +12,7 @@ import {
   formatRows,
   formatTime,
   plural,
+  pluralCapped,
   formatUtcOffset,
   parsePgTimestamp,
   pgTimestampTitle,
@@ -135,6 +136,14 @@ describe('counts', () => {
     expect(plural(1, 'statement')).toBe('1 statement');
     expect(plural(2, 'statement')).toBe('2 statements');
     expect(plural(1000, 'entry', 'entries')).toBe('1,000 entries');
+  });
+
+  it('says a capped count in the plural, even at one', () => {
+    expect(pluralCapped(1, false, 'relation')).toBe('1 relation');
+    expect(pluralCapped(0, false, 'relation')).toBe('0 relations');
+    expect(pluralCapped(4, false, 'relation')).toBe('4 relations');
+    expect(pluralCapped(1000, true, 'relation')).toBe('1,000+ relations');
+    expect(pluralCapped(1, true, 'index', 'indexes')).toBe('1+ indexes');
   });
 });
 

@@ -172,3 +172,8 @@ export function formatEndpointShort(host: string, port: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/** A count that stops at a cap, with its noun: "1 relation", "3 relations", "1,000+ relations". */
+export function pluralCapped(n: number, capped: boolean, one: string, many = `${one}s`): string {
+  return `${formatCapped(n, capped)} ${n === 1 && !capped ? one : many}`;
+}

@@ -4,6 +4,8 @@ import type { SchemaNode } from '../../gen/SchemaNode';
 import type { RelationNode } from '../../gen/RelationNode';
 import {
   appendChildren,
+  childNoun,
+  childSummaryText,
   databaseNode,
   flatten,
   integrationNode,
@@ -11,8 +13,10 @@ import {
   kindOf,
   mergeChildren,
   lastNavigableKey,
+  loadedKindsText,
   navigate,
   newLevel,
+  nodeTooltip,
   pathOf,
   relationNode,
   schemaNode,
@@ -266,5 +270,48 @@ describe('keyboard navigation', () => {
   it('opens details with Enter', () => {
     const { root, orders } = sample();
     expect(navigate(flatten([root]), orders.key, 'Enter')).toEqual({ type: 'open', key: orders.key, expand: false });
+  });
+});
+
+describe('words for the tree', () => {
+  it('says "1 relation" in a schema\'s tooltip, and "1,000+ relations" at the cap', () => {
+    const { shop } = sample();
+    const one = schemaNode(shop, { ...schema('one'), relation_count: 1 });
+    expect(nodeTooltip(one)).toBe('schema one\nowner: o\n1 relation');
+    const none = schemaNode(shop, { ...schema('none'), relation_count: 0, comment: 'empty' });
+    expect(nodeTooltip(none)).toBe('schema none\nowner: o\n0 relations\nempty');
+    const wide = schemaNode(shop, { ...schema('wide'), relation_count: 1000, relation_count_capped: true });
+    expect(nodeTooltip(wide)).toContain('\n1,000+ relations');
+  });
+
+  it('describes databases, relations and integrations', () => {
+    const { root, shop, vOrders } = sample();
+    expect(nodeTooltip(shop)).toBe('database shop\nowner: o\nencoding: UTF8');
+    expect(nodeTooltip(vOrders)).toBe('view v_orders\nowner: o');
+    expect(nodeTooltip(root)).toBe('prod — u@db:5432/postgres');
+  });
+
+  it('counts the loaded relations by kind, in the singular for one', () => {
+    const { pub } = sample();
+    expect(loadedKindsText(pub)).toBe('1 table, 1 view');
+    pub.children = loaded([
+      relationNode(pub, rel('a')),
+      relationNode(pub, rel('b')),
+      relationNode(pub, rel('m', 'materialized_view')),
+    ]);
+    expect(loadedKindsText(pub)).toBe('2 tables, 1 materialized view');
+  });
+
+  it('sums up a child level in words', () => {
+    const { shop, pub, sales } = sample();
+    expect(childNoun(shop)).toBe('schema');
+    expect(childSummaryText(sales, 'relation')).toBe('not loaded (expand the node)');
+    expect(childSummaryText(pub, 'relation')).toBe('2 relations');
+    pub.children = loaded([relationNode(pub, rel('orders'))], { total: 1 });
+    expect(childSummaryText(pub, 'relation')).toBe('1 relation');
+    pub.children = loaded([relationNode(pub, rel('orders'))], { total: 1200, search: ' ord ' });
+    expect(childSummaryText(pub, 'relation')).toBe('1,200 relations matching “ord” (1 loaded)');
+    pub.children = { ...newLevel(), status: 'error' };
+    expect(childSummaryText(pub, 'relation')).toBe('could not be loaded');
   });
 });

@@ -7,6 +7,8 @@ import type { SchemaNode } from '../../gen/SchemaNode';
 import type { RelationNode } from '../../gen/RelationNode';
 import type { RelationKind } from '../../gen/RelationKind';
 import type { Error as GrantryError } from '../../gen/Error';
+import { formatCount, formatEndpoint, plural, pluralCapped } from '../../shared/format';
+import { RELATION_KIND_LABEL } from '../../shared/labels';
 
 export type Level = 'integration' | 'database' | 'schema' | 'relation';
 /** What a row shows as `data-kind`. */
@@ -305,4 +307,75 @@ export function navigate(flat: FlatTree, selectedKey: string | null, key: NavKey
       return isExpandable(row.node) ? { type: 'toggle', key: row.key } : NONE;
   }
   return NONE;
+}
+
+// ------------------------------------------------------------------------------ words
+
+/** What a node's children are, one of them: "database", "schema", "relation". */
+export function childNoun(node: TreeNode): string {
+  return node.level === 'integration' ? 'database' : node.level === 'database' ? 'schema' : 'relation';
+}
+
+/** A row's tooltip: what it is, its owner and the facts the row has no room for. */
+export function nodeTooltip(node: TreeNode): string {
+  switch (node.level) {
+    case 'integration': {
+      const c = node.data.connection;
+      return `${node.name} — ${c.username}@${formatEndpoint(c.host, c.port)}/${c.database}`;
+    }
+    case 'database':
+      return [
+        `database ${node.name}`,
+        `owner: ${node.data.owner}`,
+        `encoding: ${node.data.encoding}`,
+        node.data.is_template ? 'template' : '',
+        node.data.allow_connections ? '' : 'connections not allowed',
+        node.data.comment ?? '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+    case 'schema':
+      return [
+        `schema ${node.name}`,
+        `owner: ${node.data.owner}`,
+        pluralCapped(node.data.relation_count, node.data.relation_count_capped, 'relation'),
+        node.data.comment ?? '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+    case 'relation':
+      return [
+        `${RELATION_KIND_LABEL[node.data.kind]} ${node.name}`,
+        `owner: ${node.data.owner}`,
+        node.data.is_partition ? 'partition' : '',
+        node.data.comment ?? '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+  }
+}
+
+/** The loaded children of a schema counted by kind: "12 tables, 1 view, 3 materialized views". */
+export function loadedKindsText(node: TreeNode): string {
+  const counts = new Map<string, number>();
+  for (const c of node.children?.items ?? []) {
+    if (c.level !== 'relation') continue;
+    const label = RELATION_KIND_LABEL[c.data.kind];
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([k, v]) => plural(v, k)).join(', ');
+}
+
+/** How many children a node has as far as the tree knows: "1 schema", "12 relations matching “ord” (5 loaded)". */
+export function childSummaryText(node: TreeNode, noun: string): string {
+  const lvl = node.children;
+  if (!lvl || lvl.status === 'idle') return 'not loaded (expand the node)';
+  if (lvl.status === 'loading' && lvl.items.length === 0) return 'loading…';
+  if (lvl.status === 'error') return 'could not be loaded';
+  const total = lvl.total;
+  const search = lvl.search.trim();
+  let text = plural(total ?? lvl.items.length, noun);
+  if (search !== '') text += ` matching “${search}”`;
+  if (total !== null && lvl.items.length < total) text += ` (${formatCount(lvl.items.length)} loaded)`;
+  return text;
 }
