@@ -23,6 +23,10 @@ fn main() {
         "SET ROLE e2e_user; CREATE SCHEMA app; \
          CREATE TABLE app.customers (id bigint PRIMARY KEY, name text NOT NULL, email text); \
          COMMENT ON TABLE app.customers IS 'People who buy things'; \
+         ALTER TABLE app.customers ALTER email SET DEFAULT ('customer-' || md5(random()::text) || '@example.invalid'); \
+         COMMENT ON COLUMN app.customers.email IS 'Where receipts and order updates go. Checked once at sign-up, never again: \
+         a bounced address stays here until the customer changes it, so the mailer reads bounces from its own table before sending \
+         anything, and support asks for a new one on the phone.'; \
          CREATE TABLE app.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES app.customers (id), total numeric(12,2)); \
          CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100; \
          INSERT INTO app.customers SELECT g, 'c' || g, NULL FROM generate_series(1, 500) g; ANALYZE app.customers; \
