@@ -83,6 +83,23 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The server could not be reached or the connection broke (not a refusal by a server
+    /// that answered).
+    pub fn is_connection(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Dns
+                | ErrorCode::ConnectionRefused
+                | ErrorCode::Timeout
+                | ErrorCode::Tls
+                | ErrorCode::Network
+                | ErrorCode::Unavailable
+                | ErrorCode::NotPostgres
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {

@@ -40,6 +40,7 @@ async fn the_server_turning_a_login_away_says_why() {
         "postgres",
         "CREATE ROLE u LOGIN PASSWORD 'u-pw'; CREATE ROLE limited LOGIN PASSWORD 'l-pw' CONNECTION LIMIT 0;
          CREATE DATABASE locked; CREATE DATABASE closed; CREATE DATABASE open;
+         CREATE DATABASE crowded CONNECTION LIMIT 0;
          REVOKE CONNECT ON DATABASE locked FROM PUBLIC;
          ALTER DATABASE closed ALLOW_CONNECTIONS false",
     );
@@ -55,6 +56,7 @@ async fn the_server_turning_a_login_away_says_why() {
         add("locked", "u", "u-pw", "locked"),
         add("closed", "u", "u-pw", "closed"),
         add("limited", "limited", "l-pw", "open"),
+        add("crowded", "u", "u-pw", "crowded"),
     ] {
         env.g.integrations().add(inp).await.unwrap();
     }
@@ -70,8 +72,17 @@ async fn the_server_turning_a_login_away_says_why() {
         m.contains("accepting connections") && m.contains("ALLOW_CONNECTIONS"),
         "{m}"
     );
+    // Which connection limit: the role's or the database's, and how to raise it.
     let m = turned_away(&env, "limited", FailureKind::Unavailable).await;
-    assert!(m.contains("too many connections"), "{m}");
+    assert!(
+        m.contains("the role's connection limit") && m.contains("ALTER ROLE"),
+        "{m}"
+    );
+    let m = turned_away(&env, "crowded", FailureKind::Unavailable).await;
+    assert!(
+        m.contains("the database's connection limit") && m.contains("ALTER DATABASE"),
+        "{m}"
+    );
 
     // Once allowed, the same integrations work: nothing was cached from the failures.
     c.psql(
@@ -117,10 +128,50 @@ fn not_postgres() -> u16 {
     port
 }
 
+/// A listener that greets first, as an SSH server does, then reads whatever comes.
+fn greets_first() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+                let _ = std::io::copy(&mut s, &mut std::io::sink());
+            });
+        }
+    });
+    port
+}
+
 #[tokio::test]
 async fn something_that_is_not_postgres_or_a_stopped_socket_says_so() {
     let env = grantry().await;
     let port = not_postgres();
+    let ssh = greets_first();
+    // What speaks first (an SSH server on a mistyped port) is named from its greeting by the
+    // connection test, whatever the SSL mode.
+    for (name, mode) in [
+        ("ssh", SslMode::Disable),
+        ("ssh-tls", SslMode::Prefer),
+        ("ssh-require", SslMode::Require),
+    ] {
+        let inp = input_at("127.0.0.1", ssh, name, mode);
+        env.g.integrations().add(inp).await.unwrap();
+        let report = env.g.integrations().test(name).await.unwrap();
+        assert_eq!(
+            report.failure,
+            Some(FailureKind::NotPostgres),
+            "{name}: {}",
+            report.message
+        );
+        assert!(
+            report.message.contains("SSH-2.0-OpenSSH_9.2p1"),
+            "{}",
+            report.message
+        );
+        assert_eq!(report.steps.last().unwrap().name, "PostgreSQL protocol");
+    }
     for (name, mode) in [("web", SslMode::Disable), ("web-tls", SslMode::Prefer)] {
         let inp = input_at("127.0.0.1", port, name, mode);
         env.g.integrations().add(inp).await.unwrap();

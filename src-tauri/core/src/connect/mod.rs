@@ -5,6 +5,7 @@
 //! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
 //! `verify-ca`.
 
+pub mod catalogs;
 pub mod credentials;
 pub mod env;
 pub mod notices;
@@ -631,10 +632,12 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
         let t = Instant::now();
         let mut last: Option<(FailureKind, String)> = None;
         let mut reached = None;
+        let mut stream = None;
         for addr in &addrs {
             match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
-                Ok(Ok(_)) => {
+                Ok(Ok(s)) => {
                     reached = Some(*addr);
+                    stream = Some(s);
                     break;
                 }
                 Ok(Err(e)) => last = Some(io_kind(&e)),
@@ -647,7 +650,18 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
             }
         }
         match reached {
-            Some(a) => steps.push(step("open TCP connection", t, true, a.to_string())),
+            Some(a) => {
+                steps.push(step("open TCP connection", t, true, a.to_string()));
+                // A PostgreSQL server never speaks first; an SSH server (a wrong port) does.
+                if let Some(greeting) = greeting(stream.take()).await {
+                    let msg = format!(
+                        "what answers at {}:{} is not a PostgreSQL server: it speaks first, saying \"{greeting}\" (a PostgreSQL server waits for the client)",
+                        endpoint.host, endpoint.port
+                    );
+                    steps.push(step("PostgreSQL protocol", t, false, msg.clone()));
+                    return ConnectionReport::failed(steps, FailureKind::NotPostgres, msg, None);
+                }
+            }
             None => {
                 let (kind, msg) =
                     last.unwrap_or((FailureKind::Network, "no address to connect to".into()));
@@ -673,8 +687,16 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
             } else {
                 "log in"
             };
-            steps.push(step(name, t, false, e.message.clone()));
             let mut message = e.message.clone();
+            if kind == FailureKind::Timeout && !endpoint.host.starts_with('/') {
+                // The TCP connection opened, so something listens: it does not answer as
+                // PostgreSQL does (a web server waiting for a request), or it is overloaded.
+                message = format!(
+                    "{message}: the TCP connection opened but no PostgreSQL answer came; what listens on port {} may not be a PostgreSQL server, or it is overloaded",
+                    endpoint.port
+                );
+            }
+            steps.push(step(name, t, false, message.clone()));
             if kind == FailureKind::AuthFailed && secrets.password.is_none() {
                 message.push_str(" (no password is saved for this integration)");
             }
@@ -687,7 +709,34 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
         true,
         format!("as {} to {}", endpoint.username, endpoint.database),
     ));
-    // 4. What the server is and what we may do there.
+    // 4. The catalogs Grantry reads: a hardened server may have revoked some.
+    let t = Instant::now();
+    match catalogs::unreadable(&mut conn).await {
+        Ok(u) => {
+            if let Some(e) = u.required_error() {
+                steps.push(step("read catalogs", t, false, e.message.clone()));
+                let _ = conn.close().await;
+                return ConnectionReport::failed(
+                    steps,
+                    FailureKind::PermissionDenied,
+                    e.message,
+                    None,
+                );
+            }
+            let notes = u.notes();
+            let note = if notes.is_empty() {
+                "every catalog Grantry reads is readable".to_string()
+            } else {
+                notes.join("; ")
+            };
+            steps.push(step("read catalogs", t, true, note));
+        }
+        Err(e) => {
+            steps.push(step("read catalogs", t, false, e.message.clone()));
+            return ConnectionReport::failed(steps, failure_of(&e), e.message, e.detail);
+        }
+    }
+    // 5. What the server is and what we may do there.
     let t = Instant::now();
     match server_info(&mut conn, &opts).await {
         Ok(info) => {
@@ -718,9 +767,27 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
         }
         Err(e) => {
             steps.push(step("inspect server", t, false, e.message.clone()));
-            ConnectionReport::failed(steps, FailureKind::Other, e.message, e.detail)
+            ConnectionReport::failed(steps, failure_of(&e), e.message, e.detail)
         }
     }
+}
+
+/// What a server said before the client spoke, read for a short while: `None` when it said
+/// nothing, as PostgreSQL does.
+async fn greeting(stream: Option<tokio::net::TcpStream>) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut s = stream?;
+    let mut buf = [0u8; 128];
+    let n = tokio::time::timeout(Duration::from_millis(150), s.read(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    if n == 0 {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let line = text.lines().next().unwrap_or_default();
+    Some(crate::quote::escape_controls(line.trim()))
 }
 
 fn failure_of(e: &Error) -> FailureKind {
@@ -735,6 +802,8 @@ fn failure_of(e: &Error) -> FailureKind {
         ErrorCode::Unavailable => FailureKind::Unavailable,
         ErrorCode::NotPostgres => FailureKind::NotPostgres,
         ErrorCode::SecretMissing => FailureKind::SecretMissing,
+        ErrorCode::PermissionDenied => FailureKind::PermissionDenied,
+        ErrorCode::ReadOnly => FailureKind::ReadOnly,
         ErrorCode::Tls => tls_kind(e.detail.as_deref().unwrap_or_default()).0,
         _ => FailureKind::Other,
     }

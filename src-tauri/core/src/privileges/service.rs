@@ -852,6 +852,30 @@ impl Privileges {
         }
         let pool = self.app.pool(&it.id, database).await?;
         let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
+        // A standby (or a server read-only by default) takes no GRANT, not even in a dry run.
+        let read_only: Option<(bool, String)> = sqlx::query_as(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| classify(&e))?;
+        match read_only {
+            Some((true, _)) => {
+                return Err(refuse(
+                    "the server is a read-only standby (in recovery), so nothing was run: apply on the primary"
+                        .into(),
+                )
+                .await)
+            }
+            Some((false, ro)) if ro == "on" => {
+                return Err(refuse(
+                    "the server takes no writes (default_transaction_read_only is on), so nothing was run"
+                        .into(),
+                )
+                .await)
+            }
+            _ => {}
+        }
         // One lock per database name, so applies from several integrations (or several Grantry
         // installations) on the same database never interleave either.
         let lock_key = {
@@ -897,11 +921,18 @@ impl Privileges {
             Err(e) => RunReport {
                 dry_run,
                 outcome: RunOutcome::Failed,
-                message: format!(
-                    "the connection was lost before COMMIT, so nothing was applied (PostgreSQL \
-                     rolls back a transaction whose session ends): {}",
-                    e.message
-                ),
+                message: if e.code.is_connection() {
+                    format!(
+                        "the connection was lost before COMMIT, so nothing was applied (PostgreSQL \
+                         rolls back a transaction whose session ends): {}",
+                        e.message
+                    )
+                } else {
+                    format!(
+                        "the server refused the run before any statement, so nothing was applied: {}",
+                        e.message
+                    )
+                },
                 statements: Vec::new(),
                 duration_ms: started.elapsed().as_millis() as u32,
                 checks_ms: 0,
@@ -1024,6 +1055,7 @@ impl Privileges {
         format: &str,
     ) -> Result<String> {
         let snap = self.snapshot(integration, database, false).await?;
+        snap.require_complete("export the privileges")?;
         match format {
             "json" => Ok(
                 serde_json::to_string_pretty(&super::desired::export_state(&snap))
@@ -1050,6 +1082,7 @@ impl Privileges {
         // One inspection serves both the difference and the plan.
         let it = self.app.integration(integration).await?;
         let snap = self.snapshot(integration, database, false).await?;
+        snap.require_complete("compare a desired state with the database")?;
         let (changes, notes) = super::desired::changes_for(&snap, desired)?;
         self.check_columns(integration, database, &changes).await?;
         if changes.is_empty() {

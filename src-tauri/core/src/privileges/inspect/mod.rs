@@ -320,6 +320,21 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Refuses work that needs every object (an export, a desired-state plan) when the
+    /// connector could not read some catalogs: what is missing would read as "not granted".
+    pub fn require_complete(&self, what: &str) -> crate::error::Result<()> {
+        if self.unreadable.is_empty() {
+            return Ok(());
+        }
+        Err(crate::error::Error::new(
+            crate::error::ErrorCode::PermissionDenied,
+            format!(
+                "cannot {what} from an incomplete inspection: {}",
+                self.unreadable.join("; ")
+            ),
+        ))
+    }
+
     /// When and from which server this was read, for answers built on it.
     pub fn inspection(&self) -> Inspection {
         Inspection {
@@ -398,70 +413,6 @@ pub const ACL_SQL: &str = include_str!("sql/acl.sql");
 pub const PARAMETERS_SQL: &str = include_str!("sql/parameters.sql");
 pub const DEFAULT_ACLS_SQL: &str = include_str!("sql/default_acls.sql");
 pub const CONTEXT_SQL: &str = include_str!("sql/context.sql");
-pub const UNREADABLE_SQL: &str = include_str!("sql/unreadable.sql");
-
-/// Catalogs an inspection cannot do without.
-const REQUIRED_CATALOGS: &[&str] = &[
-    "pg_roles",
-    "pg_auth_members",
-    "pg_namespace",
-    "pg_class",
-    "pg_database",
-];
-
-/// Catalogs whose objects an inspection leaves out, saying so, when the connector cannot read
-/// them.
-const OPTIONAL_CATALOGS: &[(&str, &str)] = &[
-    ("pg_attribute", "column privileges"),
-    ("pg_proc", "functions and procedures"),
-    ("pg_type", "types and domains"),
-    ("pg_language", "languages"),
-    ("pg_foreign_data_wrapper", "foreign-data wrappers"),
-    ("pg_foreign_server", "foreign servers"),
-    ("pg_largeobject_metadata", "large objects"),
-    ("pg_parameter_acl", "privileges on parameters"),
-    ("pg_default_acl", "default privileges"),
-    ("pg_shdescription", "role comments"),
-];
-
-/// Which catalogs the connector cannot read: an error naming them when the inspection needs
-/// them, else their names and one sentence each on what the snapshot therefore lacks.
-async fn readable_catalogs(conn: &mut PgConnection) -> Result<(Vec<String>, Vec<String>)> {
-    let all: Vec<&str> = REQUIRED_CATALOGS
-        .iter()
-        .copied()
-        .chain(OPTIONAL_CATALOGS.iter().map(|(c, _)| *c))
-        .collect();
-    let row = sqlx::query(UNREADABLE_SQL)
-        .bind(&all)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| classify(&e))?;
-    let login: String = row.get("login");
-    let unreadable: Vec<String> = row.get("catalogs");
-    let missing: Vec<String> = unreadable
-        .iter()
-        .filter(|c| REQUIRED_CATALOGS.contains(&c.as_str()))
-        .map(|c| format!("pg_catalog.{c}"))
-        .collect();
-    if !missing.is_empty() {
-        let list = missing.join(", ");
-        return Err(crate::error::Error::new(
-            crate::error::ErrorCode::PermissionDenied,
-            format!(
-                "the connector cannot read {list}, which inspecting privileges needs (SELECT on it was revoked); a superuser can give it back: GRANT SELECT ON {list} TO {}",
-                crate::quote::ident(&login)
-            ),
-        ));
-    }
-    let notes = OPTIONAL_CATALOGS
-        .iter()
-        .filter(|(c, _)| unreadable.iter().any(|u| u == c))
-        .map(|(c, what)| format!("{what} are not shown: the connector cannot read pg_catalog.{c}"))
-        .collect();
-    Ok((unreadable, notes))
-}
-
 /// `sql`, a UNION ALL of branches (one per line `UNION ALL`), without the branches that read
 /// one of `catalogs`. The first branch is always kept: it reads only required catalogs.
 pub(crate) fn without_branches_reading(sql: &str, catalogs: &[&str]) -> String {
@@ -533,8 +484,12 @@ pub(crate) async fn inspect_in_tx(
     only: Option<&[i64]>,
 ) -> Result<Snapshot> {
     let e = |e: sqlx::Error| classify(&e);
-    let (unreadable_catalogs, unreadable) = readable_catalogs(conn).await?;
-    let skip: Vec<&str> = unreadable_catalogs.iter().map(String::as_str).collect();
+    let catalogs = crate::connect::catalogs::unreadable(conn).await?;
+    if let Some(e) = catalogs.required_error() {
+        return Err(e);
+    }
+    let unreadable = catalogs.notes();
+    let skip: Vec<&str> = catalogs.names.iter().map(String::as_str).collect();
     let ctx = sqlx::query(CONTEXT_SQL)
         .fetch_one(&mut *conn)
         .await
