@@ -79,9 +79,9 @@ enum Command {
     Audit {
         #[arg(long, default_value_t = 50)]
         limit: u32,
-        /// table, csv or json (--json is the same as json).
-        #[arg(long, default_value = "table")]
-        format: String,
+        /// table (the default), csv or json (--json is the same as json).
+        #[arg(long)]
+        format: Option<String>,
     },
 }
 
@@ -243,8 +243,13 @@ fn read_stdin_line() -> Result<Secret, Error> {
         .read_to_string(&mut s)
         .map_err(|e| Error::invalid(format!("cannot read the password from stdin: {e}")))?;
     let line = s.lines().next().unwrap_or_default().to_string();
-    if line.is_empty() {
+    if s.is_empty() {
         return Err(Error::invalid("--password-stdin: stdin is empty"));
+    }
+    if line.is_empty() {
+        return Err(Error::invalid(
+            "--password-stdin: the first line of stdin is empty (the password is read from the first line)",
+        ));
     }
     Ok(Secret::new(line))
 }
@@ -609,9 +614,20 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             }
         }
         Command::Audit { limit, format } => {
+            let format = match (format, out.json) {
+                (None, true) => "json".to_string(),
+                (None, false) => "table".to_string(),
+                (Some(f), _) => f,
+            };
             if !["table", "csv", "json"].contains(&format.as_str()) {
                 return Err(Error::invalid(format!(
                     "unknown format {format:?}: table, csv or json"
+                ))
+                .at("format"));
+            }
+            if out.json && format != "json" {
+                return Err(Error::invalid(format!(
+                    "--json prints JSON, but --format asks for {format}: give one of them"
                 ))
                 .at("format"));
             }
@@ -673,15 +689,17 @@ fn main() -> ExitCode {
 fn usage_error(e: clap::Error) -> ! {
     use clap::error::ErrorKind as K;
     let json = std::env::args_os().any(|a| a == "--json");
-    if !json
-        || matches!(
-            e.kind(),
-            K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
-        )
-    {
+    if !json || matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
         e.exit()
     }
     let text = e.render().to_string();
+    if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `grantry --json integration`: the help it would print becomes the detail.
+        let err = Error::invalid("a subcommand is required (the detail lists them)")
+            .with_detail(text.trim_end().to_string());
+        eprintln!("{}", serde_json::to_string(&err).unwrap_or_default());
+        std::process::exit(2)
+    }
     // The first paragraph is the error itself ("required arguments were not provided:" is
     // followed by the arguments on lines of their own).
     let message = text

@@ -808,7 +808,11 @@ fn json_errors_name_their_field() {
 fn usage_errors_and_not_found_statuses() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    for args in [&["tree", "--json"][..], &["--json", "tree", "x", "--bogus"]] {
+    for args in [
+        &["tree", "--json"][..],
+        &["--json", "tree", "x", "--bogus"],
+        &["--json", "integration"],
+    ] {
         let out = grantry(h, args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let e: Value = serde_json::from_slice(&out.stderr)
@@ -823,6 +827,12 @@ fn usage_errors_and_not_found_statuses() {
     assert_eq!(out.status.code(), Some(2));
     let e: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(e["field"], "format", "{e}");
+    // --json and another --format contradict each other: refused, not one of them ignored.
+    let out = grantry(h, &["audit", "--format", "csv", "--json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["field"], "format", "{e}");
+    assert!(ok(h, &["audit", "--json", "--format", "json"], None).starts_with('['));
     fails(h, &["tree", "x", "--limit", "0"], 3, "no integration");
 }
 
@@ -902,6 +912,11 @@ fn an_unsaved_password_is_given_per_run() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // An empty first line is not a password, and the error says where it looked.
+    let out = grantry(h, &["tree", "db", "--password-stdin"], Some("\nsecret\n"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("first line of stdin is empty"), "{err}");
     let out = grantry(
         h,
         &["tree", "db", "", "--password-stdin", "--json"],
