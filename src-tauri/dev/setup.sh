@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Grantry needs on Debian/Ubuntu, skipping whatever is already there:
 # system packages (Tauri's WebKitGTK stack, PostgreSQL server binaries, the Secret Service and,
-# for tests, Xvfb and WebKitWebDriver), a Rust toolchain, Node.js and the UI's npm packages.
+# for tests, Xvfb, WebKitWebDriver and the test rig's Python venv with moto and boto3), a Rust
+# toolchain, Node.js and the UI's npm packages.
 # Usage: src-tauri/dev/setup.sh [--test]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +20,7 @@ packages=(
   postgresql postgresql-client
 )
 if [ "$want_test" = 1 ]; then
-  packages+=(xvfb xauth webkit2gtk-driver)
+  packages+=(xvfb xauth webkit2gtk-driver python3 python3-venv)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
@@ -59,4 +60,19 @@ fi
 if [ "$want_test" = 1 ]; then
   echo "setup: PostgreSQL 16, 17 and 18 for the version matrix"
   tests/rig/pg-versions/install.sh
+fi
+
+if [ "$want_test" = 1 ]; then
+  # The test rig's AWS stand-ins (tests/rig/src/moto.rs): moto's server and boto3, pinned in
+  # tests/rig/aws/requirements.txt, in a venv the rig finds at tests/rig/.venv.
+  venv=tests/rig/.venv
+  req=tests/rig/aws/requirements.txt
+  if ! cmp -s "$req" "$venv/.installed-requirements.txt" || [ ! -x "$venv/bin/moto_server" ]; then
+    echo "setup: Python venv for the test rig (moto, boto3)"
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=python3
+    "$py" -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/.installed-requirements.txt"
+  fi
 fi

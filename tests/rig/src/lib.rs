@@ -3,6 +3,13 @@
 //!
 //! Server binaries: `GRANTRY_PG_BINDIR` or the newest /usr/lib/postgresql/*/bin (see
 //! grantry_core::localpg). `Cluster::start_with(bindir)` runs another major version.
+//!
+//! Cloud stand-ins: [`moto`] (moto's AWS server and boto3 from the rig's Python venv) and
+//! [`iam_front`] (a PostgreSQL front that checks RDS IAM tokens, [`iam_token`], as RDS does).
+
+pub mod iam_front;
+pub mod iam_token;
+pub mod moto;
 
 use grantry_core::sandbox::localpg::{free_port, ClusterSpec, LocalCluster, PgBinaries, SslFiles};
 use grantry_core::Secret;
@@ -102,6 +109,33 @@ fn sign(dir: &Path, ca: &str, name: &str, subject: &str, ext: &str) {
     );
 }
 
+impl Pki {
+    /// A server certificate and key signed by the rig's CA for `host` (a DNS name or an IP
+    /// address) besides `localhost` and 127.0.0.1: a managed service's endpoint certificate.
+    pub fn server_cert_for(&self, host: &str) -> (PathBuf, PathBuf) {
+        // One at a time: openssl keeps the CA's serial number in a file.
+        static SIGNING: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+        let mut n = SIGNING.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        let name = format!("endpoint-{}", *n);
+        let san = match host.parse::<std::net::IpAddr>() {
+            Ok(_) => format!("IP:{host}"),
+            Err(_) => format!("DNS:{host}"),
+        };
+        sign(
+            &self.dir,
+            "rig-ca",
+            &name,
+            "/CN=rig-endpoint",
+            &format!("subjectAltName={san},DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"),
+        );
+        (
+            self.dir.join(format!("{name}.crt")),
+            self.dir.join(format!("{name}.key")),
+        )
+    }
+}
+
 /// The process-wide PKI (generated on first use).
 static PKI: OnceLock<Pki> = OnceLock::new();
 
@@ -160,6 +194,7 @@ extern "C" fn stop_live_clusters() {
         let _ = cluster.stop_immediate();
         let _ = std::fs::remove_dir_all(dir);
     }
+    moto::kill_live_servers();
     if let Some(p) = PKI.get() {
         let _ = std::fs::remove_dir_all(&p.dir);
     }
