@@ -311,8 +311,8 @@ impl Backend {
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// Protocol codes of the packets that may open a connection.
-const PROTOCOL_3_0: i32 = 196608;
+/// Codes of the packets that may open a connection besides a StartupMessage (whose code is the
+/// protocol version, 3.x: `3 << 16 | x`).
 const SSL_REQUEST: i32 = 80877103;
 const GSSENC_REQUEST: i32 = 80877104;
 const CANCEL_REQUEST: i32 = 80877102;
@@ -373,7 +373,8 @@ impl Server {
                     }
                     return;
                 }
-                PROTOCOL_3_0 => match parse_startup(packet) {
+                // 3.0, or a later 3.x that the real cluster negotiates itself.
+                code if code >> 16 == 3 => match parse_startup(packet) {
                     Some(s) => break s,
                     None => {
                         let _ = client
@@ -503,9 +504,21 @@ impl Server {
         if backend.write_all(&startup.packet).await.is_err() {
             return;
         }
-        let (kind, body) = match read_message(&mut backend, 1 << 20).await {
-            Ok(m) => m,
-            Err(_) => return,
+        // NegotiateProtocolVersion (a client asked for a newer 3.x) comes before the answer.
+        let (kind, body) = loop {
+            match read_message(&mut backend, 1 << 20).await {
+                Ok((b'v', body)) => {
+                    if client
+                        .write_all(&encode_message(b'v', &body))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(m) => break m,
+                Err(_) => return,
+            }
         };
         let authentication_ok = kind == b'R' && body == [0, 0, 0, 0];
         if authentication_ok || kind == b'E' {

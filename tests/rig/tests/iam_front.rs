@@ -409,3 +409,106 @@ fn iam_login_without_tls_is_refused_unless_allowed() {
     assert!(!last.tls);
     assert!(matches!(last.outcome, Outcome::Accepted { .. }));
 }
+
+#[test]
+fn cancel_request_through_the_front_reaches_the_session() {
+    let (cluster, front) = shared();
+    iam_user(cluster, "iam_cancel");
+    let token = boto3_auth_token(&token_for(front, "iam_cancel"));
+    let psql = cluster.cluster.bin.bindir.join("psql");
+    let psql = if psql.exists() { psql } else { "psql".into() };
+    let child = Command::new(psql)
+        .env_clear()
+        .env("PGPASSWORD", &token)
+        .env("PGPASSFILE", "/dev/null")
+        .args(["-X", "-w", "-At", "-c", "SELECT pg_sleep(60)", "-d"])
+        .arg(format!(
+            "host=localhost hostaddr=127.0.0.1 port={} user=iam_cancel dbname=postgres \
+             sslmode=verify-full sslrootcert={}",
+            front.port,
+            front.ca_cert.display()
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while cluster.psql(
+        "postgres",
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'iam_cancel' AND query LIKE 'SELECT pg_sleep%'",
+    ) != "1"
+    {
+        assert!(Instant::now() < deadline, "the query never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // psql sends a CancelRequest (a new connection to the front) on SIGINT.
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("canceling statement due to user request"),
+        "{stderr}"
+    );
+}
+
+/// Reads one typed message (type, body) of the PostgreSQL protocol.
+fn read_message(s: &mut std::net::TcpStream) -> (u8, Vec<u8>) {
+    use std::io::Read;
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head).unwrap();
+    let len = i32::from_be_bytes(head[1..5].try_into().unwrap()) as usize;
+    let mut body = vec![0; len - 4];
+    s.read_exact(&mut body).unwrap();
+    (head[0], body)
+}
+
+/// A client asking for protocol 3.2 (which PostgreSQL 15 does not speak) gets the cluster's
+/// NegotiateProtocolVersion through the front, then its session: spoken byte by byte here, as no
+/// psql on the machine asks for 3.2.
+#[test]
+fn newer_protocol_minor_is_negotiated_by_the_cluster() {
+    use std::io::Write;
+    let (cluster, _) = shared();
+    iam_user(cluster, "iam_v32");
+    let mut config = IamFrontConfig::new(REGION, credentials());
+    config.iam_requires_tls = false;
+    let front = IamFront::start(cluster, config);
+    let token = boto3_auth_token(&token_for(&front, "iam_v32"));
+
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", front.port)).unwrap();
+    let params = b"user\0iam_v32\0database\0postgres\0\0";
+    let mut startup = ((8 + params.len()) as i32).to_be_bytes().to_vec();
+    startup.extend((3i32 << 16 | 2).to_be_bytes());
+    startup.extend(params);
+    s.write_all(&startup).unwrap();
+    // AuthenticationCleartextPassword.
+    assert_eq!(read_message(&mut s), (b'R', vec![0, 0, 0, 3]));
+    let mut password = vec![b'p'];
+    password.extend(((4 + token.len() + 1) as i32).to_be_bytes());
+    password.extend(token.as_bytes());
+    password.push(0);
+    s.write_all(&password).unwrap();
+
+    let (kind, body) = read_message(&mut s);
+    assert_eq!(kind, b'v', "NegotiateProtocolVersion first");
+    // The newest version the cluster speaks: 3.0.
+    assert_eq!(&body[..4], &(3i32 << 16).to_be_bytes());
+    assert_eq!(read_message(&mut s), (b'R', vec![0, 0, 0, 0]));
+    let mut seen = Vec::new();
+    loop {
+        let (kind, _) = read_message(&mut s);
+        seen.push(kind);
+        if kind == b'Z' {
+            break;
+        }
+    }
+    assert!(seen.contains(&b'S') && seen.contains(&b'K'), "{seen:?}");
+    assert!(matches!(
+        front.last_outcome("iam_v32"),
+        Some(Outcome::Accepted { .. })
+    ));
+}
