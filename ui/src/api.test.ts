@@ -67,3 +67,36 @@ describe('privilege commands', () => {
     ]);
   });
 });
+
+describe('observeCalls', () => {
+  it('tells one listener the outcome of every call, and a listener that throws changes nothing', async () => {
+    const seen: api.CallOutcome[] = [];
+    setDevBackend({
+      invoke: async (cmd) => {
+        if (cmd === 'list_schemas') throw { code: 'connect.refused', message: 'refused', detail: null, field: null };
+        return { items: [] } as never;
+      },
+      listen: async () => () => {},
+    });
+    api.observeCalls((o) => {
+      seen.push(o);
+      throw new Error('listener bug');
+    });
+    try {
+      await expect(api.listDatabases('prod', { search: null, limit: 1, offset: 0, include_system: false, with_total: false })).resolves.toEqual({ items: [] });
+      await expect(api.listSchemas('prod', 'app', { search: null, limit: 1, offset: 0, include_system: false, with_total: false })).rejects.toMatchObject({
+        code: 'connect.refused',
+      });
+    } finally {
+      api.observeCalls(null);
+      setDevBackend(null);
+    }
+    expect(seen.map((o) => [o.cmd, o.ok, (o.args as { integration: string }).integration])).toEqual([
+      ['list_databases', true, 'prod'],
+      ['list_schemas', false, 'prod'],
+    ]);
+    const failed = seen[1];
+    expect(!failed.ok && failed.error.code).toBe('connect.refused');
+    expect(typeof failed.started).toBe('number');
+  });
+});

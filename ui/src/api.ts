@@ -79,15 +79,42 @@ const NO_IPC: GrantryError = {
   field: null,
 };
 
+/** What became of one call: its result or its error, and when it started (ms since the epoch). */
+export type CallOutcome = { cmd: CommandName; args: unknown; started: number } & (
+  | { ok: true; result: unknown }
+  | { ok: false; error: GrantryError }
+);
+
+let observer: ((o: CallOutcome) => void) | null = null;
+
+/** One listener told of every call's outcome (the app's record of unreachable servers). */
+export function observeCalls(fn: ((o: CallOutcome) => void) | null): void {
+  observer = fn;
+}
+
+function tell(o: CallOutcome): void {
+  try {
+    observer?.(o);
+  } catch {
+    // a listener's failure is not the call's
+  }
+}
+
 /** Invokes a declared command (ui/src/commands.gen.ts): arguments and result are typed. */
 async function call<K extends CommandName>(cmd: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
+  const started = Date.now();
+  let result: ResultOf<K>;
   try {
-    if (devBackend) return await devBackend.invoke(cmd, args);
-    if (!hasIpc()) throw NO_IPC;
-    return await invoke<ResultOf<K>>(cmd, args);
+    if (devBackend) result = await devBackend.invoke(cmd, args);
+    else if (!hasIpc()) throw NO_IPC;
+    else result = await invoke<ResultOf<K>>(cmd, args);
   } catch (e) {
-    throw normalizeError(e);
+    const error = normalizeError(e);
+    tell({ cmd, args, started, ok: false, error });
+    throw error;
   }
+  tell({ cmd, args, started, ok: true, result });
+  return result;
 }
 
 /** Subscribes to a core event; returns the unsubscribe function. Never throws. */

@@ -6,6 +6,10 @@ import type { GrantryError } from '../api';
 import type { Integration } from '../gen/Integration';
 import type { SandboxStatus } from '../gen/SandboxStatus';
 import { TreeController } from '../features/explorer/treeController.svelte';
+import { reach } from './reachability.svelte';
+
+// Every call's outcome tells whether its integration's server is reachable (one banner per server).
+api.observeCalls((o) => reach.observe(o));
 
 const SELECTED_KEY = 'grantry.selected';
 
@@ -142,14 +146,19 @@ class AppState {
 
   /** A saved or edited integration: forget its old tree (its name or connection may differ). */
   async saved(it: Integration, previousName: string | null): Promise<void> {
-    if (previousName !== null) this.trees.delete(previousName);
+    if (previousName !== null) {
+      this.trees.delete(previousName);
+      reach.forget(previousName);
+    }
     this.trees.delete(it.name);
+    reach.forget(it.name);
     await this.reload();
     this.select(it.name);
   }
 
   async removed(name: string): Promise<void> {
     this.trees.delete(name);
+    reach.forget(name);
     if (this.selectedName === name) this.selectedName = null;
     this.tree = null;
     await this.reload();
@@ -185,9 +194,11 @@ class AppState {
 
   /**
    * Runs `fn` against an integration; when it fails because a session password is missing, asks
-   * for it and retries.
+   * for it and retries. When it fails because the server is unreachable, `retry.run` is what the
+   * banner's one Retry runs for this view (`retry.key` names the view: a later failure of the same
+   * view replaces it).
    */
-  async withPassword<T>(integration: string, fn: () => Promise<T>): Promise<T> {
+  async withPassword<T>(integration: string, fn: () => Promise<T>, retry?: { key: string; run: () => void }): Promise<T> {
     for (;;) {
       try {
         return await fn();
@@ -197,6 +208,7 @@ class AppState {
         if (err.code === 'keychain.secret_missing' && it?.password_storage === 'session') {
           if (await this.askSessionPassword(it)) continue;
         }
+        if (retry) reach.retryLater(integration, err, retry.key, retry.run);
         throw err;
       }
     }

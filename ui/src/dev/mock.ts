@@ -67,6 +67,10 @@ export function mockBackend() {
   const fresh = params.get('mock') === 'fresh';
   // ?mock&fast: no simulated latency (for paging through 100,000 rows quickly).
   const fast = params.has('fast');
+  // ?mock&down=NAME: that integration's server stops answering 5 s after launch (connection refused);
+  // privilege answers come from the "cached" inspection, taken when it stopped, for 30 s.
+  const down = params.get('down');
+  const downAt = Date.now() + 5000;
   const listeners = new Map<string, Set<Listener>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
   let items: Integration[] = fresh
@@ -362,6 +366,14 @@ export function mockBackend() {
       if (!h) fail('internal', `unknown command ${cmd}`);
       const slow = cmd.startsWith('list_') || ['relation_detail', 'schema_stats', 'object_grants', 'role_report', 'plan_changes', 'run_plan'].includes(cmd);
       if (!fast) await sleep(slow ? 120 + Math.random() * 250 : 40);
+      const it = (args as { integration?: unknown }).integration;
+      if (down !== null && it === down && Date.now() >= downAt && cmd !== 'refresh_privileges') {
+        const cached = ['object_grants', 'who_can', 'role_report', 'list_roles'].includes(cmd) && Date.now() < downAt + 30_000;
+        if (!cached) fail('connect.refused', `connection refused: nothing listens on ${find(down).connection.host}:${find(down).connection.port}`);
+        const answer = structuredClone(await h!(args)) as { inspection?: { taken_at: string } };
+        if (answer.inspection) answer.inspection.taken_at = new Date(downAt - 1000).toISOString();
+        return answer as ResultOf<K>;
+      }
       return structuredClone(await h!(args));
     },
     async listen(event: string, cb: Listener): Promise<() => void> {

@@ -3,6 +3,13 @@
 // that loads something did by hand.
 
 import { normalizeError, type GrantryError } from '../api';
+import { reach } from '../app/reachability.svelte';
+
+/** Which integration a resource reads, and the view's name for the banner's one Retry. */
+export interface ResourceRetry {
+  integration: () => string | null;
+  key: string;
+}
 
 export class Resource<T> {
   value = $state.raw<T | null>(null);
@@ -10,9 +17,12 @@ export class Resource<T> {
   error = $state.raw<GrantryError | null>(null);
   #request = 0;
   #fetch: () => Promise<T>;
+  #retry: ResourceRetry | null;
 
-  constructor(fetch: () => Promise<T>) {
+  /** With `retry`, a load that fails on an unreachable server runs again on the banner's Retry. */
+  constructor(fetch: () => Promise<T>, retry: ResourceRetry | null = null) {
     this.#fetch = fetch;
+    this.#retry = retry;
   }
 
   /** Loads (again); the value stays shown until the new one arrives. */
@@ -24,7 +34,11 @@ export class Resource<T> {
       const v = await this.#fetch();
       if (id === this.#request) this.value = v;
     } catch (e) {
-      if (id === this.#request) this.error = normalizeError(e);
+      if (id === this.#request) {
+        const error = (this.error = normalizeError(e));
+        const integration = this.#retry?.integration();
+        if (this.#retry && integration) reach.retryLater(integration, error, this.#retry.key, () => void this.load());
+      }
     } finally {
       if (id === this.#request) this.loading = false;
     }

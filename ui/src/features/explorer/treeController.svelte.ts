@@ -6,6 +6,7 @@ import * as api from '../../api';
 import type { GrantryError } from '../../api';
 import type { Integration } from '../../gen/Integration';
 import type { TreeQuery } from '../../gen/TreeQuery';
+import { reach } from '../../app/reachability.svelte';
 import {
   appendChildren,
   databaseNode,
@@ -170,6 +171,8 @@ export class TreeController {
       if (lvl.request !== request) return;
       lvl.status = 'error';
       lvl.error = e as GrantryError;
+      // An unreachable server: the banner's Retry loads this level again, with the others.
+      reach.retryLater(pathOf(node).integration, lvl.error, `tree:${node.key}`, () => void this.load(node));
     }
     this.touch();
     this.fixSelection();
@@ -196,6 +199,7 @@ export class TreeController {
     } catch (e) {
       if (lvl.request !== request) return;
       lvl.moreError = e as GrantryError;
+      reach.retryLater(pathOf(node).integration, lvl.moreError, `tree-more:${node.key}`, () => this.retry(node, 'more'));
       if (onMore) this.selectedKey = syntheticKey(node, 'moreerror');
     } finally {
       if (lvl.request === request) lvl.loadingMore = false;

@@ -106,7 +106,10 @@ class PrivilegesState {
     if (had && !force && had.status !== 'error') return;
     this.roles = { ...this.roles, [key]: { status: 'loading', roles: had?.roles ?? [], error: null } };
     try {
-      const list = await app.withPassword(c.integration, () => api.listRoles(c.integration, c.database));
+      const list = await app.withPassword(c.integration, () => api.listRoles(c.integration, c.database), {
+        key: `roles:${key}`,
+        run: () => void this.loadRoles(c, true),
+      });
       this.roles = { ...this.roles, [key]: { status: 'loaded', roles: sortRoles(list), error: null } };
     } catch (e) {
       this.roles = { ...this.roles, [key]: { status: 'error', roles: had?.roles ?? [], error: api.normalizeError(e) } };
@@ -144,7 +147,14 @@ class PrivilegesState {
     this.flow = { key, context: c, plan: null, dry: null, applied: null, busy: 'preview', error: null };
     const flow = this.flow;
     try {
-      const plan = await app.withPassword(c.integration, () => api.planChanges(c.integration, c.database, changes));
+      // Only the preview is run again by the unreachable banner's Retry: a dry run or an apply
+      // is always the user's own click.
+      const plan = await app.withPassword(c.integration, () => api.planChanges(c.integration, c.database, changes), {
+        key: 'plan-preview',
+        run: () => {
+          if (this.flow === flow && this.flow.error?.step === 'preview') void this.preview();
+        },
+      });
       if (this.flow === flow) this.setFlow({ plan, busy: null });
     } catch (e) {
       if (this.flow === flow) this.setFlow({ busy: null, error: { step: 'preview', error: api.normalizeError(e) } });
