@@ -17,6 +17,7 @@ import {
   parsePgTimestamp,
   pgTimestampTitle,
   timeDisplay,
+  timeWithAge,
 } from './format';
 
 // Times are shown in local time: these tests run in one zone with daylight saving time.
@@ -147,3 +148,24 @@ describe('counts', () => {
   });
 });
 
+
+describe('timeWithAge', () => {
+  const now = new Date('2026-12-02T11:04:06Z');
+  it('shows an inspection time as every time is shown, with its age', () => {
+    expect(timeWithAge('2026-12-02T11:03:41Z', now)).toEqual({
+      time: '2026-12-02 12:03:41 UTC+01:00',
+      ago: '25 s ago',
+      iso: '2026-12-02T11:03:41.000Z',
+    });
+    expect(timeWithAge('2026-12-02T10:59:06.250Z', now)?.ago).toBe('5 min ago');
+    expect(timeWithAge('2026-12-02T11:04:06Z', now)?.ago).toBe('0 s ago');
+  });
+  it('takes a time a little ahead of the clock as just now, not as the future', () => {
+    expect(timeWithAge('2026-12-02T11:04:07.400Z', now)?.ago).toBe('0 s ago');
+    expect(timeWithAge('2026-12-02T11:05:06Z', now)?.ago).toBe('in the future');
+  });
+  it('is null for text that is not a time', () => {
+    expect(timeWithAge('soon', now)).toBeNull();
+    expect(timeWithAge(null, now)).toBeNull();
+  });
+});

@@ -142,6 +142,22 @@ export function timeDisplay(text: string): { text: string; title: string | undef
   return { text: formatTime(d), title: d.toISOString() };
 }
 
+/**
+ * A time from the core shown with its age, for answers that may be cached: "2026-12-02 16:40:05
+ * UTC+01:00" and "25 s ago", and its ISO 8601 form for a title. A time a little ahead of `now` (the
+ * two clocks round differently) is "0 s ago". Null when the text is not a time.
+ */
+export function timeWithAge(
+  text: string | null | undefined,
+  now: Date = new Date(),
+): { time: string; ago: string; iso: string } | null {
+  const d = parseTime(text);
+  if (!d) return null;
+  const ahead = d.getTime() - now.getTime();
+  const ref = ahead > 0 && ahead < 5000 ? d : now;
+  return { time: formatTime(d), ago: formatAgo(d, ref), iso: d.toISOString() };
+}
+
 /** A PostgreSQL timestamp shown to the second (formatTime), with how long ago; "never" when null. */
 export function formatPgTimestamp(text: string | null | undefined, now: Date = new Date()): string {
   if (!text) return 'never';
