@@ -5,6 +5,8 @@
 //   GRANTRY_APP      absolute path of the app binary
 //   E2E_PG           pg-cluster's JSON line (host, port, user, password, database, version, ...)
 //   E2E_SCREENSHOTS  where the PNG screenshots go (default: ./screenshots)
+//   E2E_PG_CONTROL   pg-cluster's stdin (a fifo): a "stop" or "start" line stops or starts its server
+//   E2E_PG_OUT       pg-cluster's stdout (a file): the JSON line above, then one answer per command
 // The app inherits GRANTRY_HOME (an empty throwaway directory) from tauri-driver.
 
 import { describe, it, before, after } from 'node:test';
@@ -370,6 +372,37 @@ async function waitStagedCount(n) {
     async () => (await (await waitVisible(tid('plan-toggle'))).getAttribute('data-count')) === String(n),
     UI_TIMEOUT,
     `the plan toggle does not count ${n} staged change(s)`,
+  );
+}
+
+// --- the PostgreSQL server of pg-cluster
+
+/** Stops or starts pg-cluster's server ("stop" / "start") and waits for its answer. */
+async function pgServer(command) {
+  const control = process.env.E2E_PG_CONTROL;
+  const out = process.env.E2E_PG_OUT;
+  assert.ok(control && out, 'E2E_PG_CONTROL / E2E_PG_OUT are not set: run this test through tests/e2e/run.sh');
+  const lines = () => fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const before = lines().length;
+  fs.writeFileSync(control, `${command}\n`, { flag: 'a' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const now = lines();
+    if (now.length > before) {
+      const answer = JSON.parse(now[before]);
+      if (answer.error) throw new Error(`pg-cluster ${command}: ${answer.error}`);
+      return answer;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`pg-cluster did not answer "${command}" within 60 s`);
+}
+
+/** How many displayed buttons read exactly `text`. */
+function buttonsNamed(text) {
+  return driver.executeScript(
+    `return [...document.querySelectorAll('button')].filter((b) => b.getClientRects().length > 0 && b.textContent.trim() === arguments[0]).length;`,
+    text,
   );
 }
 
@@ -911,5 +944,100 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await (await waitVisible(tid('staged-clear'))).click();
     await waitStagedCount(0);
     await closeDrawer();
+  });
+
+  // --- a server that stops: one report, fast, with the real cause; one Retry brings everything back.
+
+  step('a stopped server is reported as refused within 2 s, once, and one Retry brings the views back', 120_000, async () => {
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+    await (await waitVisible(integrationItem(NAME))).click();
+    await (await waitRow('table', 'customers')).click();
+    await (await waitVisible(tid('tab-privileges'))).click();
+    await waitPrivilegesTitle(/app\.customers/, 'app.customers');
+    await waitMatrixCell('e2e_user', 'SELECT');
+    const inspected = await waitVisible(tid('inspected'));
+    assert.match(await textOf(inspected), /^Inspected \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d, \d+ s ago$/, `the inspection line reads ${await textOf(inspected)}`);
+    assert.equal(await visible(tid('unreachable-banner')), null, 'a banner is shown while the server runs');
+
+    await pgServer('stop');
+    // The action that needs the server: reload every open level of the tree.
+    const refresh = await waitVisible(tid('tree-refresh'));
+    const t0 = Date.now();
+    await refresh.click();
+    const banner = await waitFor(() => visible(tid('unreachable-banner')), 10_000, 'no unreachable banner after the server stopped');
+    const ms = Date.now() - t0;
+    const text = await textOf(banner);
+    console.log(`# stopped server reported ${ms} ms after the tree's Refresh: ${text}`);
+    assert.equal(await banner.getAttribute('data-code'), 'connect.refused', `the banner reports ${await banner.getAttribute('data-code')}: ${text}`);
+    assert.match(text, /refused/i, `the banner does not say refused: ${text}`);
+    assert.ok(text.replace(/^! /, '').startsWith(`${NAME} unreachable:`), `the banner does not name the integration: ${text}`);
+    assert.ok(ms < 2000, `the refused report took ${ms} ms (more than 2 s)`);
+
+    // The tree's levels say so in one line each, without a Retry of their own.
+    let levels = [];
+    await waitFor(
+      async () => {
+        levels = await driver.executeScript(
+          `return [...document.querySelectorAll('[data-testid="tree-row"][data-kind="error"]')].map((r) => r.textContent.replace(/\\s+/g, ' ').trim());`,
+        );
+        return levels.length >= 3 && levels.every((t) => t === '! Server unreachable — see above');
+      },
+      UI_TIMEOUT,
+      'the tree levels do not each say "Server unreachable — see above"',
+    ).catch((e) => {
+      e.message += `: ${JSON.stringify(levels)}`;
+      throw e;
+    });
+    // Privileges from the inspection cached before the stop are shown, and labelled as such.
+    await waitFor(
+      async () => /^! From an inspection \d+ s ago; the server is unreachable now$/.test(await textOf(await waitVisible(tid('inspected')))),
+      UI_TIMEOUT,
+      'the privileges shown are not labelled as from an earlier inspection',
+    );
+    assert.equal(await (await waitVisible(tid('inspected'))).getAttribute('data-stale'), 'true');
+    // Another table of the same database: its privileges from that inspection too; its details fail.
+    await (await waitRow('table', 'orders')).click();
+    await waitPrivilegesTitle(/app\.orders/, 'app.orders');
+    await waitMatrixCell('e2e_user', 'SELECT');
+    await waitFor(async () => (await (await waitVisible(tid('inspected'))).getAttribute('data-stale')) === 'true', UI_TIMEOUT, 'app.orders is not labelled as cached');
+    await (await waitVisible(tid('tab-details'))).click();
+    const detailError = await waitVisible(tid('detail-error'), UI_TIMEOUT, 'the details of app.orders');
+    assert.equal(await detailError.getAttribute('data-reported'), 'true', `the details repeat the error: ${await textOf(detailError)}`);
+    await (await waitVisible(tid('tab-privileges'))).click();
+    await waitMatrixCell('e2e_user', 'SELECT');
+
+    assert.equal((await driver.findElements(tid('unreachable-banner'))).length, 1, 'more than one unreachable banner');
+    const retries = await buttonsNamed('Retry');
+    assert.equal(retries, 1, `${retries} Retry buttons are shown`);
+    await driver.sleep(300);
+    await screenshot('14-server-down.png');
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await driver.sleep(300);
+    await screenshot('14-server-down-900.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+
+    // Refresh forgets the cached inspection: the Privileges tab now fails too, in one line, as fast.
+    const t1 = Date.now();
+    await (await waitVisible(tid('privileges-refresh'))).click();
+    const privError = await waitVisible(tid('privileges-error'), 10_000, 'the privileges error after Refresh');
+    const ms2 = Date.now() - t1;
+    console.log(`# the Privileges tab's Refresh failed ${ms2} ms after the click`);
+    assert.equal(await privError.getAttribute('data-reported'), 'true', `the Privileges tab repeats the error: ${await textOf(privError)}`);
+    assert.ok(ms2 < 2000, `the Privileges tab took ${ms2} ms to fail (more than 2 s)`);
+    assert.equal(await buttonsNamed('Retry'), 1, 'more than one Retry button');
+
+    // Back up: the one Retry reloads the tree levels, the details and the privileges.
+    await pgServer('start');
+    await (await waitVisible(tid('unreachable-retry'))).click();
+    await waitFor(async () => !(await visible(tid('unreachable-banner'))), CONNECT_TIMEOUT, 'the banner stays after Retry with the server back');
+    await waitFor(async () => (await driver.findElements(tid('tree-row', '[data-kind="error"]'))).length === 0, CONNECT_TIMEOUT, 'the tree still shows errors');
+    const cell = await waitMatrixCell('e2e_user', 'SELECT');
+    assert.equal(await cell.getAttribute('data-held'), 'true');
+    await waitFor(async () => (await (await waitVisible(tid('inspected'))).getAttribute('data-stale')) === 'false', UI_TIMEOUT, 'the inspection line still says unreachable');
+    await (await waitVisible(tid('tab-details'))).click();
+    await waitFor(() => visible(tid('detail-columns')), CONNECT_TIMEOUT, 'the details of app.orders do not come back');
+    assert.equal(await visible(tid('detail-error')), null, 'the details still show an error');
+    assert.ok(await visible(treeRow('table', 'customers')), 'the tree lost app.customers');
+    await screenshot('15-server-back.png');
   });
 });

@@ -150,6 +150,8 @@ if [[ "$PG_JSON" != *"}"* ]]; then
   die "pg-cluster did not report its connection settings"
 fi
 export E2E_PG="$PG_JSON"
+# Lines written to pg.in drive that server ("stop", "start"); pg-cluster answers each in pg.json.
+export E2E_PG_CONTROL="$TMP/pg.in" E2E_PG_OUT="$TMP/pg.json"
 log "pg-cluster ready after $((SECONDS - T0)) s"
 
 # tauri-driver: pick a free port pair (driver, native driver).

@@ -1,12 +1,17 @@
 //! Starts one throwaway cluster for whole-system tests (the desktop E2E), prints its connection
 //! settings as one JSON line on stdout, and stops it when stdin closes.
 //!
+//! Lines on stdin drive the server meanwhile, each answered by one JSON line on stdout:
+//! `stop` stops it (fast shutdown: sessions end, then nothing listens on the port), `start`
+//! starts it again on the same port: `{"server":"stopped"}`, `{"server":"started"}`, or
+//! `{"error":"..."}`.
+//!
 //! It creates a login role `e2e_user` with a random password, a database `e2e` owned by it with a
 //! schema `app` and a few tables, and a table `app.ledger` that the superuser owns, on which
 //! e2e_user may SELECT but not grant.
 
 use grantry_testrig::{pki, Cluster, Options};
-use std::io::Read;
+use std::io::{BufRead, Write};
 
 fn main() {
     let c = Cluster::start(Options::default());
@@ -45,7 +50,26 @@ fn main() {
         "version": c.version,
     });
     println!("{line}");
-    let mut sink = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut sink);
+    for command in std::io::stdin().lock().lines() {
+        let Ok(command) = command else { break };
+        let answer = match command.trim() {
+            "" => continue,
+            "stop" => c
+                .cluster
+                .stop()
+                .map(|()| serde_json::json!({ "server": "stopped" })),
+            "start" => c
+                .cluster
+                .start()
+                .map(|()| serde_json::json!({ "server": "started" })),
+            other => Ok(serde_json::json!({ "error": format!("unknown command {other:?}") })),
+        }
+        .unwrap_or_else(
+            |e| serde_json::json!({ "error": format!("{}: {:?}", e.message, e.detail) }),
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{answer}");
+        let _ = out.flush();
+    }
     drop(c);
 }
