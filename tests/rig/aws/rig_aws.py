@@ -18,6 +18,10 @@ is tests/rig/src/moto.rs. Commands:
                          Prints {"DBInstances": [...]}.
   describe-db-clusters   DescribeDBClusters, every page: {endpoint_url, region}.
                          Prints {"DBClusters": [...]}.
+  assume-role            STS AssumeRole in moto: {endpoint_url, region, role_arn, session_name,
+                         external_id?}. Prints {"Credentials": {AccessKeyId, SecretAccessKey,
+                         SessionToken, Expiration}}. moto hands out credentials for any role
+                         ARN and does not check the ExternalId against a trust policy.
 
 Calls to moto use the fixed credentials "testing"/"testing" (moto accepts any).
 """
@@ -91,6 +95,18 @@ def create_db_cluster(req):
     return {"DBCluster": answer["DBCluster"]}
 
 
+def assume_role(req):
+    sts = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name=req["region"],
+    ).client("sts", endpoint_url=req["endpoint_url"])
+    args = {"RoleArn": req["role_arn"], "RoleSessionName": req["session_name"]}
+    if req.get("external_id"):
+        args["ExternalId"] = req["external_id"]
+    return {"Credentials": sts.assume_role(**args)["Credentials"]}
+
+
 def describe(req, operation, key):
     pages = rds(req).get_paginator(operation).paginate()
     return {key: [item for page in pages for item in page[key]]}
@@ -102,6 +118,7 @@ COMMANDS = {
     "create-db-cluster": create_db_cluster,
     "describe-db-instances": lambda r: describe(r, "describe_db_instances", "DBInstances"),
     "describe-db-clusters": lambda r: describe(r, "describe_db_clusters", "DBClusters"),
+    "assume-role": assume_role,
 }
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
@@ -141,6 +142,8 @@ pub struct IamFront {
     pub endpoint_host: String,
     /// The CA that signed the front's certificate (the rig's CA).
     pub ca_cert: PathBuf,
+    /// psql of the cluster's binaries, else the one on PATH.
+    psql: PathBuf,
     state: Arc<State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -225,6 +228,14 @@ impl IamFront {
             port,
             endpoint_host,
             ca_cert: pki().ca_cert.clone(),
+            psql: {
+                let own = cluster.cluster.bin.bindir.join("psql");
+                if own.exists() {
+                    own
+                } else {
+                    PathBuf::from("psql")
+                }
+            },
             state,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -234,6 +245,48 @@ impl IamFront {
     /// `host:port` as tokens must name it.
     pub fn endpoint(&self) -> String {
         format!("{}:{}", self.endpoint_host, self.port)
+    }
+
+    /// psql connecting through the front as a client of the endpoint would: `host` is the
+    /// endpoint's name (checked by `sslmode=verify-full` against the rig's CA), `hostaddr`
+    /// 127.0.0.1, `password` in PGPASSWORD; no psqlrc, .pgpass or PG* variables of the caller;
+    /// never prompts. Add `-c SQL` (or other arguments) and run it.
+    pub fn psql_command(&self, user: &str, password: &str, sslmode: &str) -> Command {
+        let conninfo = format!(
+            "host={} hostaddr=127.0.0.1 port={} user={user} dbname=postgres sslmode={sslmode} \
+             sslrootcert={}",
+            self.endpoint_host,
+            self.port,
+            self.ca_cert.display()
+        );
+        let mut cmd = Command::new(&self.psql);
+        cmd.env_clear()
+            .env("PGPASSWORD", password)
+            .env("PGPASSFILE", "/dev/null")
+            .env("PGCONNECT_TIMEOUT", "10")
+            .args(["-X", "-w", "-At", "-d", &conninfo]);
+        cmd
+    }
+
+    /// Runs `sql` through [`IamFront::psql_command`]: Ok(what psql printed, trimmed) or
+    /// Err(its error output).
+    pub fn psql(
+        &self,
+        user: &str,
+        password: &str,
+        sslmode: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        let out = self
+            .psql_command(user, password, sslmode)
+            .args(["-c", sql])
+            .output()
+            .expect("psql");
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     }
 
     /// Every connection so far, oldest first.

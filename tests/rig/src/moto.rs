@@ -223,6 +223,48 @@ impl Moto {
     }
 }
 
+/// Temporary credentials from STS.
+#[derive(Debug, Clone)]
+pub struct TemporaryCredentials {
+    pub access_key: String,
+    pub secret_key: String,
+    pub session_token: String,
+    /// As STS wrote it (ISO 8601).
+    pub expiration: String,
+}
+
+impl Moto {
+    /// STS AssumeRole in moto (which hands out credentials for any role ARN and does not check
+    /// `external_id` against a trust policy).
+    pub fn assume_role(
+        &self,
+        region: &str,
+        role_arn: &str,
+        external_id: Option<&str>,
+        session_name: &str,
+    ) -> TemporaryCredentials {
+        let answer = aws_py(
+            "assume-role",
+            &self.request(
+                region,
+                json!({"role_arn": role_arn, "external_id": external_id, "session_name": session_name}),
+            ),
+        );
+        let c = &answer["Credentials"];
+        let text = |k: &str| {
+            c[k].as_str()
+                .unwrap_or_else(|| panic!("no {k} in {c}"))
+                .to_string()
+        };
+        TemporaryCredentials {
+            access_key: text("AccessKeyId"),
+            secret_key: text("SecretAccessKey"),
+            session_token: text("SessionToken"),
+            expiration: text("Expiration"),
+        }
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let pid = self.child.id();

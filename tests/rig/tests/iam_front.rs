@@ -7,7 +7,6 @@ use grantry_testrig::iam_token::{Credential, Refusal};
 use grantry_testrig::moto::{boto3_auth_token, TokenRequest};
 use grantry_testrig::{Cluster, Options};
 use std::collections::HashMap;
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -72,40 +71,9 @@ fn token_for(front: &IamFront, user: &str) -> TokenRequest {
     }
 }
 
-/// psql through the front as `user` with `password`, running `SELECT current_user`; libpq's
-/// sslmode (verify-full checks the front's certificate against the rig's CA and `localhost`).
-/// Ok(current_user) or Err(psql's error output).
+/// `SELECT current_user` through the front: Ok(current_user) or Err(psql's error output).
 fn psql_via(front: &IamFront, user: &str, password: &str, sslmode: &str) -> Result<String, String> {
-    let (cluster, _) = shared();
-    let psql = cluster.cluster.bin.bindir.join("psql");
-    let psql = if psql.exists() { psql } else { "psql".into() };
-    let conninfo = format!(
-        "host={} hostaddr=127.0.0.1 port={} user={user} dbname=postgres sslmode={sslmode} sslrootcert={}",
-        front.endpoint_host,
-        front.port,
-        front.ca_cert.display()
-    );
-    let out = Command::new(psql)
-        .env_clear()
-        .env("PGPASSWORD", password)
-        .env("PGPASSFILE", "/dev/null")
-        .env("PGCONNECT_TIMEOUT", "10")
-        .args([
-            "-X",
-            "-w",
-            "-At",
-            "-d",
-            &conninfo,
-            "-c",
-            "SELECT current_user",
-        ])
-        .output()
-        .expect("psql");
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    front.psql(user, password, sslmode, "SELECT current_user")
 }
 
 /// The token is refused with RDS's message, and the front logged `reason` for it.
@@ -415,19 +383,9 @@ fn cancel_request_through_the_front_reaches_the_session() {
     let (cluster, front) = shared();
     iam_user(cluster, "iam_cancel");
     let token = boto3_auth_token(&token_for(front, "iam_cancel"));
-    let psql = cluster.cluster.bin.bindir.join("psql");
-    let psql = if psql.exists() { psql } else { "psql".into() };
-    let child = Command::new(psql)
-        .env_clear()
-        .env("PGPASSWORD", &token)
-        .env("PGPASSFILE", "/dev/null")
-        .args(["-X", "-w", "-At", "-c", "SELECT pg_sleep(60)", "-d"])
-        .arg(format!(
-            "host=localhost hostaddr=127.0.0.1 port={} user=iam_cancel dbname=postgres \
-             sslmode=verify-full sslrootcert={}",
-            front.port,
-            front.ca_cert.display()
-        ))
+    let child = front
+        .psql_command("iam_cancel", &token, "verify-full")
+        .args(["-c", "SELECT pg_sleep(60)"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

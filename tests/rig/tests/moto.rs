@@ -6,7 +6,6 @@ use grantry_testrig::iam_token::Credential;
 use grantry_testrig::moto::{boto3_auth_token, tag_map, Moto, RdsSpec, TokenRequest};
 use grantry_testrig::{Cluster, Options};
 use std::collections::{BTreeMap, HashMap};
-use std::process::Command;
 use std::time::Instant;
 
 fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -145,28 +144,62 @@ fn moto_endpoint_to_iam_login_through_the_front() {
     });
     // The endpoint's name does not resolve here: libpq's hostaddr gives the address, and
     // verify-full still checks the certificate against the name.
-    let psql = cluster.cluster.bin.bindir.join("psql");
-    let psql = if psql.exists() { psql } else { "psql".into() };
-    let out = Command::new(psql)
-        .env_clear()
-        .env("PGPASSWORD", &token)
-        .env("PGPASSFILE", "/dev/null")
-        .args(["-X", "-w", "-At", "-c", "SELECT current_user", "-d"])
-        .arg(format!(
-            "host={host} hostaddr=127.0.0.1 port={port} user=app_iam dbname=postgres \
-             sslmode=verify-full sslrootcert={}",
-            front.ca_cert.display()
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "app_iam");
+    let login = front.psql("app_iam", &token, "verify-full", "SELECT current_user");
+    assert_eq!(login.as_deref(), Ok("app_iam"));
     assert!(matches!(
         front.last_outcome("app_iam"),
         Some(Outcome::Accepted { .. })
     ));
+}
+
+/// Temporary credentials from moto's STS sign tokens that carry their session token, and the
+/// front accepts them only with it.
+#[test]
+fn assumed_role_credentials_sign_tokens_the_front_accepts() {
+    let moto = Moto::start();
+    let creds = moto.assume_role(
+        "eu-west-1",
+        "arn:aws:iam::123456789012:role/grantry-connector",
+        Some("grantry-external-id"),
+        "grantry",
+    );
+    assert!(creds.access_key.starts_with("ASIA"), "{creds:?}");
+    assert!(!creds.session_token.is_empty());
+
+    let cluster = Cluster::start(Options::default());
+    let front = IamFront::start(
+        &cluster,
+        IamFrontConfig::new(
+            "eu-west-1",
+            HashMap::from([(
+                creds.access_key.clone(),
+                Credential {
+                    secret_access_key: creds.secret_key.clone(),
+                    session_token: Some(creds.session_token.clone()),
+                },
+            )]),
+        ),
+    );
+    cluster.psql(
+        "postgres",
+        "CREATE ROLE sts_iam LOGIN; GRANT rds_iam TO sts_iam;",
+    );
+    let token = boto3_auth_token(&TokenRequest {
+        host: front.endpoint_host.clone(),
+        port: front.port,
+        user: "sts_iam".into(),
+        region: "eu-west-1".into(),
+        access_key: creds.access_key.clone(),
+        secret_key: creds.secret_key.clone(),
+        session_token: Some(creds.session_token.clone()),
+        at: None,
+    });
+    let login = front.psql("sts_iam", &token, "verify-full", "SELECT current_user");
+    assert_eq!(login.as_deref(), Ok("sts_iam"));
+    assert_eq!(
+        front.last_outcome("sts_iam"),
+        Some(Outcome::Accepted {
+            access_key: creds.access_key.clone()
+        })
+    );
 }
