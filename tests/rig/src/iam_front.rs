@@ -7,7 +7,8 @@
 //!    rig's CA signed for the endpoint's host name (so `sslmode=verify-full` against
 //!    [`crate::Pki::ca_cert`] works); with [`IamFrontConfig::tls`] off it is answered `N` and the
 //!    connection stays plain. A GSSENCRequest is answered `N`; a CancelRequest is passed to the
-//!    real cluster.
+//!    real cluster. A StartupMessage of protocol 3.x is taken whatever x is: the real cluster
+//!    negotiates the minor version itself (its NegotiateProtocolVersion is passed on).
 //! 2. **StartupMessage.** The front reads `user` and `database` and asks the real cluster, as its
 //!    superuser, whether the user is a member of `rds_iam` (directly or through other roles, as
 //!    pg_hba.conf's `+rds_iam` means; being superuser does not count).
@@ -17,11 +18,12 @@
 //! 4. **In rds_iam**: the front sends AuthenticationCleartextPassword, reads the PasswordMessage
 //!    and checks it as an IAM token ([`crate::iam_token::verify`]) for the front's endpoint,
 //!    region, the login user and the front's clock. A refused token gets RDS's ErrorResponse,
-//!    `FATAL 28000 PAM authentication failed for user "<user>"`, and the reason goes to the
-//!    front's log ([`IamFront::attempts`]). An accepted token: the front connects to the real
-//!    cluster's Unix socket (trusted by the rig's default pg_hba.conf), sends the same
-//!    StartupMessage, passes on AuthenticationOk, ParameterStatus, BackendKeyData and
-//!    ReadyForQuery, and pipes bytes both ways.
+//!    `FATAL 28000 PAM authentication failed for user "<user>"` (PostgreSQL's auth_failed() gives
+//!    28P01 only to the password methods and 28000 to PAM; 28000 is also what live RDS is
+//!    reported to send), and the reason goes to the front's log ([`IamFront::attempts`]). An
+//!    accepted token: the front connects to the real cluster's Unix socket (trusted by the rig's
+//!    default pg_hba.conf), sends the same StartupMessage, passes on AuthenticationOk,
+//!    ParameterStatus, BackendKeyData and ReadyForQuery, and pipes bytes both ways.
 //!
 //! The front requires TLS for IAM logins by default ([`IamFrontConfig::iam_requires_tls`]), as
 //! the rig reads RDS's IAM documentation; a plain IAM login is refused with the same message and

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The rig's Python venv (with moto[server] and boto3).
+/// The rig's Python venv (with `moto[server]` and boto3).
 pub fn venv() -> PathBuf {
     let dir = std::env::var_os("GRANTRY_RIG_VENV")
         .map(PathBuf::from)
