@@ -1628,6 +1628,24 @@ impl<'s> Builder<'s> {
                 ));
             }
         }
+        if on == DefaultObjectType::Schemas && in_schema.is_some() {
+            return Err(Error::invalid(
+                "schemas belong to no schema: their default privileges cannot be IN SCHEMA",
+            ));
+        }
+        // Only what objects of that type can hold on this server (MAINTAIN from 17 on).
+        let version = self.after.version_num;
+        for p in privileges {
+            if !on.object_kind().privileges(version).contains(*p) {
+                return Err(Error::invalid(format!(
+                    "{} does not apply to {} on this server (PostgreSQL {}.{})",
+                    p.sql(),
+                    on.sql(),
+                    version / 10000,
+                    version % 10000
+                )));
+            }
+        }
         if let Some(s) = in_schema {
             if !self
                 .after

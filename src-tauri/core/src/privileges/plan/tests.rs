@@ -737,3 +737,72 @@ fn memberships_that_loop_and_schema_revokes_of_global_defaults_are_refused() {
         e.message
     );
 }
+
+#[test]
+fn default_privileges_offer_only_what_the_object_type_holds_on_that_server() {
+    use super::super::inspect::DefaultObjectType;
+    let rule = |on: DefaultObjectType, p: Privilege, in_schema: Option<&str>| {
+        super::Change::DefaultPrivileges {
+            grant: true,
+            for_role: Some("owner".into()),
+            in_schema: in_schema.map(Into::into),
+            on,
+            privileges: vec![p],
+            roles: vec!["analysts".into()],
+            with_grant_option: false,
+        }
+    };
+    // MAINTAIN exists from PostgreSQL 17 on.
+    let e = plan(
+        &snapshot(160004),
+        &[rule(
+            DefaultObjectType::Tables,
+            Privilege::Maintain,
+            Some("s"),
+        )],
+    )
+    .unwrap_err();
+    assert_eq!(e.code, crate::ErrorCode::InvalidInput);
+    assert!(
+        e.message.contains("MAINTAIN does not apply to TABLES")
+            && e.message.contains("PostgreSQL 16.4"),
+        "{}",
+        e.message
+    );
+    let p = plan(
+        &snapshot(170002),
+        &[rule(
+            DefaultObjectType::Tables,
+            Privilege::Maintain,
+            Some("s"),
+        )],
+    )
+    .unwrap();
+    assert!(
+        p.script.contains("GRANT MAINTAIN ON TABLES"),
+        "{}",
+        p.script
+    );
+    // A privilege of another object type, and schemas inside a schema, are refused.
+    let snap = snapshot(170002);
+    let e = plan(
+        &snap,
+        &[rule(DefaultObjectType::Tables, Privilege::Execute, None)],
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("EXECUTE does not apply to TABLES"),
+        "{}",
+        e.message
+    );
+    let e = plan(
+        &snap,
+        &[rule(
+            DefaultObjectType::Schemas,
+            Privilege::Usage,
+            Some("s"),
+        )],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("cannot be IN SCHEMA"), "{}", e.message);
+}
