@@ -946,6 +946,60 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await closeDrawer();
   });
 
+  step('who-can answers again after an apply, and the role page keeps every column in view at 1280 and 900 px', 90_000, async () => {
+    await (await waitRow('table', 'customers')).click();
+    await waitPrivilegesTitle(/sales\.customers/, 'sales.customers');
+    const who = await waitVisible(tid('who-can'));
+    await (await who.findElement(tid('who-can-run'))).click();
+    // legacy_app reads three columns only, so it is a partial holder, not a holder.
+    await waitFor(() => visible(tid('who-can-partial-row', '[data-role="legacy_app"]')), CONNECT_TIMEOUT, 'legacy_app is not a partial holder of SELECT');
+    assert.equal(await visible(tid('who-can-row', '[data-role="legacy_app"]')), null, 'legacy_app already holds SELECT on the table');
+    await stageRead('legacy_app');
+    await waitStagedCount(1);
+    await (await waitVisible(tid('plan-preview'))).click();
+    await waitPlanStep('plan-sql', 'planning');
+    await (await waitVisible(tid('plan-apply'))).click();
+    const confirm = await appears(tid('confirm-dialog'), 1000) ? await visible(tid('confirm-apply')) : null;
+    if (confirm) await confirm.click();
+    const result = await waitPlanStep('apply-result', 'the apply');
+    assert.equal(await result.getAttribute('data-outcome'), 'committed', `apply: ${await textOf(result)}`);
+    await closeDrawer();
+    // The answer on screen was asked again, without a click.
+    await waitFor(() => visible(tid('who-can-row', '[data-role="legacy_app"]')), CONNECT_TIMEOUT, 'the who-can answer is stale after the apply');
+
+    // The role page of legacy_app: it may execute pg_stat_statements (through PUBLIC), whose
+    // full signature runs to 1,363 characters. Shown in identity form, every column stays in view.
+    await (await waitVisible(tid('role-link', '[data-role="legacy_app"]'))).click();
+    await waitVisible(tid('role-page', '[data-role="legacy_app"]'));
+    const filter = await waitFor(() => visible(tid('role-access-filter')), CONNECT_TIMEOUT, 'no role-access-filter');
+    await filter.sendKeys('pg_stat_statements');
+    await waitFor(
+      () => visible(tid('role-access-row', '[data-object="public.pg_stat_statements(boolean)"]')),
+      CONNECT_TIMEOUT,
+      'the role page does not list public.pg_stat_statements(boolean)',
+    );
+    for (const [width, height] of [[1280, 800], [900, 560]]) {
+      await driver.manage().window().setRect({ width, height });
+      await driver.sleep(300);
+      const vw = await driver.executeScript('return document.documentElement.clientWidth');
+      const cells = await driver.executeScript(
+        `return [...document.querySelectorAll('[data-testid="role-access"] tr:first-child > *')].map((c) => c.getBoundingClientRect().right);`,
+      );
+      assert.ok(cells.length >= 3, `the access table has ${cells.length} columns`);
+      const out = cells.filter((right) => right > vw + 1);
+      assert.deepEqual(out, [], `at ${width}x${height} columns end at ${cells.map(Math.round).join(', ')} px of ${vw} px`);
+      console.log(`# role page at ${width}x${height}: ${cells.length} columns, the last ends at ${Math.round(Math.max(...cells))} px of ${vw} px`);
+    }
+    const cut = await driver.executeScript(
+      `const h = document.querySelector('[data-testid="role-page"] h1'); return h.scrollWidth > h.clientWidth;`,
+    );
+    assert.equal(cut, false, 'the role name is cut short in the header at 900x560');
+    await screenshot('16-role-page-900.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+    await (await waitVisible(tid('role-back'))).click();
+    await waitVisible(tid('explorer'));
+  });
+
   // --- a server that stops: one report, fast, with the real cause; one Retry brings everything back.
 
   step('a stopped server is reported as refused within 2 s, once, and one Retry brings the views back', 120_000, async () => {
