@@ -24,8 +24,6 @@ struct Entry {
     endpoint: PgEndpoint,
     /// The SSL mode the first connection settled on (libpq's `allow` may have moved to TLS).
     ssl_mode: sqlx::postgres::PgSslMode,
-    /// When the server last answered a probe.
-    probed: Instant,
 }
 
 pub struct Pools {
@@ -74,11 +72,10 @@ impl Pools {
                 }
                 // A server that went away is said at once, with its real cause, not after the
                 // pool's wait (sqlx retries refused connections until its acquire timeout,
-                // then reports only that it timed out). At most one probe a half second.
-                if e.probed.elapsed() >= PROBE_EVERY {
-                    probe(&e.endpoint).await?;
-                    e.probed = Instant::now();
-                }
+                // then reports only that it timed out). Probed on every use: a server stopped
+                // just after a probe would otherwise cost that whole wait (one TCP handshake,
+                // well under a millisecond on a LAN, one round trip to a remote server).
+                probe(&e.endpoint).await?;
                 return Ok(e.pool.clone());
             }
         }
@@ -105,7 +102,6 @@ impl Pools {
                 credential,
                 endpoint: endpoint.clone(),
                 ssl_mode,
-                probed: Instant::now(),
             },
         );
         Ok(pool)
@@ -138,9 +134,6 @@ impl Pools {
         }
     }
 }
-
-/// How often a pool in use checks that its server still takes connections.
-const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Whether the server's port (or socket) takes connections at all: refused, unreachable or
 /// unresolvable is an error with its real cause, within two seconds.
