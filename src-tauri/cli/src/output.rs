@@ -307,6 +307,13 @@ fn reasons(r: &[Reason]) -> String {
     explain_reasons(r)
 }
 
+/// What the inspection behind an answer could not read, so is not in it (on stderr, as notes).
+fn not_shown(i: &grantry_core::privileges::inspect::Inspection) {
+    for u in &i.unreadable {
+        eprintln!("not shown: {}", esc(u));
+    }
+}
+
 impl Out {
     pub fn grants(&self, g: &ObjectGrants) {
         if self.json {
@@ -344,6 +351,7 @@ impl Out {
                 .collect(),
         );
         println!("(* may grant it on)");
+        not_shown(&g.inspection);
     }
 
     pub fn who_can(&self, w: &WhoCanAnswer) {
@@ -376,6 +384,7 @@ impl Out {
         if w.public.is_empty() && w.roles.is_empty() && w.partial.is_empty() {
             println!("  nobody");
         }
+        not_shown(&w.inspection);
     }
 
     pub fn role(&self, r: &RoleReport) {
@@ -421,6 +430,7 @@ impl Out {
             let ps: Vec<&str> = a.privileges.iter().map(|p| p.privilege.sql()).collect();
             println!("  {:<40} {}", esc(&a.object), ps.join(", "));
         }
+        not_shown(&r.inspection);
     }
 
     pub fn plan(&self, p: &Plan) {

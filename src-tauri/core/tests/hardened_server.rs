@@ -102,7 +102,22 @@ async fn an_unreadable_pg_type_leaves_types_out_and_says_so() {
         );
     }
 
-    // Grants on what it can read still plan and apply, and PostgreSQL agrees.
+    // Grants on what it can read still plan and apply, and PostgreSQL agrees; the plan says
+    // its view is incomplete.
+    let pv = env
+        .plan(
+            "reader",
+            &[grant(Privilege::Select, table("s", "orders"), "analysts")],
+        )
+        .await;
+    assert!(
+        pv.plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("incomplete") && w.contains("pg_catalog.pg_type")),
+        "{:?}",
+        pv.plan.warnings
+    );
     let r = common::apply(
         &env,
         "reader",

@@ -147,6 +147,10 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
         reach: std::collections::HashMap::new(),
         whole_database: false,
     };
+    // What the connector could not read is missing from the access changes below too.
+    b.warnings.extend(snap.unreadable.iter().map(|u| {
+        format!("the inspection is incomplete, so the access changes may miss some: {u}")
+    }));
     for c in changes {
         check_privileges_given(c)?;
         match c {
