@@ -592,6 +592,16 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
                 .await?;
             out.run(&r);
             match r.report.outcome {
+                // A dry run predicts the apply: one that would be refused exits as refused.
+                RunOutcome::RolledBack if !pv.plan.blocking.is_empty() => {
+                    return Err(Error::new(
+                        grantry_core::ErrorCode::Refused,
+                        format!(
+                            "the dry run went through, but the apply would be refused: the connecting role cannot carry out {}",
+                            pv.plan.blocking.join("; ")
+                        ),
+                    ))
+                }
                 RunOutcome::Committed | RunOutcome::RolledBack => {}
                 RunOutcome::Refused => {
                     return Err(Error::new(

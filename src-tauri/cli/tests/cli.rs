@@ -590,6 +590,52 @@ fn privileges_who_can_plan_apply_audit() {
     let dry = json(h, &[&apply_grant[..], &["--dry-run"]].concat());
     assert_eq!(dry["report"]["outcome"], "rolled_back");
     assert_eq!(bob_reads(), "f");
+    // A dry run of a plan whose steps the connector cannot carry out predicts the refusal, also
+    // when PostgreSQL would only warn (SELECT held without the grant option: "no privileges
+    // were granted") and so the dry run itself goes through.
+    c.psql("postgres", "CREATE ROLE weak LOGIN PASSWORD 'weak-pw'");
+    c.psql(
+        "app",
+        "GRANT USAGE ON SCHEMA sales TO weak; GRANT SELECT ON sales.orders TO weak",
+    );
+    let port = c.port.to_string();
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "weak",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            "weak",
+            "--database",
+            "app",
+            "--password-stdin",
+        ],
+        Some("weak-pw\n"),
+    );
+    let weak_dry = grantry(
+        h,
+        &[
+            "apply",
+            "weak",
+            "-c",
+            "grant SELECT on table:sales.orders to bob",
+            "--dry-run",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&weak_dry.stderr);
+    assert_eq!(weak_dry.status.code(), Some(5), "{err}");
+    assert!(err.contains("no privileges were granted"), "{err}");
+    assert!(
+        err.contains("blocking: ") && err.contains("without the grant option"),
+        "{err}"
+    );
+    assert_eq!(bob_reads(), "f");
     let applied = json(h, &[&apply_grant[..], &["--confirm", "db"]].concat());
     assert_eq!(applied["report"]["outcome"], "committed");
     assert_eq!(bob_reads(), "t");

@@ -192,3 +192,58 @@ async fn something_that_is_not_postgres_or_a_stopped_socket_says_so() {
     let m = turned_away(&env, "socket", FailureKind::ConnectionRefused).await;
     assert!(m.contains(".s.PGSQL.5432"), "{m}");
 }
+
+/// PostgreSQL 16+ keeps slots for roles with pg_use_reserved_connections; its "remaining
+/// connection slots are reserved for roles with privileges of ..." holds "for role" but is not
+/// the role's limit.
+#[tokio::test]
+async fn reserved_connection_slots_are_not_called_the_roles_limit() {
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+    use sqlx::Connection as _;
+    let bin = grantry_testrig::version_matrix()
+        .into_iter()
+        .find(|b| b.major == 16)
+        .expect("PostgreSQL 16");
+    let c = Cluster::start(Options {
+        bindir: Some(bin.bindir.clone()),
+        ..Default::default()
+    });
+    c.psql(
+        "postgres",
+        "CREATE ROLE u LOGIN PASSWORD 'u-pw';
+         ALTER SYSTEM SET max_connections = 6;
+         ALTER SYSTEM SET superuser_reserved_connections = 2;
+         ALTER SYSTEM SET reserved_connections = 3",
+    );
+    c.cluster.stop().unwrap();
+    c.cluster.start().unwrap();
+    // The one ordinary slot left is taken.
+    let _held = sqlx::PgConnection::connect_with(
+        &PgConnectOptions::new()
+            .host("localhost")
+            .port(c.port)
+            .username("u")
+            .password("u-pw")
+            .database("postgres")
+            .ssl_mode(PgSslMode::Require),
+    )
+    .await
+    .unwrap();
+    let env = grantry().await;
+    env.g
+        .integrations()
+        .add(
+            input(&c, "reserved", SslMode::Prefer).with_self_hosted(|s| {
+                s.username = "u".into();
+                s.password = secret("u-pw");
+                s.database = Some("postgres".into());
+            }),
+        )
+        .await
+        .unwrap();
+    let m = turned_away(&env, "reserved", FailureKind::Unavailable).await;
+    assert!(
+        m.contains("reserved") && !m.contains("the role's connection limit"),
+        "{m}"
+    );
+}

@@ -416,7 +416,11 @@ pub(crate) fn classify_kind(e: &sqlx::Error) -> (FailureKind, String) {
 
 /// Which connection limit a 53300 hit: the role's, the database's or the server's.
 fn connection_limit(message: &str) -> String {
-    if message.contains("for role") {
+    // PostgreSQL 16+: "remaining connection slots are reserved for roles with ..." also holds
+    // "for role", so the reserved slots are told apart first.
+    if message.contains("reserved") {
+        format!("the server takes no more connections from this role ({message}): the slots left are reserved (superuser_reserved_connections, reserved_connections); end some sessions or raise max_connections")
+    } else if message.contains("for role") {
         format!("the role's connection limit is reached ({message}): end some of its sessions, or raise it with ALTER ROLE ... CONNECTION LIMIT")
     } else if message.contains("for database") {
         format!("the database's connection limit is reached ({message}): end some of its sessions, or raise it with ALTER DATABASE ... CONNECTION LIMIT")
