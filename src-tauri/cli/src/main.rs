@@ -105,7 +105,8 @@ struct PlanArgs {
     /// the difference.
     #[arg(long, conflicts_with_all = ["changes", "file"])]
     desired: Option<String>,
-    /// With --desired: exit 1 when the database differs from the document (for CI).
+    /// With --desired: exit 6 when the database differs from the document (for CI); a check
+    /// that could not be made exits with its error's status.
     #[arg(long, requires = "desired")]
     check: bool,
     #[command(flatten)]
@@ -372,7 +373,14 @@ impl Command {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+/// How a command that did not fail ended.
+enum Done {
+    Ok,
+    /// `plan --desired --check`: the database differs from the document by this many statements.
+    Drift(usize),
+}
+
+async fn run(cli: Cli) -> Result<Done, Error> {
     let g = Grantry::open(OpenOptions::system()).await?;
     let out = output::Out { json: cli.json };
     if let Some(name) = cli.command.session_password_for() {
@@ -462,7 +470,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         | Command::Plan(_)
         | Command::Apply(_)
         | Command::Export { .. }
-        | Command::Audit { .. }) => run_privileges(&g, &out, cmd).await?,
+        | Command::Audit { .. }) => return run_privileges(&g, &out, cmd).await,
         Command::Sandbox(cmd) => {
             let status = match cmd {
                 SandboxCmd::Start => {
@@ -482,7 +490,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
     }
     g.close().await;
-    Ok(())
+    Ok(Done::Ok)
 }
 
 async fn plan_for(
@@ -510,7 +518,7 @@ async fn plan_for(
     }
 }
 
-async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Result<(), Error> {
+async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Result<Done, Error> {
     use grantry_core::privileges::{apply::RunOutcome, parse::parse_object, Privilege};
     match command {
         Command::Grants {
@@ -557,13 +565,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             let pv = plan_for(g, &a).await?;
             out.plan(&pv.plan);
             if a.check && !pv.plan.statements.is_empty() {
-                return Err(Error::new(
-                    grantry_core::ErrorCode::Internal,
-                    format!(
-                        "the database differs from the document: {} statement(s) would change it",
-                        pv.plan.statements.len()
-                    ),
-                ));
+                return Ok(Done::Drift(pv.plan.statements.len()));
             }
         }
         Command::Export {
@@ -584,7 +586,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
             }
             // Nothing to run is success only when nothing is blocking either.
             if pv.plan.statements.is_empty() && pv.plan.blocking.is_empty() {
-                return Ok(());
+                return Ok(Done::Ok);
             }
             let r = g
                 .privileges()
@@ -652,7 +654,7 @@ async fn run_privileges(g: &Grantry, out: &output::Out, command: Command) -> Res
         }
         _ => unreachable!("not a privilege command"),
     }
-    Ok(())
+    Ok(Done::Ok)
 }
 
 fn main() -> ExitCode {
@@ -673,7 +675,22 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     match rt.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Drift(n)) => {
+            let message = format!(
+                "the database differs from the document: {n} statement{} would change it",
+                if n == 1 { "" } else { "s" }
+            );
+            if json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"code": "desired.drift", "message": message})
+                );
+            } else {
+                eprintln!("grantry: {message}");
+            }
+            ExitCode::from(6)
+        }
         Err(e) => {
             if json {
                 eprintln!("{}", serde_json::to_string(&e).unwrap_or_default());

@@ -756,14 +756,47 @@ fn export_and_desired_state() {
         .unwrap()
         .push(serde_json::json!({"to": "bob", "privileges": ["SELECT"]}));
     std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
-    // --check: 1 while the database differs.
+    // --check: 6 while the database differs, a status of its own: a check that could not be
+    // made (here: no such database) fails with another one.
     let differs = grantry(
         h,
         &["plan", "db", "--desired", file.to_str().unwrap(), "--check"],
         None,
     );
-    assert_eq!(differs.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&differs.stderr).contains("differs from the document"));
+    assert_eq!(differs.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&differs.stderr)
+        .contains("differs from the document: 1 statement would change it"));
+    let differs = grantry(
+        h,
+        &[
+            "--json",
+            "plan",
+            "db",
+            "--desired",
+            file.to_str().unwrap(),
+            "--check",
+        ],
+        None,
+    );
+    assert_eq!(differs.status.code(), Some(6));
+    let e: Value = serde_json::from_slice(&differs.stderr).unwrap();
+    assert_eq!(e["code"], "desired.drift");
+    let stdout: Value = serde_json::from_slice(&differs.stdout).unwrap();
+    assert_eq!(stdout["statements"].as_array().unwrap().len(), 1);
+    let unchecked = grantry(
+        h,
+        &[
+            "plan",
+            "db",
+            "--database",
+            "nope",
+            "--desired",
+            file.to_str().unwrap(),
+            "--check",
+        ],
+        None,
+    );
+    assert_eq!(unchecked.status.code(), Some(3), "{unchecked:?}");
     let applied = json(h, &["apply", "db", "--desired", file.to_str().unwrap()]);
     assert_eq!(applied["report"]["outcome"], "committed");
     assert_eq!(
