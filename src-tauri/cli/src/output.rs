@@ -177,16 +177,30 @@ impl Out {
             println!("read stats:   {} (pg_read_all_stats)", p.read_all_stats);
             println!(
                 "pg_stat_statements: {}, {}",
-                p.pg_stat_statements_installed
-                    .as_ref()
-                    .map(|v| format!("installed {v}"))
-                    .unwrap_or_else(|| "not installed".into()),
+                match (&p.pg_stat_statements_installed, p.pg_stat_statements_available) {
+                    (Some(v), _) => format!("installed {v}"),
+                    (None, None) => "installed: unknown".into(),
+                    (None, Some(_)) => "not installed".into(),
+                },
                 match p.pg_stat_statements_loaded {
                     Some(true) => "loaded",
                     Some(false) => "not loaded (shared_preload_libraries)",
                     None => "loading unknown (needs pg_read_all_settings)",
                 }
             );
+            if s.read_only {
+                println!(
+                    "read-only:    yes ({})",
+                    if s.in_recovery {
+                        "a standby"
+                    } else {
+                        "default_transaction_read_only"
+                    }
+                );
+            }
+            for n in &s.notes {
+                println!("note:         {n}");
+            }
         }
     }
 

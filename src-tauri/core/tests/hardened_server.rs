@@ -201,6 +201,24 @@ async fn a_server_read_only_by_default_refuses_the_run_before_it_starts() {
     let c = hardened("ALTER DATABASE hard SET default_transaction_read_only = on");
     let env = grantry().await;
     env.g.integrations().add(reader(&c)).await.unwrap();
+    // The connection test says so before any plan.
+    let report = env.g.integrations().test("reader").await.unwrap();
+    assert!(report.ok, "{}", report.message);
+    assert!(
+        report.message.contains("read-only by default"),
+        "{}",
+        report.message
+    );
+    let server = report.server.unwrap();
+    assert!(server.read_only && !server.in_recovery);
+    assert!(
+        server
+            .notes
+            .iter()
+            .any(|n| n.contains("ALTER DATABASE/ROLE")),
+        "{:?}",
+        server.notes
+    );
     let pv = env
         .plan(
             "reader",
@@ -284,6 +302,11 @@ async fn a_hot_standby_is_named_as_such_and_nothing_runs() {
     it.name = "standby".into();
     let it = it.with_self_hosted(|s| s.port = Some(port as i64));
     env.g.integrations().add(it).await.unwrap();
+    let report = env.g.integrations().test("standby").await.unwrap();
+    assert!(report.ok, "{}", report.message);
+    assert!(report.message.contains("standby"), "{}", report.message);
+    let server = report.server.unwrap();
+    assert!(server.read_only && server.in_recovery);
     // Inspecting works on a standby; running does not, and says why.
     let pv = env
         .plan(
@@ -304,4 +327,86 @@ async fn a_hot_standby_is_named_as_such_and_nothing_runs() {
         ),
         "f"
     );
+}
+
+/// Comments, settings and extensions the connector may not read leave blanks, with a note, and
+/// stop nothing: the connection test passes, the tree lists everything (comments blank), and an
+/// export (which has no comments) is complete.
+#[tokio::test]
+async fn unreadable_comments_settings_and_extensions_leave_blanks_and_stop_nothing() {
+    let c = hardened(
+        "COMMENT ON SCHEMA s IS 'secret schema note';
+         COMMENT ON TABLE s.orders IS 'secret table note';
+         COMMENT ON COLUMN s.orders.id IS 'secret column note';
+         COMMENT ON ROLE reader IS 'secret role note';
+         COMMENT ON DATABASE hard IS 'secret database note';
+         CREATE EXTENSION pg_stat_statements;
+         REVOKE SELECT ON pg_catalog.pg_description, pg_catalog.pg_shdescription,
+                          pg_catalog.pg_settings, pg_catalog.pg_extension,
+                          pg_catalog.pg_available_extensions, pg_catalog.pg_stat_ssl FROM PUBLIC",
+    );
+    let env = grantry().await;
+    env.g.integrations().add(reader(&c)).await.unwrap();
+
+    let report = env.g.integrations().test("reader").await.unwrap();
+    assert!(report.ok, "{}", report.message);
+    let catalogs = report
+        .steps
+        .iter()
+        .find(|s| s.name == "read catalogs")
+        .unwrap();
+    assert!(
+        catalogs
+            .note
+            .contains("comments on schemas, tables and columns")
+            && catalogs.note.contains("comments on roles and databases")
+            && catalogs.note.contains("read blank"),
+        "{}",
+        catalogs.note
+    );
+    let server = report.server.unwrap();
+    let notes = server.notes.join("\n");
+    for what in [
+        "pg_stat_statements is installed",
+        "shared_preload_libraries",
+        "SSL version",
+    ] {
+        assert!(notes.contains(what), "{what}: {notes}");
+    }
+    assert_eq!(server.powers.pg_stat_statements_installed, None);
+    assert_eq!(server.powers.pg_stat_statements_available, None);
+
+    let tree = env.g.catalog();
+    let q = grantry_core::catalog::TreeQuery::default();
+    let dbs = tree.databases("reader", &q).await.unwrap();
+    let hard = dbs.items.iter().find(|d| d.name == "hard").unwrap();
+    assert_eq!(hard.comment, None);
+    let schemas = tree.schemas("reader", "hard", &q).await.unwrap();
+    let s = schemas.items.iter().find(|x| x.name == "s").unwrap();
+    assert_eq!(s.comment, None);
+    let rels = tree.relations("reader", "hard", "s", &q).await.unwrap();
+    assert_eq!(rels.items[0].comment, None);
+    let detail = tree
+        .relation_detail("reader", "hard", "s", "orders")
+        .await
+        .unwrap();
+    assert_eq!(detail.comment, None);
+    assert_eq!(detail.columns[0].comment, None);
+
+    let snap = env.snapshot("reader").await;
+    assert!(snap.unreadable.is_empty(), "{:?}", snap.unreadable);
+    let sql = env
+        .g
+        .privileges()
+        .export("reader", None, "sql")
+        .await
+        .unwrap();
+    assert!(!sql.contains("secret"), "{sql}");
+    let role = env
+        .g
+        .privileges()
+        .role_report("reader", None, "reader")
+        .await
+        .unwrap();
+    assert_eq!(role.role.comment, None);
 }

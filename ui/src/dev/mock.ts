@@ -170,6 +170,9 @@ export function mockBackend() {
         ssl_version: 'TLSv1.3',
         ssl_cipher: 'TLS_AES_256_GCM_SHA384',
         effective_sslmode: 'prefer',
+        in_recovery: false,
+        read_only: false,
+        notes: [],
         powers: {
           superuser: false,
           createrole: true,

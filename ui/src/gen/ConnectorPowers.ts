@@ -15,4 +15,8 @@ pg_stat_statements_installed: string | null,
 /**
  * In shared_preload_libraries; `None` when the server does not let this user see that.
  */
-pg_stat_statements_loaded: boolean | null, pg_stat_statements_available: boolean, };
+pg_stat_statements_loaded: boolean | null, 
+/**
+ * `None` when the connecting role may not read pg_available_extensions.
+ */
+pg_stat_statements_available: boolean | null, };

@@ -5,4 +5,17 @@ export type ServerInfo = { version: string, version_num: number, current_user: s
 /**
  * The SSL mode that finally connected (differs from the requested one for `allow`).
  */
-effective_sslmode: string, powers: ConnectorPowers, };
+effective_sslmode: string, 
+/**
+ * A hot standby.
+ */
+in_recovery: boolean, 
+/**
+ * Takes no GRANT: a standby, or default_transaction_read_only on for this session.
+ */
+read_only: boolean, 
+/**
+ * What the report could not tell (a catalog the role may not read), and why applies are
+ * refused on a read-only server.
+ */
+notes: Array<string>, powers: ConnectorPowers, };

@@ -26,10 +26,16 @@ pub const OPTIONAL: &[(&str, &str)] = &[
     ("pg_largeobject_metadata", "large objects"),
     ("pg_parameter_acl", "privileges on parameters"),
     ("pg_default_acl", "default privileges"),
-    ("pg_shdescription", "role comments"),
 ];
 
-/// The catalogs of [`REQUIRED`] and [`OPTIONAL`] the connecting role cannot read.
+/// Catalogs of comments only: without them comments read blank, and no access goes unseen, so an
+/// inspection is still complete (export and desired-state plans need no comments).
+pub const COMMENTS: &[(&str, &str)] = &[
+    ("pg_description", "comments on schemas, tables and columns"),
+    ("pg_shdescription", "comments on roles and databases"),
+];
+
+/// The catalogs of [`REQUIRED`], [`OPTIONAL`] and [`COMMENTS`] the connecting role cannot read.
 #[derive(Debug, Clone)]
 pub struct Unreadable {
     /// The connecting role.
@@ -67,8 +73,16 @@ impl Unreadable {
 
     /// One sentence per optional catalog that cannot be read: what is therefore not shown.
     pub fn notes(&self) -> Vec<String> {
-        OPTIONAL
-            .iter()
+        self.notes_for(OPTIONAL)
+    }
+
+    /// The same for the catalogs of comments ([`COMMENTS`]).
+    pub fn comment_notes(&self) -> Vec<String> {
+        self.notes_for(COMMENTS)
+    }
+
+    fn notes_for(&self, list: &[(&str, &str)]) -> Vec<String> {
+        list.iter()
             .filter(|(c, _)| self.names.iter().any(|u| u == c))
             .map(|(c, what)| {
                 format!("{what} are not shown: the connector cannot read pg_catalog.{c}")
@@ -82,7 +96,7 @@ pub async fn unreadable(conn: &mut PgConnection) -> Result<Unreadable> {
     let all: Vec<&str> = REQUIRED
         .iter()
         .copied()
-        .chain(OPTIONAL.iter().map(|(c, _)| *c))
+        .chain(OPTIONAL.iter().chain(COMMENTS).map(|(c, _)| *c))
         .collect();
     let row = sqlx::query(include_str!("unreadable.sql"))
         .bind(&all)

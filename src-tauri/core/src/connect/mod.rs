@@ -515,7 +515,8 @@ pub struct ConnectorPowers {
     pub pg_stat_statements_installed: Option<String>,
     /// In shared_preload_libraries; `None` when the server does not let this user see that.
     pub pg_stat_statements_loaded: Option<bool>,
-    pub pg_stat_statements_available: bool,
+    /// `None` when the connecting role may not read pg_available_extensions.
+    pub pg_stat_statements_available: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -529,6 +530,13 @@ pub struct ServerInfo {
     pub ssl_cipher: Option<String>,
     /// The SSL mode that finally connected (differs from the requested one for `allow`).
     pub effective_sslmode: String,
+    /// A hot standby.
+    pub in_recovery: bool,
+    /// Takes no GRANT: a standby, or default_transaction_read_only on for this session.
+    pub read_only: bool,
+    /// What the report could not tell (a catalog the role may not read), and why applies are
+    /// refused on a read-only server.
+    pub notes: Vec<String>,
     pub powers: ConnectorPowers,
 }
 
@@ -727,7 +735,12 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
                     None,
                 );
             }
-            let notes = u.notes();
+            let mut notes = u.notes();
+            notes.extend(
+                u.comment_notes()
+                    .into_iter()
+                    .map(|n| format!("{n} (they read blank)")),
+            );
             let note = if notes.is_empty() {
                 "every catalog Grantry reads is readable".to_string()
             } else {
@@ -748,20 +761,41 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
                 "inspect server",
                 t,
                 true,
-                format!("PostgreSQL {}", info.version),
+                format!(
+                    "PostgreSQL {}{}{}",
+                    info.version,
+                    if info.in_recovery {
+                        ", a standby (read-only)"
+                    } else if info.read_only {
+                        ", read-only by default"
+                    } else {
+                        ""
+                    },
+                    info.notes
+                        .iter()
+                        .map(|n| format!("; {n}"))
+                        .collect::<String>()
+                ),
             ));
             let _ = conn.close().await;
             ConnectionReport {
                 ok: true,
                 failure: None,
                 message: format!(
-                    "connected to PostgreSQL {} as {}{}",
+                    "connected to PostgreSQL {} as {}{}{}",
                     info.version,
                     info.current_user,
                     if info.ssl_in_use {
                         " over SSL"
                     } else {
                         " without SSL"
+                    },
+                    if info.in_recovery {
+                        "; the server is a standby: it takes no changes"
+                    } else if info.read_only {
+                        "; the server is read-only by default: it takes no changes"
+                    } else {
+                        ""
                     }
                 ),
                 detail: None,
@@ -813,14 +847,65 @@ fn failure_of(e: &Error) -> FailureKind {
     }
 }
 
-/// Version, SSL and the connector's powers, from the server itself.
+/// Version, SSL and the connector's powers, from the server itself. A part the connecting role
+/// may not read (a catalog revoked on a hardened server) is left unknown, with a note.
 pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Result<ServerInfo> {
     let row = sqlx::query(include_str!("server_info.sql"))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| classify(&e))?;
-    let installed: Option<String> = row.get("pgss_installed");
-    let preload: Option<String> = row.get("shared_preload_libraries");
+    let mut notes = Vec::new();
+    // Each optional part runs on its own: a refused one leaves no aborted transaction behind
+    // (there is none: autocommit).
+    let denied = |what: &str, e: &sqlx::Error, notes: &mut Vec<String>| {
+        notes.push(format!("{what} is unknown: {}", classify(e).message));
+    };
+    let (mut ssl_in_use, mut ssl_version, mut ssl_cipher) = (false, None, None);
+    match sqlx::query_as::<_, (Option<bool>, Option<String>, Option<String>)>(include_str!(
+        "server_ssl.sql"
+    ))
+    .fetch_optional(&mut *conn)
+    .await
+    {
+        Ok(Some((ssl, version, cipher))) => {
+            ssl_in_use = ssl.unwrap_or(false);
+            (ssl_version, ssl_cipher) = (version, cipher);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            // The client knows whether its own connection is encrypted.
+            ssl_in_use = matches!(
+                opts.get_ssl_mode(),
+                PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
+            );
+            denied("the session's SSL version and cipher", &e, &mut notes);
+        }
+    }
+    let (installed, available) =
+        match sqlx::query_as::<_, (Option<String>, bool)>(include_str!("server_pgss.sql"))
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok((installed, available)) => (installed, Some(available)),
+            Err(e) => {
+                denied(
+                    "whether pg_stat_statements is installed or available",
+                    &e,
+                    &mut notes,
+                );
+                (None, None)
+            }
+        };
+    let preload: Option<String> = match sqlx::query_scalar(include_str!("server_preload.sql"))
+        .fetch_optional(&mut *conn)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            denied("shared_preload_libraries", &e, &mut notes);
+            None
+        }
+    };
     let mut loaded = preload.map(|p| {
         p.split(',')
             .any(|l| l.trim().trim_matches('"') == "pg_stat_statements")
@@ -838,15 +923,25 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
             Err(_) => {}
         }
     }
-    let ssl_in_use: bool = row.get::<Option<bool>, _>("ssl").unwrap_or(false);
+    let in_recovery: bool = row.get("in_recovery");
+    let read_only_default: bool = row.get("read_only_default");
+    if in_recovery {
+        notes.push(
+            "this server is a standby (in recovery): it takes no GRANT or REVOKE; apply on the primary".into(),
+        );
+    } else if read_only_default {
+        notes.push(
+            "default_transaction_read_only is on for this session: Grantry refuses to apply here (check ALTER DATABASE/ROLE ... SET and postgresql.conf)".into(),
+        );
+    }
     Ok(ServerInfo {
         version: row.get("server_version"),
         version_num: row.get("server_version_num"),
         current_user: row.get("current_user"),
         database: row.get("current_database"),
         ssl_in_use,
-        ssl_version: row.get("ssl_version"),
-        ssl_cipher: row.get("ssl_cipher"),
+        ssl_version,
+        ssl_cipher,
         effective_sslmode: match opts.get_ssl_mode() {
             PgSslMode::Disable => "disable",
             PgSslMode::Allow => "allow",
@@ -856,6 +951,9 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
             PgSslMode::VerifyFull => "verify-full",
         }
         .to_string(),
+        in_recovery,
+        read_only: in_recovery || read_only_default,
+        notes,
         powers: ConnectorPowers {
             superuser: row.get("superuser"),
             createrole: row.get("createrole"),
@@ -863,7 +961,7 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
             read_all_stats: row.get("read_all_stats"),
             pg_stat_statements_installed: installed,
             pg_stat_statements_loaded: loaded,
-            pg_stat_statements_available: row.get("pgss_available"),
+            pg_stat_statements_available: available,
         },
     })
 }

@@ -1,5 +1,7 @@
--- What server this is, whether this session uses SSL, and what the connected role may do.
--- Uses pg_roles (never pg_authid) so it works on managed services.
+-- What server this is and what the connected role may do. Reads only pg_roles (never
+-- pg_authid, so it works on managed services), which inspecting needs anyway; what else the
+-- report tells (SSL, pg_stat_statements) is read apart, so that a catalog revoked on a hardened
+-- server leaves a gap in the report instead of failing it.
 SELECT current_setting('server_version')                     AS server_version,
        current_setting('server_version_num')::int            AS server_version_num,
        current_user::text                                    AS current_user,
@@ -8,16 +10,7 @@ SELECT current_setting('server_version')                     AS server_version,
        r.rolcreaterole                                       AS createrole,
        r.rolcreatedb                                         AS createdb,
        pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats,
-       s.ssl                                                 AS ssl,
-       s.version                                             AS ssl_version,
-       s.cipher                                              AS ssl_cipher,
-       e.extversion::text                                    AS pgss_installed,
-       EXISTS (SELECT 1 FROM pg_available_extensions
-                WHERE name = 'pg_stat_statements')           AS pgss_available,
-       -- Visible only to superusers and pg_read_all_settings; NULL otherwise.
-       (SELECT setting FROM pg_settings
-         WHERE name = 'shared_preload_libraries')            AS shared_preload_libraries
+       pg_is_in_recovery()                                   AS in_recovery,
+       current_setting('default_transaction_read_only')::bool AS read_only_default
   FROM pg_roles r
-  LEFT JOIN pg_stat_ssl s ON s.pid = pg_backend_pid()
-  LEFT JOIN pg_extension e ON e.extname = 'pg_stat_statements'
  WHERE r.rolname = current_user;

@@ -5,7 +5,9 @@ SELECT d.datname::text                                AS name,
        -- Sizing needs CONNECT on the database; NULL where we may not look.
        CASE WHEN d.datallowconn AND has_database_privilege(d.oid, 'CONNECT')
             THEN pg_database_size(d.oid) END          AS size_bytes,
-       shobj_description(d.oid, 'pg_database')        AS comment,
+       -- NULL where a hardened server revoked SELECT on the comments' catalog.
+       CASE WHEN has_table_privilege('pg_catalog.pg_shdescription', 'SELECT')
+            THEN shobj_description(d.oid, 'pg_database') END AS comment,
        d.datistemplate                                AS is_template,
        d.datallowconn                                 AS allow_connections,
        pg_encoding_to_char(d.encoding)::text          AS encoding

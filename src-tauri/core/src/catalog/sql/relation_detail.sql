@@ -9,7 +9,9 @@ SELECT c.oid::bigint                                          AS oid,
        CASE WHEN c.relkind IN ('r', 'm', 'S', 'f') THEN pg_total_relation_size(c.oid) END AS total_bytes,
        CASE WHEN c.relkind IN ('r', 'p', 'm', 'f') AND c.reltuples >= 0
             THEN c.reltuples::bigint END                      AS estimated_rows,
-       obj_description(c.oid, 'pg_class')                     AS comment,
+       -- NULL where a hardened server revoked SELECT on the comments' catalog.
+       CASE WHEN has_table_privilege('pg_catalog.pg_description', 'SELECT')
+            THEN obj_description(c.oid, 'pg_class') END AS comment,
        c.relacl::text[]                                       AS acl,
        c.relrowsecurity                                       AS row_security,
        c.relispartition                                       AS is_partition,

@@ -37,7 +37,9 @@ SELECT p.oid::bigint                                      AS oid,
        -- reltuples is -1 until the first VACUUM/ANALYZE (PostgreSQL 14+).
        CASE WHEN p.relkind IN ('r', 'p', 'm', 'f') AND p.reltuples >= 0
             THEN p.reltuples::bigint END                  AS estimated_rows,
-       obj_description(p.oid, 'pg_class')                 AS comment,
+       -- NULL where a hardened server revoked SELECT on the comments' catalog.
+       CASE WHEN has_table_privilege('pg_catalog.pg_description', 'SELECT')
+            THEN obj_description(p.oid, 'pg_class') END AS comment,
        p.relispartition                                   AS is_partition,
        p.matches                                          AS matches
   FROM page p

@@ -21,7 +21,9 @@ WITH page AS (
 )
 SELECT p.nspname::text                                   AS name,
        pg_get_userbyid(p.nspowner)::text                 AS owner,
-       obj_description(p.oid, 'pg_namespace')            AS comment,
+       -- NULL where a hardened server revoked SELECT on the comments' catalog.
+       CASE WHEN has_table_privilege('pg_catalog.pg_description', 'SELECT')
+            THEN obj_description(p.oid, 'pg_namespace') END AS comment,
        p.is_system                                       AS is_system,
        -- {relation_count}
                                                          AS relation_count

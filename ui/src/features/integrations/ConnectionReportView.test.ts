@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'svelte/server';
+import ConnectionReportView from './ConnectionReportView.svelte';
+import type { ConnectionReport } from '../../gen/ConnectionReport';
+import type { ServerInfo } from '../../gen/ServerInfo';
+
+function server(over: Partial<ServerInfo> = {}): ServerInfo {
+  return {
+    version: '15.8',
+    version_num: 150008,
+    current_user: 'grantry',
+    database: 'shop',
+    ssl_in_use: false,
+    ssl_version: null,
+    ssl_cipher: null,
+    effective_sslmode: 'prefer',
+    in_recovery: false,
+    read_only: false,
+    notes: [],
+    powers: {
+      superuser: false,
+      createrole: true,
+      createdb: false,
+      read_all_stats: false,
+      pg_stat_statements_installed: null,
+      pg_stat_statements_loaded: null,
+      pg_stat_statements_available: false,
+    },
+    ...over,
+  };
+}
+
+function report(s: ServerInfo): ConnectionReport {
+  return { ok: true, failure: null, message: 'Connected', detail: null, steps: [], server: s };
+}
+
+describe('ConnectionReportView', () => {
+  it('says nothing about read-only or notes on an ordinary server', () => {
+    const { body } = render(ConnectionReportView, { props: { report: report(server()) } });
+    expect(body).not.toContain('data-testid="test-read-only"');
+    expect(body).not.toContain('data-testid="test-notes"');
+    expect(body).toContain('not installed in this database');
+  });
+
+  it('warns of a read-only default and lists what could not be read', () => {
+    const s = server({
+      read_only: true,
+      notes: ['SSL details are unknown: permission denied for view pg_stat_ssl'],
+    });
+    const { body } = render(ConnectionReportView, { props: { report: report(s) } });
+    expect(body).toContain('data-testid="test-read-only"');
+    expect(body).toContain('read-only by default');
+    expect(body).toContain('data-testid="test-notes"');
+    expect(body).toContain('SSL details are unknown: permission denied for view pg_stat_ssl');
+  });
+
+  it('calls a standby a standby, and an unreadable extension list unknown', () => {
+    const s = server({ in_recovery: true, read_only: true });
+    s.powers.pg_stat_statements_available = null;
+    const { body } = render(ConnectionReportView, { props: { report: report(s) } });
+    expect(body).toContain('a standby');
+    expect(body).not.toContain('read-only by default');
+    expect(body).not.toContain('not installed in this database');
+    expect(body.replace(/<!--[^>]*-->/g, '')).toMatch(/pg_stat_statements<\/dt>\s*<dd>\s*unknown/);
+  });
+});
