@@ -79,6 +79,14 @@ pub enum ErrorCode {
     #[serde(rename = "run.rolled_back")]
     RolledBack,
     /// Anything else: a bug or an unexpected environment problem.
+    #[serde(rename = "aws.credentials")]
+    AwsCredentials,
+    #[serde(rename = "aws.assume_role")]
+    AwsAssumeRole,
+    #[serde(rename = "aws.api")]
+    AwsApi,
+    #[serde(rename = "connect.token_rejected")]
+    TokenRejected,
     #[serde(rename = "internal")]
     Internal,
 }
@@ -173,6 +181,10 @@ mod tests {
             ErrorCode::DatabaseMissing,
             ErrorCode::ConnectDenied,
             ErrorCode::Unavailable,
+            ErrorCode::AwsCredentials,
+            ErrorCode::AwsAssumeRole,
+            ErrorCode::AwsApi,
+            ErrorCode::TokenRejected,
             ErrorCode::NotPostgres,
             ErrorCode::Database,
             ErrorCode::Network,

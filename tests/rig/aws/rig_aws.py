@@ -18,6 +18,10 @@ is tests/rig/src/moto.rs. Commands:
                          Prints {"DBInstances": [...]}.
   describe-db-clusters   DescribeDBClusters, every page: {endpoint_url, region}.
                          Prints {"DBClusters": [...]}.
+  create-db-instances    CreateDBInstance for each of {endpoint_url, region, items: [{id, port,
+                         iam, tags, engine?}]} in one process. Prints {"count": n}.
+  moto-data              moto's state dump (/moto-api/data.json): {endpoint_url, region}; its
+                         "sts" part lists every AssumeRole call moto answered.
   assume-role            STS AssumeRole in moto: {endpoint_url, region, role_arn, session_name,
                          external_id?}. Prints {"Credentials": {AccessKeyId, SecretAccessKey,
                          SessionToken, Expiration}}. moto hands out credentials for any role
@@ -82,6 +86,19 @@ def create_db_instance(req):
     return {"DBInstance": answer["DBInstance"]}
 
 
+def create_db_instances(req):
+    for item in req["items"]:
+        create_db_instance(dict(item, endpoint_url=req["endpoint_url"], region=req["region"]))
+    return {"count": len(req["items"])}
+
+
+def moto_data(req):
+    import urllib.request
+
+    with urllib.request.urlopen(req["endpoint_url"] + "/moto-api/data.json") as r:
+        return json.load(r)
+
+
 def create_db_cluster(req):
     answer = rds(req).create_db_cluster(
         DBClusterIdentifier=req["id"],
@@ -116,6 +133,8 @@ COMMANDS = {
     "token": token,
     "create-db-instance": create_db_instance,
     "create-db-cluster": create_db_cluster,
+    "create-db-instances": create_db_instances,
+    "moto-data": moto_data,
     "describe-db-instances": lambda r: describe(r, "describe_db_instances", "DBInstances"),
     "describe-db-clusters": lambda r: describe(r, "describe_db_clusters", "DBClusters"),
     "assume-role": assume_role,

@@ -210,6 +210,28 @@ impl Moto {
         self.create("create-db-cluster", spec)["DBCluster"].clone()
     }
 
+    /// CreateDBInstance for each spec (one Python process for all: fast for many).
+    pub fn create_db_instances(&self, region: &str, specs: &[RdsSpec]) {
+        let items: Vec<Value> = specs
+            .iter()
+            .map(|s| json!({"id": s.id, "port": s.port, "iam": s.iam, "tags": s.tags}))
+            .collect();
+        aws_py(
+            "create-db-instances",
+            &self.request(region, json!({ "items": items })),
+        );
+    }
+
+    /// Every AssumeRole moto answered (its `AssumedRole` records: role_arn, session_name,
+    /// external_id, access_key_id, secret_access_key, session_token, ...).
+    pub fn assumed_roles(&self) -> Vec<Value> {
+        let data = aws_py("moto-data", &self.request("us-east-1", json!({})));
+        data["sts"]["AssumedRole"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// DescribeDBInstances in `region`, every page.
     pub fn describe_db_instances(&self, region: &str) -> Vec<Value> {
         let answer = aws_py("describe-db-instances", &self.request(region, json!({})));

@@ -4,7 +4,7 @@ import type { Integration } from '../gen/Integration';
 import type { Inspection } from '../gen/Inspection';
 
 export type IntegrationOverrides = Partial<Omit<Integration, 'connection'>> & {
-  connection?: Partial<Integration['connection']>;
+  connection?: Partial<Extract<Integration['connection'], { kind: 'self_hosted' }>>;
 };
 
 /** A saved self-hosted integration on localhost:5432, its password in the keychain; `over` replaces any part. */

@@ -188,6 +188,7 @@ export function mockBackend() {
 
   const fromInput = (input: IntegrationInput, old: Integration | null): Integration => {
     const c = input.connection;
+    if (c.kind !== 'self_hosted') throw { code: 'input.invalid', message: 'the mock core keeps self-hosted integrations only', detail: null, field: null };
     const pw = c.password ?? '';
     const storage =
       pw !== '' ? (c.session_only_password ? 'session' : 'keychain') : c.clear_password || !old ? 'none' : old.password_storage;

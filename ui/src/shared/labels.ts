@@ -36,6 +36,14 @@ export const FAILURE_TEXT: Record<FailureKind, string> = {
     'Connected, but the login lacks a privilege the check needs (on a hardened server, SELECT on a system catalog may be revoked). The message names it and the GRANT that gives it back.',
   read_only:
     'Connected, but the server takes no writes: it is a standby in recovery, or default_transaction_read_only is on. Apply to the primary.',
+  aws_credentials:
+    'No AWS credentials were found, or they could not be loaded: check the profile, the environment variables or the access key.',
+  aws_assume_role:
+    'AWS STS refused to assume the role: check the role ARN, its trust policy (who may assume it, and the external id), and the session name.',
+  aws_api:
+    'The RDS API could not be reached or refused the call: check the region, the network path to AWS (or the custom endpoint), and that the identity may call rds:DescribeDBInstances.',
+  token_rejected:
+    'The server refused the IAM token: IAM database authentication must be enabled on the instance, the user granted rds_iam, and the AWS identity allowed rds-db:connect for this user.',
   other: 'The server answered with an error.',
 };
 
@@ -102,5 +110,9 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   'sandbox.local_postgres': 'Local PostgreSQL problem',
   'run.refused': 'Refused, nothing was run',
   'run.rolled_back': 'Rolled back, nothing was applied',
+  'aws.credentials': 'No AWS credentials',
+  'aws.assume_role': 'AssumeRole refused',
+  'aws.api': 'RDS API failure',
+  'connect.token_rejected': 'IAM token refused',
   'internal': 'Unexpected error',
 };

@@ -4,11 +4,12 @@
 
 pub mod home;
 
+use crate::connect::aws;
 use crate::connect::credentials::{CredentialSource, Fixed};
 use crate::connect::pool::Pools;
 use crate::connect::ConnectSecrets;
 use crate::error::{Error, ErrorCode, Result};
-use crate::integrations::model::{Connection, KeySource, PasswordStorage};
+use crate::integrations::model::{AwsCredentials, Connection, DbAuth, KeySource, PasswordStorage};
 use crate::secrets::{Keychain, SecretKind, SecretStore, Vault};
 use crate::store::{Store, StoredIntegration};
 use home::Home;
@@ -169,7 +170,49 @@ impl App {
     ) -> Result<Arc<dyn CredentialSource>> {
         match &it.connection {
             Connection::SelfHosted(_) => Ok(Arc::new(Fixed(self.connect_secrets(it).await?))),
+            Connection::AwsRds(rds) if rds.auth == DbAuth::Password => {
+                Ok(Arc::new(Fixed(self.connect_secrets(it).await?)))
+            }
+            Connection::AwsRds(rds) => {
+                let aws = aws::configure(&rds.aws, &rds.region, &self.aws_secrets(it).await?, None)
+                    .await?;
+                let e = &rds.endpoint;
+                Ok(Arc::new(aws::IamTokens {
+                    aws,
+                    host: e.host.clone(),
+                    port: e.port,
+                    user: e.username.clone(),
+                    client_key_pem: None,
+                }))
+            }
         }
+    }
+
+    /// The secret parts of an integration's static AWS key, from the keychain (none for
+    /// other credential sources).
+    pub async fn aws_secrets(&self, it: &StoredIntegration) -> Result<aws::AwsSecrets> {
+        let Connection::AwsRds(rds) = &it.connection else {
+            return Ok(aws::AwsSecrets::default());
+        };
+        let AwsCredentials::Static {
+            has_session_token, ..
+        } = &rds.aws.credentials
+        else {
+            return Ok(aws::AwsSecrets::default());
+        };
+        let (id, token) = (it.id.clone(), *has_session_token);
+        self.secrets
+            .keychain(move |k| {
+                Ok(aws::AwsSecrets {
+                    secret_access_key: k.get(&id, SecretKind::AwsSecretAccessKey)?,
+                    session_token: if token {
+                        k.get(&id, SecretKind::AwsSessionToken)?
+                    } else {
+                        None
+                    },
+                })
+            })
+            .await
     }
 
     /// Closes the pools of one integration (its settings or secrets changed).

@@ -5,6 +5,7 @@
 //! insists) is implemented here. As in libpq, `require` with a CA certificate behaves as
 //! `verify-ca`.
 
+pub mod aws;
 pub mod catalogs;
 pub mod credentials;
 pub mod env;
@@ -261,6 +262,14 @@ pub enum FailureKind {
     PermissionDenied,
     /// Connected, but the server takes no writes (a standby, or read-only by default).
     ReadOnly,
+    /// No AWS credentials found, or they could not be loaded.
+    AwsCredentials,
+    /// STS refused AssumeRole.
+    AwsAssumeRole,
+    /// The RDS API could not be reached, or refused the call.
+    AwsApi,
+    /// The server refused an IAM auth token.
+    TokenRejected,
     Other,
 }
 
@@ -283,6 +292,10 @@ impl FailureKind {
             FailureKind::SecretMissing => ErrorCode::SecretMissing,
             FailureKind::PermissionDenied => ErrorCode::PermissionDenied,
             FailureKind::ReadOnly => ErrorCode::ReadOnly,
+            FailureKind::AwsCredentials => ErrorCode::AwsCredentials,
+            FailureKind::AwsAssumeRole => ErrorCode::AwsAssumeRole,
+            FailureKind::AwsApi => ErrorCode::AwsApi,
+            FailureKind::TokenRejected => ErrorCode::TokenRejected,
             FailureKind::Other => ErrorCode::Database,
         }
     }

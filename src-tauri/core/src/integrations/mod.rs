@@ -7,12 +7,12 @@ pub mod kinds;
 pub mod model;
 
 use crate::app::App;
-use crate::connect::{test_connection, ConnectSecrets, ConnectionReport};
+use crate::connect::{aws, test_connection, ConnectSecrets, ConnectionReport};
 use crate::error::{Error, ErrorCode, Result};
 use crate::secrets::{Secret, SecretKind};
 use crate::store::StoredIntegration;
 use import::{ImportCandidate, ImportSource};
-use model::{Integration, IntegrationInput, KeySource, PasswordStorage};
+use model::{Connection, Integration, IntegrationInput, KeySource, PasswordStorage};
 
 /// Import one entry of a source as a new integration.
 #[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
@@ -92,7 +92,8 @@ impl Integrations {
         input: IntegrationInput,
         is_sandbox: bool,
     ) -> Result<Integration> {
-        let (name, connection) = input.validate(None)?;
+        let (name, mut connection) = input.validate(None)?;
+        self.resolve(&mut connection, &input, None).await?;
         if self.app.store().find(&name).await?.is_some() {
             return Err(Error::new(
                 ErrorCode::DuplicateName,
@@ -131,6 +132,11 @@ impl Integrations {
                 SecretKind::ClientKey,
                 key_pem.clone().filter(|_| !session_only),
             ),
+            (
+                SecretKind::AwsSecretAccessKey,
+                input.aws_secrets().0.cloned(),
+            ),
+            (SecretKind::AwsSessionToken, input.aws_secrets().1.cloned()),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -172,7 +178,17 @@ impl Integrations {
     /// Edits an integration. Absent password/key keep the current ones.
     pub async fn update(&self, name_or_id: &str, input: IntegrationInput) -> Result<Integration> {
         let old = self.app.store().get(name_or_id).await?;
-        let (name, connection) = input.validate(old.connection.endpoint().client_key.as_ref())?;
+        let (name, mut connection) = input.validate(Some(&old.connection))?;
+        if connection.kind() != old.connection.kind() {
+            return Err(Error::invalid(format!(
+                "integration {:?} is {}; an edit keeps the kind (remove it and add a {} one)",
+                old.name,
+                old.connection.kind(),
+                connection.kind()
+            ))
+            .at("kind"));
+        }
+        self.resolve(&mut connection, &input, Some(&old)).await?;
         if let Some(other) = self.app.store().find(&name).await? {
             if other.id != old.id {
                 return Err(Error::new(
@@ -210,6 +226,13 @@ impl Integrations {
         if let Some(k) = &new_key {
             writes.push((SecretKind::ClientKey, k.clone()));
         }
+        let (aws_secret, aws_token) = input.aws_secrets();
+        if let Some(k) = aws_secret {
+            writes.push((SecretKind::AwsSecretAccessKey, k.clone()));
+        }
+        if let Some(t) = aws_token {
+            writes.push((SecretKind::AwsSessionToken, t.clone()));
+        }
         let id = it.id.clone();
         self.app
             .store()
@@ -236,6 +259,14 @@ impl Integrations {
             && it.connection.endpoint().client_key != Some(KeySource::Keychain)
         {
             stale.push(SecretKind::ClientKey);
+        }
+        let (had_key, had_token) = static_aws(&old.connection);
+        let (has_key, has_token) = static_aws(&it.connection);
+        if had_key && !has_key {
+            stale.push(SecretKind::AwsSecretAccessKey);
+        }
+        if had_token && !has_token {
+            stale.push(SecretKind::AwsSessionToken);
         }
         if !stale.is_empty() {
             let id = it.id.clone();
@@ -264,19 +295,74 @@ impl Integrations {
         Ok(view(&self.app, it))
     }
 
+    /// An RDS target without a host: its endpoint from the RDS API, with the AWS secrets the
+    /// input gives (or the saved ones). A host given or kept from before is left as it is.
+    async fn resolve(
+        &self,
+        connection: &mut Connection,
+        input: &IntegrationInput,
+        old: Option<&StoredIntegration>,
+    ) -> Result<()> {
+        let Connection::AwsRds(rds) = connection else {
+            return Ok(());
+        };
+        let Some(target) = rds.target.clone().filter(|_| rds.endpoint.host.is_empty()) else {
+            return Ok(());
+        };
+        let saved = match old {
+            Some(o) => self.app.aws_secrets(o).await.unwrap_or_default(),
+            None => Default::default(),
+        };
+        let (key, token) = input.aws_secrets();
+        let secrets = aws::AwsSecrets {
+            secret_access_key: key.cloned().or(saved.secret_access_key),
+            session_token: token.cloned().or(saved.session_token),
+        };
+        let found = aws::configure(&rds.aws, &rds.region, &secrets, None)
+            .await?
+            .describe(&target)
+            .await
+            .map_err(|e| Error {
+                message: format!(
+                    "cannot look up the endpoint of {}: {}; enter the host by hand, or fix the AWS settings",
+                    target.describe(),
+                    e.message
+                ),
+                ..e
+            })?;
+        let host = found.host.ok_or_else(|| {
+            Error::new(
+                ErrorCode::AwsApi,
+                format!(
+                    "{} has no endpoint yet ({}): enter the host by hand",
+                    target.describe(),
+                    found.status
+                ),
+            )
+        })?;
+        rds.endpoint.host = host;
+        if let (Some(p), None) = (found.port, input_port(input)) {
+            rds.endpoint.port = p;
+        }
+        Ok(())
+    }
+
     /// Removes an integration and its keychain entries.
     pub async fn remove(&self, name_or_id: &str) -> Result<Integration> {
         let it = self.app.store().get(name_or_id).await?;
         let needs_keychain = it.password_storage == PasswordStorage::Keychain
-            || it.connection.endpoint().client_key == Some(KeySource::Keychain);
+            || it.connection.endpoint().client_key == Some(KeySource::Keychain)
+            || static_aws(&it.connection).0;
         if needs_keychain {
             // Keychain first: a secret must not outlive its integration unnoticed.
             let id = it.id.clone();
             self.app
                 .secrets()
                 .keychain(move |k| {
-                    k.delete(&id, SecretKind::Password)?;
-                    k.delete(&id, SecretKind::ClientKey)
+                    for kind in SecretKind::ALL {
+                        k.delete(&id, kind)?;
+                    }
+                    Ok(())
                 })
                 .await?;
         }
@@ -328,7 +414,17 @@ impl Integrations {
             }
             Err(e) => return Err(e),
         };
-        Ok(test_connection(it.connection.endpoint(), &secrets).await)
+        match &it.connection {
+            Connection::AwsRds(rds) => {
+                let aws = match self.app.aws_secrets(&it).await {
+                    Ok(a) => a,
+                    Err(e) if e.code == ErrorCode::SecretMissing => Default::default(),
+                    Err(e) => return Err(e),
+                };
+                Ok(aws::test_rds(rds, &aws, &secrets).await)
+            }
+            Connection::SelfHosted(e) => Ok(test_connection(e, &secrets).await),
+        }
     }
 
     /// Tests settings before they are saved (the wizard's "Test" button). When editing,
@@ -342,10 +438,7 @@ impl Integrations {
             Some(n) => Some(self.app.store().get(n).await?),
             None => None,
         };
-        let (_, connection) = input.validate(
-            old.as_ref()
-                .and_then(|o| o.connection.endpoint().client_key.as_ref()),
-        )?;
+        let (_, connection) = input.validate(old.as_ref().map(|o| &o.connection))?;
         let saved = match &old {
             Some(o) => self.app.connect_secrets(o).await.unwrap_or_default(),
             None => ConnectSecrets::default(),
@@ -358,7 +451,21 @@ impl Integrations {
             },
             client_key_pem: input.client_key_pem().cloned().or(saved.client_key_pem),
         };
-        Ok(test_connection(connection.endpoint(), &secrets).await)
+        match &connection {
+            Connection::AwsRds(rds) => {
+                let saved = match &old {
+                    Some(o) => self.app.aws_secrets(o).await.unwrap_or_default(),
+                    None => Default::default(),
+                };
+                let (key, token) = input.aws_secrets();
+                let aws = aws::AwsSecrets {
+                    secret_access_key: key.cloned().or(saved.secret_access_key),
+                    session_token: token.cloned().or(saved.session_token),
+                };
+                Ok(aws::test_rds(rds, &aws, &secrets).await)
+            }
+            Connection::SelfHosted(e) => Ok(test_connection(e, &secrets).await),
+        }
     }
 
     /// Every problem of `input`, each naming its field (the wizard shows them next to the
@@ -368,19 +475,11 @@ impl Integrations {
         input: &IntegrationInput,
         existing: Option<&str>,
     ) -> Result<Vec<Error>> {
-        let key = match existing {
-            Some(n) => self
-                .app
-                .store()
-                .get(n)
-                .await?
-                .connection
-                .endpoint()
-                .client_key
-                .clone(),
+        let old = match existing {
+            Some(n) => Some(self.app.store().get(n).await?.connection),
             None => None,
         };
-        Ok(input.problems(key.as_ref()))
+        Ok(input.problems(old.as_ref()))
     }
 
     /// Gives the password of a session-only integration for the rest of this process.
@@ -403,6 +502,26 @@ impl Integrations {
     pub async fn role_password(&self, integration: &str, role: &str) -> Result<Option<Secret>> {
         let it = self.app.store().get(integration).await?;
         self.app.secrets().role_password(&it.id, role).await
+    }
+}
+
+/// Whether a connection has a static AWS key (secret in the keychain), and a session token.
+fn static_aws(c: &Connection) -> (bool, bool) {
+    match c {
+        Connection::AwsRds(rds) => match &rds.aws.credentials {
+            model::AwsCredentials::Static {
+                has_session_token, ..
+            } => (true, *has_session_token),
+            _ => (false, false),
+        },
+        _ => (false, false),
+    }
+}
+
+fn input_port(input: &IntegrationInput) -> Option<i64> {
+    match &input.connection {
+        model::ConnectionInput::AwsRds(a) => a.port,
+        model::ConnectionInput::SelfHosted(s) => s.port,
     }
 }
 

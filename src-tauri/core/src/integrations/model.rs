@@ -190,21 +190,37 @@ impl PgEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(tag = "kind", rename_all = "snake_case")]
+// Few and short-lived: a boxed variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Connection {
     /// Self-hosted PostgreSQL, or any hosted server reached by host/port/password (Crunchy, Neon, ...).
     SelfHosted(PgEndpoint),
+    /// AWS RDS for PostgreSQL or Aurora PostgreSQL, with IAM or password auth.
+    AwsRds(AwsRds),
 }
 
 impl Connection {
     pub fn kind(&self) -> &'static str {
         match self {
             Connection::SelfHosted(_) => "self_hosted",
+            Connection::AwsRds(_) => "aws_rds",
         }
     }
     pub fn endpoint(&self) -> &PgEndpoint {
         match self {
             Connection::SelfHosted(e) => e,
+            Connection::AwsRds(a) => &a.endpoint,
         }
+    }
+    pub fn endpoint_mut(&mut self) -> &mut PgEndpoint {
+        match self {
+            Connection::SelfHosted(e) => e,
+            Connection::AwsRds(a) => &mut a.endpoint,
+        }
+    }
+    /// The connection logs in with a short-lived token instead of a password.
+    pub fn uses_token(&self) -> bool {
+        matches!(self, Connection::AwsRds(a) if a.auth == DbAuth::Iam)
     }
 }
 
@@ -247,8 +263,10 @@ pub struct IntegrationInput {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
 pub enum ConnectionInput {
     SelfHosted(SelfHostedInput),
+    AwsRds(AwsRdsInput),
 }
 
 impl Default for ConnectionInput {
@@ -257,6 +275,10 @@ impl Default for ConnectionInput {
     }
 }
 
+pub use super::kinds::aws_rds::{
+    AssumeRole, AssumeRoleInput, AwsAccess, AwsAccessInput, AwsCredentials, AwsCredentialsInput,
+    AwsRds, AwsRdsInput, DbAuth, RdsTarget,
+};
 pub use super::kinds::self_hosted::SelfHostedInput;
 
 pub(crate) fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -316,6 +338,7 @@ impl IntegrationInput {
     pub fn self_hosted_mut(&mut self) -> Option<&mut SelfHostedInput> {
         match &mut self.connection {
             ConnectionInput::SelfHosted(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -330,24 +353,35 @@ impl IntegrationInput {
     /// A new password given with the input (never an empty one).
     pub fn password(&self) -> Option<&Secret> {
         match &self.connection {
-            ConnectionInput::SelfHosted(s) => s.password.as_ref().filter(|p| !p.is_empty()),
+            ConnectionInput::SelfHosted(s) => s.password.as_ref(),
+            // An IAM login has no password to keep.
+            ConnectionInput::AwsRds(a) if a.auth.unwrap_or_default() == DbAuth::Password => {
+                a.password.as_ref()
+            }
+            ConnectionInput::AwsRds(_) => None,
         }
+        .filter(|p| !p.is_empty())
     }
     /// On edit: forget the saved password.
     pub fn clear_password(&self) -> bool {
         match &self.connection {
             ConnectionInput::SelfHosted(s) => s.clear_password,
+            ConnectionInput::AwsRds(a) => {
+                a.clear_password || a.auth.unwrap_or_default() == DbAuth::Iam
+            }
         }
     }
     /// Keep the password for this session only instead of the keychain.
     pub fn session_only_password(&self) -> bool {
         match &self.connection {
             ConnectionInput::SelfHosted(s) => s.session_only_password,
+            ConnectionInput::AwsRds(a) => a.session_only_password,
         }
     }
     pub fn set_session_only_password(&mut self, on: bool) {
         match &mut self.connection {
             ConnectionInput::SelfHosted(s) => s.session_only_password = on,
+            ConnectionInput::AwsRds(a) => a.session_only_password = on,
         }
     }
     /// A pasted client key, which goes to the keychain.
@@ -357,14 +391,22 @@ impl IntegrationInput {
                 Some(KeyInput::Pem { pem }) => Some(pem),
                 _ => None,
             },
+            ConnectionInput::AwsRds(_) => None,
+        }
+    }
+    /// New AWS secrets given with the input: (secret access key, session token).
+    pub fn aws_secrets(&self) -> (Option<&Secret>, Option<&Secret>) {
+        match &self.connection {
+            ConnectionInput::AwsRds(a) => a.aws.new_secrets(),
+            _ => (None, None),
         }
     }
 
     /// Validates every field and produces the connection settings; the first problem is the
-    /// error (see [`IntegrationInput::problems`] for all of them). `existing_key` tells whether
-    /// the integration being edited already has a client key in the keychain.
-    pub fn validate(&self, existing_key: Option<&KeySource>) -> Result<(String, Connection)> {
-        let (out, mut problems) = self.checked(existing_key);
+    /// error (see [`IntegrationInput::problems`] for all of them). `old` is the saved
+    /// connection of the integration being edited (its client key, its resolved endpoint).
+    pub fn validate(&self, old: Option<&Connection>) -> Result<(String, Connection)> {
+        let (out, mut problems) = self.checked(old);
         if problems.is_empty() {
             Ok(out)
         } else {
@@ -373,11 +415,11 @@ impl IntegrationInput {
     }
 
     /// Every problem of the input, each naming its field: what a form shows next to its fields.
-    pub fn problems(&self, existing_key: Option<&KeySource>) -> Vec<Error> {
-        self.checked(existing_key).1
+    pub fn problems(&self, old: Option<&Connection>) -> Vec<Error> {
+        self.checked(old).1
     }
 
-    fn checked(&self, existing_key: Option<&KeySource>) -> ((String, Connection), Vec<Error>) {
+    fn checked(&self, old: Option<&Connection>) -> ((String, Connection), Vec<Error>) {
         let mut problems = Vec::new();
         let name = self.name.trim();
         let name_problem = if name.is_empty() {
@@ -393,8 +435,16 @@ impl IntegrationInput {
             problems.push(Error::invalid(m).at("name"));
         }
         let connection = match &self.connection {
-            ConnectionInput::SelfHosted(s) => {
-                Connection::SelfHosted(s.checked(existing_key, &mut problems))
+            ConnectionInput::SelfHosted(s) => Connection::SelfHosted(s.checked(
+                old.and_then(|o| o.endpoint().client_key.as_ref()),
+                &mut problems,
+            )),
+            ConnectionInput::AwsRds(a) => {
+                let old = match old {
+                    Some(Connection::AwsRds(o)) => Some(o),
+                    _ => None,
+                };
+                Connection::AwsRds(a.checked(old, &mut problems))
             }
         };
         ((name.to_string(), connection), problems)
@@ -527,9 +577,25 @@ mod tests {
         );
         assert!(input.read_only);
         // A kind this build does not know is refused, never read as self-hosted.
-        let unknown = r#"{"name":"x","connection":{"kind":"aws_rds","host":"db"}}"#;
+        let unknown = r#"{"name":"x","connection":{"kind":"gcp_cloud_sql","host":"db"}}"#;
         let err = serde_json::from_str::<IntegrationInput>(unknown).unwrap_err();
-        assert!(err.to_string().contains("aws_rds"), "{err}");
+        assert!(err.to_string().contains("gcp_cloud_sql"), "{err}");
+        // An RDS input is read as one, with its region and target.
+        let rds = r#"{"name":"x","connection":{"kind":"aws_rds","region":"eu-west-1",
+            "target":{"type":"cluster","id":"orders","reader":true},"username":"u",
+            "ca_cert":{"source":"file","path":"system"}}}"#;
+        let input: IntegrationInput = serde_json::from_str(rds).unwrap();
+        let (_, conn) = input.validate(None).unwrap();
+        match conn {
+            Connection::AwsRds(a) => assert_eq!(
+                a.target,
+                Some(RdsTarget::Cluster {
+                    id: "orders".into(),
+                    reader: true
+                })
+            ),
+            other => panic!("{other:?}"),
+        }
         // Settings outside `connection` are not the connection's.
         let flat = r#"{"name":"x","host":"db","username":"u"}"#;
         let input: IntegrationInput = serde_json::from_str(flat).unwrap();

@@ -60,13 +60,30 @@ impl<'de> Deserialize<'de> for Secret {
 pub enum SecretKind {
     Password,
     ClientKey,
+    /// A static AWS access key's secret half.
+    AwsSecretAccessKey,
+    /// The session token of temporary AWS credentials.
+    AwsSessionToken,
 }
 
 impl SecretKind {
+    /// Every kind an integration may have (what removing it deletes).
+    pub const ALL: [SecretKind; 4] = [
+        SecretKind::Password,
+        SecretKind::ClientKey,
+        SecretKind::AwsSecretAccessKey,
+        SecretKind::AwsSessionToken,
+    ];
     fn account(self, integration_id: &str) -> String {
         match self {
             SecretKind::Password => format!("integration/{integration_id}/password"),
             SecretKind::ClientKey => format!("integration/{integration_id}/client-key"),
+            SecretKind::AwsSecretAccessKey => {
+                format!("integration/{integration_id}/aws-secret-access-key")
+            }
+            SecretKind::AwsSessionToken => {
+                format!("integration/{integration_id}/aws-session-token")
+            }
         }
     }
 }

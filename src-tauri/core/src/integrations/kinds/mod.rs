@@ -1,4 +1,5 @@
 //! Integration kinds: each one's input and how it becomes connection settings. Self-hosted is the
-//! first; managed platforms (AWS RDS / Aurora, Azure) are further files beside it.
+//! first; AWS RDS / Aurora is beside it, Azure goes beside them.
 
+pub mod aws_rds;
 pub mod self_hosted;
