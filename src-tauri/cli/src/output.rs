@@ -177,7 +177,10 @@ impl Out {
             println!("read stats:   {} (pg_read_all_stats)", p.read_all_stats);
             println!(
                 "pg_stat_statements: {}, {}",
-                match (&p.pg_stat_statements_installed, p.pg_stat_statements_available) {
+                match (
+                    &p.pg_stat_statements_installed,
+                    p.pg_stat_statements_available
+                ) {
                     (Some(v), _) => format!("installed {v}"),
                     (None, None) => "installed: unknown".into(),
                     (None, Some(_)) => "not installed".into(),

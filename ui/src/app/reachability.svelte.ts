@@ -119,6 +119,18 @@ export class Reachability {
   }
 
   /**
+   * A view answered while the server is unreachable: its answer can only be a cached one (an
+   * older inspection), so the banner's Retry (or the server answering again) loads it again too.
+   */
+  refreshLater(integration: string, key: string, run: () => void): void {
+    const had = this.#down[integration];
+    if (!had) return;
+    const retries = new Map(had.retries);
+    retries.set(key, run);
+    this.#down = { ...this.#down, [integration]: { ...had, retries } };
+  }
+
+  /**
    * The server answered: the report goes, and the views that had failed load again (the server is
    * back, what they show would be stale or an error).
    */

@@ -83,6 +83,17 @@ describe('Reachability', () => {
     expect(runs).toHaveLength(3);
   });
 
+  it('a view answered from a cache while the server is down loads again on Retry, and only then', () => {
+    const r = new Reachability();
+    const runs: string[] = [];
+    // The server is up: nothing to refresh later.
+    r.refreshLater('prod', 'privileges', () => runs.push('too early'));
+    r.retryLater('prod', refused, 'tree:a', () => runs.push('tree a'));
+    r.refreshLater('prod', 'privileges', () => runs.push('privileges'));
+    r.retry('prod');
+    expect(runs).toEqual(['tree a', 'privileges']);
+  });
+
   it('a retry that throws does not stop the others', () => {
     const r = new Reachability();
     const runs: string[] = [];

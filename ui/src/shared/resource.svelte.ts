@@ -32,7 +32,12 @@ export class Resource<T> {
     this.error = null;
     try {
       const v = await this.#fetch();
-      if (id === this.#request) this.value = v;
+      if (id === this.#request) {
+        this.value = v;
+        // Answered while the server is down: from a cache, so loaded again once it is back.
+        const integration = this.#retry?.integration();
+        if (this.#retry && integration) reach.refreshLater(integration, this.#retry.key, () => void this.load());
+      }
     } catch (e) {
       if (id === this.#request) {
         const error = (this.error = normalizeError(e));

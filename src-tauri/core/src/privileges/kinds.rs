@@ -95,7 +95,10 @@ pub fn typescript() -> String {
          import type {{ Privilege }} from './gen/Privilege';\n\
          import type {{ PrivilegeInfo }} from './gen/PrivilegeInfo';\n\n\
          export const PRIVILEGES: Record<Privilege, PrivilegeInfo> = {privileges};\n\n\
-         export const OBJECT_KINDS: Record<ObjectKind, KindInfo> = {kinds};\n"
+         export const OBJECT_KINDS: Record<ObjectKind, KindInfo> = {kinds};\n\n\
+         /** PostgreSQL's reserved key words (quote.rs): names spelled like one are shown quoted. */\n\
+         export const RESERVED_WORDS: ReadonlySet<string> = new Set({reserved});\n",
+        reserved = serde_json::to_string(crate::quote::RESERVED_WORDS).expect("strings")
     )
 }
 

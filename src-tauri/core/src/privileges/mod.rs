@@ -384,7 +384,8 @@ pub fn display_name(name: &str) -> String {
         .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && !crate::quote::is_reserved(name);
     if plain {
         name.to_string()
     } else {
@@ -419,5 +420,10 @@ mod tests {
         assert_eq!(display_role("1st"), "\"1st\"");
         assert_eq!(display_role("x\ny"), "\"x\\ny\"");
         assert_eq!(display_role("a\"b"), "\"a\"\"b\"");
+        // Key words written bare mean something else: `user` is the session's user.
+        assert_eq!(display_role("user"), "\"user\"");
+        assert_eq!(display_role("current_user"), "\"current_user\"");
+        assert_eq!(display_role("Select"), "\"Select\"");
+        assert_eq!(super::display_name("users"), "users");
     }
 }

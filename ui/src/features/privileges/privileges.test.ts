@@ -22,6 +22,9 @@ import {
   schemaDefaultRows,
   filterAccess,
   formatReason,
+  nameLabel,
+  addressLabel,
+  quoteNamePart,
   iconKind,
   membershipOptions,
   nodeAddress,
@@ -123,6 +126,28 @@ describe('roleLabel', () => {
     expect(roleLabel('a"b')).toBe('"a""b"');
     expect(roleLabel('Alice')).toBe('Alice');
     expect(roleLabel('ÜniCödé')).toBe('ÜniCödé');
+  });
+  it('quotes roles spelled like key words, which written bare mean something else', () => {
+    for (const r of ['user', 'select', 'current_user', 'session_user', 'User']) expect(roleLabel(r)).toBe(`"${r}"`);
+    expect(roleLabel('users')).toBe('users');
+  });
+});
+
+describe('nameLabel and addressLabel', () => {
+  it('quote what is not a plain identifier and make control characters visible', () => {
+    expect(nameLabel('new\nline')).toBe('"new\\nline"');
+    expect(nameLabel('col"quote')).toBe('"col""quote"');
+    expect(nameLabel('*/ --')).toBe('"*/ --"');
+    expect(nameLabel('orders')).toBe('orders');
+    expect(addressLabel({ kind: 'table', schema: 'Weird.Schema', name: 'Table With Spaces', signature: null } as never)).toBe(
+      '"Weird.Schema"."Table With Spaces"',
+    );
+    expect(addressLabel({ kind: 'schema', schema: null, name: 'select', signature: null } as never)).toBe('schema "select"');
+    expect(quoteNamePart('user')).toBe('"user"');
+  });
+  it('quote the roles and columns of a reason', () => {
+    const text = formatReason({ source: 'grant', path: ['user', 'Role.With Dot'], grantor: 'current_user', owner: false, column: 'col"q', default_rule: null, grantable: false } as never);
+    expect(text).toBe('via "user" → "Role.With Dot", granted by "current_user", column "col""q"');
   });
 });
 

@@ -15,7 +15,7 @@ import type { Reason } from '../../gen/Reason';
 import type { RelationKind } from '../../gen/RelationKind';
 import type { Role } from '../../gen/Role';
 import type { Target } from '../../gen/Target';
-import { OBJECT_KINDS, PRIVILEGES } from '../../registry.gen';
+import { OBJECT_KINDS, PRIVILEGES, RESERVED_WORDS } from '../../registry.gen';
 import { formatTime, parsePgTimestamp } from '../../shared/format';
 import { pathOf, type TreeNode } from '../explorer/tree';
 import type { Staged } from '../plans/staging';
@@ -29,8 +29,31 @@ export const PUBLIC = 'public';
  *  so no role can pass for everyone or for two roles. */
 export function roleLabel(role: string): string {
   if (role === PUBLIC) return 'PUBLIC';
-  const plain = /^[\p{L}_][\p{L}\p{N}_$]*$/u.test(role) && role.toLowerCase() !== PUBLIC;
-  return plain ? role : `"${role.replaceAll('"', '""')}"`;
+  return role.toLowerCase() === PUBLIC ? escapeControls(`"${role.replaceAll('"', '""')}"`) : nameLabel(role);
+}
+
+/** A name for people, as the core's display_name writes it: as it is when it is a plain
+ *  identifier that is no reserved word, else double-quoted (`"user"`, `"Weird.Schema"`); control
+ *  characters made visible (`\n`), so no name can pass for another or for structure. */
+export function nameLabel(name: string): string {
+  const plain = /^[\p{L}_][\p{L}\p{N}_$]*$/u.test(name) && !RESERVED_WORDS.has(name.toLowerCase());
+  return escapeControls(plain ? name : `"${name.replaceAll('"', '""')}"`);
+}
+
+/** Control and direction-changing characters as escapes, as the core's escape_controls. */
+export function escapeControls(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || [0x2028, 0x2029, 0x200e, 0x200f, 0x061c].includes(c) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+      out += `\\u{${c.toString(16).padStart(4, '0')}}`;
+    else out += ch;
+  }
+  return out;
 }
 
 /** The privilege as written in SQL: ALTER_SYSTEM is "ALTER SYSTEM". */
@@ -89,21 +112,21 @@ export function formatReason(r: Reason): string {
     case 'superuser':
       return 'superuser';
     case 'public':
-      text = `PUBLIC (granted by ${r.grantor})`;
-      if (r.column) text += `, column ${r.column}`;
+      text = `PUBLIC (granted by ${roleLabel(r.grantor)})`;
+      if (r.column) text += `, column ${nameLabel(r.column)}`;
       return text;
     case 'predefined':
-      if (r.path.length <= 1) return `${r.role} (predefined role)`;
+      if (r.path.length <= 1) return `${roleLabel(r.role)} (predefined role)`;
       // The path ends at the predefined role itself: name it once.
-      return `${r.role} via ${(r.path[r.path.length - 1] === r.role ? r.path.slice(0, -1) : r.path).join(' → ')}`;
+      return `${roleLabel(r.role)} via ${(r.path[r.path.length - 1] === r.role ? r.path.slice(0, -1) : r.path).map(roleLabel).join(' → ')}`;
     case 'grant':
       if (r.path.length > 1) {
-        text = `via ${r.path.join(' → ')}`;
-        text += r.owner ? ' (owner)' : `, granted by ${r.grantor}`;
+        text = `via ${r.path.map(roleLabel).join(' → ')}`;
+        text += r.owner ? ' (owner)' : `, granted by ${roleLabel(r.grantor)}`;
       } else {
-        text = r.owner ? 'owner' : `granted by ${r.grantor}`;
+        text = r.owner ? 'owner' : `granted by ${roleLabel(r.grantor)}`;
       }
-      if (r.column) text += `, column ${r.column}`;
+      if (r.column) text += `, column ${nameLabel(r.column)}`;
       if (r.default_rule) text += ` (default privileges ${r.default_rule})`;
       if (r.grantable && !r.owner) text += ' ★';
       return text;
@@ -297,8 +320,8 @@ export function sortRoles(roles: Role[]): Role[] {
 
 /** "app.customers", "database e2e", "schema app". */
 export function addressLabel(a: ObjectAddress): string {
-  if (a.kind === 'database' || a.kind === 'schema') return `${a.kind} ${a.name}`;
-  return a.schema ? `${a.schema}.${a.name}` : a.name;
+  if (a.kind === 'database' || a.kind === 'schema') return `${a.kind} ${nameLabel(a.name)}`;
+  return a.schema ? `${nameLabel(a.schema)}.${nameLabel(a.name)}` : nameLabel(a.name);
 }
 
 /**
@@ -317,7 +340,9 @@ export function shortcutTarget(a: ObjectAddress): Target | null {
 /** One name as `parseObjectName` reads it back: double-quoted when it holds a dot or a quote, or
  * starts or ends with white space. */
 export function quoteNamePart(part: string): string {
-  return /[."]/.test(part) || part.trim() !== part || part === '' ? `"${part.replace(/"/g, '""')}"` : part;
+  return /[."]/.test(part) || part.trim() !== part || part === '' || RESERVED_WORDS.has(part.toLowerCase())
+    ? `"${part.replace(/"/g, '""')}"`
+    : part;
 }
 
 /** The text to prefill for an object (`schema.name`), quoted so that it names exactly it. */
