@@ -1,13 +1,15 @@
 //! `grantry`: the command line over Grantry's core. Every read command takes `--json`.
 //! Errors go to stderr with a non-zero exit status.
 
+mod aws;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
 use grantry_core::catalog::TreeQuery;
 use grantry_core::integrations::import::ImportSource;
 use grantry_core::integrations::model::{
-    CertSource, Environment, IntegrationInput, KeyInput, SelfHostedInput, SslMode,
+    AwsRdsInput, CertSource, ConnectionInput, DbAuth, Environment, IntegrationInput, KeyInput,
+    SelfHostedInput, SslMode,
 };
 use grantry_core::{Error, Grantry, ImportRequest, OpenOptions, Secret};
 use std::io::Read;
@@ -75,6 +77,9 @@ enum Command {
         #[command(flatten)]
         session: SessionPassword,
     },
+    /// Find managed databases to add: `discover aws --region R [--tag k=v]`.
+    #[command(subcommand)]
+    Discover(DiscoverCmd),
     /// The audit log of dry runs and applies.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -126,8 +131,15 @@ struct ApplyArgs {
 }
 
 #[derive(Subcommand)]
+enum DiscoverCmd {
+    /// PostgreSQL instances and Aurora PostgreSQL clusters of an AWS region, filtered by tags.
+    Aws(aws::DiscoverArgs),
+}
+
+#[derive(Subcommand)]
 enum IntegrationCmd {
-    /// Save a self-hosted PostgreSQL integration (password read from stdin with --password-stdin).
+    /// Save an integration: self-hosted (the default) or --kind aws-rds (password read from
+    /// stdin with --password-stdin; an AWS secret key with --aws-secret-stdin).
     Add(Box<AddArgs>),
     /// List saved integrations.
     List,
@@ -148,6 +160,11 @@ enum IntegrationCmd {
 #[derive(Args)]
 struct AddArgs {
     name: String,
+    /// self-hosted (the default) or aws-rds.
+    #[arg(long, default_value = "self-hosted")]
+    kind: String,
+    #[command(flatten)]
+    rds: aws::RdsArgs,
     /// A libpq URI or key=value string to start from (flags override its parts).
     #[arg(long)]
     uri: Option<String>,
@@ -256,6 +273,22 @@ fn read_stdin_line() -> Result<Secret, Error> {
 }
 
 fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
+    match a.kind.as_str() {
+        "self-hosted" => {}
+        "aws-rds" => return rds_input(a),
+        other => {
+            return Err(Error::invalid(format!(
+                "unknown kind {other:?}: expected self-hosted or aws-rds"
+            ))
+            .at("kind"))
+        }
+    }
+    if a.rds.any() {
+        return Err(Error::invalid(
+            "--region, --instance, --cluster, --auth and the AWS flags are for --kind aws-rds",
+        )
+        .at("kind"));
+    }
     let mut input = match &a.uri {
         Some(u) => {
             grantry_core::integrations::import::parse_connection_string(u)
@@ -308,6 +341,81 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
     }
     input.read_only = a.read_only;
+    Ok(input)
+}
+
+/// `integration add --kind aws-rds`.
+fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
+    for (given, flag) in [
+        (a.uri.is_some(), "--uri"),
+        (a.client_cert.is_some(), "--client-cert"),
+        (a.client_key.is_some(), "--client-key"),
+    ] {
+        if given {
+            return Err(
+                Error::invalid(format!("{flag} is not taken for --kind aws-rds")).at("kind"),
+            );
+        }
+    }
+    let auth = a.rds.auth()?;
+    if a.password_stdin && a.rds.access.aws_secret_stdin {
+        return Err(Error::invalid(
+            "--password-stdin and --aws-secret-stdin both read stdin: give one",
+        ));
+    }
+    if a.password_stdin && auth != Some(DbAuth::Password) {
+        return Err(Error::invalid(
+            "--password-stdin goes with --auth password (IAM logins have no password)",
+        )
+        .at("auth"));
+    }
+    let stdin = if a.rds.access.aws_secret_stdin {
+        Some(aws::read_aws_secret_stdin()?)
+    } else {
+        None
+    };
+    let port = match a.port {
+        Some(p) => Some(p.trim().parse().map_err(|_| {
+            Error::invalid(format!(
+                "invalid port {p:?}: a port is a number from 1 to 65535"
+            ))
+            .at("port")
+        })?),
+        None => None,
+    };
+    let settings = AwsRdsInput {
+        region: a.rds.region.clone().unwrap_or_default(),
+        target: a.rds.target(),
+        host: a.host.unwrap_or_default(),
+        port,
+        database: a.database,
+        username: a.user.unwrap_or_default(),
+        auth,
+        password: if a.password_stdin {
+            Some(read_stdin_line()?)
+        } else {
+            None
+        },
+        session_only_password: a.no_save_password,
+        sslmode: match a.sslmode {
+            Some(m) => Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?),
+            None => None,
+        },
+        ca_cert: a.ca_cert.map(|path| CertSource::File { path }),
+        connect_timeout_secs: a.connect_timeout,
+        application_name: a.application_name,
+        aws: a.rds.access.input(stdin),
+        ..Default::default()
+    };
+    let mut input = IntegrationInput {
+        name: a.name,
+        connection: ConnectionInput::AwsRds(settings),
+        read_only: a.read_only,
+        ..Default::default()
+    };
+    if let Some(e) = a.environment {
+        input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
+    }
     Ok(input)
 }
 
@@ -463,6 +571,18 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                     out.relations(&g.catalog().relations(&t.integration, db, s, &q).await?)
                 }
             }
+        }
+        Command::Discover(DiscoverCmd::Aws(d)) => {
+            let stdin = if d.access.aws_secret_stdin {
+                Some(aws::read_aws_secret_stdin()?)
+            } else {
+                None
+            };
+            let found = g
+                .integrations()
+                .discover_rds(&d.region, &d.access.input(stdin), &d.tags()?)
+                .await?;
+            out.rds_databases(&found)
         }
         cmd @ (Command::Grants { .. }
         | Command::WhoCan { .. }

@@ -207,6 +207,45 @@ impl Out {
         }
     }
 
+    pub fn rds_databases(&self, found: &[grantry_core::connect::aws::RdsDatabase]) {
+        if self.json {
+            return self.print_json(&found);
+        }
+        table(
+            &[
+                "id", "kind", "engine", "status", "endpoint", "iam auth", "tags",
+            ],
+            found
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.id.clone(),
+                        match d.target {
+                            grantry_core::integrations::model::RdsTarget::Instance { .. } => {
+                                "instance".into()
+                            }
+                            _ => "aurora cluster".into(),
+                        },
+                        format!("{} {}", d.engine, d.engine_version),
+                        d.status.clone(),
+                        match (&d.host, d.port) {
+                            (Some(h), Some(p)) => format!("{h}:{p}"),
+                            (Some(h), None) => h.clone(),
+                            _ => "-".into(),
+                        },
+                        if d.iam_auth { "on" } else { "off" }.into(),
+                        d.tags
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ]
+                })
+                .collect(),
+        );
+        println!("{} found", found.len());
+    }
+
     pub fn candidates(&self, c: &[ImportCandidate]) {
         if self.json {
             return self.print_json(&c);

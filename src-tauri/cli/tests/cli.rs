@@ -1112,3 +1112,141 @@ fn a_killed_apply_changes_nothing_and_is_settled_later() {
         "{audit}"
     );
 }
+
+#[test]
+fn aws_rds_integrations_and_discovery() {
+    use grantry_testrig::iam_front::{IamFront, IamFrontConfig};
+    use grantry_testrig::iam_token::Credential;
+    use grantry_testrig::moto::{Moto, RdsSpec};
+    if !in_secret_service_session("aws_rds_integrations_and_discovery") {
+        return;
+    }
+    const KEY: &str = "AKIARIGTESTKEY000009";
+    const SECRET: &str = "rig/cli/secret/key/00000000000000000009";
+    let c = Cluster::start(Options::default());
+    let creds = std::collections::HashMap::from([(
+        KEY.to_string(),
+        Credential {
+            secret_access_key: SECRET.into(),
+            session_token: None,
+        },
+    )]);
+    let front = IamFront::start(&c, IamFrontConfig::new("eu-west-1", creds));
+    c.psql(
+        "postgres",
+        "CREATE ROLE iam_cli LOGIN; GRANT rds_iam TO iam_cli;",
+    );
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let port = front.port.to_string();
+    let ca = pki().ca_cert.display().to_string();
+    let add = |name: &str, extra: &[&str], stdin: Option<&str>| {
+        let mut args = vec![
+            "integration",
+            "add",
+            name,
+            "--kind",
+            "aws-rds",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            "iam_cli",
+            "--ca-cert",
+            &ca,
+            "--connect-timeout",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        grantry(h, &args, stdin)
+    };
+    let out = add(
+        "orders",
+        &[
+            "--region",
+            "eu-west-1",
+            "--aws-access-key-id",
+            KEY,
+            "--aws-secret-stdin",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = json(h, &["integration", "show", "orders"]);
+    assert_eq!(shown["connection"]["kind"], "aws_rds");
+    assert_eq!(shown["connection"]["auth"], "iam");
+    assert!(!shown.to_string().contains(SECRET));
+    let report = prints(h, &["integration", "test", "orders"], "IAM token");
+    assert!(report.contains("connected to PostgreSQL"), "{report}");
+
+    // No region: refused, naming it; RDS flags on a self-hosted server: refused.
+    let out = add(
+        "x",
+        &["--aws-access-key-id", KEY, "--aws-secret-stdin"],
+        Some("s3cr3t-value-0000001\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AWS region is required"));
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "y",
+            "--host",
+            "h",
+            "--user",
+            "u",
+            "--region",
+            "eu-west-1",
+        ],
+        2,
+        "are for --kind aws-rds",
+    );
+
+    // Discovery: moto's instances of the region, filtered on a tag.
+    let moto = Moto::start();
+    for (id, env) in [("pg-prod", "prod"), ("pg-dev", "dev")] {
+        moto.create_db_instance(&RdsSpec {
+            region: "eu-west-1".into(),
+            id: id.into(),
+            port: 5432,
+            iam: true,
+            tags: std::collections::BTreeMap::from([("env".to_string(), env.to_string())]),
+        });
+    }
+    let args = [
+        "discover",
+        "aws",
+        "--region",
+        "eu-west-1",
+        "--tag",
+        "env=prod",
+        "--aws-endpoint-url",
+        &moto.endpoint_url,
+        "--aws-access-key-id",
+        KEY,
+        "--aws-secret-stdin",
+        "--json",
+    ];
+    let out = grantry(h, &args, Some(&format!("{SECRET}\n")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["pg-prod"]);
+    assert_eq!(found[0]["iam_auth"], true);
+}

@@ -347,6 +347,32 @@ impl Integrations {
         Ok(())
     }
 
+    /// The PostgreSQL instances and Aurora PostgreSQL clusters of an AWS region, with every tag
+    /// of `tags` (`None` value: the key only), for the DBA to pick from.
+    pub async fn discover_rds(
+        &self,
+        region: &str,
+        access: &model::AwsAccessInput,
+        tags: &[(String, Option<String>)],
+    ) -> Result<Vec<aws::RdsDatabase>> {
+        if !kinds::aws_rds::is_region(region) {
+            return Err(Error::invalid(format!(
+                "invalid AWS region {region:?}: a region looks like eu-west-1"
+            ))
+            .at("region"));
+        }
+        let checked = access.validate()?;
+        let (key, token) = access.new_secrets();
+        let secrets = aws::AwsSecrets {
+            secret_access_key: key.cloned(),
+            session_token: token.cloned(),
+        };
+        aws::configure(&checked, region, &secrets, None)
+            .await?
+            .discover(tags)
+            .await
+    }
+
     /// Removes an integration and its keychain entries.
     pub async fn remove(&self, name_or_id: &str) -> Result<Integration> {
         let it = self.app.store().get(name_or_id).await?;

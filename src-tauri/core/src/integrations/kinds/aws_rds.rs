@@ -501,6 +501,17 @@ impl AwsAccessInput {
         }
     }
 
+    /// The settings on their own (discovery, before any integration exists): the first problem
+    /// is the error.
+    pub fn validate(&self) -> crate::error::Result<AwsAccess> {
+        let mut problems = Vec::new();
+        let access = self.checked(None, &mut problems);
+        match problems.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(access),
+        }
+    }
+
     /// New secrets given with the input: (secret access key, session token).
     pub fn new_secrets(&self) -> (Option<&Secret>, Option<&Secret>) {
         match &self.credentials {
