@@ -6,10 +6,16 @@
 //!
 //! Cloud stand-ins: [`moto`] (moto's AWS server and boto3 from the rig's Python venv) and
 //! [`iam_front`] (a PostgreSQL front that checks RDS IAM tokens, [`iam_token`], as RDS does).
+//! Azure: [`entra`] (an HTTPS Microsoft Entra ID token authority for azure_identity) and
+//! [`entra_front`] (a front that checks Entra tokens as Flexible Server does). Both fronts share
+//! [`pg_front`]'s protocol handling.
 
+pub mod entra;
+pub mod entra_front;
 pub mod iam_front;
 pub mod iam_token;
 pub mod moto;
+pub mod pg_front;
 
 use grantry_core::sandbox::localpg::{free_port, ClusterSpec, LocalCluster, PgBinaries, SslFiles};
 use grantry_core::Secret;
