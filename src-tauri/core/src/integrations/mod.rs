@@ -309,15 +309,7 @@ impl Integrations {
         let Some(target) = rds.target.clone().filter(|_| rds.endpoint.host.is_empty()) else {
             return Ok(());
         };
-        let saved = match old {
-            Some(o) => self.app.aws_secrets(o).await.unwrap_or_default(),
-            None => Default::default(),
-        };
-        let (key, token) = input.aws_secrets();
-        let secrets = aws::AwsSecrets {
-            secret_access_key: key.cloned().or(saved.secret_access_key),
-            session_token: token.cloned().or(saved.session_token),
-        };
+        let secrets = self.input_aws_secrets(input, old).await;
         let found = aws::configure(&rds.aws, &rds.region, &secrets, None)
             .await?
             .describe(&target)
@@ -371,6 +363,23 @@ impl Integrations {
             .await?
             .discover(tags)
             .await
+    }
+
+    /// The AWS secrets an input gives, the saved ones of `old` filling in what it leaves out.
+    async fn input_aws_secrets(
+        &self,
+        input: &IntegrationInput,
+        old: Option<&StoredIntegration>,
+    ) -> aws::AwsSecrets {
+        let saved = match old {
+            Some(o) => self.app.aws_secrets(o).await.unwrap_or_default(),
+            None => Default::default(),
+        };
+        let (key, token) = input.aws_secrets();
+        aws::AwsSecrets {
+            secret_access_key: key.cloned().or(saved.secret_access_key),
+            session_token: token.cloned().or(saved.session_token),
+        }
     }
 
     /// Removes an integration and its keychain entries.
@@ -479,15 +488,7 @@ impl Integrations {
         };
         match &connection {
             Connection::AwsRds(rds) => {
-                let saved = match &old {
-                    Some(o) => self.app.aws_secrets(o).await.unwrap_or_default(),
-                    None => Default::default(),
-                };
-                let (key, token) = input.aws_secrets();
-                let aws = aws::AwsSecrets {
-                    secret_access_key: key.cloned().or(saved.secret_access_key),
-                    session_token: token.cloned().or(saved.session_token),
-                };
+                let aws = self.input_aws_secrets(&input, old.as_ref()).await;
                 Ok(aws::test_rds(rds, &aws, &secrets).await)
             }
             Connection::SelfHosted(e) => Ok(test_connection(e, &secrets).await),
