@@ -2,6 +2,7 @@
 
 import type { Integration } from '../gen/Integration';
 import type { Inspection } from '../gen/Inspection';
+import type { ServerInfo } from '../gen/ServerInfo';
 
 export type IntegrationOverrides = Partial<Omit<Integration, 'connection'>> & {
   connection?: Partial<Extract<Integration['connection'], { kind: 'self_hosted' }>>;
@@ -42,4 +43,31 @@ export function selfHostedIntegration(name: string, over: IntegrationOverrides =
 /** Where an answer comes from: a fresh inspection of a PostgreSQL 17 server that read everything. */
 export function inspection(patch: Partial<Inspection> = {}): Inspection {
   return { taken_at: new Date().toISOString(), version_num: 170002, unreadable: [], ...patch };
+}
+
+/** What a connection test reports of a PostgreSQL 15 server over TLS; `over` replaces any part. */
+export function serverInfo(over: Partial<ServerInfo> = {}): ServerInfo {
+  return {
+    version: '15.18',
+    version_num: 150018,
+    current_user: 'grantry',
+    database: 'postgres',
+    ssl_in_use: true,
+    ssl_version: 'TLSv1.3',
+    ssl_cipher: 'TLS_AES_256_GCM_SHA384',
+    effective_sslmode: 'prefer',
+    in_recovery: false,
+    read_only: false,
+    notes: [],
+    powers: {
+      superuser: false,
+      createrole: true,
+      createdb: true,
+      read_all_stats: true,
+      pg_stat_statements_installed: '1.10',
+      pg_stat_statements_loaded: true,
+      pg_stat_statements_available: true,
+    },
+    ...over,
+  };
 }

@@ -18,7 +18,7 @@ import type { ImportRequest } from '../gen/ImportRequest';
 import type { Error as GrantryError } from '../gen/Error';
 import type { ArgsOf, CommandName, ResultOf } from '../commands.gen';
 import { mockPrivileges } from './mockPrivileges';
-import { selfHostedIntegration as integration } from './fixtures';
+import { selfHostedIntegration as integration, serverInfo } from './fixtures';
 
 type Listener = (payload: unknown) => void;
 
@@ -161,28 +161,7 @@ export function mockBackend() {
         { name: 'log in', ok: true, elapsed_ms: 23, note: 'as grantry to postgres' },
         { name: 'inspect server', ok: true, elapsed_ms: 4, note: 'PostgreSQL 15.18' },
       ],
-      server: {
-        version: '15.18',
-        version_num: 150018,
-        current_user: 'grantry',
-        database: 'postgres',
-        ssl_in_use: true,
-        ssl_version: 'TLSv1.3',
-        ssl_cipher: 'TLS_AES_256_GCM_SHA384',
-        effective_sslmode: 'prefer',
-        in_recovery: false,
-        read_only: false,
-        notes: [],
-        powers: {
-          superuser: false,
-          createrole: true,
-          createdb: true,
-          read_all_stats: true,
-          pg_stat_statements_installed: '1.10',
-          pg_stat_statements_loaded: true,
-          pg_stat_statements_available: true,
-        },
-      },
+      server: serverInfo(),
     };
   };
 

@@ -3,31 +3,13 @@ import { render } from 'svelte/server';
 import ConnectionReportView from './ConnectionReportView.svelte';
 import type { ConnectionReport } from '../../gen/ConnectionReport';
 import type { ServerInfo } from '../../gen/ServerInfo';
+import { serverInfo } from '../../dev/fixtures';
 
+/** A server without pg_stat_statements, with `over` replacing any part. */
 function server(over: Partial<ServerInfo> = {}): ServerInfo {
-  return {
-    version: '15.8',
-    version_num: 150008,
-    current_user: 'grantry',
-    database: 'shop',
-    ssl_in_use: false,
-    ssl_version: null,
-    ssl_cipher: null,
-    effective_sslmode: 'prefer',
-    in_recovery: false,
-    read_only: false,
-    notes: [],
-    powers: {
-      superuser: false,
-      createrole: true,
-      createdb: false,
-      read_all_stats: false,
-      pg_stat_statements_installed: null,
-      pg_stat_statements_loaded: null,
-      pg_stat_statements_available: false,
-    },
-    ...over,
-  };
+  const s = serverInfo(over);
+  s.powers = { ...s.powers, pg_stat_statements_installed: null, pg_stat_statements_loaded: null, pg_stat_statements_available: false };
+  return s;
 }
 
 function report(s: ServerInfo): ConnectionReport {
