@@ -703,6 +703,9 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     assert.ok(verified.length > 0, 'the apply verifies nothing');
     assert.deepEqual(unconfirmed, [], 'the server should agree with every planned change');
     await waitStagedCount(0);
+    // The result stays in the drawer as the last run in that database, with its time.
+    const title = await textOf(await waitVisible(tid('apply-result-title')));
+    assert.match(title, /^Last apply in e2e · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/i, title);
     console.log(`# applied: ${await textOf(await result.findElement(tid('apply-result-message')))}`);
   });
 
@@ -813,6 +816,14 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     const r = await panel.getRect();
     assert.ok(r.x + r.width <= vw + 1, `the detail panel ends at ${r.x + r.width}px of a ${vw}px window`);
     console.log(`# 900x560: tree name ${width}px, detail panel ${Math.round(r.width)}px of ${vw}px`);
+    // Every privilege column of the matrix is in view, without scrolling it sideways.
+    await (await waitVisible(tid('tab-privileges'))).click();
+    const matrix = await waitVisible(tid('privileges-matrix'));
+    const fits = await driver.executeScript(
+      'const t = arguments[0], w = t.parentElement; const last = t.querySelector("thead th:last-child").getBoundingClientRect(); return [w.scrollWidth <= w.clientWidth + 1, Math.round(last.right), Math.round(w.getBoundingClientRect().right)]',
+      matrix,
+    );
+    assert.ok(fits[0], `the matrix scrolls sideways at 900x560: its last column ends at ${fits[1]}px, its box at ${fits[2]}px`);
     // The integration's name is not cut short in the header.
     const title = await driver.findElement(By.css('[data-testid="explorer"] .title h1'));
     const full = await driver.executeScript('return arguments[0].scrollWidth <= arguments[0].clientWidth', title);

@@ -29,6 +29,8 @@ export interface Flow {
   plan: PlanView | null;
   dry: ApplyResult | null;
   applied: ApplyResult | null;
+  /** When the apply above finished: the drawer shows it as the last run, whatever is selected now. */
+  appliedAt: Date | null;
   busy: FlowStep | null;
   error: { step: FlowStep; error: GrantryError } | null;
 }
@@ -144,7 +146,7 @@ class PrivilegesState {
     const key = this.currentKey;
     if (!c || !key || this.current.length === 0) return;
     const changes = this.current.map((s) => s.change);
-    this.flow = { key, context: c, plan: null, dry: null, applied: null, busy: 'preview', error: null };
+    this.flow = { key, context: c, plan: null, dry: null, applied: null, appliedAt: null, busy: 'preview', error: null };
     const flow = this.flow;
     try {
       // Only the preview is run again by the unreachable banner's Retry: a dry run or an apply
@@ -187,12 +189,12 @@ class PrivilegesState {
       if (this.flow !== flow) return applied;
       if (applied.report.outcome === 'committed') {
         // Done: the staged changes are gone, and everything showing privileges reloads.
-        this.setFlow({ applied, busy: null, plan: null, dry: null });
+        this.setFlow({ applied, appliedAt: new Date(), busy: null, plan: null, dry: null });
         this.clearStaged(f.key);
         this.version++;
         void this.loadRoles(f.context, true);
       } else {
-        this.setFlow({ applied, busy: null });
+        this.setFlow({ applied, appliedAt: new Date(), busy: null });
       }
       return applied;
     } catch (e) {
@@ -203,7 +205,7 @@ class PrivilegesState {
 
   /** Forgets the apply result, and with it the generated passwords it showed. */
   dismissApplied(): void {
-    this.setFlow({ applied: null });
+    this.setFlow({ applied: null, appliedAt: null });
   }
 }
 
