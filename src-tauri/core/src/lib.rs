@@ -50,5 +50,6 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::inspect::Role::export_all_to(dir)?;
     privileges::kinds::KindInfo::export_all_to(dir)?;
     privileges::kinds::PrivilegeInfo::export_all_to(dir)?;
+    connect::aws::RdsDatabase::export_all_to(dir)?;
     Ok(())
 }
