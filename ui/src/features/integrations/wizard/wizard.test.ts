@@ -5,6 +5,7 @@ import {
   buildInput,
   emptyForm,
   errorsOnStep,
+  cancelledTest,
   failedTestOf,
   failedTestQuestion,
   fieldErrors,
@@ -158,6 +159,13 @@ describe('a failed test before Save', () => {
     expect(failedTestOf({ key: 'a', failure: null }, 'a')).toBeNull();
     expect(failedTestOf({ key: 'a', failure: 'password authentication failed' }, 'b')).toBeNull();
     expect(failedTestOf({ key: 'a', failure: 'password authentication failed' }, 'a')).toBe('password authentication failed');
+  });
+  it('counts a cancelled test as unverified for its settings only', () => {
+    expect(failedTestOf(cancelledTest('a'), 'a')).toBe('it was cancelled before the server answered');
+    expect(failedTestOf(cancelledTest('a'), 'b')).toBeNull();
+    expect(failedTestQuestion(failedTestOf(cancelledTest('a'), 'a')!)).toBe(
+      'The last test failed: it was cancelled before the server answered. Save anyway?',
+    );
   });
   it('words the question with the reason', () => {
     expect(failedTestQuestion('password authentication failed for user "u".')).toBe(

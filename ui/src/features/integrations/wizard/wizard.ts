@@ -343,6 +343,11 @@ export function failedTestOf(last: LastTest | null, key: string): string | null 
   return last !== null && last.key === key ? last.failure : null;
 }
 
+/** A test cancelled before the server answered: it verified nothing, so Save asks as after a failure. */
+export function cancelledTest(key: string): LastTest {
+  return { key, failure: 'it was cancelled before the server answered' };
+}
+
 /** What Save asks after a failed test: "The last test failed: <reason>. Save anyway?" */
 export function failedTestQuestion(reason: string): string {
   return `The last test failed: ${reason.trim().replace(/[.\s]+$/, '')}. Save anyway?`;
