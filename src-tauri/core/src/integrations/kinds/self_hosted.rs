@@ -44,6 +44,118 @@ pub struct SelfHostedInput {
     pub application_name: Option<String>,
 }
 
+/// The longest Unix socket path (`sun_path` less its terminating NUL), as libpq and the server
+/// allow.
+const MAX_SOCKET_PATH: usize = 107;
+
+/// What is wrong with a host as libpq takes it: a host name, an IPv4 or IPv6 address, or the
+/// directory of a Unix socket (starting with `/`); `None` if nothing is.
+pub(crate) fn host_problem(host: &str, port: u16) -> Option<String> {
+    // Long values are named by their length, not repeated whole.
+    let shown = |h: &str| {
+        if h.chars().count() > 80 {
+            format!("({} characters)", h.chars().count())
+        } else {
+            format!("{h:?}")
+        }
+    };
+    if host.is_empty() {
+        return Some("the host is required".into());
+    }
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some(format!(
+            "invalid host {}: it contains white space or control characters",
+            shown(host)
+        ));
+    }
+    if host.starts_with('/') {
+        let socket = format!("{}/.s.PGSQL.{port}", host.trim_end_matches('/'));
+        if socket.len() > MAX_SOCKET_PATH {
+            return Some(format!(
+                "invalid host: the Unix socket path {} has {} bytes, and a socket path has at most {MAX_SOCKET_PATH}",
+                shown(&socket),
+                socket.len()
+            ));
+        }
+        return None;
+    }
+    if host.contains("://") {
+        return Some(format!(
+            "invalid host {}: that is a connection string; paste it on the wizard's Source step \
+             (or give it to --uri) to read its settings",
+            shown(host)
+        ));
+    }
+    if host.contains(',') {
+        return Some(format!(
+            "invalid host {}: several hosts; an integration is one server",
+            shown(host)
+        ));
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return Some(format!(
+            "invalid host {}: give the IPv6 address without brackets ({inner})",
+            shown(host)
+        ));
+    }
+    if let Some((name, p)) = host.rsplit_once(':') {
+        if !name.is_empty() && !name.contains(':') && p.parse::<u16>().is_ok() {
+            return Some(format!(
+                "invalid host {}: the port goes in the port field; give the host as {}",
+                shown(host),
+                shown(name)
+            ));
+        }
+    }
+    if host.contains(':') {
+        // An IPv6 address, with an optional zone (fe80::1%eth0).
+        let (addr, zone) = host.split_once('%').unwrap_or((host, "x"));
+        let zone_ok = !zone.is_empty()
+            && zone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if addr.parse::<std::net::Ipv6Addr>().is_ok() && zone_ok {
+            return None;
+        }
+        return Some(format!(
+            "invalid host {}: not an IPv6 address, and a host name has no ':'",
+            shown(host)
+        ));
+    }
+    let chars = host.chars().count();
+    if chars > 253 {
+        return Some(format!(
+            "invalid host {}: a host name has at most 253 characters",
+            shown(host)
+        ));
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_')))
+    {
+        return Some(format!(
+            "invalid host {}: a host name has letters, digits, '-', '_' and '.', not {c:?}",
+            shown(host)
+        ));
+    }
+    // A trailing dot is an absolute name; every other part between dots has 1 to 63 characters.
+    for label in host.strip_suffix('.').unwrap_or(host).split('.') {
+        if label.is_empty() {
+            return Some(format!(
+                "invalid host {}: an empty part between dots",
+                shown(host)
+            ));
+        }
+        if label.chars().count() > 63 {
+            return Some(format!(
+                "invalid host {}: a part of a host name between dots has at most 63 characters",
+                shown(host)
+            ));
+        }
+    }
+    None
+}
+
 impl SelfHostedInput {
     /// The endpoint these settings describe; each problem is pushed to `problems`, naming its
     /// field (what is wrong is replaced by its default, so every problem is found in one pass).
@@ -54,34 +166,22 @@ impl SelfHostedInput {
     ) -> PgEndpoint {
         let mut bad = |field: &str, e: Error| problems.push(e.at(field));
         let host = self.host.trim();
-        if host.is_empty() {
-            bad("host", Error::invalid("the host is required"));
-        } else if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            bad(
-                "host",
-                Error::invalid(format!("invalid host {host:?}: it contains white space")),
-            );
-        } else if host.contains(',') && !host.starts_with('/') {
-            bad(
-                "host",
-                Error::invalid(format!(
-                    "invalid host {host:?}: several hosts; an integration is one server"
+        let (port, port_problem) = match self.port {
+            None => (DEFAULT_PORT, None),
+            Some(p) if (1..=65535).contains(&p) => (p as u16, None),
+            Some(p) => (
+                DEFAULT_PORT,
+                Some(format!(
+                    "invalid port {p}: a port is a number from 1 to 65535"
                 )),
-            );
-        }
-        let port = match self.port {
-            None => DEFAULT_PORT,
-            Some(p) if (1..=65535).contains(&p) => p as u16,
-            Some(p) => {
-                bad(
-                    "port",
-                    Error::invalid(format!(
-                        "invalid port {p}: a port is a number from 1 to 65535"
-                    )),
-                );
-                DEFAULT_PORT
-            }
+            ),
         };
+        if let Some(m) = host_problem(host, port) {
+            bad("host", Error::invalid(m));
+        }
+        if let Some(m) = port_problem {
+            bad("port", Error::invalid(m));
+        }
         let username = self.username.trim();
         if username.is_empty() {
             bad("username", Error::invalid("the user name is required"));
@@ -202,5 +302,70 @@ fn check_key_pem(bytes: &[u8]) -> crate::error::Result<()> {
     } else {
         // Never echo the content: it may be a secret pasted in the wrong field.
         Err(Error::invalid("the client key is not a PEM private key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_problem;
+
+    #[test]
+    fn hosts_libpq_takes() {
+        for h in [
+            "localhost",
+            "db.example.com",
+            "db.example.com.",
+            "my_db-1.internal",
+            "10.0.0.7",
+            "::1",
+            "fe80::1%eth0",
+            "2001:db8::42",
+            "bücher.example",
+            "/var/run/postgresql",
+            "/tmp/",
+        ] {
+            assert_eq!(host_problem(h, 5432), None, "{h}");
+        }
+    }
+
+    #[test]
+    fn hosts_refused_with_the_reason() {
+        let cases: &[(&str, &str)] = &[
+            ("", "required"),
+            (
+                "localhost:5432",
+                "the port goes in the port field; give the host as \"localhost\"",
+            ),
+            ("a\"b", "not '\"'"),
+            ("db host", "white space"),
+            ("db\u{7}x", "control characters"),
+            ("postgres://u@h/db", "connection string"),
+            ("h1,h2", "several hosts"),
+            ("[::1]", "without brackets (::1)"),
+            ("::g", "not an IPv6 address"),
+            ("fe80::1%", "not an IPv6 address"),
+            ("a..b", "empty part between dots"),
+            (".a", "empty part between dots"),
+        ];
+        for (h, want) in cases {
+            let m = host_problem(h, 5432).unwrap_or_else(|| panic!("{h:?} accepted"));
+            assert!(m.contains(want), "{h:?}: {m}");
+        }
+        let label = "a".repeat(64);
+        let m = host_problem(&format!("{label}.example.com"), 5432).unwrap();
+        assert!(m.contains("at most 63 characters"), "{m}");
+        // A long value is named by its length, never repeated whole.
+        let long = "a.".repeat(1006);
+        let m = host_problem(&long, 5432).unwrap();
+        assert!(
+            m.contains("(2012 characters)") && m.contains("at most 253"),
+            "{m}"
+        );
+        assert!(m.len() < 200, "{m}");
+        // The server's socket path is the directory, "/.s.PGSQL." and the port: 107 bytes at most.
+        let dir = format!("/{}", "d".repeat(107 - "/.s.PGSQL.5432".len() - 1));
+        assert_eq!(host_problem(&dir, 5432), None);
+        let m = host_problem(&format!("{dir}x"), 5432).unwrap();
+        assert!(m.contains("108 bytes") && m.contains("at most 107"), "{m}");
     }
 }

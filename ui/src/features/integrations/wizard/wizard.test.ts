@@ -40,6 +40,13 @@ describe('formatErrors', () => {
     }
     expect(formatErrors({ ...filled(), timeout: 'soon' }).timeout).toBeDefined();
   });
+  it('words the problems as the core words a number out of range', () => {
+    // The core: "invalid port 99999: a port is a number from 1 to 65535" (kinds/self_hosted.rs).
+    expect(formatErrors({ ...filled(), port: ' 5432abc ' }).port).toBe('invalid port "5432abc": a port is a number from 1 to 65535');
+    expect(formatErrors({ ...filled(), timeout: '1e3' }).timeout).toBe(
+      'invalid connect timeout "1e3": give 1 to 600 seconds, or 0 for no limit',
+    );
+  });
 });
 
 describe('fieldErrors', () => {

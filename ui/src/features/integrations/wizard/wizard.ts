@@ -210,8 +210,10 @@ const INT = /^\s*\d+\s*$/;
  */
 export function formatErrors(f: WizardForm): FieldErrors {
   const e: FieldErrors = {};
-  if (f.port.trim() !== '' && !INT.test(f.port)) e.port = 'A port is a whole number from 1 to 65535.';
-  if (f.timeout.trim() !== '' && !INT.test(f.timeout)) e.timeout = 'Give a whole number of seconds.';
+  // Worded as the core words the same problems (a number out of range), which it reports itself.
+  if (f.port.trim() !== '' && !INT.test(f.port)) e.port = `invalid port ${JSON.stringify(f.port.trim())}: a port is a number from 1 to 65535`;
+  if (f.timeout.trim() !== '' && !INT.test(f.timeout))
+    e.timeout = `invalid connect timeout ${JSON.stringify(f.timeout.trim())}: give 1 to 600 seconds, or 0 for no limit`;
   return e;
 }
 
