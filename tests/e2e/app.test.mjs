@@ -477,8 +477,16 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     const err = await waitVisible(tid('paste-error'), UI_TIMEOUT, 'an error for the pasted port');
     assert.match(await textOf(err), /99999/, `the error does not name the port: ${await textOf(err)}`);
     assert.equal(await w.getAttribute('data-step'), 'source', 'the wizard moved on with port 99999');
+    // Cancel with a pasted string asks first: Keep editing keeps it, Discard closes the wizard.
     await (await waitVisible(tid('wizard-cancel'))).click();
-    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open after Cancel');
+    await (await waitVisible(tid('confirm-discard-stay'), UI_TIMEOUT, 'Cancel asking before it discards the paste')).click();
+    await waitFor(async () => !(await visible(tid('confirm-discard'))), UI_TIMEOUT, 'the question stays after Keep editing');
+    assert.ok(await visible(wizard()), 'Keep editing closed the wizard');
+    const kept = await driver.executeScript('return arguments[0].value', await waitVisible(tid('source-uri')));
+    assert.match(kept, /port=99999/, 'Keep editing lost the paste');
+    await (await waitVisible(tid('wizard-cancel'))).click();
+    await (await waitVisible(tid('confirm-discard-ok'), UI_TIMEOUT, 'the Discard button')).click();
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open after Discard');
   });
 
   step('an invalid port is refused by the wizard and nothing is saved', 60_000, async () => {
@@ -486,8 +494,12 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await add.click();
     await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
     await fill('field-name', NAME);
-    await fill('field-host', PG.host);
+    // A host with its port is refused in place, before any test or save.
+    await fill('field-host', `${PG.host}:${PG.port}`);
     await fill('field-port', '99999');
+    const hostError = await waitVisible(tid('field-error', '[data-field="host"]'), 5000, 'a field-error for host:port');
+    assert.match(await textOf(hostError), /port goes in the port field/, `the host error: ${await textOf(hostError)}`);
+    await fill('field-host', PG.host);
     await fill('field-database', PG.database);
     await fill('field-username', PG.user);
     await fill('field-password', PG.password);

@@ -7,6 +7,7 @@ import type { Integration } from '../gen/Integration';
 import type { SandboxStatus } from '../gen/SandboxStatus';
 import { TreeController } from '../features/explorer/treeController.svelte';
 import { reach } from './reachability.svelte';
+import { LeaveGuard } from './leave.svelte';
 
 // Every call's outcome tells whether its integration's server is reachable (one banner per server).
 api.observeCalls((o) => reach.observe(o));
@@ -64,6 +65,8 @@ class AppState {
   tree = $state.raw<TreeController | null>(null);
 
   private trees = new Map<string, TreeController>();
+  /** Leaving the wizard with unsaved settings asks first (every change of view goes through it). */
+  readonly leave = new LeaveGuard();
 
   /** Launch: run the core's startup (maybe creating the sandbox), then load integrations. */
   async boot(): Promise<void> {
@@ -86,7 +89,8 @@ class AppState {
       this.integrations.find((i) => i.name === wanted) ??
       this.integrations.find((i) => i.name === this.startup.result?.integration) ??
       this.integrations[0];
-    if (pick) this.select(pick.name);
+    // Only the selection: a wizard opened during the startup stays open.
+    if (pick) this.choose(pick.name);
     this.startup.running = false;
     if (!this.startup.error) this.startup.dismissed = true;
   }
@@ -117,9 +121,17 @@ class AppState {
     this.tree = it ? this.treeFor(it) : null;
   }
 
+  /** Shows an integration in the explorer (asking first when that loses the wizard's settings). */
   select(name: string): void {
+    this.leave.leave(() => {
+      this.choose(name);
+      this.view = { kind: 'explorer' };
+    });
+  }
+
+  /** Makes an integration the selected one, without changing the view. */
+  private choose(name: string): void {
     this.selectedName = name;
-    this.view = { kind: 'explorer' };
     this.syncTree();
     try {
       localStorage.setItem(SELECTED_KEY, name);
@@ -152,6 +164,7 @@ class AppState {
     }
     this.trees.delete(it.name);
     reach.forget(it.name);
+    this.leave.release();
     await this.reload();
     this.select(it.name);
   }
@@ -162,7 +175,7 @@ class AppState {
     if (this.selectedName === name) this.selectedName = null;
     this.tree = null;
     await this.reload();
-    if (this.selectedName === null && this.integrations[0]) this.select(this.integrations[0].name);
+    if (this.selectedName === null && this.integrations[0]) this.choose(this.integrations[0].name);
     this.view = { kind: 'explorer' };
   }
 
@@ -215,24 +228,25 @@ class AppState {
   }
 
   openRole(integration: string, database: string, role: string): void {
-    this.view = { kind: 'role', integration, database, role };
+    this.leave.leave(() => (this.view = { kind: 'role', integration, database, role }));
   }
 
   openAudit(): void {
-    this.view = { kind: 'audit' };
+    this.leave.leave(() => (this.view = { kind: 'audit' }));
   }
 
   /** Back from a role or audit page to the explorer of the selected integration. */
   showExplorer(): void {
-    this.view = { kind: 'explorer' };
+    this.leave.leave(() => (this.view = { kind: 'explorer' }));
   }
 
   openWizard(editing: Integration | null): void {
-    this.view = { kind: 'wizard', editing };
+    this.leave.leave(() => (this.view = { kind: 'wizard', editing }));
   }
 
+  /** The wizard's Cancel: asks first when its settings would be lost. */
   closeWizard(): void {
-    this.view = { kind: 'explorer' };
+    this.leave.leave(() => (this.view = { kind: 'explorer' }));
   }
 }
 
