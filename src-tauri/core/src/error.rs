@@ -87,6 +87,13 @@ pub enum ErrorCode {
     AwsApi,
     #[serde(rename = "connect.token_rejected")]
     TokenRejected,
+    /// Microsoft Entra ID refused the token request (tenant, client or secret), or the token
+    /// source (managed identity, Azure CLI) could not give one.
+    #[serde(rename = "entra.refused")]
+    EntraRefused,
+    /// The Entra ID authority (or the managed identity endpoint) could not be reached.
+    #[serde(rename = "entra.unreachable")]
+    EntraUnreachable,
     #[serde(rename = "internal")]
     Internal,
 }
@@ -185,6 +192,8 @@ mod tests {
             ErrorCode::AwsAssumeRole,
             ErrorCode::AwsApi,
             ErrorCode::TokenRejected,
+            ErrorCode::EntraRefused,
+            ErrorCode::EntraUnreachable,
             ErrorCode::NotPostgres,
             ErrorCode::Database,
             ErrorCode::Network,

@@ -3,4 +3,4 @@
 /**
  * Which check of a connection failed.
  */
-export type FailureKind = "dns" | "connection_refused" | "timeout" | "network" | "tls_not_supported" | "tls_unknown_ca" | "tls_hostname_mismatch" | "tls_other" | "auth_failed" | "database_missing" | "connect_denied" | "unavailable" | "not_postgres" | "secret_missing" | "permission_denied" | "read_only" | "aws_credentials" | "aws_assume_role" | "aws_api" | "token_rejected" | "other";
+export type FailureKind = "dns" | "connection_refused" | "timeout" | "network" | "tls_not_supported" | "tls_unknown_ca" | "tls_hostname_mismatch" | "tls_other" | "auth_failed" | "database_missing" | "connect_denied" | "unavailable" | "not_postgres" | "secret_missing" | "permission_denied" | "read_only" | "aws_credentials" | "aws_assume_role" | "aws_api" | "token_rejected" | "entra_refused" | "entra_unreachable" | "other";

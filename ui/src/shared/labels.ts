@@ -43,7 +43,11 @@ export const FAILURE_TEXT: Record<FailureKind, string> = {
   aws_api:
     'The RDS API could not be reached or refused the call: check the region, the network path to AWS (or the custom endpoint), and that the identity may call rds:DescribeDBInstances.',
   token_rejected:
-    'The server refused the IAM token: IAM database authentication must be enabled on the instance, the user granted rds_iam, and the AWS identity allowed rds-db:connect for this user.',
+    'The server refused the token. RDS: IAM database authentication must be enabled on the instance, the user granted rds_iam, and the AWS identity allowed rds-db:connect for this user. Azure: Microsoft Entra authentication must be enabled and the user created as an Entra principal (pgaadauth_create_principal).',
+  entra_refused:
+    'Microsoft Entra ID gave no token: the tenant, the application (client) id or its secret is wrong or expired, or the token source (managed identity, Azure CLI) could not sign in. The message quotes Entra\'s own error.',
+  entra_unreachable:
+    'The Entra ID authority (or the managed identity endpoint) could not be reached: check the network path, a proxy, the authority host of a sovereign cloud, and, with TLS inspection, SSL_CERT_FILE.',
   other: 'The server answered with an error.',
 };
 
@@ -113,6 +117,8 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   'aws.credentials': 'No AWS credentials',
   'aws.assume_role': 'AssumeRole refused',
   'aws.api': 'RDS API failure',
-  'connect.token_rejected': 'IAM token refused',
+  'connect.token_rejected': 'Token refused',
+  'entra.refused': 'Entra ID refused',
+  'entra.unreachable': 'Entra ID unreachable',
   'internal': 'Unexpected error',
 };

@@ -4,12 +4,15 @@
 
 pub mod home;
 
-use crate::connect::aws;
 use crate::connect::credentials::{CredentialSource, Fixed};
 use crate::connect::pool::Pools;
 use crate::connect::ConnectSecrets;
+use crate::connect::{aws, azure};
 use crate::error::{Error, ErrorCode, Result};
-use crate::integrations::model::{AwsCredentials, Connection, DbAuth, KeySource, PasswordStorage};
+use crate::integrations::model::{
+    AwsCredentials, AzureAuth, Connection, DbAuth, KeySource, PasswordStorage,
+};
+use crate::secrets::Secret;
 use crate::secrets::{Keychain, SecretKind, SecretStore, Vault};
 use crate::store::{Store, StoredIntegration};
 use home::Home;
@@ -185,7 +188,33 @@ impl App {
                     client_key_pem: None,
                 }))
             }
+            Connection::Azure(az) => match &az.auth {
+                AzureAuth::Password => Ok(Arc::new(Fixed(self.connect_secrets(it).await?))),
+                AzureAuth::Entra {
+                    source,
+                    authority_host,
+                } => {
+                    let secret = self.entra_client_secret(it).await?;
+                    let entra = azure::entra(source, authority_host.as_deref(), secret.as_ref())?;
+                    Ok(Arc::new(azure::EntraTokens { entra }))
+                }
+            },
         }
+    }
+
+    /// The Entra ID client secret of an integration, from the keychain (`None` for other token
+    /// sources and kinds).
+    pub async fn entra_client_secret(&self, it: &StoredIntegration) -> Result<Option<Secret>> {
+        let Connection::Azure(az) = &it.connection else {
+            return Ok(None);
+        };
+        if !az.has_client_secret() {
+            return Ok(None);
+        }
+        let id = it.id.clone();
+        self.secrets
+            .keychain(move |k| k.get(&id, SecretKind::EntraClientSecret))
+            .await
     }
 
     /// The secret parts of an integration's static AWS key, from the keychain (none for

@@ -6,6 +6,7 @@
 //! `verify-ca`.
 
 pub mod aws;
+pub mod azure;
 pub mod catalogs;
 pub mod credentials;
 pub mod env;
@@ -268,8 +269,12 @@ pub enum FailureKind {
     AwsAssumeRole,
     /// The RDS API could not be reached, or refused the call.
     AwsApi,
-    /// The server refused an IAM auth token.
+    /// The server refused an IAM or Entra ID token.
     TokenRejected,
+    /// Entra ID refused the token request, or the token source could not give one.
+    EntraRefused,
+    /// The Entra ID authority could not be reached.
+    EntraUnreachable,
     Other,
 }
 
@@ -296,6 +301,8 @@ impl FailureKind {
             FailureKind::AwsAssumeRole => ErrorCode::AwsAssumeRole,
             FailureKind::AwsApi => ErrorCode::AwsApi,
             FailureKind::TokenRejected => ErrorCode::TokenRejected,
+            FailureKind::EntraRefused => ErrorCode::EntraRefused,
+            FailureKind::EntraUnreachable => ErrorCode::EntraUnreachable,
             FailureKind::Other => ErrorCode::Database,
         }
     }

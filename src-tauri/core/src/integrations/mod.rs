@@ -7,7 +7,7 @@ pub mod kinds;
 pub mod model;
 
 use crate::app::App;
-use crate::connect::{aws, test_connection, ConnectSecrets, ConnectionReport};
+use crate::connect::{aws, azure, test_connection, ConnectSecrets, ConnectionReport};
 use crate::error::{Error, ErrorCode, Result};
 use crate::secrets::{Secret, SecretKind};
 use crate::store::StoredIntegration;
@@ -137,6 +137,10 @@ impl Integrations {
                 input.aws_secrets().0.cloned(),
             ),
             (SecretKind::AwsSessionToken, input.aws_secrets().1.cloned()),
+            (
+                SecretKind::EntraClientSecret,
+                input.entra_client_secret().cloned(),
+            ),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -233,6 +237,9 @@ impl Integrations {
         if let Some(t) = aws_token {
             writes.push((SecretKind::AwsSessionToken, t.clone()));
         }
+        if let Some(s) = input.entra_client_secret() {
+            writes.push((SecretKind::EntraClientSecret, s.clone()));
+        }
         let id = it.id.clone();
         self.app
             .store()
@@ -267,6 +274,9 @@ impl Integrations {
         }
         if had_token && !has_token {
             stale.push(SecretKind::AwsSessionToken);
+        }
+        if entra_secret(&old.connection) && !entra_secret(&it.connection) {
+            stale.push(SecretKind::EntraClientSecret);
         }
         if !stale.is_empty() {
             let id = it.id.clone();
@@ -387,7 +397,8 @@ impl Integrations {
         let it = self.app.store().get(name_or_id).await?;
         let needs_keychain = it.password_storage == PasswordStorage::Keychain
             || it.connection.endpoint().client_key == Some(KeySource::Keychain)
-            || static_aws(&it.connection).0;
+            || static_aws(&it.connection).0
+            || entra_secret(&it.connection);
         if needs_keychain {
             // Keychain first: a secret must not outlive its integration unnoticed.
             let id = it.id.clone();
@@ -458,6 +469,14 @@ impl Integrations {
                 };
                 Ok(aws::test_rds(rds, &aws, &secrets).await)
             }
+            Connection::Azure(az) => {
+                let client_secret = match self.app.entra_client_secret(&it).await {
+                    Ok(s) => s,
+                    Err(e) if e.code == ErrorCode::SecretMissing => None,
+                    Err(e) => return Err(e),
+                };
+                Ok(azure::test_azure(az, &secrets, client_secret.as_ref()).await)
+            }
             Connection::SelfHosted(e) => Ok(test_connection(e, &secrets).await),
         }
     }
@@ -490,6 +509,14 @@ impl Integrations {
             Connection::AwsRds(rds) => {
                 let aws = self.input_aws_secrets(&input, old.as_ref()).await;
                 Ok(aws::test_rds(rds, &aws, &secrets).await)
+            }
+            Connection::Azure(az) => {
+                let saved = match &old {
+                    Some(o) => self.app.entra_client_secret(o).await.unwrap_or_default(),
+                    None => None,
+                };
+                let client_secret = input.entra_client_secret().cloned().or(saved);
+                Ok(azure::test_azure(az, &secrets, client_secret.as_ref()).await)
             }
             Connection::SelfHosted(e) => Ok(test_connection(e, &secrets).await),
         }
@@ -545,9 +572,15 @@ fn static_aws(c: &Connection) -> (bool, bool) {
     }
 }
 
+/// Whether a connection keeps an Entra ID client secret in the keychain.
+fn entra_secret(c: &Connection) -> bool {
+    matches!(c, Connection::Azure(az) if az.has_client_secret())
+}
+
 fn input_port(input: &IntegrationInput) -> Option<i64> {
     match &input.connection {
         model::ConnectionInput::AwsRds(a) => a.port,
+        model::ConnectionInput::Azure(a) => a.port,
         model::ConnectionInput::SelfHosted(s) => s.port,
     }
 }

@@ -197,6 +197,8 @@ pub enum Connection {
     SelfHosted(PgEndpoint),
     /// AWS RDS for PostgreSQL or Aurora PostgreSQL, with IAM or password auth.
     AwsRds(AwsRds),
+    /// Azure Database for PostgreSQL Flexible Server, with Entra ID or password auth.
+    Azure(Azure),
 }
 
 impl Connection {
@@ -204,23 +206,30 @@ impl Connection {
         match self {
             Connection::SelfHosted(_) => "self_hosted",
             Connection::AwsRds(_) => "aws_rds",
+            Connection::Azure(_) => "azure",
         }
     }
     pub fn endpoint(&self) -> &PgEndpoint {
         match self {
             Connection::SelfHosted(e) => e,
             Connection::AwsRds(a) => &a.endpoint,
+            Connection::Azure(a) => &a.endpoint,
         }
     }
     pub fn endpoint_mut(&mut self) -> &mut PgEndpoint {
         match self {
             Connection::SelfHosted(e) => e,
             Connection::AwsRds(a) => &mut a.endpoint,
+            Connection::Azure(a) => &mut a.endpoint,
         }
     }
     /// The connection logs in with a short-lived token instead of a password.
     pub fn uses_token(&self) -> bool {
-        matches!(self, Connection::AwsRds(a) if a.auth == DbAuth::Iam)
+        match self {
+            Connection::AwsRds(a) => a.auth == DbAuth::Iam,
+            Connection::Azure(a) => a.uses_token(),
+            Connection::SelfHosted(_) => false,
+        }
     }
 }
 
@@ -267,6 +276,7 @@ pub struct IntegrationInput {
 pub enum ConnectionInput {
     SelfHosted(SelfHostedInput),
     AwsRds(AwsRdsInput),
+    Azure(AzureInput),
 }
 
 impl Default for ConnectionInput {
@@ -278,6 +288,9 @@ impl Default for ConnectionInput {
 pub use super::kinds::aws_rds::{
     AssumeRole, AssumeRoleInput, AwsAccess, AwsAccessInput, AwsCredentials, AwsCredentialsInput,
     AwsRds, AwsRdsInput, DbAuth, RdsTarget,
+};
+pub use super::kinds::azure::{
+    Azure, AzureAuth, AzureAuthInput, AzureInput, EntraSource, EntraSourceInput,
 };
 pub use super::kinds::self_hosted::SelfHostedInput;
 
@@ -359,6 +372,11 @@ impl IntegrationInput {
                 a.password.as_ref()
             }
             ConnectionInput::AwsRds(_) => None,
+            // An Entra login has no password to keep.
+            ConnectionInput::Azure(a) if matches!(a.auth, AzureAuthInput::Password) => {
+                a.password.as_ref()
+            }
+            ConnectionInput::Azure(_) => None,
         }
         .filter(|p| !p.is_empty())
     }
@@ -369,6 +387,9 @@ impl IntegrationInput {
             ConnectionInput::AwsRds(a) => {
                 a.clear_password || a.auth.unwrap_or_default() == DbAuth::Iam
             }
+            ConnectionInput::Azure(a) => {
+                a.clear_password || !matches!(a.auth, AzureAuthInput::Password)
+            }
         }
     }
     /// Keep the password for this session only instead of the keychain.
@@ -376,12 +397,14 @@ impl IntegrationInput {
         match &self.connection {
             ConnectionInput::SelfHosted(s) => s.session_only_password,
             ConnectionInput::AwsRds(a) => a.session_only_password,
+            ConnectionInput::Azure(a) => a.session_only_password,
         }
     }
     pub fn set_session_only_password(&mut self, on: bool) {
         match &mut self.connection {
             ConnectionInput::SelfHosted(s) => s.session_only_password = on,
             ConnectionInput::AwsRds(a) => a.session_only_password = on,
+            ConnectionInput::Azure(a) => a.session_only_password = on,
         }
     }
     /// A pasted client key, which goes to the keychain.
@@ -391,7 +414,14 @@ impl IntegrationInput {
                 Some(KeyInput::Pem { pem }) => Some(pem),
                 _ => None,
             },
-            ConnectionInput::AwsRds(_) => None,
+            ConnectionInput::AwsRds(_) | ConnectionInput::Azure(_) => None,
+        }
+    }
+    /// A new Entra ID client secret given with the input.
+    pub fn entra_client_secret(&self) -> Option<&Secret> {
+        match &self.connection {
+            ConnectionInput::Azure(a) => a.new_client_secret(),
+            _ => None,
         }
     }
     /// New AWS secrets given with the input: (secret access key, session token).
@@ -445,6 +475,13 @@ impl IntegrationInput {
                     _ => None,
                 };
                 Connection::AwsRds(a.checked(old, &mut problems))
+            }
+            ConnectionInput::Azure(a) => {
+                let old = match old {
+                    Some(Connection::Azure(o)) => Some(o),
+                    _ => None,
+                };
+                Connection::Azure(a.checked(old, &mut problems))
             }
         };
         ((name.to_string(), connection), problems)

@@ -64,15 +64,18 @@ pub enum SecretKind {
     AwsSecretAccessKey,
     /// The session token of temporary AWS credentials.
     AwsSessionToken,
+    /// An Entra ID app registration's client secret.
+    EntraClientSecret,
 }
 
 impl SecretKind {
     /// Every kind an integration may have (what removing it deletes).
-    pub const ALL: [SecretKind; 4] = [
+    pub const ALL: [SecretKind; 5] = [
         SecretKind::Password,
         SecretKind::ClientKey,
         SecretKind::AwsSecretAccessKey,
         SecretKind::AwsSessionToken,
+        SecretKind::EntraClientSecret,
     ];
     fn account(self, integration_id: &str) -> String {
         match self {
@@ -83,6 +86,9 @@ impl SecretKind {
             }
             SecretKind::AwsSessionToken => {
                 format!("integration/{integration_id}/aws-session-token")
+            }
+            SecretKind::EntraClientSecret => {
+                format!("integration/{integration_id}/entra-client-secret")
             }
         }
     }
