@@ -530,3 +530,60 @@ async fn revokes_across_grantors_do_all_they_say_or_are_blocking() {
         c2.g.close().await;
     }
 }
+
+/// A grant the connector cannot make names the statement that would let it, for a schema, a
+/// function, a column and a table with names that need quoting; run as the owner, each one works
+/// and the same plan then has nothing blocking.
+#[tokio::test]
+async fn the_fix_for_a_missing_grant_option_is_sql_that_runs() {
+    let c = Cluster::start(grantry_testrig::Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE connector LOGIN PASSWORD 'connector-pw'; CREATE ROLE \"Other Owner\" NOLOGIN; \
+         CREATE ROLE r NOLOGIN; CREATE DATABASE app;",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA \"Hostile */\"; ALTER SCHEMA \"Hostile */\" OWNER TO \"Other Owner\"; \
+         GRANT USAGE ON SCHEMA \"Hostile */\" TO connector; \
+         CREATE TABLE \"Hostile */\".\"t \"\"q\"\"\" (\"C 1\" int); \
+         ALTER TABLE \"Hostile */\".\"t \"\"q\"\"\" OWNER TO \"Other Owner\"; \
+         GRANT SELECT (\"C 1\") ON \"Hostile */\".\"t \"\"q\"\"\" TO connector; \
+         GRANT UPDATE ON \"Hostile */\".\"t \"\"q\"\"\" TO connector; \
+         CREATE FUNCTION \"Hostile */\".f(integer) RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+         ALTER FUNCTION \"Hostile */\".f(integer) OWNER TO \"Other Owner\"; \
+         REVOKE EXECUTE ON FUNCTION \"Hostile */\".f(integer) FROM PUBLIC; \
+         GRANT EXECUTE ON FUNCTION \"Hostile */\".f(integer) TO connector;",
+    );
+    let env = grantry_with(login_input(&c, "app", "connector", "connector-pw", "app")).await;
+    let wanted = changes(&[
+        r#"grant USAGE on schema:"Hostile */" to r"#,
+        r#"grant EXECUTE on function:"Hostile */".f(integer) to r"#,
+        r#"grant SELECT on column:"Hostile */"."t ""q"""."C 1" to r"#,
+        r#"grant UPDATE on table:"Hostile */"."t ""q""" to r"#,
+    ]);
+    let pv = env.plan("app", &wanted).await;
+    assert_eq!(pv.plan.blocking.len(), 4, "{:#?}", pv.plan.blocking);
+    for b in &pv.plan.blocking {
+        let fix = b
+            .split_once(" run ")
+            .and_then(|(_, rest)| rest.split_once(", or apply this plan"))
+            .map(|(sql, _)| sql)
+            .unwrap_or_else(|| panic!("no fix statement in {b}"));
+        assert!(fix.ends_with(r#" TO "connector" WITH GRANT OPTION"#), "{fix}");
+        c.psql("app", &format!("SET ROLE \"Other Owner\"; {fix}"));
+    }
+    let pv = env.plan("app", &wanted).await;
+    assert!(pv.plan.blocking.is_empty(), "{:#?}", pv.plan.blocking);
+    common::applied(&env, &pv.id).await;
+    assert_eq!(
+        c.psql(
+            "app",
+            "SELECT has_schema_privilege('r', 'Hostile */', 'USAGE') AND \
+             has_function_privilege('r', '\"Hostile */\".f(integer)', 'EXECUTE') AND \
+             has_column_privilege('r', '\"Hostile */\".\"t \"\"q\"\"\"', 'C 1', 'SELECT') AND \
+             has_table_privilege('r', '\"Hostile */\".\"t \"\"q\"\"\"', 'UPDATE')"
+        ),
+        "t"
+    );
+}

@@ -76,6 +76,27 @@ fn revoke_purpose(
 
 /// A role as people read it (quoted when its name is not a plain identifier), or its oid when
 /// the snapshot does not know it.
+/// The statement that gives `role` `privilege` on `obj` with the grant option, rendered as every
+/// statement Grantry writes (`ON SCHEMA s`, `ON FUNCTION s.f(int)`, `SELECT ("c") ON TABLE t`).
+fn grant_option_sql(obj: &DbObject, privilege: Privilege, role: &str) -> String {
+    let (on, columns) = match (obj.kind, &obj.detail) {
+        (ObjectKind::Column, Some(c)) => (
+            render::object(ObjectKind::Table, obj.schema.as_deref(), &obj.name, None),
+            vec![c.clone()],
+        ),
+        (kind, detail) => (
+            render::object(kind, obj.schema.as_deref(), &obj.name, detail.as_deref()),
+            vec![],
+        ),
+    };
+    render::grant(
+        &on,
+        &render::privileges(&[privilege], &columns),
+        &[role.to_string()],
+        true,
+    )
+}
+
 fn shown(e: &Engine, oid: i64) -> String {
     e.role(oid)
         .map(|r| display_role(&r.name))
@@ -235,6 +256,7 @@ impl<'s> Builder<'s> {
         let e = Engine::new(&self.after);
         let name = |oid: i64| shown(&e, oid);
         let who = name(me);
+        let me_name = e.role(me).map(|r| r.name.as_str()).unwrap_or_default();
         let view = e.privileges_of(me);
         let mut problems = Vec::new();
         for &(o, grantor) in &mine {
@@ -264,9 +286,8 @@ impl<'s> Builder<'s> {
                     String::new()
                 } else {
                     format!(
-                        "; fix: as {owner} (or a superuser) run GRANT {} ON {label} TO {who} WITH \
-                         GRANT OPTION, or apply this plan as {owner}",
-                        p.sql()
+                        "; fix: as {owner} (or a superuser) run {}, or apply this plan as {owner}",
+                        grant_option_sql(obj, p, me_name)
                     )
                 };
                 problems.push(format!(
