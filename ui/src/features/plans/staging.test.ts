@@ -95,7 +95,9 @@ describe('describeChange', () => {
 describe('form checks', () => {
   it('reads role lists', () => {
     expect(parseRoleList(' a, b  c,,a ')).toEqual(['a', 'b', 'c']);
-    expect(parseRoleList('')).toEqual([]);
+    expect(parseRoleList("")).toEqual([]);
+    // Quoted names as the app shows them, with spaces, commas and quotes inside.
+    expect(parseRoleList(`"user", select "Sales, EU" "a ""b"""`)).toEqual(["user", "select", "Sales, EU", `a "b"`]);
   });
   it('checks VALID UNTIL as the core reads it', () => {
     expect(validUntilError('')).toBeNull();

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../gen/ErrorCode';
 import type { RunOutcome } from '../../gen/RunOutcome';
 import type { Privilege } from '../../gen/Privilege';
 import type { Target } from '../../gen/Target';
-import { DEFAULT_OBJECT_TYPES, privilegeLabel, quoteNamePart, roleLabel } from '../privileges/privileges';
+import { DEFAULT_OBJECT_TYPES, privilegeLabel, quoteNamePart, readQuotedName, roleLabel } from '../privileges/privileges';
 
 export interface Staged {
   id: number;
@@ -151,11 +151,27 @@ export function describeChange(c: Change): string {
   }
 }
 
-/** The role names in a comma- or space-separated list, trimmed, without duplicates. */
+/** The role names in a comma- or space-separated list (a double-quoted name as PostgreSQL reads it), without duplicates. */
 export function parseRoleList(text: string): string[] {
   const out: string[] = [];
-  for (const part of text.split(/[,\s]+/)) {
-    const name = part.trim();
+  const sep = /[,\s]/;
+  let i = 0;
+  while (i < text.length) {
+    if (sep.test(text[i])) {
+      i++;
+      continue;
+    }
+    let name: string;
+    if (text[i] === '"') {
+      // A quoted name, as the app shows one: `"user"`, `"Sales Team"`.
+      const q = readQuotedName(text, i);
+      name = q.name;
+      i = q.next;
+    } else {
+      const start = i;
+      while (i < text.length && !sep.test(text[i])) i++;
+      name = text.slice(start, i);
+    }
     if (name && !out.includes(name)) out.push(name);
   }
   return out;

@@ -18,6 +18,7 @@ import {
   MARK_LABEL,
   membershipRevokes,
   revokeReach,
+  dependentGrants,
   SCHEMA_DEFAULT_TYPES,
   schemaDefaultRows,
   filterAccess,
@@ -482,5 +483,40 @@ describe('pending cells', () => {
     expect(p.get('alice\u0000SELECT')).toBeUndefined();
     expect(p.get('etl\u0000UPDATE')).toBe('grant');
     expect(p.size).toBe(5);
+  });
+});
+
+describe('grants that depend on a grant option', () => {
+  const e = (grantee: string, grantor: string, privilege: 'SELECT' | 'INSERT' = 'INSERT', grantable = false) => ({ grantee, grantor, privilege, grantable });
+  const acl = [
+    e('owner', 'owner', 'INSERT', true),
+    e('select', 'owner', 'INSERT', true),
+    e('user', 'select'),
+    e('ann', 'select', 'INSERT', true),
+    e('ben', 'ann'),
+    e('carl', 'owner'),
+    e('dan', 'select', 'SELECT'),
+  ];
+
+  it('finds the grants made with it, and those made in turn by their grantees', () => {
+    expect(dependentGrants(acl, 'INSERT', 'select')).toEqual([e('user', 'select'), e('ann', 'select', 'INSERT', true), e('ben', 'ann')]);
+    expect(dependentGrants(acl, 'INSERT', 'ann')).toEqual([e('ben', 'ann')]);
+    // Other privileges and other grantors are not dependents; nor is a grant back to the role.
+    expect(dependentGrants(acl, 'SELECT', 'select')).toEqual([e('dan', 'select', 'SELECT')]);
+    expect(dependentGrants(acl, 'INSERT', 'carl')).toEqual([]);
+    expect(dependentGrants([...acl, e('select', 'ann')], 'INSERT', 'select')).toHaveLength(3);
+  });
+});
+
+describe('role names as typed', () => {
+  it('reads a double-quoted name as PostgreSQL does, and anything else as it is', async () => {
+    const { typedRoleName } = await import('./privileges');
+    expect(typedRoleName(' "user" ')).toBe('user');
+    expect(typedRoleName('"Sales ""Team"""')).toBe('Sales "Team"');
+    expect(typedRoleName('"PUBLIC"')).toBe('PUBLIC');
+    expect(typedRoleName('select')).toBe('select');
+    // Not one quoted name: taken as typed, so the error names exactly what was typed.
+    expect(typedRoleName('"a" b')).toBe('"a" b');
+    expect(typedRoleName('"open')).toBe('"open');
   });
 });

@@ -4,6 +4,7 @@
 import type { Change } from '../../gen/Change';
 import type { DefaultObjectType } from '../../gen/DefaultObjectType';
 import type { DefaultPrivilegeRow } from '../../gen/DefaultPrivilegeRow';
+import type { GrantRow } from '../../gen/GrantRow';
 import type { MatrixCell } from '../../gen/MatrixCell';
 import type { MembershipRow } from '../../gen/MembershipRow';
 import type { ObjectAccess } from '../../gen/ObjectAccess';
@@ -370,6 +371,16 @@ export function readQuotedName(s: string, i: number): { name: string; next: numb
   return { name, next: i, closed: false };
 }
 
+/** A role name as typed: `"Quoted ""Name"""` as PostgreSQL reads it, anything else as it is (trimmed). */
+export function typedRoleName(text: string): string {
+  const s = text.trim();
+  if (s.startsWith('"')) {
+    const q = readQuotedName(s, 0);
+    if (q.closed && q.next === s.length) return q.name;
+  }
+  return s;
+}
+
 /**
  * An object typed by the user: `name`, `schema.name` or `"Quoted"."Name"`, with the kind chosen
  * apart. Databases and schemas take one name. Null when it cannot be read.
@@ -480,6 +491,29 @@ export function revokeReach(view: MatrixView, privilege: Privilege, grantee: str
     const cell = row.cells.find((c) => c.privilege === privilege);
     if (!cell || !cell.reasons.some((r) => through(r, grantee))) continue;
     out.push({ role: row.role, keeps: cell.reasons.some((r) => !through(r, grantee)) });
+  }
+  return out;
+}
+
+/**
+ * The grants that depend on `grantee`'s grant option for `privilege`: those it made, and those
+ * their grantees made in turn. PostgreSQL refuses to revoke the privilege (or its grant option)
+ * from `grantee` while they exist, unless with CASCADE, which revokes them too.
+ */
+export function dependentGrants(acl: GrantRow[], privilege: Privilege, grantee: string): GrantRow[] {
+  const out: GrantRow[] = [];
+  const queue = [grantee];
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    const g = queue.shift()!;
+    for (const e of acl) {
+      if (e.privilege !== privilege || e.grantor !== g || e.grantee === grantee || out.includes(e)) continue;
+      out.push(e);
+      if (!seen.has(e.grantee)) {
+        seen.add(e.grantee);
+        queue.push(e.grantee);
+      }
+    }
   }
   return out;
 }

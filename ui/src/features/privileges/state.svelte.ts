@@ -45,7 +45,19 @@ class PrivilegesState {
   /** The object selected in the explorer, when it carries privileges. */
   selection = $state.raw<ObjectAddress | null>(null);
   roles = $state.raw<Record<string, RolesEntry>>({});
+  /** The server_version_num each integration's inspections last reported (forms offer what it has). */
+  versions = $state.raw<Record<string, number>>({});
   flow = $state.raw<Flow | null>(null);
+
+  /** Remembers the server version an inspection of `integration` reported. */
+  noteVersion(integration: string, versionNum: number): void {
+    if (this.versions[integration] !== versionNum) this.versions = { ...this.versions, [integration]: versionNum };
+  }
+
+  /** The server version last seen for a context's integration (`null`: none inspected yet). */
+  versionOf(c: PlanContext | null): number | null {
+    return c ? (this.versions[c.integration] ?? null) : null;
+  }
 
   private staged = $state.raw<Record<string, Staged[]>>({});
   private nextId = 1;
