@@ -51,6 +51,14 @@ export const FAILURE_TEXT: Record<FailureKind, string> = {
   other: 'The server answered with an error.',
 };
 
+/** What a failure means; `socket`: the host is a Unix socket directory, not a TCP host. */
+export function failureText(kind: FailureKind, socket: boolean): string {
+  if (socket && kind === 'connection_refused') {
+    return 'No server listens on that Unix socket: the server is down, uses another port (the socket file is named after it), or keeps its socket in another directory (unix_socket_directories).';
+  }
+  return FAILURE_TEXT[kind];
+}
+
 export const SSL_MODES: { value: SslMode; label: string; short: string; help: string }[] = [
   { value: 'disable', label: 'disable', short: 'never SSL', help: 'Never use SSL: everything, the password included, travels in clear.' },
   { value: 'allow', label: 'allow', short: 'plain first, SSL if required', help: 'Plain connection first; SSL only if the server insists. No certificate check.' },

@@ -46,3 +46,21 @@ describe('ConnectionReportView', () => {
     expect(body.replace(/<!--[^>]*-->/g, '')).toMatch(/pg_stat_statements<\/dt>\s*<dd>\s*unknown/);
   });
 });
+
+describe('a refused connection', () => {
+  const refused: ConnectionReport = {
+    ok: false,
+    failure: 'connection_refused',
+    message: 'no server listens on that Unix socket (socket /tmp/.s.PGSQL.5432)',
+    detail: null,
+    steps: [],
+    server: null,
+  };
+  it('is explained for a Unix socket without host-and-port words, and for TCP with them', () => {
+    const sock = render(ConnectionReportView, { props: { report: refused, socket: true } }).body;
+    expect(sock).toContain('No server listens on that Unix socket');
+    expect(sock).not.toContain('listen_addresses');
+    const tcp = render(ConnectionReportView, { props: { report: refused } }).body;
+    expect(tcp).toContain('listen_addresses');
+  });
+});

@@ -81,8 +81,8 @@ pub(crate) fn host_problem(host: &str, port: u16) -> Option<String> {
     }
     if host.contains("://") {
         return Some(format!(
-            "invalid host {}: that is a connection string; paste it on the wizard's Source step \
-             (or give it to --uri) to read its settings",
+            "invalid host {}: that is a whole connection string, not a host; import it as a \
+             connection string to read its settings",
             shown(host)
         ));
     }
