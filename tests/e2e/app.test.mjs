@@ -1117,4 +1117,69 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     assert.ok(await visible(treeRow('table', 'customers')), 'the tree lost app.customers');
     await screenshot('15-server-back.png');
   });
+
+  step('at 900x560 hostile names and values stay readable: a long default opens whole, long role names keep the matrix in view, a revoke others depend on offers CASCADE, the audit tools fit', 90_000, async () => {
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await driver.sleep(300);
+    const vw = await driver.executeScript('return window.innerWidth');
+    // app.orders' note has a default of about 2,000 characters: three lines in its cell, the whole in a dialog.
+    await (await waitVisible(tid('tab-details'))).click();
+    await waitVisible(tid('detail-columns'));
+    // Its raw ACL names a 63-character role: the list wraps, the panel does not scroll sideways.
+    const acl = await waitVisible(tid('detail-acl'));
+    const aclFits = await driver.executeScript('const p = arguments[0].closest("[data-testid=detail-panel]"); return [arguments[0].scrollWidth <= arguments[0].clientWidth + 1, p.scrollWidth <= p.clientWidth + 1]', acl);
+    assert.deepEqual(aclFits, [true, true], 'the ACL of app.orders or its panel scrolls sideways at 900x560');
+    await screenshot('17-details-900.png');
+    const def = await waitFor(async () => {
+      for (const d of await driver.findElements(tid('column-default'))) if ((await d.getAttribute('data-cut')) === 'true') return d;
+      return null;
+    }, UI_TIMEOUT, 'no cut column default with "more"');
+    const rowHeight = await driver.executeScript('return arguments[0].closest("tr").getBoundingClientRect().height', def);
+    assert.ok(rowHeight < 90, `the row of the long default is ${rowHeight}px tall`);
+    await (await def.findElement(tid('long-text-more'))).click();
+    const whole = await waitVisible(tid('long-text-whole'), UI_TIMEOUT, 'the dialog with the whole default');
+    assert.ok((await whole.getText()).length > 1900, 'the dialog does not hold the whole default');
+    const box = await (await waitVisible(tid('long-text-dialog'))).getRect();
+    assert.ok(box.x >= 0 && box.x + box.width <= vw + 1, `the dialog spans ${box.x}..${box.x + box.width}px of ${vw}px`);
+    const sideways = await driver.executeScript('const d = arguments[0]; return d.scrollWidth - d.clientWidth', await waitVisible(tid('long-text-dialog')));
+    assert.ok(sideways <= 1, `the dialog scrolls ${sideways}px sideways`);
+    await screenshot('17-long-default-900.png');
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
+    await waitFor(async () => !(await visible(tid('long-text-dialog'))), UI_TIMEOUT, 'Escape does not close the dialog');
+
+    // The matrix, with a 63-character role name and roles named like keywords, needs no sideways scroll.
+    await (await waitVisible(tid('tab-privileges'))).click();
+    const cell = await waitMatrixCell('select', 'INSERT');
+    const matrix = await waitVisible(tid('privileges-matrix'));
+    const fits = await driver.executeScript('const w = arguments[0].parentElement; return [w.scrollWidth, w.clientWidth]', matrix);
+    assert.ok(fits[0] <= fits[1] + 1, `the matrix of app.orders scrolls sideways at 900x560: ${fits[0]} in ${fits[1]}px`);
+    // "select" passed INSERT on to "user": the revoke says so and is staged WITH CASCADE.
+    await cell.click();
+    await (await waitVisible(tid('cell-revoke', '[data-role="select"]'))).click();
+    const deps = await waitVisible(tid('revoke-dependents'), UI_TIMEOUT, 'the grants that depend on the revoke');
+    assert.match(await textOf(deps), /"user" \(granted by "select"\)/, `the dependents: ${await textOf(deps)}`);
+    await (await waitVisible(tid('revoke-cascade-confirm'))).click();
+    await waitVisible(tid('cell-staged'));
+    await openDrawer();
+    await (await waitVisible(tid('plan-preview'))).click();
+    const script = await (await waitPlanStep('plan-sql', 'planning')).getText();
+    assert.ok(script.includes('REVOKE INSERT ON TABLE "app"."orders" FROM "select" CASCADE'), `the plan lacks the CASCADE revoke:\n${script}`);
+    assert.equal(await visible(tid('plan-blocking')), null, 'the CASCADE revoke is blocked');
+    await screenshot('18-cascade-900.png');
+    await closeDrawer();
+
+    // The audit page's tools stay inside the window.
+    await (await waitVisible(tid('audit-link'))).click();
+    await waitVisible(tid('audit-row'), CONNECT_TIMEOUT, 'the audit rows');
+    for (const id of ['audit-filter', 'audit-save', 'audit-export-csv', 'audit-export-json']) {
+      const r = await (await waitVisible(tid(id))).getRect();
+      assert.ok(r.x >= 0 && r.x + r.width <= vw + 1, `${id} spans ${Math.round(r.x)}..${Math.round(r.x + r.width)}px of a ${vw}px window`);
+    }
+    const table = await driver.executeScript('const t = document.querySelector(".log"); return [t.scrollWidth, t.parentElement.clientWidth]');
+    assert.ok(table[0] <= table[1] + 1, `the audit table is ${table[0]}px wide in ${table[1]}px`);
+    await (await waitVisible(tid('audit-expand'))).click();
+    assert.match(await textOf(await waitVisible(tid('audit-run-facts'))), /statement.*OS user.*database user/, 'the expanded row lacks the columns left out');
+    await screenshot('19-audit-900.png');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
+  });
 });

@@ -8,10 +8,14 @@
 //!
 //! It creates a login role `e2e_user` with a random password, a database `e2e` owned by it with a
 //! schema `app` and a few tables, and a table `app.ledger` that the superuser owns, on which
-//! e2e_user may SELECT but not grant.
+//! e2e_user may SELECT but not grant. On `app.orders`: roles named `"select"`, `"user"` and one
+//! of 63 characters, a grant `"select"` made with its grant option, and a very long default.
 
 use grantry_testrig::{pki, Cluster, Options};
 use std::io::{BufRead, Write};
+
+/// A role whose name is as long as PostgreSQL allows (63 bytes).
+const LONG_ROLE: &str = "a_role_whose_name_is_as_long_as_postgresql_allows_sixty_three_c";
 
 fn main() {
     let c = Cluster::start(Options::default());
@@ -39,6 +43,25 @@ fn main() {
          GRANT SELECT ON app.ledger TO e2e_user; \
          CREATE SCHEMA wide AUTHORIZATION e2e_user; \
          DO $$ BEGIN FOR i IN 1..1200 LOOP EXECUTE format('CREATE TABLE wide.%I (id int)', 'w' || i); END LOOP; END $$;",
+    );
+    // Hostile names and values on app.orders: roles named like keywords and as long as names
+    // may be, one of them passing INSERT on with its grant option (a revoke needs CASCADE), and a
+    // column default of about 2,000 characters.
+    let long_default = format!(
+        "'{}'",
+        "An order note nobody reads, written again and again until it is long. ".repeat(28)
+    );
+    c.psql(
+        "e2e",
+        &format!(
+            "CREATE ROLE \"select\" NOLOGIN; CREATE ROLE \"user\" NOLOGIN; \
+             CREATE ROLE {LONG_ROLE} NOLOGIN; \
+             SET ROLE e2e_user; GRANT USAGE ON SCHEMA app TO \"select\"; \
+             GRANT INSERT ON app.orders TO \"select\" WITH GRANT OPTION; \
+             GRANT SELECT ON app.orders TO {LONG_ROLE}; \
+             ALTER TABLE app.orders ADD COLUMN note text DEFAULT {long_default}; \
+             SET ROLE \"select\"; GRANT INSERT ON app.orders TO \"user\"; RESET ROLE;"
+        ),
     );
     let line = serde_json::json!({
         "host": "localhost",
