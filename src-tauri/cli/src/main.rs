@@ -2,14 +2,15 @@
 //! Errors go to stderr with a non-zero exit status.
 
 mod aws;
+mod azure;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
 use grantry_core::catalog::TreeQuery;
 use grantry_core::integrations::import::ImportSource;
 use grantry_core::integrations::model::{
-    AwsRdsInput, CertSource, ConnectionInput, DbAuth, Environment, IntegrationInput, KeyInput,
-    SelfHostedInput, SslMode,
+    AwsRdsInput, AzureInput, CertSource, ConnectionInput, DbAuth, Environment, IntegrationInput,
+    KeyInput, SelfHostedInput, SslMode,
 };
 use grantry_core::{Error, Grantry, ImportRequest, OpenOptions, Secret};
 use std::io::Read;
@@ -138,8 +139,9 @@ enum DiscoverCmd {
 
 #[derive(Subcommand)]
 enum IntegrationCmd {
-    /// Save an integration: self-hosted (the default) or --kind aws-rds (password read from
-    /// stdin with --password-stdin; an AWS secret key with --aws-secret-stdin).
+    /// Save an integration: self-hosted (the default), --kind aws-rds or --kind azure (password
+    /// read from stdin with --password-stdin; an AWS secret key with --aws-secret-stdin, an
+    /// Entra ID client secret with --client-secret-stdin).
     Add(Box<AddArgs>),
     /// List saved integrations.
     List,
@@ -160,11 +162,13 @@ enum IntegrationCmd {
 #[derive(Args)]
 struct AddArgs {
     name: String,
-    /// self-hosted (the default) or aws-rds.
+    /// self-hosted (the default), aws-rds or azure.
     #[arg(long, default_value = "self-hosted")]
     kind: String,
     #[command(flatten)]
     rds: aws::RdsArgs,
+    #[command(flatten)]
+    azure: azure::AzureArgs,
     /// A libpq URI or key=value string to start from (flags override its parts).
     #[arg(long)]
     uri: Option<String>,
@@ -276,12 +280,19 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     match a.kind.as_str() {
         "self-hosted" => {}
         "aws-rds" => return rds_input(a),
+        "azure" => return azure_input(a),
         other => {
             return Err(Error::invalid(format!(
-                "unknown kind {other:?}: expected self-hosted or aws-rds"
+                "unknown kind {other:?}: expected self-hosted, aws-rds or azure"
             ))
             .at("kind"))
         }
+    }
+    if a.azure.any() {
+        return Err(Error::invalid(
+            "--entra, --tenant-id, --client-id, --client-secret-stdin and --authority-host are for --kind azure",
+        )
+        .at("kind"));
     }
     if a.rds.any() {
         return Err(Error::invalid(
@@ -300,13 +311,8 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     if let Some(h) = a.host {
         input.host = h;
     }
-    if let Some(p) = a.port {
-        input.port = Some(p.trim().parse().map_err(|_| {
-            Error::invalid(format!(
-                "invalid port {p:?}: a port is a number from 1 to 65535"
-            ))
-            .at("port")
-        })?);
+    if let Some(p) = parse_port(a.port)? {
+        input.port = Some(p);
     }
     if a.database.is_some() {
         input.database = a.database;
@@ -344,6 +350,92 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     Ok(input)
 }
 
+/// `--port` as typed: a number (the core checks its range), or the core's wording for one that
+/// is not.
+fn parse_port(p: Option<String>) -> Result<Option<i64>, Error> {
+    p.map(|p| {
+        p.trim().parse().map_err(|_| {
+            Error::invalid(format!(
+                "invalid port {p:?}: a port is a number from 1 to 65535"
+            ))
+            .at("port")
+        })
+    })
+    .transpose()
+}
+
+/// `integration add --kind azure`.
+fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
+    for (given, flag) in [
+        (a.uri.is_some(), "--uri"),
+        (a.client_cert.is_some(), "--client-cert"),
+        (a.client_key.is_some(), "--client-key"),
+    ] {
+        if given {
+            return Err(Error::invalid(format!("{flag} is not taken for --kind azure")).at("kind"));
+        }
+    }
+    if a.rds.any() {
+        return Err(Error::invalid(
+            "--region, --instance, --cluster, --auth and the AWS flags are for --kind aws-rds",
+        )
+        .at("kind"));
+    }
+    if a.password_stdin && a.azure.client_secret_stdin {
+        return Err(Error::invalid(
+            "--password-stdin and --client-secret-stdin both read stdin: give one",
+        ));
+    }
+    if a.password_stdin && a.azure.entra.is_some() {
+        return Err(Error::invalid(
+            "--password-stdin is for a password login; an Entra ID login has no password",
+        )
+        .at("entra"));
+    }
+    let secret = if a.azure.client_secret_stdin {
+        let s = read_stdin_line().map_err(|e| Error {
+            message: e
+                .message
+                .replace("--password-stdin", "--client-secret-stdin"),
+            ..e
+        })?;
+        Some(s)
+    } else {
+        None
+    };
+    let settings = AzureInput {
+        host: a.host.unwrap_or_default(),
+        port: parse_port(a.port)?,
+        database: a.database,
+        username: a.user.unwrap_or_default(),
+        auth: a.azure.auth(secret)?,
+        password: if a.password_stdin {
+            Some(read_stdin_line()?)
+        } else {
+            None
+        },
+        session_only_password: a.no_save_password,
+        sslmode: match a.sslmode {
+            Some(m) => Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?),
+            None => None,
+        },
+        ca_cert: a.ca_cert.map(|path| CertSource::File { path }),
+        connect_timeout_secs: a.connect_timeout,
+        application_name: a.application_name,
+        ..Default::default()
+    };
+    let mut input = IntegrationInput {
+        name: a.name,
+        connection: ConnectionInput::Azure(settings),
+        read_only: a.read_only,
+        ..Default::default()
+    };
+    if let Some(e) = a.environment {
+        input.environment = Some(Environment::parse(&e).map_err(|e| e.at("environment"))?);
+    }
+    Ok(input)
+}
+
 /// `integration add --kind aws-rds`.
 fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     for (given, flag) in [
@@ -374,15 +466,12 @@ fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     } else {
         None
     };
-    let port = match a.port {
-        Some(p) => Some(p.trim().parse().map_err(|_| {
-            Error::invalid(format!(
-                "invalid port {p:?}: a port is a number from 1 to 65535"
-            ))
-            .at("port")
-        })?),
-        None => None,
-    };
+    if a.azure.any() {
+        return Err(
+            Error::invalid("--entra and the other Entra ID flags are for --kind azure").at("kind"),
+        );
+    }
+    let port = parse_port(a.port)?;
     let settings = AwsRdsInput {
         region: a.rds.region.clone().unwrap_or_default(),
         target: a.rds.target(),

@@ -1254,3 +1254,232 @@ fn aws_rds_integrations_and_discovery() {
     assert_eq!(ids, ["pg-prod"]);
     assert_eq!(found[0]["iam_auth"], true);
 }
+
+/// `grantry` with extra environment variables (what only a child process may set: the roots
+/// azure_core trusts, the managed identity endpoint).
+fn grantry_env(
+    home: &Path,
+    env: &[(String, String)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantry"))
+        .args(args)
+        .env("GRANTRY_HOME", home)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        if let Err(e) = input.write_all(s.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn azure_integrations_log_in_with_entra_tokens() {
+    use chrono::{Duration, Utc};
+    use grantry_testrig::entra::{App, EntraAuthority, ManagedIdentity};
+    use grantry_testrig::entra_front::{
+        create_principal, EntraFront, EntraFrontConfig, PrincipalType,
+    };
+    if !in_secret_service_session("azure_integrations_log_in_with_entra_tokens") {
+        return;
+    }
+    const TENANT: &str = "6b2d0f3a-8c4e-4f9b-a1d2-3e4f5a6b7c8d";
+    const SECRET: &str = "rig~Cli.Secret_0123456789abcdefghijkl";
+    let c = Cluster::start(Options::default());
+    let authority = EntraAuthority::start();
+    authority.add_tenant(TENANT, "Rig Northwind");
+    let front = EntraFront::start(&c, EntraFrontConfig::new(TENANT, authority.jwks()));
+    let app = App::new("grantry-cli").with_secret(SECRET, Utc::now() + Duration::days(30));
+    authority.add_app(TENANT, app.clone());
+    create_principal(&c, "entra_cli", &app.object_id, PrincipalType::Service);
+    let mi = ManagedIdentity::system_assigned("cli-host");
+    authority.add_managed_identity(TENANT, mi.clone());
+    create_principal(&c, "entra_cli_mi", &mi.object_id, PrincipalType::Service);
+    // The child trusts the rig's CA as its system roots (the authority's and the server's
+    // certificates), and finds the managed identity endpoint where App Service puts it.
+    let mut env = vec![(
+        "SSL_CERT_FILE".to_string(),
+        pki().ca_cert.display().to_string(),
+    )];
+    env.extend(authority.managed_identity_env());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let port = front.port.to_string();
+    let authority_host = authority.authority_host();
+    let add = |name: &str, user: &str, extra: &[&str], stdin: Option<&str>| {
+        let mut args = vec![
+            "integration",
+            "add",
+            name,
+            "--kind",
+            "azure",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            user,
+            "--connect-timeout",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        grantry_env(h, &env, &args, stdin)
+    };
+    let out = add(
+        "flex",
+        "entra_cli",
+        &[
+            "--entra",
+            "client-secret",
+            "--tenant-id",
+            TENANT,
+            "--client-id",
+            &app.client_id,
+            "--client-secret-stdin",
+            "--authority-host",
+            &authority_host,
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = grantry_env(h, &env, &["integration", "show", "flex", "--json"], None);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["connection"]["kind"], "azure");
+    assert_eq!(shown["connection"]["sslmode"], "verify-full");
+    assert_eq!(shown["connection"]["auth"]["method"], "entra");
+    assert_eq!(
+        shown["connection"]["auth"]["source"]["source"],
+        "client_secret"
+    );
+    assert!(!shown.to_string().contains(SECRET), "{shown}");
+    let test = grantry_env(h, &env, &["integration", "test", "flex"], None);
+    let text = String::from_utf8_lossy(&test.stdout);
+    assert!(
+        test.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    assert!(
+        text.contains("Entra ID token") && text.contains("connected to PostgreSQL"),
+        "{text}"
+    );
+    // The work runs as the principal, with a token: the tree lists its databases.
+    let tree = grantry_env(h, &env, &["tree", "flex", "--json"], None);
+    assert!(
+        tree.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tree.stderr)
+    );
+    assert!(String::from_utf8_lossy(&tree.stdout).contains("\"postgres\""));
+
+    // A managed identity (system-assigned).
+    let out = add(
+        "flex-mi",
+        "entra_cli_mi",
+        &["--entra", "managed-identity"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let test = grantry_env(h, &env, &["integration", "test", "flex-mi"], None);
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stdout)
+    );
+
+    // A wrong secret: the test fails naming Entra's refusal, with its code.
+    let out = add(
+        "wrong",
+        "entra_cli",
+        &[
+            "--entra",
+            "client-secret",
+            "--tenant-id",
+            TENANT,
+            "--client-id",
+            &app.client_id,
+            "--client-secret-stdin",
+            "--authority-host",
+            &authority_host,
+        ],
+        Some("not-the-secret\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let test = grantry_env(h, &env, &["integration", "test", "wrong"], None);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&test.stdout),
+        String::from_utf8_lossy(&test.stderr)
+    );
+    assert!(!test.status.success(), "{text}");
+    assert!(
+        text.contains("AADSTS7000215") && text.contains("client secret is wrong"),
+        "{text}"
+    );
+
+    // Flags that do not belong together are refused, naming them.
+    for (extra, needle) in [
+        (
+            vec![
+                "--entra",
+                "client-secret",
+                "--tenant-id",
+                TENANT,
+                "--client-id",
+                &app.client_id,
+            ],
+            "--client-secret-stdin",
+        ),
+        (
+            vec!["--entra", "managed-identity", "--tenant-id", TENANT],
+            "--tenant-id goes with",
+        ),
+        (vec!["--entra", "kerberos"], "unknown Entra ID source"),
+        (vec!["--sslmode", "prefer"], "TLS connections only"),
+    ] {
+        let out = add("x", "u", &extra, None);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "y",
+            "--host",
+            "h",
+            "--user",
+            "u",
+            "--entra",
+            "azure-cli",
+        ],
+        2,
+        "are for --kind azure",
+    );
+}
