@@ -212,6 +212,18 @@ async fn client_secret_logs_in_with_a_live_token_for_each_connection(rig: &Rig) 
         "{:?}",
         report.steps[0]
     );
+    // The link to the front is TLS (verify-full); the cluster behind it sees a local session,
+    // as behind any proxy: the report says both.
+    let server = report.server.as_ref().unwrap();
+    assert!(server.ssl_in_use, "{server:?}");
+    assert!(
+        server
+            .notes
+            .iter()
+            .any(|n| n.contains("a proxy or connection pooler in between ends the TLS")),
+        "{:?}",
+        server.notes
+    );
     assert!(matches!(
         rig.front.last_outcome("entra_connector"),
         Some(Outcome::Accepted { oid, .. }) if oid == app.object_id

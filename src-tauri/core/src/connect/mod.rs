@@ -888,7 +888,22 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
     .await
     {
         Ok(Some((ssl, version, cipher))) => {
-            ssl_in_use = ssl.unwrap_or(false);
+            // With require or stronger the client's link is encrypted (it connects no other
+            // way), whatever the server says of the session it sees.
+            let server_sees = ssl.unwrap_or(false);
+            let client_encrypts = matches!(
+                opts.get_ssl_mode(),
+                PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
+            );
+            ssl_in_use = server_sees || client_encrypts;
+            if client_encrypts && !server_sees {
+                notes.push(
+                    "the connection to the endpoint is encrypted, but the server sees this session \
+                     without SSL: a proxy or connection pooler in between ends the TLS, and its own \
+                     link to the server is not encrypted"
+                        .into(),
+                );
+            }
             (ssl_version, ssl_cipher) = (version, cipher);
         }
         Ok(None) => {}
