@@ -1182,4 +1182,49 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await screenshot('19-audit-900.png');
     await driver.manage().window().setRect({ width: 1280, height: 800 });
   });
+
+  step('an Azure integration is added through the wizard and logs in with Entra ID tokens', 90_000, async () => {
+    const E = PG.entra;
+    const NAME_AZ = 'flex-e2e';
+    await (await waitVisible(tid('add-integration'))).click();
+    const w = await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+    await (await waitVisible(tid('kind-azure'), UI_TIMEOUT, 'the Azure platform choice')).click();
+    // A cloud kind's settings are typed: the libpq sources are not offered.
+    assert.equal(await visible(tid('source-paste')), null, 'the paste source is offered for Azure');
+    await fill('field-name', NAME_AZ);
+    await fill('field-host', E.host);
+    await fill('field-port', String(E.port));
+    await fill('field-username', E.user);
+    assert.equal(await visible(tid('field-password')), null, 'an Entra login asks for a password');
+    // The access step: the app's client secret, and the rig's authority.
+    await fill('field-entra_tenant_id', E.tenant_id);
+    await fill('field-entra_client_id', 'not-a-guid');
+    await (await inWizard('wizard-next')).click();
+    const clientError = await waitVisible(tid('field-error', '[data-field="entra_client_id"]'), 5000, 'a field error for the client id');
+    assert.match(await textOf(clientError), /GUID/, `the client id error: ${await textOf(clientError)}`);
+    assert.equal(await w.getAttribute('data-step'), 'access', 'Next left the access step with a bad client id');
+    await fill('field-entra_client_id', E.client_id);
+    await fill('field-entra_client_secret', E.client_secret);
+    await fill('field-entra_authority_host', E.authority_host);
+    // TLS: verify-full against the system roots, the default.
+    assert.equal(await (await inWizard('field-sslmode')).getAttribute('value'), 'verify-full');
+    const text = await runConnectionTest(true);
+    assert.match(text, /Entra ID token/, `the report does not show the token step: ${text}`);
+    assert.ok(text.includes(PG.version), `the report should mention PostgreSQL ${PG.version}: ${text}`);
+    await screenshot('20-wizard-azure.png');
+    await (await inWizard('wizard-save')).click();
+    await waitVisible(integrationItem(NAME_AZ), UI_TIMEOUT, `the "${NAME_AZ}" integration in the sidebar`);
+    // Its tree opens through a pool that logs in with tokens.
+    await waitRow('database', PG.database);
+    // Edit opens the wizard on its Azure settings, the secret kept unless retyped.
+    await (await waitVisible(tid('edit-integration'))).click();
+    await waitVisible(wizard(), UI_TIMEOUT, 'the edit wizard');
+    assert.match(await textOf(await waitVisible(tid('wizard-kind'))), /Azure/);
+    assert.equal(await (await inWizard('field-entra_client_id')).getAttribute('value'), E.client_id);
+    assert.equal(await (await inWizard('field-entra_client_secret')).getAttribute('value'), '', 'the saved secret reached the webview');
+    await (await waitVisible(tid('wizard-cancel'))).click();
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'Cancel of an unchanged edit asked or stayed');
+    // The client secret never reaches the webview.
+    assert.ok(!(await driver.getPageSource()).includes(E.client_secret), 'the client secret is in the page');
+  });
 });

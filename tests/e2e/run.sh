@@ -150,6 +150,11 @@ if [[ "$PG_JSON" != *"}"* ]]; then
   die "pg-cluster did not report its connection settings"
 fi
 export E2E_PG="$PG_JSON"
+# The app reaches the rig's Entra ID authority over HTTPS and verifies the Azure front's
+# certificate against the system roots: both are the rig CA's, which SSL_CERT_FILE makes the
+# system roots of the app (azure_core's client and OpenSSL both read it).
+SSL_CERT_FILE=$(node -e 'console.log(JSON.parse(process.argv[1]).ca_cert)' "$PG_JSON")
+export SSL_CERT_FILE
 # Lines written to pg.in drive that server ("stop", "start"); pg-cluster answers each in pg.json.
 export E2E_PG_CONTROL="$TMP/pg.in" E2E_PG_OUT="$TMP/pg.json"
 log "pg-cluster ready after $((SECONDS - T0)) s"

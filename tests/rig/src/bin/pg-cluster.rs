@@ -10,7 +10,11 @@
 //! schema `app` and a few tables, and a table `app.ledger` that the superuser owns, on which
 //! e2e_user may SELECT but not grant. On `app.orders`: roles named `"select"`, `"user"` and one
 //! of 63 characters, a grant `"select"` made with its grant option, and a very long default.
+//! Beside it: an Entra ID token authority and an Azure Flexible Server front on the same
+//! cluster, with an app whose client secret logs in as the principal `entra_e2e` (`"entra"`).
 
+use grantry_testrig::entra::{App, EntraAuthority};
+use grantry_testrig::entra_front::{create_principal, EntraFront, EntraFrontConfig, PrincipalType};
 use grantry_testrig::{pki, Cluster, Options};
 use std::io::{BufRead, Write};
 
@@ -63,6 +67,19 @@ fn main() {
              SET ROLE \"select\"; GRANT INSERT ON app.orders TO \"user\"; RESET ROLE;"
         ),
     );
+    // An Azure Flexible Server stand-in in front of the same cluster, with its Entra ID token
+    // authority: an app whose secret gets tokens for the principal role `entra_e2e`.
+    const TENANT: &str = "7c3e1a4b-9d5f-4a6b-b2c3-4d5e6f7a8b9c";
+    let authority = EntraAuthority::start();
+    authority.add_tenant(TENANT, "E2E Contoso");
+    let secret = grantry_core::Secret::generate(32);
+    let app = App::new("grantry-e2e").with_secret(
+        secret.expose(),
+        chrono::Utc::now() + chrono::Duration::days(1),
+    );
+    authority.add_app(TENANT, app.clone());
+    let front = EntraFront::start(&c, EntraFrontConfig::new(TENANT, authority.jwks()));
+    create_principal(&c, "entra_e2e", &app.object_id, PrincipalType::Service);
     let line = serde_json::json!({
         "host": "localhost",
         "port": c.port,
@@ -71,6 +88,15 @@ fn main() {
         "database": "e2e",
         "ca_cert": pki().ca_cert,
         "version": c.version,
+        "entra": {
+            "authority_host": authority.authority_host(),
+            "tenant_id": TENANT,
+            "client_id": app.client_id,
+            "client_secret": secret.expose(),
+            "host": front.endpoint_host,
+            "port": front.port,
+            "user": "entra_e2e",
+        },
     });
     println!("{line}");
     for command in std::io::stdin().lock().lines() {
@@ -94,5 +120,7 @@ fn main() {
         let _ = writeln!(out, "{answer}");
         let _ = out.flush();
     }
+    drop(front);
+    drop(authority);
     drop(c);
 }

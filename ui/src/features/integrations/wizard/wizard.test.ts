@@ -12,8 +12,13 @@ import {
   firstStepWithError,
   formatErrors,
   formFromIntegration,
+  stepOfField,
+  stepsFor,
   summaryMissing,
+  withKind,
+  type WizardForm,
 } from './wizard';
+import type { Integration } from '../../../gen/Integration';
 import { selfHostedIntegration, type IntegrationOverrides } from '../../../dev/fixtures';
 import type { IntegrationInput } from '../../../gen/IntegrationInput';
 
@@ -179,5 +184,141 @@ describe('a failed test before Save', () => {
       'The last test failed: password authentication failed for user "u". Save anyway?',
     );
     expect(failedTestQuestion('timed out')).toBe('The last test failed: timed out. Save anyway?');
+  });
+});
+
+describe('the cloud kinds', () => {
+  const base = (kind: 'aws_rds' | 'azure') => ({ ...emptyForm(kind), name: 'cloud', username: 'grantry' });
+  const saved = (connection: Integration['connection']): Integration => ({ ...selfHostedIntegration('cloud'), connection });
+  const endpoint = {
+    host: 'db.example.com',
+    port: 5432,
+    database: 'postgres',
+    username: 'grantry',
+    sslmode: 'verify-full' as const,
+    ca_cert: null,
+    client_cert: null,
+    client_key: null,
+    connect_timeout_secs: 10,
+    application_name: 'grantry',
+  };
+
+  it('have their own steps: AWS access always, Entra ID only for an Entra login', () => {
+    const ids = (f: Parameters<typeof stepsFor>[0], editing = false) => stepsFor(f, editing).map((s) => s.id);
+    expect(ids(emptyForm())).toEqual(['source', 'connection', 'security', 'options']);
+    expect(ids(emptyForm('aws_rds'))).toEqual(['source', 'connection', 'access', 'security', 'options']);
+    expect(ids({ ...emptyForm('azure'), azureLogin: 'entra' }, true)).toEqual(['connection', 'access', 'security', 'options']);
+    expect(ids({ ...emptyForm('azure'), azureLogin: 'password' })).toEqual(['source', 'connection', 'security', 'options']);
+    expect(stepOfField('aws_secret_access_key')).toBe('access');
+    expect(stepOfField('region')).toBe('connection');
+  });
+
+  it('switching the platform keeps what is common and takes the kind\u2019s TLS default', () => {
+    const f = withKind({ ...filled(), port: '6432' }, 'azure');
+    expect([f.kind, f.host, f.port, f.username, f.sslmode]).toEqual(['azure', 'db.example.com', '6432', 'admin', 'verify-full']);
+    expect(withKind(f, 'self_hosted').sslmode).toBe('prefer');
+  });
+
+  it('builds an RDS input: a target without a host, a static key with its secret, AssumeRole', () => {
+    const f = {
+      ...base('aws_rds'),
+      region: ' eu-west-1 ',
+      rdsTarget: 'cluster' as const,
+      rdsId: 'orders',
+      rdsReader: true,
+      host: 'ignored.example.com',
+      awsSource: 'static' as const,
+      awsKeyId: 'AKIAEXAMPLE000001',
+      awsSecret: 's3cr3t',
+      assumeRoleArn: 'arn:aws:iam::123456789012:role/grantry',
+      sessionName: '',
+      password: 'not sent with IAM',
+    };
+    const c = buildInput(f, null).connection;
+    if (c.kind !== 'aws_rds') throw new Error(c.kind);
+    expect(c.region).toBe('eu-west-1');
+    expect(c.host).toBe('');
+    expect(c.target).toEqual({ type: 'cluster', id: 'orders', reader: true });
+    expect(c.auth).toBe('iam');
+    expect(c.password).toBeUndefined();
+    expect(c.aws.credentials).toEqual({ source: 'static', access_key_id: 'AKIAEXAMPLE000001', secret_access_key: 's3cr3t', session_token: undefined, clear_session_token: false });
+    expect(c.aws.assume_role).toEqual({ role_arn: 'arn:aws:iam::123456789012:role/grantry', external_id: undefined, session_name: undefined, source_identity: undefined });
+    const pw = buildInput({ ...f, rdsTarget: 'host', rdsAuth: 'password', awsSource: 'default_chain' }, null).connection;
+    if (pw.kind !== 'aws_rds') throw new Error(pw.kind);
+    expect([pw.host, pw.password, pw.target, pw.aws.credentials.source]).toEqual(['ignored.example.com', 'not sent with IAM', undefined, 'default_chain']);
+  });
+
+  it('edits a saved RDS integration with the same settings it was saved with', () => {
+    const it = saved({
+      kind: 'aws_rds',
+      ...endpoint,
+      region: 'eu-west-1',
+      target: { type: 'instance', id: 'orders-prod' },
+      auth: 'iam',
+      aws: {
+        credentials: { source: 'profile', name: 'ops', config_file: null, credentials_file: '~/.aws/creds' },
+        assume_role: { role_arn: 'arn:aws:iam::1:role/r', external_id: 'x1', session_name: 'grantry', source_identity: null },
+        endpoint_url: null,
+      },
+    });
+    const f = formFromIntegration(it);
+    expect([f.kind, f.region, f.rdsTarget, f.rdsId, f.host, f.awsSource, f.awsProfile, f.awsCredentialsFile, f.assumeRoleArn, f.externalId]).toEqual([
+      'aws_rds', 'eu-west-1', 'instance', 'orders-prod', '', 'profile', 'ops', '~/.aws/creds', 'arn:aws:iam::1:role/r', 'x1',
+    ]);
+    const c = buildInput(f, it).connection;
+    if (c.kind !== 'aws_rds') throw new Error(c.kind);
+    expect(c.target).toEqual({ type: 'instance', id: 'orders-prod' });
+    expect(c.aws.credentials).toEqual({ source: 'profile', name: 'ops', config_file: undefined, credentials_file: '~/.aws/creds' });
+    expect(c.aws.assume_role?.session_name).toBe('grantry');
+  });
+
+  it('builds an Azure input for each Entra source, and for a password', () => {
+    const entra = (over: Partial<WizardForm>) => {
+      const c = buildInput({ ...base('azure'), host: 'x.postgres.database.azure.com', ...over }, null).connection;
+      if (c.kind !== 'azure') throw new Error(c.kind);
+      return c;
+    };
+    const secret = entra({ entraTenant: ' t ', entraClient: 'c', entraSecret: 'shh', entraAuthority: 'https://login.microsoftonline.us' });
+    expect(secret.auth).toEqual({
+      method: 'entra',
+      source: { source: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: 'shh' },
+      authority_host: 'https://login.microsoftonline.us',
+    });
+    expect(secret.sslmode).toBe('verify-full');
+    expect(entra({ entraSource: 'managed_identity', entraClient: '' }).auth).toEqual({ method: 'entra', source: { source: 'managed_identity', client_id: undefined }, authority_host: undefined });
+    expect(entra({ entraSource: 'azure_cli', entraTenant: 'contoso.onmicrosoft.com' }).auth).toMatchObject({ source: { source: 'azure_cli', tenant_id: 'contoso.onmicrosoft.com' } });
+    expect(entra({ entraSource: 'developer_tools' }).auth).toMatchObject({ source: { source: 'developer_tools' } });
+    // An Entra login sends no password; a password login does.
+    expect(entra({ password: 'pw' }).password).toBeUndefined();
+    const pw = entra({ azureLogin: 'password', password: 'pw' });
+    expect([pw.auth, pw.password]).toEqual([{ method: 'password' }, 'pw']);
+  });
+
+  it('edits a saved Azure integration: its source, and the system roots shown as no CA', () => {
+    const it = saved({
+      kind: 'azure',
+      ...endpoint,
+      ca_cert: { source: 'file', path: 'system' },
+      auth: { method: 'entra', source: { source: 'client_secret', tenant_id: 't', client_id: 'c' }, authority_host: null },
+    });
+    const f = formFromIntegration(it);
+    expect([f.kind, f.azureLogin, f.entraSource, f.entraTenant, f.entraClient, f.entraSecret, f.caMode]).toEqual(['azure', 'entra', 'client_secret', 't', 'c', '', 'none']);
+    const c = buildInput(f, it).connection;
+    if (c.kind !== 'azure') throw new Error(c.kind);
+    // No secret typed: the saved one stays (the core keeps it for the same app).
+    expect(c.auth).toEqual({ method: 'entra', source: { source: 'client_secret', tenant_id: 't', client_id: 'c', client_secret: undefined }, authority_host: undefined });
+    expect(c.ca_cert).toBeUndefined();
+  });
+
+  it('maps the core\u2019s cloud field names to the fields of the form', () => {
+    const problem = (field: string) => ({ code: 'input.invalid' as const, message: field, detail: null, field });
+    const { fields, other } = fieldErrors([problem('region'), problem('target'), problem('entra_client_secret'), problem('assume_role_arn')], {});
+    expect(Object.keys(fields).sort()).toEqual(['assume_role_arn', 'entra_client_secret', 'region', 'target']);
+    expect(other).toEqual([]);
+  });
+
+  it('a summary of an RDS target needs no host', () => {
+    expect(summaryMissing({ ...base('aws_rds'), rdsTarget: 'instance' })).toBeNull();
+    expect(summaryMissing({ ...base('aws_rds'), rdsTarget: 'host' })).toBe('no host');
   });
 });

@@ -11,12 +11,30 @@ import type { KeyInput } from '../../../gen/KeyInput';
 import type { ImportCandidate } from '../../../gen/ImportCandidate';
 import type { Error as GrantryError } from '../../../gen/Error';
 import type { PastedSettings } from './connstr';
+import type { DbAuth } from '../../../gen/DbAuth';
+import type { AwsRdsInput } from '../../../gen/AwsRdsInput';
+import type { AzureInput } from '../../../gen/AzureInput';
+import type { SelfHostedInput } from '../../../gen/SelfHostedInput';
+
+/** The platform of an integration (the core's integration kinds). */
+export type WizardKind = 'self_hosted' | 'aws_rds' | 'azure';
+export type RdsTargetMode = 'instance' | 'cluster' | 'host';
+export type AwsSource = 'default_chain' | 'profile' | 'static';
+export type AzureLogin = 'password' | 'entra';
+export type EntraSourceKind = 'client_secret' | 'managed_identity' | 'azure_cli' | 'developer_tools';
+
+export const KINDS: { value: WizardKind; label: string; description: string }[] = [
+  { value: 'self_hosted', label: 'Self-hosted PostgreSQL', description: 'Any server reached by host, port and password (or a certificate).' },
+  { value: 'aws_rds', label: 'AWS RDS / Aurora', description: 'IAM tokens or a password; the endpoint looked up from the instance or cluster.' },
+  { value: 'azure', label: 'Azure Database for PostgreSQL', description: 'Flexible Server: Microsoft Entra ID tokens or a password, TLS always.' },
+];
 
 export type CertMode = 'none' | 'file' | 'pem';
 /** 'keep' = the client key already saved in the keychain (edit only). */
 export type KeyMode = 'none' | 'file' | 'pem' | 'keep';
 
 export interface WizardForm {
+  kind: WizardKind;
   name: string;
   host: string;
   port: string;
@@ -41,6 +59,33 @@ export interface WizardForm {
   readOnly: boolean;
   /** The name the last paste suggested: a later paste replaces it, not a name the user typed. */
   suggestedName?: string;
+  // AWS RDS / Aurora
+  region: string;
+  rdsTarget: RdsTargetMode;
+  rdsId: string;
+  rdsReader: boolean;
+  rdsAuth: DbAuth;
+  awsSource: AwsSource;
+  awsProfile: string;
+  awsConfigFile: string;
+  awsCredentialsFile: string;
+  awsKeyId: string;
+  /** A new secret access key (empty on edit keeps the saved one for the same key id). */
+  awsSecret: string;
+  awsSessionToken: string;
+  assumeRoleArn: string;
+  externalId: string;
+  sessionName: string;
+  sourceIdentity: string;
+  awsEndpointUrl: string;
+  // Azure
+  azureLogin: AzureLogin;
+  entraSource: EntraSourceKind;
+  entraTenant: string;
+  entraClient: string;
+  /** A new client secret (empty on edit keeps the saved one for the same app). */
+  entraSecret: string;
+  entraAuthority: string;
 }
 
 export type FieldName =
@@ -56,11 +101,28 @@ export type FieldName =
   | 'key'
   | 'timeout'
   | 'application_name'
-  | 'environment';
+  | 'environment'
+  | 'region'
+  | 'target'
+  | 'aws_profile'
+  | 'aws_config_file'
+  | 'aws_credentials_file'
+  | 'aws_access_key_id'
+  | 'aws_secret_access_key'
+  | 'aws_session_token'
+  | 'assume_role_arn'
+  | 'assume_role_external_id'
+  | 'assume_role_session_name'
+  | 'assume_role_source_identity'
+  | 'aws_endpoint_url'
+  | 'entra_tenant_id'
+  | 'entra_client_id'
+  | 'entra_client_secret'
+  | 'entra_authority_host';
 
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
-export type StepId = 'source' | 'connection' | 'security' | 'options';
+export type StepId = 'source' | 'connection' | 'access' | 'security' | 'options';
 
 /** Where the wizard's settings come from. */
 export type SourceKind = 'blank' | 'paste' | 'pgpass' | 'service';
@@ -70,6 +132,17 @@ export const STEPS: { id: StepId; label: string }[] = [
   { id: 'security', label: 'Security' },
   { id: 'options', label: 'Options' },
 ];
+
+/**
+ * The steps for a kind: the platform and source first (not when editing), the connection, the
+ * cloud access (AWS credentials; Entra ID when Azure logs in with it), TLS, options.
+ */
+export function stepsFor(f: Pick<WizardForm, 'kind' | 'azureLogin'>, editing: boolean): { id: StepId; label: string }[] {
+  const access =
+    f.kind === 'aws_rds' ? [{ id: 'access' as const, label: 'AWS access' }] : f.kind === 'azure' && f.azureLogin === 'entra' ? [{ id: 'access' as const, label: 'Entra ID' }] : [];
+  const all = [STEPS[0], STEPS[1], ...access, STEPS[2], STEPS[3]];
+  return editing ? all.filter((s) => s.id !== 'source') : all;
+}
 
 const FIELD_STEP: Record<FieldName, StepId> = {
   name: 'connection',
@@ -85,6 +158,23 @@ const FIELD_STEP: Record<FieldName, StepId> = {
   timeout: 'security',
   application_name: 'security',
   environment: 'options',
+  region: 'connection',
+  target: 'connection',
+  aws_profile: 'access',
+  aws_config_file: 'access',
+  aws_credentials_file: 'access',
+  aws_access_key_id: 'access',
+  aws_secret_access_key: 'access',
+  aws_session_token: 'access',
+  assume_role_arn: 'access',
+  assume_role_external_id: 'access',
+  assume_role_session_name: 'access',
+  assume_role_source_identity: 'access',
+  aws_endpoint_url: 'access',
+  entra_tenant_id: 'access',
+  entra_client_id: 'access',
+  entra_client_secret: 'access',
+  entra_authority_host: 'access',
 };
 
 export function stepOfField(field: FieldName): StepId {
@@ -104,8 +194,9 @@ export function firstStepWithError(errors: FieldErrors): StepId | null {
   return null;
 }
 
-export function emptyForm(): WizardForm {
+export function emptyForm(kind: WizardKind = 'self_hosted'): WizardForm {
   return {
+    kind,
     name: '',
     host: '',
     port: '5432',
@@ -114,7 +205,7 @@ export function emptyForm(): WizardForm {
     password: '',
     sessionOnly: false,
     clearPassword: false,
-    sslmode: 'prefer',
+    sslmode: defaultSslMode(kind),
     caMode: 'none',
     caPath: '',
     caPem: '',
@@ -128,12 +219,47 @@ export function emptyForm(): WizardForm {
     applicationName: 'grantry',
     environment: 'development',
     readOnly: false,
+    region: '',
+    rdsTarget: 'instance',
+    rdsId: '',
+    rdsReader: false,
+    rdsAuth: 'iam',
+    awsSource: 'default_chain',
+    awsProfile: '',
+    awsConfigFile: '',
+    awsCredentialsFile: '',
+    awsKeyId: '',
+    awsSecret: '',
+    awsSessionToken: '',
+    assumeRoleArn: '',
+    externalId: '',
+    sessionName: '',
+    sourceIdentity: '',
+    awsEndpointUrl: '',
+    azureLogin: 'entra',
+    entraSource: 'client_secret',
+    entraTenant: '',
+    entraClient: '',
+    entraSecret: '',
+    entraAuthority: '',
   };
+}
+
+/** The form switched to another platform: what is common is kept, the kind's defaults apply
+ *  (RDS and Azure verify the server's certificate fully; a self-hosted server prefers TLS). */
+export function withKind(f: WizardForm, kind: WizardKind): WizardForm {
+  if (f.kind === kind) return f;
+  return { ...f, kind, sslmode: defaultSslMode(kind) };
+}
+
+/** libpq's default for a self-hosted server; the certificate checked in full on RDS and Azure. */
+function defaultSslMode(kind: WizardKind): SslMode {
+  return kind === 'self_hosted' ? 'prefer' : 'verify-full';
 }
 
 export function formFromIntegration(it: Integration): WizardForm {
   const c = it.connection;
-  const f = emptyForm();
+  const f = emptyForm(c.kind);
   f.name = it.name;
   f.host = c.host;
   f.port = String(c.port);
@@ -163,6 +289,49 @@ export function formFromIntegration(it: Integration): WizardForm {
   f.applicationName = c.application_name;
   f.environment = it.environment;
   f.readOnly = it.read_only;
+  if (c.kind === 'aws_rds') {
+    f.region = c.region;
+    f.rdsTarget = c.target ? c.target.type : 'host';
+    f.rdsId = c.target?.id ?? '';
+    f.rdsReader = c.target?.type === 'cluster' && c.target.reader;
+    // A target's endpoint is looked up again; a host entered by hand stays.
+    if (c.target) f.host = '';
+    f.rdsAuth = c.auth;
+    const cr = c.aws.credentials;
+    f.awsSource = cr.source;
+    if (cr.source === 'profile') {
+      f.awsProfile = cr.name;
+      f.awsConfigFile = cr.config_file ?? '';
+      f.awsCredentialsFile = cr.credentials_file ?? '';
+    } else if (cr.source === 'static') {
+      f.awsKeyId = cr.access_key_id;
+    }
+    const ar = c.aws.assume_role;
+    if (ar) {
+      f.assumeRoleArn = ar.role_arn;
+      f.externalId = ar.external_id ?? '';
+      f.sessionName = ar.session_name;
+      f.sourceIdentity = ar.source_identity ?? '';
+    }
+    f.awsEndpointUrl = c.aws.endpoint_url ?? '';
+  } else if (c.kind === 'azure') {
+    f.azureLogin = c.auth.method;
+    if (c.auth.method === 'entra') {
+      const src = c.auth.source;
+      f.entraSource = src.source;
+      if (src.source === 'client_secret') {
+        f.entraTenant = src.tenant_id;
+        f.entraClient = src.client_id;
+      } else if (src.source === 'managed_identity') {
+        f.entraClient = src.client_id ?? '';
+      } else if (src.source === 'azure_cli') {
+        f.entraTenant = src.tenant_id ?? '';
+      }
+      f.entraAuthority = c.auth.authority_host ?? '';
+    }
+    // The system's roots are the default: shown as no CA given.
+    if (c.ca_cert?.source === 'file' && c.ca_cert.path === 'system') f.caMode = 'none';
+  }
   return f;
 }
 
@@ -219,6 +388,23 @@ export function formatErrors(f: WizardForm): FieldErrors {
 
 /** The core's field names (IntegrationInput) as the wizard's fields. */
 const CORE_FIELDS: Record<string, FieldName> = {
+  region: 'region',
+  target: 'target',
+  aws_profile: 'aws_profile',
+  aws_config_file: 'aws_config_file',
+  aws_credentials_file: 'aws_credentials_file',
+  aws_access_key_id: 'aws_access_key_id',
+  aws_secret_access_key: 'aws_secret_access_key',
+  aws_session_token: 'aws_session_token',
+  assume_role_arn: 'assume_role_arn',
+  assume_role_external_id: 'assume_role_external_id',
+  assume_role_session_name: 'assume_role_session_name',
+  assume_role_source_identity: 'assume_role_source_identity',
+  aws_endpoint_url: 'aws_endpoint_url',
+  entra_tenant_id: 'entra_tenant_id',
+  entra_client_id: 'entra_client_id',
+  entra_client_secret: 'entra_client_secret',
+  entra_authority_host: 'entra_authority_host',
   name: 'name',
   host: 'host',
   port: 'port',
@@ -256,25 +442,33 @@ function cert(mode: CertMode, path: string, pem: string): CertSource | undefined
   return undefined;
 }
 
-/**
- * The input for add_integration / update_integration / test_integration_input. In edit mode an
- * empty password keeps the saved one; `existing` is the integration being edited.
- */
-export function buildInput(f: WizardForm, existing: Integration | null): IntegrationInput {
+const optional = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
+
+/** The libpq settings every kind has, as its input takes them. */
+function libpq(f: WizardForm) {
+  const out: { port?: number; database?: string; connect_timeout_secs?: number; application_name?: string } = {};
+  const port = f.port.trim();
+  if (port !== '') out.port = Number(port);
+  const db = optional(f.database);
+  if (db) out.database = db;
+  const timeout = f.timeout.trim();
+  if (timeout !== '') out.connect_timeout_secs = Number(timeout);
+  const app = optional(f.applicationName);
+  if (app) out.application_name = app;
+  return out;
+}
+
+function selfHostedInput(f: WizardForm, existing: Integration | null): SelfHostedInput {
   const editing = existing !== null;
-  const c: ConnectionInput = {
-    kind: 'self_hosted',
+  const c: SelfHostedInput = {
     host: f.host.trim(),
     username: f.username.trim(),
     clear_password: false,
     session_only_password: f.sessionOnly,
     clear_client_key: false,
     sslmode: f.sslmode,
+    ...libpq(f),
   };
-  const port = f.port.trim();
-  if (port !== '') c.port = Number(port);
-  const db = f.database.trim();
-  if (db !== '') c.database = db;
   if (f.password !== '') c.password = f.password;
   else if (editing && f.clearPassword) c.clear_password = true;
   const ca = cert(f.caMode, f.caPath, f.caPem);
@@ -286,18 +480,106 @@ export function buildInput(f: WizardForm, existing: Integration | null): Integra
   else if (f.keyMode === 'pem') key = { source: 'pem', pem: f.keyPem.trim() + '\n' };
   if (key) c.client_key = key;
   if (f.keyMode === 'none' && editing && existing.connection.client_key !== null) c.clear_client_key = true;
-  const timeout = f.timeout.trim();
-  if (timeout !== '') c.connect_timeout_secs = Number(timeout);
-  const app = f.applicationName.trim();
-  if (app !== '') c.application_name = app;
-  return { name: f.name.trim(), read_only: f.readOnly, environment: f.environment, connection: c };
+  return c;
+}
+
+function rdsInput(f: WizardForm, existing: Integration | null): AwsRdsInput {
+  const password = f.rdsAuth === 'password';
+  const c: AwsRdsInput = {
+    region: f.region.trim(),
+    host: f.rdsTarget === 'host' ? f.host.trim() : '',
+    username: f.username.trim(),
+    auth: f.rdsAuth,
+    clear_password: password && existing !== null && f.password === '' && f.clearPassword,
+    session_only_password: password && f.sessionOnly,
+    sslmode: f.sslmode,
+    aws: { credentials: { source: 'default_chain' } },
+    ...libpq(f),
+  };
+  if (f.rdsTarget === 'instance') c.target = { type: 'instance', id: f.rdsId.trim() };
+  else if (f.rdsTarget === 'cluster') c.target = { type: 'cluster', id: f.rdsId.trim(), reader: f.rdsReader };
+  if (password && f.password !== '') c.password = f.password;
+  const ca = cert(f.caMode, f.caPath, f.caPem);
+  if (ca) c.ca_cert = ca;
+  if (f.awsSource === 'profile') {
+    c.aws.credentials = { source: 'profile', name: f.awsProfile.trim(), config_file: optional(f.awsConfigFile), credentials_file: optional(f.awsCredentialsFile) };
+  } else if (f.awsSource === 'static') {
+    c.aws.credentials = {
+      source: 'static',
+      access_key_id: f.awsKeyId.trim(),
+      secret_access_key: f.awsSecret === '' ? undefined : f.awsSecret,
+      session_token: f.awsSessionToken === '' ? undefined : f.awsSessionToken,
+      clear_session_token: false,
+    };
+  }
+  if (f.assumeRoleArn.trim() !== '') {
+    c.aws.assume_role = {
+      role_arn: f.assumeRoleArn.trim(),
+      external_id: optional(f.externalId),
+      session_name: optional(f.sessionName),
+      source_identity: optional(f.sourceIdentity),
+    };
+  }
+  const endpoint = optional(f.awsEndpointUrl);
+  if (endpoint) c.aws.endpoint_url = endpoint;
+  return c;
+}
+
+function azureInput(f: WizardForm, existing: Integration | null): AzureInput {
+  const password = f.azureLogin === 'password';
+  const c: AzureInput = {
+    host: f.host.trim(),
+    username: f.username.trim(),
+    auth: { method: 'password' },
+    clear_password: password && existing !== null && f.password === '' && f.clearPassword,
+    session_only_password: password && f.sessionOnly,
+    sslmode: f.sslmode,
+    ...libpq(f),
+  };
+  if (password && f.password !== '') c.password = f.password;
+  const ca = cert(f.caMode, f.caPath, f.caPem);
+  if (ca) c.ca_cert = ca;
+  if (!password) {
+    const authority_host = optional(f.entraAuthority);
+    const source =
+      f.entraSource === 'client_secret'
+        ? { source: 'client_secret' as const, tenant_id: f.entraTenant.trim(), client_id: f.entraClient.trim(), client_secret: f.entraSecret === '' ? undefined : f.entraSecret }
+        : f.entraSource === 'managed_identity'
+          ? { source: 'managed_identity' as const, client_id: optional(f.entraClient) }
+          : f.entraSource === 'azure_cli'
+            ? { source: 'azure_cli' as const, tenant_id: optional(f.entraTenant) }
+            : { source: 'developer_tools' as const };
+    c.auth = { method: 'entra', source, authority_host };
+  }
+  return c;
+}
+
+/**
+ * The input for add_integration / update_integration / test_integration_input, for the form's
+ * kind. In edit mode an empty password (or secret) keeps the saved one; `existing` is the
+ * integration being edited.
+ */
+export function buildInput(f: WizardForm, existing: Integration | null): IntegrationInput {
+  const connection: ConnectionInput =
+    f.kind === 'aws_rds'
+      ? { kind: 'aws_rds', ...rdsInput(f, existing) }
+      : f.kind === 'azure'
+        ? { kind: 'azure', ...azureInput(f, existing) }
+        : { kind: 'self_hosted', ...selfHostedInput(f, existing) };
+  return { name: f.name.trim(), read_only: f.readOnly, environment: f.environment, connection };
+}
+
+/** Whether the kind logs in with a password the form asks for. */
+export function usesPassword(f: WizardForm): boolean {
+  return f.kind === 'self_hosted' || (f.kind === 'aws_rds' && f.rdsAuth === 'password') || (f.kind === 'azure' && f.azureLogin === 'password');
 }
 
 /**
  * What the summary lacks, in words ("no host and no user name"), or null when it can be shown.
  */
 export function summaryMissing(f: WizardForm): string | null {
-  const missing = [!f.host.trim() && 'no host', !f.username.trim() && 'no user name'].filter((m): m is string => !!m);
+  const hostless = f.kind === 'aws_rds' && f.rdsTarget !== 'host';
+  const missing = [!hostless && !f.host.trim() && 'no host', !f.username.trim() && 'no user name'].filter((m): m is string => !!m);
   return missing.length > 0 ? missing.join(' and ') : null;
 }
 
