@@ -570,7 +570,10 @@ async fn the_fix_for_a_missing_grant_option_is_sql_that_runs() {
             .and_then(|(_, rest)| rest.split_once(", or apply this plan"))
             .map(|(sql, _)| sql)
             .unwrap_or_else(|| panic!("no fix statement in {b}"));
-        assert!(fix.ends_with(r#" TO "connector" WITH GRANT OPTION"#), "{fix}");
+        assert!(
+            fix.ends_with(r#" TO "connector" WITH GRANT OPTION"#),
+            "{fix}"
+        );
         c.psql("app", &format!("SET ROLE \"Other Owner\"; {fix}"));
     }
     let pv = env.plan("app", &wanted).await;
