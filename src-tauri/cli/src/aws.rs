@@ -90,7 +90,8 @@ pub struct RdsArgs {
     pub cluster: Option<String>,
     #[arg(long, requires = "cluster")]
     pub reader: bool,
-    /// iam (a fresh token for each connection, the default) or password (--password-stdin).
+    /// aws-rds: iam (a fresh token for each connection, the default) or password
+    /// (--password-stdin); azure: entra (the default with a token source) or password.
     #[arg(long)]
     pub auth: Option<String>,
     #[command(flatten)]
@@ -123,11 +124,15 @@ impl RdsArgs {
 
     /// Whether any RDS flag was given (they mean nothing for a self-hosted server).
     pub fn any(&self) -> bool {
+        self.auth.is_some() || self.any_but_auth()
+    }
+
+    /// Any RDS flag other than --auth (which the Azure kind takes too).
+    pub fn any_but_auth(&self) -> bool {
         let a = &self.access;
         self.region.is_some()
             || self.instance.is_some()
             || self.cluster.is_some()
-            || self.auth.is_some()
             || a.aws_profile.is_some()
             || a.aws_access_key_id.is_some()
             || a.assume_role.is_some()

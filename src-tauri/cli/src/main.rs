@@ -290,13 +290,19 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     }
     if a.azure.any() {
         return Err(Error::invalid(
-            "--entra, --tenant-id, --client-id, --client-secret-stdin and --authority-host are for --kind azure",
+            "--tenant-id, --client-id, the Entra ID token sources and --authority-host are for --kind azure",
         )
         .at("kind"));
     }
-    if a.rds.any() {
+    if a.rds.any_but_auth() {
         return Err(Error::invalid(
-            "--region, --instance, --cluster, --auth and the AWS flags are for --kind aws-rds",
+            "--region, --instance, --cluster and the AWS flags are for --kind aws-rds",
+        )
+        .at("kind"));
+    }
+    if a.rds.auth.is_some() {
+        return Err(Error::invalid(
+            "--auth is for --kind aws-rds (iam or password) or azure (entra or password)",
         )
         .at("kind"));
     }
@@ -375,9 +381,9 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
             return Err(Error::invalid(format!("{flag} is not taken for --kind azure")).at("kind"));
         }
     }
-    if a.rds.any() {
+    if a.rds.any_but_auth() {
         return Err(Error::invalid(
-            "--region, --instance, --cluster, --auth and the AWS flags are for --kind aws-rds",
+            "--region, --instance, --cluster and the AWS flags are for --kind aws-rds",
         )
         .at("kind"));
     }
@@ -386,11 +392,16 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
             "--password-stdin and --client-secret-stdin both read stdin: give one",
         ));
     }
-    if a.password_stdin && a.azure.entra.is_some() {
+    // The flags are checked before stdin is read.
+    let entra = !matches!(
+        a.azure.auth(a.rds.auth.as_deref(), None)?,
+        grantry_core::integrations::model::AzureAuthInput::Password
+    );
+    if a.password_stdin && entra {
         return Err(Error::invalid(
-            "--password-stdin is for a password login; an Entra ID login has no password",
+            "--password-stdin is for --auth password; an Entra ID login has no password",
         )
-        .at("entra"));
+        .at("auth"));
     }
     let secret = if a.azure.client_secret_stdin {
         let s = read_stdin_line().map_err(|e| Error {
@@ -408,7 +419,7 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         port: parse_port(a.port)?,
         database: a.database,
         username: a.user.unwrap_or_default(),
-        auth: a.azure.auth(secret)?,
+        auth: a.azure.auth(a.rds.auth.as_deref(), secret)?,
         password: if a.password_stdin {
             Some(read_stdin_line()?)
         } else {
@@ -467,9 +478,10 @@ fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         None
     };
     if a.azure.any() {
-        return Err(
-            Error::invalid("--entra and the other Entra ID flags are for --kind azure").at("kind"),
-        );
+        return Err(Error::invalid(
+            "--tenant-id, --client-id, the Entra ID token sources and --authority-host are for --kind azure",
+        )
+        .at("kind"));
     }
     let port = parse_port(a.port)?;
     let settings = AwsRdsInput {

@@ -1338,8 +1338,6 @@ fn azure_integrations_log_in_with_entra_tokens() {
         "flex",
         "entra_cli",
         &[
-            "--entra",
-            "client-secret",
             "--tenant-id",
             TENANT,
             "--client-id",
@@ -1386,12 +1384,7 @@ fn azure_integrations_log_in_with_entra_tokens() {
     assert!(String::from_utf8_lossy(&tree.stdout).contains("\"postgres\""));
 
     // A managed identity (system-assigned).
-    let out = add(
-        "flex-mi",
-        "entra_cli_mi",
-        &["--entra", "managed-identity"],
-        None,
-    );
+    let out = add("flex-mi", "entra_cli_mi", &["--managed-identity"], None);
     assert!(
         out.status.success(),
         "{}",
@@ -1409,8 +1402,6 @@ fn azure_integrations_log_in_with_entra_tokens() {
         "wrong",
         "entra_cli",
         &[
-            "--entra",
-            "client-secret",
             "--tenant-id",
             TENANT,
             "--client-id",
@@ -1442,20 +1433,28 @@ fn azure_integrations_log_in_with_entra_tokens() {
     for (extra, needle) in [
         (
             vec![
-                "--entra",
-                "client-secret",
+                "--auth",
+                "entra",
                 "--tenant-id",
                 TENANT,
                 "--client-id",
                 &app.client_id,
             ],
-            "--client-secret-stdin",
+            "needs a token source",
         ),
         (
-            vec!["--entra", "managed-identity", "--tenant-id", TENANT],
+            vec!["--managed-identity", "--tenant-id", TENANT],
             "--tenant-id goes with",
         ),
-        (vec!["--entra", "kerberos"], "unknown Entra ID source"),
+        (
+            vec!["--managed-identity", "--azure-cli"],
+            "give one token source, not --managed-identity and --azure-cli",
+        ),
+        (vec!["--auth", "kerberos"], "expected entra or password"),
+        (
+            vec!["--auth", "password", "--managed-identity"],
+            "are for --auth entra",
+        ),
         (vec!["--sslmode", "prefer"], "TLS connections only"),
     ] {
         let out = add("x", "u", &extra, None);
@@ -1476,8 +1475,7 @@ fn azure_integrations_log_in_with_entra_tokens() {
             "h",
             "--user",
             "u",
-            "--entra",
-            "azure-cli",
+            "--azure-cli",
         ],
         2,
         "are for --kind azure",
