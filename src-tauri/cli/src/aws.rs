@@ -123,10 +123,6 @@ impl RdsArgs {
     }
 
     /// Whether any RDS flag was given (they mean nothing for a self-hosted server).
-    pub fn any(&self) -> bool {
-        self.auth.is_some() || self.any_but_auth()
-    }
-
     /// Any RDS flag other than --auth (which the Azure kind takes too).
     pub fn any_but_auth(&self) -> bool {
         let a = &self.access;
