@@ -153,6 +153,14 @@ enum IntegrationCmd {
         #[command(flatten)]
         session: SessionPassword,
     },
+    /// Check what the platform needs of the connecting role (CREATEROLE, grant options,
+    /// pg_read_all_stats, pg_stat_statements; rds_superuser on RDS, azure_pg_admin on Azure),
+    /// each missing one with the SQL that fixes it; exits 6 when one is missing.
+    Check {
+        name: String,
+        #[command(flatten)]
+        session: SessionPassword,
+    },
     /// Remove an integration and its keychain entries.
     Remove { name: String },
     /// Import from ~/.pgpass or pg_service.conf: lists entries, or saves entry --index as --name.
@@ -551,7 +559,8 @@ impl Command {
     /// The integration whose password this run reads from stdin (`--password-stdin`).
     fn session_password_for(&self) -> Option<&str> {
         let (integration, session) = match self {
-            Command::Integration(IntegrationCmd::Test { name, session }) => (name, session),
+            Command::Integration(IntegrationCmd::Test { name, session })
+            | Command::Integration(IntegrationCmd::Check { name, session }) => (name, session),
             Command::Tree(t) => (&t.integration, &t.session),
             Command::Grants {
                 integration,
@@ -587,6 +596,8 @@ enum Done {
     Ok,
     /// `plan --desired --check`: the database differs from the document by this many statements.
     Drift(usize),
+    /// `integration check`: this many prerequisites are missing.
+    Missing(usize),
 }
 
 async fn run(cli: Cli) -> Result<Done, Error> {
@@ -618,6 +629,23 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                     return Err(
                         Error::new(code, report.message).with_detail("connection test failed")
                     );
+                }
+            }
+            IntegrationCmd::Check { name, .. } => {
+                let report = g.integrations().test(&name).await?;
+                if !report.ok {
+                    let code = report
+                        .failure
+                        .map(|f| f.code())
+                        .unwrap_or(grantry_core::ErrorCode::Internal);
+                    return Err(
+                        Error::new(code, report.message).with_detail("connection test failed")
+                    );
+                }
+                out.prerequisites(&report.prerequisites);
+                let missing = report.prerequisites.iter().filter(|p| !p.ok).count();
+                if missing > 0 {
+                    return Ok(Done::Missing(missing));
                 }
             }
             IntegrationCmd::Remove { name } => {
@@ -906,6 +934,22 @@ fn main() -> ExitCode {
                 eprintln!(
                     "{}",
                     serde_json::json!({"code": "desired.drift", "message": message})
+                );
+            } else {
+                eprintln!("grantry: {message}");
+            }
+            ExitCode::from(6)
+        }
+        Ok(Done::Missing(n)) => {
+            let message = format!(
+                "{n} prerequisite{} missing: see the fix{} above",
+                if n == 1 { " is" } else { "s are" },
+                if n == 1 { "" } else { "es" }
+            );
+            if json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"code": "check.missing", "message": message})
                 );
             } else {
                 eprintln!("grantry: {message}");

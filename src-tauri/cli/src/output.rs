@@ -205,6 +205,37 @@ impl Out {
                 println!("note:         {n}");
             }
         }
+        if !r.prerequisites.is_empty() {
+            println!("prerequisites:");
+            self.prerequisite_lines(&r.prerequisites);
+        }
+    }
+
+    /// `integration check`: each prerequisite, and what fixes a missing one.
+    pub fn prerequisites(&self, list: &[grantry_core::connect::prerequisites::Prerequisite]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        self.prerequisite_lines(list);
+    }
+
+    fn prerequisite_lines(&self, list: &[grantry_core::connect::prerequisites::Prerequisite]) {
+        for p in list {
+            println!(
+                "{} {}: {}",
+                if p.ok { "ok  " } else { "MISS" },
+                p.title,
+                esc(&p.why)
+            );
+            if let Some(f) = &p.fix {
+                println!("       fix {}:", esc(f));
+            }
+            if let Some(sql) = &p.fix_sql {
+                for line in sql.lines() {
+                    println!("         {}", esc(line));
+                }
+            }
+        }
     }
 
     pub fn rds_databases(&self, found: &[grantry_core::connect::aws::RdsDatabase]) {

@@ -1383,6 +1383,34 @@ fn azure_integrations_log_in_with_entra_tokens() {
     );
     assert!(String::from_utf8_lossy(&tree.stdout).contains("\"postgres\""));
 
+    // The prerequisites: the principal is there, azure_pg_admin is not granted: exit 6, with
+    // the GRANT that fixes it; as JSON too.
+    let check = grantry_env(h, &env, &["integration", "check", "flex"], None);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(
+        check.status.code(),
+        Some(6),
+        "{text}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        text.contains("ok   is a Microsoft Entra principal"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MISS is a member of azure_pg_admin"),
+        "{text}"
+    );
+    assert!(
+        text.contains("GRANT azure_pg_admin TO \"entra_cli\";"),
+        "{text}"
+    );
+    let check = grantry_env(h, &env, &["integration", "check", "flex", "--json"], None);
+    let list: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let admin = element(&list, "id", "azure_pg_admin");
+    assert_eq!(admin["ok"], false);
+    assert!(String::from_utf8_lossy(&check.stderr).contains("check.missing"));
+
     // A managed identity (system-assigned).
     let out = add("flex-mi", "entra_cli_mi", &["--managed-identity"], None);
     assert!(

@@ -590,3 +590,63 @@ async fn the_fix_for_a_missing_grant_option_is_sql_that_runs() {
         "t"
     );
 }
+
+/// The connection test checks what the connector needs: each missing power says why, and its
+/// fix SQL, run by a superuser, makes the next test pass that check.
+#[tokio::test]
+async fn prerequisites_name_their_fix_and_the_fix_works() {
+    let c = Cluster::start(grantry_testrig::Options::default());
+    c.psql(
+        "postgres",
+        "CREATE ROLE \"Connector Q\" LOGIN PASSWORD 'connector-pw'; CREATE ROLE other NOLOGIN; \
+         CREATE DATABASE app;",
+    );
+    c.psql(
+        "app",
+        "CREATE SCHEMA \"Sales */\"; CREATE TABLE \"Sales */\".t (x int); \
+         GRANT USAGE ON SCHEMA \"Sales */\" TO \"Connector Q\"; \
+         GRANT SELECT ON \"Sales */\".t TO \"Connector Q\"; \
+         CREATE TABLE public.mine (x int); ALTER TABLE public.mine OWNER TO \"Connector Q\";",
+    );
+    let env = grantry_with(login_input(&c, "app", "Connector Q", "connector-pw", "app")).await;
+    let report = env.g.integrations().test("app").await.unwrap();
+    assert!(report.ok, "{report:#?}");
+    let by_id = |r: &grantry_core::connect::ConnectionReport, id: &str| {
+        r.prerequisites
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("no {id} in {:#?}", r.prerequisites))
+            .clone()
+    };
+    for id in [
+        "createrole",
+        "grant_option",
+        "read_all_stats",
+        "pg_stat_statements_loaded",
+        "pg_stat_statements_installed",
+    ] {
+        let p = by_id(&report, id);
+        assert!(!p.ok, "{p:#?}");
+        let sql = p.fix_sql.unwrap_or_else(|| panic!("{id} has no fix SQL"));
+        // The fixes quote what they name, as every statement Grantry writes.
+        if id != "pg_stat_statements_installed" {
+            assert!(sql.contains("\"Connector Q\""), "{sql}");
+        }
+        c.psql("app", &sql);
+    }
+    let grant = by_id(&report, "grant_option");
+    assert!(grant.why.contains("on 1 relation"), "{}", grant.why);
+    // Unknown before pg_read_all_settings: the fix lets it see the setting (the rig's clusters
+    // preload pg_stat_statements, so it is then seen loaded).
+    assert!(by_id(&report, "pg_stat_statements_loaded")
+        .why
+        .contains("unknown"));
+    let again = env.g.integrations().test("app").await.unwrap();
+    let failing: Vec<_> = again.prerequisites.iter().filter(|p| !p.ok).collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    // Self-hosted: no platform role is checked.
+    assert!(again
+        .prerequisites
+        .iter()
+        .all(|p| p.id != "rds_superuser" && p.id != "azure_pg_admin"));
+}

@@ -67,6 +67,10 @@ export function serverInfo(over: Partial<ServerInfo> = {}): ServerInfo {
       pg_stat_statements_installed: '1.10',
       pg_stat_statements_loaded: true,
       pg_stat_statements_available: true,
+      rds_superuser: null,
+      azure_pg_admin: null,
+      ungrantable_relations: 0,
+      ungrantable_schemas: [],
     },
     ...over,
   };

@@ -145,10 +145,11 @@ export function mockBackend() {
         detail: 'failed to lookup address information: Name or service not known',
         steps: [{ name: 'resolve host', ok: false, elapsed_ms: 12, note: 'failed to lookup address information' }],
         server: null,
+        prerequisites: [],
       };
     }
     if (name && find(name).password_storage === 'session' && !find(name).has_password) {
-      return { ok: false, failure: 'secret_missing', message: `integration "${name}" does not save its password`, detail: null, steps: [], server: null };
+      return { ok: false, failure: 'secret_missing', message: `integration "${name}" does not save its password`, detail: null, steps: [], server: null, prerequisites: [] };
     }
     return {
       ok: true,
@@ -162,6 +163,10 @@ export function mockBackend() {
         { name: 'inspect server', ok: true, elapsed_ms: 4, note: 'PostgreSQL 15.18' },
       ],
       server: serverInfo(),
+      prerequisites: [
+        { id: 'createrole', ok: true, title: 'may create roles and change memberships (CREATEROLE)', why: 'has CREATEROLE', fix: null, fix_sql: null },
+        { id: 'read_all_stats', ok: false, title: "may read every user's statements (pg_read_all_stats)", why: "usage shows other users' statements as <insufficient privilege> without it", fix: 'as a superuser', fix_sql: 'GRANT pg_read_all_stats TO "grantry";' },
+      ],
     };
   };
 

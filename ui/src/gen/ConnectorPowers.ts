@@ -19,4 +19,21 @@ pg_stat_statements_loaded: boolean | null,
 /**
  * `None` when the connecting role may not read pg_available_extensions.
  */
-pg_stat_statements_available: boolean | null, };
+pg_stat_statements_available: boolean | null, 
+/**
+ * Member of RDS's `rds_superuser`; `None` where the role does not exist (not RDS).
+ */
+rds_superuser: boolean | null, 
+/**
+ * Member of Azure's `azure_pg_admin`; `None` where the role does not exist (not Azure).
+ */
+azure_pg_admin: boolean | null, 
+/**
+ * Relations of the connected database's own schemas it may not grant SELECT on, counted
+ * up to 1,001; `None` when that could not be read.
+ */
+ungrantable_relations: number | null, 
+/**
+ * The schemas those relations are in.
+ */
+ungrantable_schemas: Array<string>, };

@@ -669,5 +669,7 @@ pub async fn test_rds(
             crate::quote::ident(&endpoint.username)
         );
     }
-    report
+    report.checked_for(super::prerequisites::Platform::AwsRds {
+        iam: rds.auth == DbAuth::Iam,
+    })
 }

@@ -337,7 +337,9 @@ pub async fn test_azure(
         report.failure = Some(FailureKind::TokenRejected);
         report.message = principal_hint(&az.endpoint.username);
     }
-    report
+    report.checked_for(super::prerequisites::Platform::Azure {
+        entra: az.uses_token(),
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod env;
 pub mod notices;
 pub mod pool;
+pub mod prerequisites;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::integrations::model::{
@@ -537,6 +538,15 @@ pub struct ConnectorPowers {
     pub pg_stat_statements_loaded: Option<bool>,
     /// `None` when the connecting role may not read pg_available_extensions.
     pub pg_stat_statements_available: Option<bool>,
+    /// Member of RDS's `rds_superuser`; `None` where the role does not exist (not RDS).
+    pub rds_superuser: Option<bool>,
+    /// Member of Azure's `azure_pg_admin`; `None` where the role does not exist (not Azure).
+    pub azure_pg_admin: Option<bool>,
+    /// Relations of the connected database's own schemas it may not grant SELECT on, counted
+    /// up to 1,001; `None` when that could not be read.
+    pub ungrantable_relations: Option<u32>,
+    /// The schemas those relations are in.
+    pub ungrantable_schemas: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -569,9 +579,21 @@ pub struct ConnectionReport {
     pub detail: Option<String>,
     pub steps: Vec<CheckStep>,
     pub server: Option<ServerInfo>,
+    /// What the platform needs of the connecting role, each with why and what fixes it (empty
+    /// when the test did not get that far).
+    pub prerequisites: Vec<prerequisites::Prerequisite>,
 }
 
 impl ConnectionReport {
+    /// The report with the prerequisites of `platform` checked against what the server said.
+    pub fn checked_for(mut self, platform: prerequisites::Platform) -> Self {
+        self.prerequisites = match &self.server {
+            Some(s) if self.ok => prerequisites::check(platform, s),
+            _ => Vec::new(),
+        };
+        self
+    }
+
     pub fn failed(
         steps: Vec<CheckStep>,
         kind: FailureKind,
@@ -585,6 +607,7 @@ impl ConnectionReport {
             detail,
             steps,
             server: None,
+            prerequisites: Vec::new(),
         }
     }
     /// The report as an error, for callers that only want success or a reason.
@@ -821,7 +844,9 @@ pub async fn test_connection(endpoint: &PgEndpoint, secrets: &ConnectSecrets) ->
                 detail: None,
                 steps,
                 server: Some(info),
+                prerequisites: Vec::new(),
             }
+            .checked_for(prerequisites::Platform::SelfHosted)
         }
         Err(e) => {
             steps.push(step("inspect server", t, false, e.message.clone()));
@@ -931,6 +956,21 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
                 (None, None)
             }
         };
+    let ungrantable: Option<(i32, Vec<String>)> =
+        match sqlx::query_as(include_str!("server_grantable.sql"))
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok(n) => Some(n),
+            Err(e) => {
+                denied(
+                    "which relations the connecting role may grant on",
+                    &e,
+                    &mut notes,
+                );
+                None
+            }
+        };
     let preload: Option<String> = match sqlx::query_scalar(include_str!("server_preload.sql"))
         .fetch_optional(&mut *conn)
         .await
@@ -997,6 +1037,10 @@ pub async fn server_info(conn: &mut PgConnection, opts: &PgConnectOptions) -> Re
             pg_stat_statements_installed: installed,
             pg_stat_statements_loaded: loaded,
             pg_stat_statements_available: available,
+            rds_superuser: row.get("rds_superuser"),
+            azure_pg_admin: row.get("azure_pg_admin"),
+            ungrantable_relations: ungrantable.as_ref().map(|(n, _)| (*n).max(0) as u32),
+            ungrantable_schemas: ungrantable.map(|(_, s)| s).unwrap_or_default(),
         },
     })
 }

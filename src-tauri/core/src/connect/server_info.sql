@@ -10,6 +10,11 @@ SELECT current_setting('server_version')                     AS server_version,
        r.rolcreaterole                                       AS createrole,
        r.rolcreatedb                                         AS createdb,
        pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats,
+       -- The managed platforms' admin roles: NULL where the role does not exist.
+       (SELECT pg_has_role(current_user, x.oid, 'USAGE') FROM pg_roles x
+         WHERE x.rolname = 'rds_superuser')                  AS rds_superuser,
+       (SELECT pg_has_role(current_user, x.oid, 'USAGE') FROM pg_roles x
+         WHERE x.rolname = 'azure_pg_admin')                 AS azure_pg_admin,
        pg_is_in_recovery()                                   AS in_recovery,
        current_setting('default_transaction_read_only')::bool AS read_only_default
   FROM pg_roles r

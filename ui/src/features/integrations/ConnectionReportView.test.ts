@@ -13,7 +13,7 @@ function server(over: Partial<ServerInfo> = {}): ServerInfo {
 }
 
 function report(s: ServerInfo): ConnectionReport {
-  return { ok: true, failure: null, message: 'Connected', detail: null, steps: [], server: s };
+  return { ok: true, failure: null, message: 'Connected', detail: null, steps: [], server: s, prerequisites: [] };
 }
 
 describe('ConnectionReportView', () => {
@@ -55,6 +55,7 @@ describe('a refused connection', () => {
     detail: null,
     steps: [],
     server: null,
+    prerequisites: [],
   };
   it('is explained for a Unix socket without host-and-port words, and for TCP with them', () => {
     const sock = render(ConnectionReportView, { props: { report: refused, socket: true } }).body;
@@ -62,5 +63,25 @@ describe('a refused connection', () => {
     expect(sock).not.toContain('listen_addresses');
     const tcp = render(ConnectionReportView, { props: { report: refused } }).body;
     expect(tcp).toContain('listen_addresses');
+  });
+});
+
+describe('the prerequisites', () => {
+  it('lists each with its mark, and the fix SQL of a missing one', () => {
+    const r: ConnectionReport = {
+      ...report(server()),
+      prerequisites: [
+        { id: 'createrole', ok: true, title: 'may create roles', why: 'has CREATEROLE', fix: null, fix_sql: null },
+        { id: 'read_all_stats', ok: false, title: 'may read every user’s statements', why: 'shows <insufficient privilege>', fix: 'as a superuser', fix_sql: 'GRANT pg_read_all_stats TO "Connector Q";' },
+      ],
+    };
+    const { body } = render(ConnectionReportView, { props: { report: r } });
+    expect(body).toContain('data-missing="1"');
+    expect(body).toContain('1 prerequisite missing');
+    expect(body).toContain('GRANT pg_read_all_stats TO "Connector Q";');
+    expect(body).toContain('&lt;insufficient privilege>');
+    const none = render(ConnectionReportView, { props: { report: { ...r, prerequisites: [r.prerequisites[0]] } } }).body;
+    expect(none).toContain('Everything Grantry needs is in place');
+    expect(none).not.toContain('data-testid="prerequisite-fix"');
   });
 });
