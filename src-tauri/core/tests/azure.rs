@@ -450,6 +450,65 @@ async fn a_token_without_a_principal_says_how_to_create_one(rig: &Rig) {
     );
     // The token step itself passed: the failure is the server's.
     assert!(report.steps[0].ok, "{:?}", report.steps);
+
+    // A principal of the user type, logged in with an app's token: the type is named, with the
+    // server's own words.
+    create_principal(
+        &rig.cluster,
+        "entra_usertype",
+        &app.object_id,
+        PrincipalType::User,
+    );
+    let report = env
+        .g
+        .integrations()
+        .test_input(
+            rig.input(
+                "x",
+                "entra_usertype",
+                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        report.failure,
+        Some(FailureKind::TokenRejected),
+        "{report:#?}"
+    );
+    assert!(
+        report.message.contains("of another type") && report.message.contains("the server said:"),
+        "{}",
+        report.message
+    );
+
+    // A token that comes already expired is not taken for a good one.
+    rig.authority.set_token_lifetime(Duration::seconds(-100));
+    let report = env
+        .g
+        .integrations()
+        .test_input(
+            rig.input(
+                "x",
+                "entra_usertype",
+                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    rig.authority.set_token_lifetime(Duration::minutes(60));
+    assert_eq!(
+        report.failure,
+        Some(FailureKind::EntraRefused),
+        "{report:#?}"
+    );
+    assert!(
+        report.message.contains("had already expired"),
+        "{}",
+        report.message
+    );
 }
 
 async fn managed_identities_log_in_as_their_principals(rig: &Rig) {
@@ -568,6 +627,32 @@ async fn the_client_secret_stays_in_the_keychain_and_leaves_with_the_integration
         .await
         .unwrap();
     assert!(env.g.integrations().test("kc").await.unwrap().ok);
+    // The saved secret goes nowhere else: a test or save of the same app at another authority,
+    // without the secret typed again, is refused before anything is sent.
+    let mut moved = rig.input(
+        "kc",
+        "entra_keychain",
+        rig.secret_auth(TENANT, &app.client_id, None),
+    );
+    if let ConnectionInput::Azure(a) = &mut moved.connection {
+        if let AzureAuthInput::Entra { authority_host, .. } = &mut a.auth {
+            *authority_host = Some("https://localhost:9".into());
+        }
+    }
+    let err = env
+        .g
+        .integrations()
+        .test_input(moved.clone(), Some("kc"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("entra_client_secret"), "{err:?}");
+    assert!(
+        err.message
+            .contains("only sent to the app, tenant and authority"),
+        "{err:?}"
+    );
+    let err = env.g.integrations().update("kc", moved).await.unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("entra_client_secret"), "{err:?}");
     // Another app needs its own secret.
     let err = env
         .g

@@ -135,6 +135,16 @@ impl Entra {
         })?
         .map_err(|e| entra_error(&self.source, &self.authority, &e))?;
         let left = (got.expires_on - OffsetDateTime::now_utc()).whole_seconds();
+        if left <= 0 {
+            return Err(Error::new(
+                ErrorCode::EntraRefused,
+                format!(
+                    "the token from {} had already expired when it came ({} s ago): check this \
+                     computer's clock, and the token source",
+                    self.source, -left
+                ),
+            ));
+        }
         Ok((
             Secret::new(got.token.secret().to_string()),
             Duration::from_secs(left.max(0) as u64),
@@ -265,6 +275,26 @@ impl CredentialSource for EntraTokens {
     }
 }
 
+/// What a refused Entra login means, from what the server said (`said`): a principal of the
+/// wrong type, a token not for this server, or (most often) no principal for the user.
+pub fn refused_hint(user: &str, said: &str) -> String {
+    let name = crate::quote::literal(user);
+    let why = if said.contains("cannot generate") || said.contains("TOKENTYPE") {
+        format!(
+            "the role {user:?} is an Entra principal of another type: an app's or a managed \
+             identity's token logs in only as a 'service' principal (pgaadauth_create_principal_with_oid({name}, \
+             '<object id>', 'service', false, false)), a user's only as a 'user' one"
+        )
+    } else if said.contains("validating the access token") {
+        "the token is not valid for this server: it must come from the server's own tenant and \
+         cloud (check the tenant and the authority)"
+            .to_string()
+    } else {
+        principal_hint(user)
+    };
+    format!("{why} (the server said: {})", said.trim())
+}
+
 /// What fixes a refused Entra login: a principal for the user, made by an Entra administrator.
 pub fn principal_hint(user: &str) -> String {
     let name = crate::quote::literal(user);
@@ -335,7 +365,7 @@ pub async fn test_azure(
     report.steps = steps;
     if az.uses_token() && report.failure == Some(FailureKind::AuthFailed) {
         report.failure = Some(FailureKind::TokenRejected);
-        report.message = principal_hint(&az.endpoint.username);
+        report.message = refused_hint(&az.endpoint.username, &report.message);
     }
     report.checked_for(super::prerequisites::Platform::Azure {
         entra: az.uses_token(),

@@ -195,9 +195,13 @@ impl AzureInput {
             database: self.database.clone(),
             username: self.username.clone(),
             sslmode: Some(sslmode),
-            ca_cert: Some(self.ca_cert.clone().unwrap_or_else(|| CertSource::File {
-                path: "system".into(),
-            })),
+            // verify-full checks against the system's roots unless a CA is given; require checks
+            // no certificate (libpq's rule), and verify-ca needs the CA named.
+            ca_cert: self.ca_cert.clone().or_else(|| {
+                (sslmode == SslMode::VerifyFull).then(|| CertSource::File {
+                    path: "system".into(),
+                })
+            }),
             connect_timeout_secs: self.connect_timeout_secs,
             application_name: self.application_name.clone(),
             ..Default::default()
@@ -210,6 +214,10 @@ impl AzureInput {
                 authority_host,
             } => {
                 let mut bad = |field: &str, m: String| problems.push(Error::invalid(m).at(field));
+                // The saved secret is sent only where it was saved for: the same app of the same
+                // tenant at the same authority. Anything else needs the secret typed again.
+                let new_authority = non_empty(authority_host.as_deref())
+                    .map(|a| a.trim_end_matches('/').to_string());
                 let old_app = match old.map(|o| &o.auth) {
                     Some(AzureAuth::Entra {
                         source:
@@ -217,8 +225,10 @@ impl AzureInput {
                                 tenant_id,
                                 client_id,
                             },
-                        ..
-                    }) => Some((tenant_id.as_str(), client_id.as_str())),
+                        authority_host: old_authority,
+                    }) if *old_authority == new_authority => {
+                        Some((tenant_id.as_str(), client_id.as_str()))
+                    }
                     _ => None,
                 };
                 let source = match source {
@@ -246,11 +256,16 @@ impl AzureInput {
                             );
                         }
                         let new_secret = client_secret.as_ref().filter(|s| !s.is_empty());
-                        // Another app (or tenant) needs its own secret; the same one keeps it.
+                        // Another app, tenant or authority needs the secret again; the same keeps it.
                         if new_secret.is_none() && old_app != Some((tenant, client)) {
                             bad(
                                 "entra_client_secret",
-                                "the client secret is required with a client id".into(),
+                                if old.is_some_and(|o| o.has_client_secret()) {
+                                    "give the client secret again: the saved one is only sent to the app, tenant and authority it was saved for"
+                                } else {
+                                    "the client secret is required with a client id"
+                                }
+                                .into(),
                             );
                         }
                         if let Some(s) = new_secret {
@@ -295,6 +310,24 @@ impl AzureInput {
                 };
                 let authority_host = non_empty(authority_host.as_deref()).map(|a| {
                     match url::Url::parse(a) {
+                        // The host (and port) only: the credential joins the tenant's path to it.
+                        Ok(u)
+                            if u.scheme() == "https"
+                                && u.host().is_some()
+                                && (!u.username().is_empty()
+                                    || u.password().is_some()
+                                    || !matches!(u.path(), "" | "/")
+                                    || u.query().is_some()
+                                    || u.fragment().is_some()) =>
+                        {
+                            bad(
+                                "entra_authority_host",
+                                format!(
+                                    "invalid authority host {a:?}: give only https://host[:port], \
+                                     without user, path or query"
+                                ),
+                            )
+                        }
                         Ok(u) if u.scheme() == "https" && u.host().is_some() => {}
                         Ok(u) if u.scheme() == "http" => bad(
                             "entra_authority_host",
@@ -446,6 +479,53 @@ mod tests {
     }
 
     #[test]
+    fn the_saved_secret_is_kept_only_for_its_app_tenant_and_authority() {
+        let mut saved_auth = secret_auth(TENANT, CLIENT, Some("x"));
+        if let AzureAuthInput::Entra { authority_host, .. } = &mut saved_auth {
+            *authority_host = Some("https://login.microsoftonline.us".into());
+        }
+        let saved = input(saved_auth).checked(None, &mut Vec::new());
+        let edit = |authority: Option<&str>| {
+            let mut a = secret_auth(TENANT, CLIENT, None);
+            if let AzureAuthInput::Entra { authority_host, .. } = &mut a {
+                *authority_host = authority.map(str::to_string);
+            }
+            problems(&input(a), Some(&saved))
+        };
+        assert!(edit(Some("https://login.microsoftonline.us/")).is_empty());
+        for other in [None, Some("https://evil.example.com")] {
+            let p = edit(other);
+            assert_eq!(p.len(), 1, "{other:?}: {p:?}");
+            assert_eq!(p[0].0, "entra_client_secret");
+            assert!(
+                p[0].1
+                    .contains("only sent to the app, tenant and authority"),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn require_checks_no_certificate_and_verify_ca_needs_one() {
+        let with = |m: SslMode| {
+            let i = AzureInput {
+                sslmode: Some(m),
+                ..input(AzureAuthInput::Password)
+            };
+            let mut p = Vec::new();
+            let a = i.checked(None, &mut p);
+            (a, p)
+        };
+        let (a, p) = with(SslMode::Require);
+        assert!(p.is_empty() && a.endpoint.ca_cert.is_none(), "{p:?}");
+        let (_, p) = with(SslMode::VerifyCa);
+        assert!(
+            p.iter().any(|e| e.field.as_deref() == Some("ca_cert")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn other_sources_and_the_authority_host() {
         let mi = |c: Option<&str>| AzureAuthInput::Entra {
             source: EntraSourceInput::ManagedIdentity {
@@ -468,8 +548,12 @@ mod tests {
         assert_eq!(problems(&input(cli), None)[0].0, "entra_tenant_id");
         for (host, ok) in [
             ("https://login.microsoftonline.us/", true),
+            ("https://localhost:8443", true),
             ("http://login.microsoftonline.us", false),
             ("login.microsoftonline.us", false),
+            ("https://user:pass@login.microsoftonline.us", false),
+            ("https://login.microsoftonline.us/evil/path", false),
+            ("https://login.microsoftonline.us/?x=1", false),
         ] {
             let i = input(AzureAuthInput::Entra {
                 source: EntraSourceInput::DeveloperTools,
@@ -481,7 +565,7 @@ mod tests {
             if ok {
                 assert!(matches!(
                     a.auth,
-                    AzureAuth::Entra { authority_host: Some(ref h), .. } if h == "https://login.microsoftonline.us"
+                    AzureAuth::Entra { authority_host: Some(ref h), .. } if h == host.trim_end_matches('/')
                 ));
             }
         }
