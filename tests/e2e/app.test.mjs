@@ -1189,6 +1189,7 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await (await waitVisible(tid('add-integration'))).click();
     const w = await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
     await (await waitVisible(tid('kind-azure'), UI_TIMEOUT, 'the Azure platform choice')).click();
+
     // A cloud kind's settings are typed: the libpq sources are not offered.
     assert.equal(await visible(tid('source-paste')), null, 'the paste source is offered for Azure');
     await fill('field-name', NAME_AZ);
@@ -1196,6 +1197,11 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await fill('field-port', String(E.port));
     await fill('field-username', E.user);
     assert.equal(await visible(tid('field-password')), null, 'an Entra login asks for a password');
+    assert.equal(
+      await driver.executeScript('return document.querySelector(\'[data-testid="field-azure-login-entra"]\').closest("label").classList.contains("on")'),
+      true,
+      'the Entra login is not marked as chosen',
+    );
     // The access step: the app's client secret, and the rig's authority.
     await fill('field-entra_tenant_id', E.tenant_id);
     await fill('field-entra_client_id', 'not-a-guid');
@@ -1226,5 +1232,22 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'Cancel of an unchanged edit asked or stayed');
     // The client secret never reaches the webview.
     assert.ok(!(await driver.getPageSource()).includes(E.client_secret), 'the client secret is in the page');
+
+    // With many integrations the sidebar's list scrolls, never the window (40 more rows, as a
+    // DBA with 40 servers has them).
+    await driver.manage().window().setRect({ width: 900, height: 560 });
+    await driver.sleep(200);
+    const scroll = await driver.executeScript(`
+      const ul = document.querySelector('[data-testid="integration-item"]').closest('ul');
+      const li = ul.querySelector('li');
+      const clones = [];
+      for (let i = 0; i < 40; i++) { const c = li.cloneNode(true); ul.appendChild(c); clones.push(c); }
+      const page = document.scrollingElement;
+      const out = [page.scrollHeight, window.innerHeight, ul.scrollHeight > ul.clientHeight];
+      for (const c of clones) c.remove();
+      return out;`);
+    assert.ok(scroll[0] <= scroll[1] + 1, `the window scrolls with many integrations: ${scroll[0]}px in ${scroll[1]}px`);
+    assert.ok(scroll[2], 'the sidebar list does not scroll on its own');
+    await driver.manage().window().setRect({ width: 1280, height: 800 });
   });
 });

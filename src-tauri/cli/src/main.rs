@@ -411,11 +411,18 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         )
         .at("auth"));
     }
+    if a.no_save_password && entra {
+        return Err(Error::invalid(
+            "--no-save-password is for a password login: an Entra ID client secret is kept in the keychain",
+        )
+        .at("auth"));
+    }
     let secret = if a.azure.client_secret_stdin {
         let s = read_stdin_line().map_err(|e| Error {
             message: e
                 .message
-                .replace("--password-stdin", "--client-secret-stdin"),
+                .replace("--password-stdin", "--client-secret-stdin")
+                .replace("the password", "the client secret"),
             ..e
         })?;
         Some(s)

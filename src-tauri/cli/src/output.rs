@@ -103,6 +103,17 @@ impl Out {
             }
         );
         println!("read-only:    {}", it.read_only);
+        if let grantry_core::integrations::model::Connection::Azure(az) = &it.connection {
+            if let grantry_core::integrations::model::AzureAuth::Entra { source, .. } = &az.auth {
+                println!(
+                    "login:        Entra ID token from {}",
+                    esc(&source.describe())
+                );
+                if az.has_client_secret() {
+                    println!("secret:       the client secret is in the keychain");
+                }
+            }
+        }
         println!(
             "password:     {} ({})",
             if it.has_password {
@@ -161,6 +172,14 @@ impl Out {
             );
         }
         println!("{}", r.message);
+        // A failure's technical cause (what a tool or the server said) is shown too.
+        if !r.ok {
+            if let Some(d) = &r.detail {
+                for line in d.lines() {
+                    println!("  {}", esc(line));
+                }
+            }
+        }
         if let Some(s) = &r.server {
             let p = &s.powers;
             println!("server:       PostgreSQL {} ({})", s.version, s.version_num);

@@ -1363,6 +1363,13 @@ fn azure_integrations_log_in_with_entra_tokens() {
         "client_secret"
     );
     assert!(!shown.to_string().contains(SECRET), "{shown}");
+    let plain = grantry_env(h, &env, &["integration", "show", "flex"], None);
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.contains("login:        Entra ID token from client secret of app")
+            && plain.contains("secret:       the client secret is in the keychain"),
+        "{plain}"
+    );
     let test = grantry_env(h, &env, &["integration", "test", "flex"], None);
     let text = String::from_utf8_lossy(&test.stdout);
     assert!(
@@ -1484,6 +1491,17 @@ fn azure_integrations_log_in_with_entra_tokens() {
             "are for --auth entra",
         ),
         (vec!["--sslmode", "prefer"], "TLS connections only"),
+        (
+            vec![
+                "--client-secret-stdin",
+                "--tenant-id",
+                TENANT,
+                "--client-id",
+                &app.client_id,
+                "--no-save-password",
+            ],
+            "--no-save-password is for a password login",
+        ),
     ] {
         let out = add("x", "u", &extra, None);
         assert_eq!(out.status.code(), Some(2), "{extra:?}");

@@ -217,6 +217,8 @@ describe('the cloud kinds', () => {
     const f = withKind({ ...filled(), port: '6432' }, 'azure');
     expect([f.kind, f.host, f.port, f.username, f.sslmode]).toEqual(['azure', 'db.example.com', '6432', 'admin', 'verify-full']);
     expect(withKind(f, 'self_hosted').sslmode).toBe('prefer');
+    // A password pasted for a self-hosted server does not follow to another platform.
+    expect(withKind({ ...filled(), password: 'PASTEPW123' }, 'azure').password).toBe('');
   });
 
   it('builds an RDS input: a target without a host, a static key with its secret, AssumeRole', () => {

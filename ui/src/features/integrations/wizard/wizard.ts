@@ -249,7 +249,8 @@ export function emptyForm(kind: WizardKind = 'self_hosted'): WizardForm {
  *  (RDS and Azure verify the server's certificate fully; a self-hosted server prefers TLS). */
 export function withKind(f: WizardForm, kind: WizardKind): WizardForm {
   if (f.kind === kind) return f;
-  return { ...f, kind, sslmode: defaultSslMode(kind) };
+  // A password typed (or pasted) for one platform's login is not another's.
+  return { ...f, kind, sslmode: defaultSslMode(kind), password: '', sessionOnly: false };
 }
 
 /** libpq's default for a self-hosted server; the certificate checked in full on RDS and Azure. */
