@@ -539,6 +539,10 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     const text = await runConnectionTest(true);
     assert.equal(await visible(tid('field-error')), null, 'a field error is still shown with valid settings');
     assert.ok(text.includes(PG.version), `the test report should mention PostgreSQL ${PG.version}: ${text}`);
+    // e2e_user is no superuser and lacks CREATEROLE: the check says so, with the fix.
+    const createrole = await waitVisible(tid('prerequisite', '[data-id="createrole"]'), UI_TIMEOUT, 'the CREATEROLE prerequisite');
+    assert.equal(await createrole.getAttribute('data-ok'), 'false');
+    assert.match(await textOf(createrole), /ALTER ROLE "e2e_user" CREATEROLE;/, `the fix: ${await textOf(createrole)}`);
     await screenshot('02-wizard-test.png');
 
     const save = await inWizard('wizard-save');
