@@ -159,3 +159,121 @@ fn without_a_secret_service_saving_a_password_fails_cleanly() {
         assert!(files_containing(home.path(), b"never-stored-anywhere").is_empty());
     });
 }
+
+/// The cloud kinds' secrets (an AWS secret access key and session token, an Entra ID client
+/// secret) go to the Secret Service and nowhere else: no file under GRANTRY_HOME, no answer the
+/// UI or CLI gets; removing an integration takes them out of the keychain.
+#[test]
+fn cloud_secrets_live_only_in_the_secret_service() {
+    use grantry_core::integrations::model::{
+        AwsAccessInput, AwsCredentialsInput, AwsRdsInput, AzureAuthInput, AzureInput,
+        EntraSourceInput,
+    };
+    if !in_secret_service_session("cloud_secrets_live_only_in_the_secret_service") {
+        return;
+    }
+    const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYLEAKTESTKEY1";
+    const AWS_TOKEN: &str = "IQoJb3JpZ2luX2VjLEAKTESTSESSIONTOKEN000000001";
+    const ENTRA_SECRET: &str = "Xy8Q~leak.test.client.secret_0000000001";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let home = tempfile::tempdir().unwrap();
+        let g = common::open(home.path(), None).await;
+        let aws = IntegrationInput {
+            name: "rds-keys".into(),
+            connection: ConnectionInput::AwsRds(AwsRdsInput {
+                region: "eu-west-1".into(),
+                host: "orders.abc.eu-west-1.rds.amazonaws.com".into(),
+                username: "grantry".into(),
+                sslmode: Some(SslMode::Require),
+                aws: AwsAccessInput {
+                    credentials: AwsCredentialsInput::Static {
+                        access_key_id: "ASIALEAKTESTKEY00001".into(),
+                        secret_access_key: Some(Secret::new(AWS_SECRET)),
+                        session_token: Some(Secret::new(AWS_TOKEN)),
+                        clear_session_token: false,
+                    },
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let azure = IntegrationInput {
+            name: "flex-secret".into(),
+            connection: ConnectionInput::Azure(AzureInput {
+                host: "flex.postgres.database.azure.com".into(),
+                username: "grantry".into(),
+                auth: AzureAuthInput::Entra {
+                    source: EntraSourceInput::ClientSecret {
+                        tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+                        client_id: "0d3f5a7c-1b2e-4c6d-8e9f-a0b1c2d3e4f5".into(),
+                        client_secret: Some(Secret::new(ENTRA_SECRET)),
+                    },
+                    authority_host: None,
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut answers = Vec::new();
+        for input in [aws, azure] {
+            answers.push(
+                serde_json::to_string(&g.integrations().add(input.clone()).await.unwrap()).unwrap(),
+            );
+            answers.push(
+                serde_json::to_string(&g.integrations().problems(&input, None).await.unwrap())
+                    .unwrap(),
+            );
+        }
+        answers.push(serde_json::to_string(&g.integrations().list().await.unwrap()).unwrap());
+        let keychain = Keychain::new(grantry_core::app::KEYCHAIN_SERVICE);
+        let rds = g.app().integration("rds-keys").await.unwrap();
+        let flex = g.app().integration("flex-secret").await.unwrap();
+        assert_eq!(
+            keychain
+                .get(&rds.id, SecretKind::AwsSecretAccessKey)
+                .unwrap()
+                .as_ref()
+                .map(Secret::expose),
+            Some(AWS_SECRET)
+        );
+        assert_eq!(
+            keychain
+                .get(&rds.id, SecretKind::AwsSessionToken)
+                .unwrap()
+                .as_ref()
+                .map(Secret::expose),
+            Some(AWS_TOKEN)
+        );
+        assert_eq!(
+            keychain
+                .get(&flex.id, SecretKind::EntraClientSecret)
+                .unwrap()
+                .as_ref()
+                .map(Secret::expose),
+            Some(ENTRA_SECRET)
+        );
+        for secret in [AWS_SECRET, AWS_TOKEN, ENTRA_SECRET] {
+            assert!(
+                files_containing(home.path(), secret.as_bytes()).is_empty(),
+                "{secret} is in a file under GRANTRY_HOME"
+            );
+            for a in &answers {
+                assert!(!a.contains(secret), "{secret} in an answer: {a}");
+            }
+        }
+        g.integrations().remove("rds-keys").await.unwrap();
+        g.integrations().remove("flex-secret").await.unwrap();
+        for (id, kind) in [
+            (&rds.id, SecretKind::AwsSecretAccessKey),
+            (&rds.id, SecretKind::AwsSessionToken),
+            (&flex.id, SecretKind::EntraClientSecret),
+        ] {
+            assert!(
+                keychain.get(id, kind).unwrap().is_none(),
+                "{kind:?} stays in the keychain"
+            );
+        }
+    });
+}
