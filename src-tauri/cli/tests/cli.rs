@@ -8,9 +8,21 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn grantry(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    grantry_env(home, &[], args, stdin)
+}
+
+/// `grantry args` with stdin, and extra environment variables (what only a child process may
+/// set: the roots azure_core trusts, the managed identity endpoint).
+fn grantry_env(
+    home: &Path,
+    env: &[(String, String)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_grantry"))
         .args(args)
         .env("GRANTRY_HOME", home)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1253,33 +1265,6 @@ fn aws_rds_integrations_and_discovery() {
         .collect();
     assert_eq!(ids, ["pg-prod"]);
     assert_eq!(found[0]["iam_auth"], true);
-}
-
-/// `grantry` with extra environment variables (what only a child process may set: the roots
-/// azure_core trusts, the managed identity endpoint).
-fn grantry_env(
-    home: &Path,
-    env: &[(String, String)],
-    args: &[&str],
-    stdin: Option<&str>,
-) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grantry"))
-        .args(args)
-        .env("GRANTRY_HOME", home)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        if let Err(e) = input.write_all(s.as_bytes()) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
 }
 
 #[test]

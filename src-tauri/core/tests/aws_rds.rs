@@ -161,20 +161,13 @@ async fn an_iam_integration_logs_in_with_fresh_tokens_and_a_refused_one_says_why
     );
     // RDS's checks: rds_iam (the token was accepted), and rds_superuser once the server has it
     // (RDS always does), with the GRANT that fixes it, which then passes.
-    let check = |r: &grantry_core::connect::ConnectionReport, id: &str| {
-        r.prerequisites
-            .iter()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no {id}: {:#?}", r.prerequisites))
-            .clone()
-    };
-    assert!(check(&report, "rds_iam").ok);
+    assert!(common::prerequisite(&report, "rds_iam").ok);
     cluster.psql(
         "postgres",
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_superuser') THEN CREATE ROLE rds_superuser NOLOGIN; END IF; END $$",
     );
     let report = env.g.integrations().test("orders").await.unwrap();
-    let su = check(&report, "rds_superuser");
+    let su = common::prerequisite(&report, "rds_superuser");
     assert!(!su.ok, "{su:?}");
     assert_eq!(
         su.fix_sql.as_deref(),
@@ -182,7 +175,7 @@ async fn an_iam_integration_logs_in_with_fresh_tokens_and_a_refused_one_says_why
     );
     cluster.psql("postgres", su.fix_sql.as_deref().unwrap());
     let report = env.g.integrations().test("orders").await.unwrap();
-    assert!(check(&report, "rds_superuser").ok);
+    assert!(common::prerequisite(&report, "rds_superuser").ok);
     // The pool logs in with a token too, and the work runs as the IAM user.
     let pool = env.g.app().pool("orders", None).await.unwrap();
     let who: String = sqlx::query_scalar("SELECT current_user::text")

@@ -231,22 +231,15 @@ async fn client_secret_logs_in_with_a_live_token_for_each_connection(rig: &Rig) 
 
     // Azure's checks: a principal (the token was accepted), and azure_pg_admin (the front has
     // it, as Flexible Server does), which the connector lacks until granted.
-    let check = |r: &grantry_core::connect::ConnectionReport, id: &str| {
-        r.prerequisites
-            .iter()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no {id}: {:#?}", r.prerequisites))
-            .clone()
-    };
-    assert!(check(&report, "entra_principal").ok);
+    assert!(common::prerequisite(&report, "entra_principal").ok);
     let report = env.g.integrations().test("flex").await.unwrap();
-    let admin = check(&report, "azure_pg_admin");
+    let admin = common::prerequisite(&report, "azure_pg_admin");
     assert!(!admin.ok, "{admin:?}");
     let fix = admin.fix_sql.unwrap();
     assert_eq!(fix, "GRANT azure_pg_admin TO \"entra_connector\";");
     rig.cluster.psql("postgres", &fix);
     let report = env.g.integrations().test("flex").await.unwrap();
-    assert!(check(&report, "azure_pg_admin").ok);
+    assert!(common::prerequisite(&report, "azure_pg_admin").ok);
 
     // Tokens of four minutes are within the five-minute margin at once: every use of the pool
     // asks its source again before the pool may open a connection, and azure_identity (which

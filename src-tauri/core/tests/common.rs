@@ -265,3 +265,16 @@ pub fn retarget(sql: &str, from: &str, to: &str) -> String {
         &format!("%', '{to}', current_database()"),
     )
 }
+
+/// The prerequisite `id` of a connection report, which must be there.
+pub fn prerequisite(
+    report: &grantry_core::connect::ConnectionReport,
+    id: &str,
+) -> grantry_core::connect::prerequisites::Prerequisite {
+    report
+        .prerequisites
+        .iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("no prerequisite {id}: {:#?}", report.prerequisites))
+        .clone()
+}

@@ -611,13 +611,6 @@ async fn prerequisites_name_their_fix_and_the_fix_works() {
     let env = grantry_with(login_input(&c, "app", "Connector Q", "connector-pw", "app")).await;
     let report = env.g.integrations().test("app").await.unwrap();
     assert!(report.ok, "{report:#?}");
-    let by_id = |r: &grantry_core::connect::ConnectionReport, id: &str| {
-        r.prerequisites
-            .iter()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no {id} in {:#?}", r.prerequisites))
-            .clone()
-    };
     for id in [
         "createrole",
         "grant_option",
@@ -625,7 +618,7 @@ async fn prerequisites_name_their_fix_and_the_fix_works() {
         "pg_stat_statements_loaded",
         "pg_stat_statements_installed",
     ] {
-        let p = by_id(&report, id);
+        let p = common::prerequisite(&report, id);
         assert!(!p.ok, "{p:#?}");
         let sql = p.fix_sql.unwrap_or_else(|| panic!("{id} has no fix SQL"));
         // The fixes quote what they name, as every statement Grantry writes.
@@ -634,11 +627,11 @@ async fn prerequisites_name_their_fix_and_the_fix_works() {
         }
         c.psql("app", &sql);
     }
-    let grant = by_id(&report, "grant_option");
+    let grant = common::prerequisite(&report, "grant_option");
     assert!(grant.why.contains("on 1 relation"), "{}", grant.why);
     // Unknown before pg_read_all_settings: the fix lets it see the setting (the rig's clusters
     // preload pg_stat_statements, so it is then seen loaded).
-    assert!(by_id(&report, "pg_stat_statements_loaded")
+    assert!(common::prerequisite(&report, "pg_stat_statements_loaded")
         .why
         .contains("unknown"));
     let again = env.g.integrations().test("app").await.unwrap();
