@@ -23,10 +23,14 @@ pub struct AwsAccessArgs {
     #[arg(long, conflicts_with = "aws_profile", requires = "aws_secret_stdin")]
     pub aws_access_key_id: Option<String>,
     /// Read the secret access key from stdin's first line (and a session token from its second).
-    #[arg(long, requires = "aws_access_key_id")]
+    #[arg(
+        long,
+        visible_alias = "aws-secret-access-key-stdin",
+        requires = "aws_access_key_id"
+    )]
     pub aws_secret_stdin: bool,
     /// Assume this role (arn:aws:iam::ACCOUNT:role/NAME) on top of the credentials.
-    #[arg(long)]
+    #[arg(long, visible_alias = "assume-role-arn")]
     pub assume_role: Option<String>,
     #[arg(long, requires = "assume_role")]
     pub external_id: Option<String>,
@@ -83,10 +87,10 @@ pub struct RdsArgs {
     #[arg(long)]
     pub region: Option<String>,
     /// A DB instance id: its endpoint is looked up (unless --host is given).
-    #[arg(long, conflicts_with = "cluster")]
+    #[arg(long, visible_alias = "instance-id", conflicts_with = "cluster")]
     pub instance: Option<String>,
     /// An Aurora cluster id: its writer endpoint (or --reader) is looked up.
-    #[arg(long)]
+    #[arg(long, visible_alias = "cluster-id")]
     pub cluster: Option<String>,
     #[arg(long, requires = "cluster")]
     pub reader: bool,

@@ -1225,6 +1225,28 @@ fn aws_rds_integrations_and_discovery() {
         "are for --kind aws-rds",
     );
 
+    // The spellings of the target and credential flags are taken too.
+    fails(
+        h,
+        &[
+            "integration",
+            "add",
+            "z",
+            "--kind",
+            "aws-rds",
+            "--region",
+            "eu-west-1",
+            "--instance-id",
+            "not_an_id!",
+            "--user",
+            "u",
+            "--assume-role-arn",
+            "arn:aws:iam::123456789012:role/grantry",
+        ],
+        2,
+        "invalid DB instance identifier",
+    );
+
     // Discovery: moto's instances of the region, filtered on a tag.
     let moto = Moto::start();
     for (id, env) in [("pg-prod", "prod"), ("pg-dev", "dev")] {
