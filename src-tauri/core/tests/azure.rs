@@ -12,7 +12,7 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::grantry;
-use grantry_core::connect::FailureKind;
+use grantry_core::connect::{ConnectionReport, FailureKind};
 use grantry_core::integrations::model::{
     AzureAuth, AzureAuthInput, AzureInput, CertSource, Connection, ConnectionInput, EntraSource,
     EntraSourceInput, IntegrationInput, SslMode,
@@ -73,6 +73,26 @@ impl Rig {
             source,
             authority_host: Some(self.authority.authority_host()),
         }
+    }
+
+    /// Tests, without saving, a login as `user` with a token from the client secret `secret`
+    /// of the app `client_id` in `tenant`.
+    async fn test_secret(
+        &self,
+        env: &common::Env,
+        user: &str,
+        tenant: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> ConnectionReport {
+        env.g
+            .integrations()
+            .test_input(
+                self.input("x", user, self.secret_auth(tenant, client_id, Some(secret))),
+                None,
+            )
+            .await
+            .unwrap()
     }
 
     /// How many token requests named `client_id` so far.
@@ -310,19 +330,9 @@ async fn entra_refusals_name_the_fix_and_quote_entra(rig: &Rig) {
         ),
     ];
     for (tenant, client, secret, code, fix) in cases {
-        let report = env
-            .g
-            .integrations()
-            .test_input(
-                rig.input(
-                    "x",
-                    "entra_refusals",
-                    rig.secret_auth(tenant, client, Some(secret)),
-                ),
-                None,
-            )
-            .await
-            .unwrap();
+        let report = rig
+            .test_secret(&env, "entra_refusals", tenant, client, secret)
+            .await;
         println!("# {code}: {}", report.message);
         assert!(!report.ok, "{code}: {report:#?}");
         assert_eq!(
@@ -379,19 +389,9 @@ async fn an_unreachable_authority_is_its_own_failure_within_seconds(rig: &Rig) {
 
     // An authority that holds its port and drops every connection.
     rig.authority.set_reachable(false);
-    let report = env
-        .g
-        .integrations()
-        .test_input(
-            rig.input(
-                "x",
-                "entra_unreachable",
-                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
-            ),
-            None,
-        )
-        .await
-        .unwrap();
+    let report = rig
+        .test_secret(&env, "entra_unreachable", TENANT, &app.client_id, SECRET)
+        .await;
     rig.authority.set_reachable(true);
     assert_eq!(
         report.failure,
@@ -409,19 +409,9 @@ async fn a_token_without_a_principal_says_how_to_create_one(rig: &Rig) {
         "CREATE ROLE \"no-principal\" LOGIN PASSWORD 'pw-not-entra'",
     );
     let env = grantry().await;
-    let report = env
-        .g
-        .integrations()
-        .test_input(
-            rig.input(
-                "x",
-                "no-principal",
-                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
-            ),
-            None,
-        )
-        .await
-        .unwrap();
+    let report = rig
+        .test_secret(&env, "no-principal", TENANT, &app.client_id, SECRET)
+        .await;
     assert_eq!(
         report.failure,
         Some(FailureKind::TokenRejected),
@@ -452,19 +442,9 @@ async fn a_token_without_a_principal_says_how_to_create_one(rig: &Rig) {
         &app.object_id,
         PrincipalType::User,
     );
-    let report = env
-        .g
-        .integrations()
-        .test_input(
-            rig.input(
-                "x",
-                "entra_usertype",
-                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
-            ),
-            None,
-        )
-        .await
-        .unwrap();
+    let report = rig
+        .test_secret(&env, "entra_usertype", TENANT, &app.client_id, SECRET)
+        .await;
     assert_eq!(
         report.failure,
         Some(FailureKind::TokenRejected),
@@ -478,19 +458,9 @@ async fn a_token_without_a_principal_says_how_to_create_one(rig: &Rig) {
 
     // A token that comes already expired is not taken for a good one.
     rig.authority.set_token_lifetime(Duration::seconds(-100));
-    let report = env
-        .g
-        .integrations()
-        .test_input(
-            rig.input(
-                "x",
-                "entra_usertype",
-                rig.secret_auth(TENANT, &app.client_id, Some(SECRET)),
-            ),
-            None,
-        )
-        .await
-        .unwrap();
+    let report = rig
+        .test_secret(&env, "entra_usertype", TENANT, &app.client_id, SECRET)
+        .await;
     rig.authority.set_token_lifetime(Duration::minutes(60));
     assert_eq!(
         report.failure,
