@@ -65,6 +65,9 @@ describe('fieldErrors', () => {
     expect(other.map((o) => o.message)).toEqual(['something else']);
     expect(firstStepWithError(fields)).toBe('connection');
     expect(firstStepWithError({ ca: 'x' })).toBe('security');
+    // A cloud kind's access step comes before TLS: Save goes to it first.
+    expect(firstStepWithError({ ca: 'x', entra_client_id: 'not a GUID' })).toBe('access');
+    expect(firstStepWithError({ aws_access_key_id: 'x' })).toBe('access');
   });
   it('keeps the first problem of a field, and lets format errors win', () => {
     const { fields } = fieldErrors([problem('port', 'first'), problem('port', 'second')], { timeout: 'not a number' });
@@ -209,6 +212,8 @@ describe('the cloud kinds', () => {
     expect(ids(emptyForm('aws_rds'))).toEqual(['source', 'connection', 'access', 'security', 'options']);
     expect(ids({ ...emptyForm('azure'), azureLogin: 'entra' }, true)).toEqual(['connection', 'access', 'security', 'options']);
     expect(ids({ ...emptyForm('azure'), azureLogin: 'password' })).toEqual(['source', 'connection', 'security', 'options']);
+    expect(stepsFor(emptyForm('aws_rds'), false)[2].label).toBe('AWS access');
+    expect(stepsFor({ ...emptyForm('azure'), azureLogin: 'entra' }, false)[2].label).toBe('Entra ID');
     expect(stepOfField('aws_secret_access_key')).toBe('access');
     expect(stepOfField('region')).toBe('connection');
   });

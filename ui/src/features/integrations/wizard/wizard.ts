@@ -126,9 +126,11 @@ export type StepId = 'source' | 'connection' | 'access' | 'security' | 'options'
 
 /** Where the wizard's settings come from. */
 export type SourceKind = 'blank' | 'paste' | 'pgpass' | 'service';
+/** Every step in wizard order; the access step is a cloud kind's (its label is the kind's). */
 export const STEPS: { id: StepId; label: string }[] = [
   { id: 'source', label: 'Source' },
   { id: 'connection', label: 'Connection' },
+  { id: 'access', label: 'Access' },
   { id: 'security', label: 'Security' },
   { id: 'options', label: 'Options' },
 ];
@@ -138,10 +140,10 @@ export const STEPS: { id: StepId; label: string }[] = [
  * cloud access (AWS credentials; Entra ID when Azure logs in with it), TLS, options.
  */
 export function stepsFor(f: Pick<WizardForm, 'kind' | 'azureLogin'>, editing: boolean): { id: StepId; label: string }[] {
-  const access =
-    f.kind === 'aws_rds' ? [{ id: 'access' as const, label: 'AWS access' }] : f.kind === 'azure' && f.azureLogin === 'entra' ? [{ id: 'access' as const, label: 'Entra ID' }] : [];
-  const all = [STEPS[0], STEPS[1], ...access, STEPS[2], STEPS[3]];
-  return editing ? all.filter((s) => s.id !== 'source') : all;
+  const access = f.kind === 'aws_rds' ? 'AWS access' : f.kind === 'azure' && f.azureLogin === 'entra' ? 'Entra ID' : null;
+  return STEPS.filter((s) => (s.id !== 'access' || access !== null) && !(editing && s.id === 'source')).map((s) =>
+    s.id === 'access' ? { ...s, label: access ?? s.label } : s,
+  );
 }
 
 const FIELD_STEP: Record<FieldName, StepId> = {
