@@ -267,19 +267,25 @@ enum SandboxCmd {
     Status,
 }
 
+/// The password from stdin's first line (`--password-stdin`).
 fn read_stdin_line() -> Result<Secret, Error> {
+    read_secret_line("--password-stdin", "the password")
+}
+
+/// A secret (`what`) from stdin's first line, as `flag` asks.
+fn read_secret_line(flag: &str, what: &str) -> Result<Secret, Error> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)
-        .map_err(|e| Error::invalid(format!("cannot read the password from stdin: {e}")))?;
+        .map_err(|e| Error::invalid(format!("cannot read {what} from stdin: {e}")))?;
     let line = s.lines().next().unwrap_or_default().to_string();
     if s.is_empty() {
-        return Err(Error::invalid("--password-stdin: stdin is empty"));
+        return Err(Error::invalid(format!("{flag}: stdin is empty")));
     }
     if line.is_empty() {
-        return Err(Error::invalid(
-            "--password-stdin: the first line of stdin is empty (the password is read from the first line)",
-        ));
+        return Err(Error::invalid(format!(
+            "{flag}: the first line of stdin is empty ({what} is read from the first line)"
+        )));
     }
     Ok(Secret::new(line))
 }
@@ -418,14 +424,10 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         .at("auth"));
     }
     let secret = if a.azure.client_secret_stdin {
-        let s = read_stdin_line().map_err(|e| Error {
-            message: e
-                .message
-                .replace("--password-stdin", "--client-secret-stdin")
-                .replace("the password", "the client secret"),
-            ..e
-        })?;
-        Some(s)
+        Some(read_secret_line(
+            "--client-secret-stdin",
+            "the client secret",
+        )?)
     } else {
         None
     };
