@@ -48,6 +48,26 @@ pub struct SelfHostedInput {
 /// allow.
 const MAX_SOCKET_PATH: usize = 107;
 
+/// Why Grantry cannot log in as `name`, if it cannot: the driver prepares a SCRAM login's user
+/// name with SASLprep (RFC 4013), which refuses control characters (a line break, a tab),
+/// private-use and unassigned code points, direction marks, and right-to-left letters mixed
+/// with others (the prepared text starts `n=`, so every right-to-left name).
+pub fn login_name_problem(name: &str) -> Option<String> {
+    if stringprep::saslprep(&format!("n={name}")).is_ok() {
+        return None;
+    }
+    Some(if name.chars().any(char::is_control) {
+        "the user name holds a control character (a line break, a tab, ...): Grantry cannot \
+         log in with it (SASLprep, RFC 4013, refuses it); log in as another role to manage it"
+            .to_string()
+    } else {
+        "the user name holds characters SASLprep (RFC 4013) refuses in a login (right-to-left \
+         letters, direction marks, private-use or unassigned characters): Grantry cannot log in \
+         with it; log in as another role to manage it"
+            .to_string()
+    })
+}
+
 /// What is wrong with a host as libpq takes it: a host name, an IPv4 or IPv6 address, or the
 /// directory of a Unix socket (starting with `/`); `None` if nothing is.
 pub(crate) fn host_problem(host: &str, port: u16) -> Option<String> {
@@ -185,6 +205,8 @@ impl SelfHostedInput {
         let username = self.username.trim();
         if username.is_empty() {
             bad("username", Error::invalid("the user name is required"));
+        } else if let Some(m) = login_name_problem(username) {
+            bad("username", Error::invalid(m));
         }
         let database = non_empty(self.database.as_deref()).unwrap_or(DEFAULT_DATABASE);
         let timeout = match self.connect_timeout_secs {
@@ -307,7 +329,25 @@ fn check_key_pem(bytes: &[u8]) -> crate::error::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::host_problem;
+    use super::{host_problem, login_name_problem};
+
+    #[test]
+    fn login_names_the_driver_can_take() {
+        for ok in [
+            "postgres",
+            "Grantry Admin",
+            "o'brien",
+            "x\"y",
+            "jürgen",
+            "用户",
+            "app@corp.com",
+        ] {
+            assert_eq!(login_name_problem(ok), None, "{ok:?}");
+        }
+        for bad in ["a\nb", "tab\there", "\u{200f}x", "\u{e000}", "מנהל", "مدير"] {
+            assert!(login_name_problem(bad).is_some(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn hosts_libpq_takes() {
