@@ -212,6 +212,26 @@ pub fn parameter(name: &str) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
 }
 
+/// An argument of a psql meta-command (`\connect`), single-quoted as psql reads it: a quote
+/// doubled, and a backslash, a line break or a tab written as psql's escapes, so the argument
+/// is one line and ends where it should.
+pub fn psql_arg(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        match ch {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// One `-- ` comment line (without its newline) that says `text` and cannot end early (see
 /// [`escape_controls`]: PostgreSQL's lexer ends a `--` comment at `\n` or `\r`).
 pub fn comment(text: &str) -> String {

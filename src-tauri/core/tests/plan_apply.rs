@@ -380,6 +380,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             password: NewPassword::GenerateShowOnce,
             valid_until: Some("2099-12-31".into()),
             in_roles: vec![],
+            createrole: None,
         },
         Change::CreateRole {
             name: "vault_bot".into(),
@@ -387,6 +388,7 @@ async fn shortcuts_new_roles_memberships_and_default_privileges() {
             password: NewPassword::GenerateToKeychain,
             valid_until: None,
             in_roles: vec!["analysts".into()],
+            createrole: None,
         },
         Change::Read {
             on: Target::AllInSchema {

@@ -49,4 +49,8 @@ admin_option_only?: boolean | null, } | { "action": "create_role", name: string,
 /**
  * VALID UNTIL, as PostgreSQL reads it ('2027-01-01', 'infinity').
  */
-valid_until: string | null, in_roles: Array<string>, } | { "action": "default_privileges", grant: boolean, for_role: string | null, in_schema: string | null, on: DefaultObjectType, privileges: Array<Privilege>, roles: Array<string>, with_grant_option: boolean, } | { "action": "read", on: Target, to: string, } | { "action": "write", on: Target, to: string, };
+valid_until: string | null, in_roles: Array<string>, 
+/**
+ * CREATEROLE: the role may create roles and change memberships (a connector user).
+ */
+createrole?: boolean, } | { "action": "default_privileges", grant: boolean, for_role: string | null, in_schema: string | null, on: DefaultObjectType, privileges: Array<Privilege>, roles: Array<string>, with_grant_option: boolean, } | { "action": "read", on: Target, to: string, } | { "action": "write", on: Target, to: string, };

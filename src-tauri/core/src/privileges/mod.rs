@@ -355,6 +355,23 @@ pub const PUBLIC: u32 = 0;
 /// `Public` (legal as a quoted identifier) is that role, never everyone.
 pub const PUBLIC_NAME: &str = "public";
 
+/// A name a new role may take: 1 to 63 bytes, not PUBLIC or NONE, not `pg_...`.
+pub fn check_new_role_name(name: &str) -> crate::error::Result<()> {
+    use crate::error::Error;
+    if name.is_empty() || name.len() > 63 {
+        return Err(Error::invalid("a role name has 1 to 63 bytes"));
+    }
+    if is_public(name) || name == "none" {
+        return Err(Error::invalid(format!(
+            "the role name {name:?} is reserved by PostgreSQL"
+        )));
+    }
+    if name.starts_with("pg_") {
+        return Err(Error::invalid("role names starting with pg_ are reserved"));
+    }
+    Ok(())
+}
+
 /// Whether a grantee name means the PUBLIC pseudo-role (exactly [`PUBLIC_NAME`]).
 pub fn is_public(name: &str) -> bool {
     name == PUBLIC_NAME

@@ -9,7 +9,7 @@
 //!           `read all-tables:sales to analysts` · `write table:sales.orders to app`
 //!           `grant-role analysts to alice [admin] [inherit|noinherit] [set|noset]`
 //!           `revoke-role analysts from alice [admin-option]` (only the ADMIN OPTION)
-//!           `create-role bot [login] [password] [valid-until 2027-01-01] [in analysts,readers]`
+//!           `create-role bot [login] [createrole] [password] [valid-until 2027-01-01] [in analysts,readers]`
 //!
 //! Names, of objects and roles alike, are exact (case included) and may be "double quoted" to hold
 //! spaces, dots, commas or quotes (`""` is one quote). `public` is the PUBLIC pseudo-role, as in
@@ -313,12 +313,13 @@ pub fn parse_change(line: &str) -> Result<Change> {
             admin_option_only: None,
         }),
         ["create-role", _, opts @ ..] => {
-            let (mut login, mut password, mut valid_until, mut in_roles) =
-                (false, NewPassword::None, None, Vec::new());
+            let (mut login, mut password, mut valid_until, mut in_roles, mut createrole) =
+                (false, NewPassword::None, None, Vec::new(), None);
             let mut i = 0;
             while i < opts.len() {
                 match opts[i] {
                     "login" => login = true,
+                    "createrole" => createrole = Some(true),
                     "password" => password = NewPassword::GenerateShowOnce,
                     "password-keychain" => password = NewPassword::GenerateToKeychain,
                     "valid-until" if i + 1 < opts.len() => {
@@ -339,6 +340,7 @@ pub fn parse_change(line: &str) -> Result<Change> {
                 password,
                 valid_until,
                 in_roles,
+                createrole,
             })
         }
         _ => Err(bad()),

@@ -184,23 +184,38 @@ pub fn revoke_role(
     )
 }
 
+/// The attributes of a new role Grantry sets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoleAttributes {
+    pub login: bool,
+    pub createrole: bool,
+}
+
 /// What a new role is created with.
 pub struct NewRole<'a> {
     pub name: &'a str,
-    pub login: bool,
+    pub attributes: RoleAttributes,
     /// A SCRAM verifier, never a plain password.
     pub verifier: Option<&'a str>,
     pub valid_until: Option<&'a str>,
     pub in_roles: &'a [String],
 }
 
-/// `CREATE ROLE name LOGIN|NOLOGIN [PASSWORD 'verifier'] [VALID UNTIL '..'] [IN ROLE ..]`.
+/// `CREATE ROLE name LOGIN|NOLOGIN [CREATEROLE] [PASSWORD 'verifier'] [VALID UNTIL '..']
+/// [IN ROLE ..]`.
 pub fn create_role(r: &NewRole) -> String {
     let mut sql = format!(
         "CREATE ROLE {} {}",
         ident(r.name),
-        if r.login { "LOGIN" } else { "NOLOGIN" }
+        if r.attributes.login {
+            "LOGIN"
+        } else {
+            "NOLOGIN"
+        }
     );
+    if r.attributes.createrole {
+        sql.push_str(" CREATEROLE");
+    }
     if let Some(v) = r.verifier {
         sql.push_str(&format!(" PASSWORD {}", literal(v)));
     }
@@ -218,6 +233,25 @@ pub fn create_role(r: &NewRole) -> String {
         ));
     }
     sql
+}
+
+/// `ALTER ROLE name CREATEROLE`.
+pub fn alter_role_createrole(name: &str) -> String {
+    format!("ALTER ROLE {} CREATEROLE", ident(name))
+}
+
+/// Azure: the login role of an Entra user, group or app named `name` (the call an Entra
+/// administrator makes; Azure looks the name up in Microsoft Graph).
+pub fn entra_principal(name: &str) -> String {
+    format!(
+        "SELECT * FROM pgaadauth_create_principal({}, false, false)",
+        literal(name)
+    )
+}
+
+/// `\connect 'db'`: a psql script's switch to another database.
+pub fn psql_connect(database: &str) -> String {
+    format!("\\connect {}", crate::quote::psql_arg(database))
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT|REVOKE privs ON kind TO|FROM ..`

@@ -113,6 +113,10 @@ pub enum Change {
         valid_until: Option<String>,
         #[serde(default)]
         in_roles: Vec<String>,
+        /// CREATEROLE: the role may create roles and change memberships (a connector user).
+        #[serde(default)]
+        #[ts(optional)]
+        createrole: Option<bool>,
     },
     DefaultPrivileges {
         grant: bool,

@@ -205,7 +205,17 @@ pub fn plan(snap: &Snapshot, changes: &[Change]) -> Result<Plan> {
                 password,
                 valid_until,
                 in_roles,
-            } => b.create_role(name, *login, *password, valid_until.as_deref(), in_roles)?,
+                createrole,
+            } => b.create_role(
+                name,
+                render::RoleAttributes {
+                    login: *login,
+                    createrole: createrole.unwrap_or(false),
+                },
+                *password,
+                valid_until.as_deref(),
+                in_roles,
+            )?,
             Change::DefaultPrivileges {
                 grant,
                 for_role,

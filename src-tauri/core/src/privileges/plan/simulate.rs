@@ -1503,19 +1503,13 @@ impl<'s> Builder<'s> {
     pub(super) fn create_role(
         &mut self,
         name: &str,
-        login: bool,
+        attributes: render::RoleAttributes,
         password: NewPassword,
         valid_until: Option<&str>,
         in_roles: &[String],
     ) -> Result<()> {
-        if name.is_empty() || name.len() > 63 {
-            return Err(Error::invalid("a role name has 1 to 63 bytes"));
-        }
-        if is_public(name) || name == "none" {
-            return Err(Error::invalid(format!(
-                "the role name {name:?} is reserved by PostgreSQL"
-            )));
-        }
+        let login = attributes.login;
+        super::super::check_new_role_name(name)?;
         if self.role_oid(name).is_some() {
             // Not a no-op: what was asked for (LOGIN, a password, memberships) would be lost.
             return Err(Error::invalid(format!(
@@ -1523,9 +1517,6 @@ impl<'s> Builder<'s> {
                  grant-role and the grant changes (or ALTER ROLE in psql)",
                 display_role(name)
             )));
-        }
-        if name.starts_with("pg_") {
-            return Err(Error::invalid("role names starting with pg_ are reserved"));
         }
         for g in in_roles {
             self.need_member_role(g)?;
@@ -1558,7 +1549,7 @@ impl<'s> Builder<'s> {
         }
         let sql = render::create_role(&NewRole {
             name,
-            login,
+            attributes,
             verifier: verifier.as_deref(),
             valid_until,
             in_roles,
@@ -1570,7 +1561,7 @@ impl<'s> Builder<'s> {
             name: name.to_string(),
             superuser: false,
             inherit: true,
-            createrole: false,
+            createrole: attributes.createrole,
             createdb: false,
             login,
             replication: false,
@@ -1807,7 +1798,7 @@ impl<'s> Builder<'s> {
                     public_hint(to)
                 )));
             }
-            self.create_role(to, false, NewPassword::None, None, &[])?;
+            self.create_role(to, Default::default(), NewPassword::None, None, &[])?;
         }
         let schema = match on {
             Target::Object {
