@@ -82,10 +82,21 @@ impl Pools {
         let source = source().await?;
         let credential = source.fetch().await?;
         // Connect once first: it resolves libpq's `allow` and surfaces a clear error now.
-        let (conn, opts) = connect(endpoint, &credential.secrets, Some(database)).await?;
+        let (mut conn, opts) = connect(endpoint, &credential.secrets, Some(database)).await?;
+        // A template database (template1 above all) copies only while no one else is
+        // connected to it: CREATE DATABASE waits 5 s for other sessions, then fails. Its
+        // connections close as soon as they are released, never held idle.
+        let template: bool = sqlx::query_scalar(
+            "SELECT datistemplate FROM pg_database WHERE datname = current_database()",
+        )
+        .fetch_optional(&mut conn)
+        .await
+        .map_err(|e| super::classify(&e))?
+        .unwrap_or(false);
         let _ = conn.close().await;
         let ssl_mode = opts.get_ssl_mode();
         let pool = PgPoolOptions::new()
+            .after_release(move |_, _| Box::pin(async move { Ok(!template) }))
             .max_connections(MAX_CONNECTIONS_PER_POOL)
             .min_connections(0)
             .idle_timeout(self.idle_timeout)
