@@ -8,6 +8,7 @@
 //! grantry.privileges()    inspect, explain, plan, dry run, apply, export, desired state
 //! grantry.audit()         the log of every dry run and apply
 //! grantry.sandbox()       the local sandbox cluster
+//! grantry.setup()         the connector user's setup, per platform
 //! ```
 
 use crate::app::{home::Home, App, OpenOptions};
@@ -17,26 +18,33 @@ use crate::error::Result;
 use crate::integrations::Integrations;
 use crate::privileges::service::Privileges;
 use crate::sandbox::Sandbox;
+use crate::setup::Setup;
 use std::sync::Arc;
 
 pub struct Grantry {
     app: Arc<App>,
     integrations: Integrations,
     catalog: Catalog,
-    privileges: Privileges,
+    privileges: Arc<Privileges>,
     audit: Audit,
     sandbox: Sandbox,
+    setup: Setup,
 }
 
 impl Grantry {
     pub async fn open(opts: OpenOptions) -> Result<Self> {
         let app = Arc::new(App::open(opts).await?);
+        let privileges = Arc::new(Privileges::new(app.clone()));
         Ok(Grantry {
             integrations: Integrations { app: app.clone() },
             catalog: Catalog { app: app.clone() },
-            privileges: Privileges::new(app.clone()),
             audit: Audit { app: app.clone() },
             sandbox: Sandbox { app: app.clone() },
+            setup: Setup {
+                app: app.clone(),
+                privileges: privileges.clone(),
+            },
+            privileges,
             app,
         })
     }
@@ -68,6 +76,10 @@ impl Grantry {
 
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
+    }
+
+    pub fn setup(&self) -> &Setup {
+        &self.setup
     }
 
     /// Closes every pool.

@@ -12,6 +12,7 @@ pub mod privileges;
 pub mod quote;
 pub mod sandbox;
 pub mod secrets;
+pub mod setup;
 pub mod store;
 
 pub use app::OpenOptions;
@@ -51,5 +52,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::kinds::KindInfo::export_all_to(dir)?;
     privileges::kinds::PrivilegeInfo::export_all_to(dir)?;
     connect::aws::RdsDatabase::export_all_to(dir)?;
+    setup::SetupPlan::export_all_to(dir)?;
+    setup::SetupRun::export_all_to(dir)?;
     Ok(())
 }

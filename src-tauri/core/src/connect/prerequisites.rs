@@ -7,8 +7,11 @@ use crate::quote::{ident, literal};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// The platform a report is for, as far as its needs differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The platform a report (or a connector's setup) is for, as far as its needs differ, and
+/// whether the connector logs in with a token (an RDS IAM token, an Entra ID token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(tag = "kind", rename_all = "snake_case")]
 pub enum Platform {
     SelfHosted,
     AwsRds { iam: bool },
