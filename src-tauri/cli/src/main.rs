@@ -4,6 +4,7 @@
 mod aws;
 mod azure;
 mod output;
+mod setup;
 
 use clap::{Args, Parser, Subcommand};
 use grantry_core::catalog::TreeQuery;
@@ -81,6 +82,10 @@ enum Command {
     /// Find managed databases to add: `discover aws --region R [--tag k=v]`.
     #[command(subcommand)]
     Discover(DiscoverCmd),
+    /// The connector user's setup SQL for a platform: with an integration (connected as an
+    /// administrator), planned for every database and schema of its server and runnable with
+    /// --dry-run or --apply; with --kind, a script written without a server.
+    SetupSql(setup::SetupSqlArgs),
     /// The audit log of dry runs and applies.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -99,7 +104,7 @@ struct PlanArgs {
     /// A change, repeatable: `grant SELECT on table:s.t to alice`, `revoke ... from ...
     /// [cascade]`, `revoke grant option for SELECT on ... from ...`, `read all-tables:s to r`,
     /// `write table:s.t to r`, `grant-role g to r [admin] [noinherit]`, `revoke-role g from r
-    /// [admin-option]`, `create-role name [login] [password] [valid-until DATE] [in g]`.
+    /// [admin-option]`, `create-role name [login] [createrole] [password] [valid-until DATE] [in g]`.
     /// Names are exact and may be "double quoted"; `public` is PUBLIC (every role), while
     /// `PUBLIC` or `"Public"` name roles.
     #[arg(long = "change", short = 'c')]
@@ -253,11 +258,11 @@ struct TreeArgs {
 
 /// For commands on an integration whose password is not saved (`--no-save-password`).
 #[derive(Args)]
-struct SessionPassword {
+pub struct SessionPassword {
     /// Read the integration's password for this run from stdin (for integrations that do not
     /// save it).
     #[arg(long)]
-    password_stdin: bool,
+    pub password_stdin: bool,
 }
 
 #[derive(Subcommand)]
@@ -594,6 +599,11 @@ impl Command {
             Command::Plan(p) | Command::Apply(ApplyArgs { plan: p, .. }) => {
                 (&p.integration, &p.session)
             }
+            Command::SetupSql(setup::SetupSqlArgs {
+                integration: Some(integration),
+                session,
+                ..
+            }) => (integration, session),
             _ => return None,
         };
         session.password_stdin.then_some(integration.as_str())
@@ -710,6 +720,7 @@ async fn run(cli: Cli) -> Result<Done, Error> {
                 }
             }
         }
+        Command::SetupSql(a) => setup::run(&g, &out, a).await?,
         Command::Discover(DiscoverCmd::Aws(d)) => {
             let stdin = if d.access.aws_secret_stdin {
                 Some(aws::read_aws_secret_stdin()?)

@@ -569,6 +569,43 @@ impl Out {
         if self.json {
             return self.print_json(r);
         }
+        run_lines(r);
+    }
+
+    /// A connector's setup: the script on stdout (for psql), the notes on stderr.
+    pub fn setup_plan(&self, p: &grantry_core::setup::SetupPlan) {
+        if self.json {
+            return self.print_json(p);
+        }
+        print!("{}", p.script);
+        for n in &p.notes {
+            eprintln!("note: {}", esc(n));
+        }
+    }
+
+    /// A setup run: each step's statements and outcome, in order.
+    pub fn setup_run(&self, r: &grantry_core::setup::SetupRun) {
+        if self.json {
+            return self.print_json(r);
+        }
+        for (i, s) in r.steps.iter().enumerate() {
+            println!("step {}: {}", i + 1, esc(&s.purpose));
+            if let Some(result) = &s.result {
+                run_lines(result);
+            }
+            if let Some(n) = &s.note {
+                println!("  {}", esc(n));
+            }
+        }
+        for n in &r.notes {
+            eprintln!("note: {}", esc(n));
+        }
+    }
+}
+
+/// An apply's or dry run's statements (stderr), message and generated passwords (stdout).
+fn run_lines(r: &ApplyResult) {
+    {
         for s in &r.report.statements {
             let mark = match s.outcome {
                 grantry_core::privileges::apply::StatementOutcome::Ok => "ok  ",
@@ -616,7 +653,9 @@ impl Out {
             );
         }
     }
+}
 
+impl Out {
     pub fn audit(&self, entries: &[AuditEntry]) {
         table(
             &[

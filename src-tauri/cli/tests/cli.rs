@@ -1534,3 +1534,174 @@ fn azure_integrations_log_in_with_entra_tokens() {
         "are for --kind azure",
     );
 }
+
+#[test]
+fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
+    if !in_secret_service_session("setup_sql_prints_dry_runs_and_applies_the_connector_setup") {
+        return;
+    }
+    let c = Cluster::start(Options::default());
+    c.psql("postgres", "CREATE DATABASE app");
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+
+    // Without a server: the script for a platform, to pipe into psql.
+    let script = ok(
+        h,
+        &[
+            "setup-sql",
+            "--kind",
+            "aws-rds",
+            "--auth",
+            "iam",
+            "--user",
+            "rds conn",
+            "--database",
+            "app",
+        ],
+        None,
+    );
+    assert!(
+        script.contains("GRANT \"rds_iam\" TO \"rds conn\";"),
+        "{script}"
+    );
+    assert!(script.contains("\\connect 'app'"), "{script}");
+    fails(
+        h,
+        &[
+            "setup-sql",
+            "--kind",
+            "azure",
+            "--auth",
+            "iam",
+            "--user",
+            "u",
+        ],
+        2,
+        "unknown --auth \"iam\" for azure: expected entra or password",
+    );
+    fails(
+        h,
+        &[
+            "setup-sql",
+            "--kind",
+            "azure",
+            "--user",
+            "u",
+            "--database",
+            "azure_sys",
+        ],
+        2,
+        "platform's own",
+    );
+    fails(h, &["setup-sql", "--user", "u"], 2, "--kind");
+
+    // Against the server: every database, as a plan; the script runs in psql as it is.
+    add_integration(h, &c, "db", "app", &["--environment", "production"]);
+    let planned = json(h, &["setup-sql", "db", "--user", "conn"]);
+    assert_eq!(planned["role_exists"], false);
+    let dbs = strings(&planned["steps"], "database");
+    assert_eq!(dbs[0], "app", "{dbs:?}");
+    assert!(
+        dbs.contains(&"template1") && dbs.contains(&"postgres"),
+        "{dbs:?}"
+    );
+    fails(
+        h,
+        &["setup-sql", "db", "--user", "conn", "--auth", "iam"],
+        2,
+        "unknown --auth \"iam\" for self-hosted",
+    );
+
+    // A dry run leaves nothing behind; the apply asks for the production confirmation, then
+    // shows the generated password once.
+    let dry = json(h, &["setup-sql", "db", "--user", "conn", "--dry-run"]);
+    assert_eq!(
+        dry["steps"][0]["result"]["report"]["outcome"],
+        "rolled_back"
+    );
+    let count = "(SELECT count(*) FROM pg_roles WHERE rolname = 'conn')";
+    assert_eq!(c.psql("postgres", &format!("SELECT {count}")), "0");
+    fails(
+        h,
+        &["setup-sql", "db", "--user", "conn", "--apply"],
+        4,
+        "production",
+    );
+    assert_eq!(c.psql("postgres", &format!("SELECT {count}")), "0");
+    let applied = ok(
+        h,
+        &[
+            "setup-sql",
+            "db",
+            "--user",
+            "conn",
+            "--apply",
+            "--confirm",
+            "db",
+        ],
+        None,
+    );
+    let password = applied
+        .lines()
+        .find_map(|l| l.strip_prefix("password for conn (shown once): "))
+        .unwrap_or_else(|| panic!("{applied}"))
+        .to_string();
+    assert!(
+        applied.contains("step 3: grant on database \"template1\""),
+        "{applied}"
+    );
+    for db in ["app", "postgres", "template1"] {
+        assert_eq!(
+            c.psql(
+                db,
+                "SELECT has_database_privilege('conn', current_database(), 'CREATE WITH GRANT OPTION')"
+            ),
+            "t",
+            "{db}"
+        );
+    }
+    // The user it made passes the prerequisite check.
+    let port = c.port.to_string();
+    ok(
+        h,
+        &[
+            "integration",
+            "add",
+            "conn",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            "conn",
+            "--database",
+            "app",
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    );
+    // (pg_stat_statements is not installed on this cluster: only the powers are checked.)
+    let out = grantry(h, &["integration", "check", "conn", "--json"], None);
+    let checks: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for id in ["createrole", "grant_option", "read_all_stats"] {
+        assert_eq!(element(&checks, "id", id)["ok"], true, "{id}: {checks}");
+    }
+    // Again: nothing to do in any database.
+    let again = json(
+        h,
+        &[
+            "setup-sql",
+            "db",
+            "--user",
+            "conn",
+            "--apply",
+            "--confirm",
+            "db",
+        ],
+    );
+    assert_eq!(again["complete"], true);
+    for s in again["steps"].as_array().unwrap() {
+        assert_eq!(s["note"], "nothing to do: done already", "{s}");
+    }
+}
