@@ -651,13 +651,11 @@ fn script(request: &SetupRequest, scope: &[DatabaseScope], role_exists: bool) ->
             platform_title(p)
         ),
     );
-    line(
-        &mut out,
-        &format!(
-            "Run with psql as {}: \\connect moves between databases.",
-            admin_of(p)
-        ),
-    );
+    // A fixed text with a backslash of its own, written as it is (comment() escapes one).
+    out.push_str(&format!(
+        "-- Run with psql as {}: \\connect moves between databases.\n",
+        admin_of(p)
+    ));
     if let Some(first) = scope.first() {
         out.push_str(&render::psql_connect(&first.name));
         out.push('\n');
@@ -702,13 +700,13 @@ fn script(request: &SetupRequest, scope: &[DatabaseScope], role_exists: bool) ->
         Platform::AwsRds { iam: true } | Platform::Azure { entra: true }
     );
     if !role_exists && !token {
-        line(
-            &mut out,
-            &format!(
-                "Then give it a password in psql (which sends only a SCRAM verifier): \\password {}",
-                ident(user)
-            ),
-        );
+        let text = "Then give it a password in psql (which sends only a SCRAM verifier):";
+        let name = ident(user);
+        if crate::quote::escape_controls(&name) == name {
+            out.push_str(&format!("-- {text} \\password {name}\n"));
+        } else {
+            line(&mut out, &format!("{text} \\password {name}"));
+        }
     }
     for (i, db) in scope.iter().enumerate() {
         out.push('\n');
@@ -792,6 +790,9 @@ mod tests {
             s.script
         );
         assert!(!s.script.contains("\\password"));
+        assert!(s
+            .script
+            .contains("-- Run with psql as the master user: \\connect moves between databases.\n"));
         let s = offline(&req(Platform::Azure { entra: true }, "app@x"), &[], &[]).unwrap();
         assert!(s
             .script
@@ -801,6 +802,9 @@ mod tests {
         let s = offline(&req(Platform::SelfHosted, "g"), &[], &[]).unwrap();
         assert!(s.script.contains("CREATE ROLE \"g\" LOGIN CREATEROLE;"));
         assert!(s.script.contains("\\connect 'template1'\n"));
+        assert!(s
+            .script
+            .contains("(which sends only a SCRAM verifier): \\password \"g\"\n"));
         assert!(s
             .script
             .contains("ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO \"g\" WITH GRANT OPTION;"));
