@@ -109,6 +109,17 @@ ipc! {
         core.privileges().refresh(&integration).await
     }
 
+    // ------------------------------------------------------------------ connector setup
+    /// The connector's setup as a script without a server (the wizard, before a save).
+    setup_script(core; request: SetupRequest, databases: Vec<String>, schemas: Vec<String>) -> SetupPlan {
+        core.setup().script(&request, &databases, &schemas)
+    }
+    /// The setup planned against an integration's server (connected as an administrator): its
+    /// steps go to plan staging, one plan per database.
+    setup_plan(core; integration: String, request: SetupRequest) -> SetupPlan {
+        core.setup().plan(&integration, &request).await
+    }
+
     // ------------------------------------------------------------------ audit
     audit_log(core; limit: u32) -> Vec<AuditEntry> {
         core.audit().log(limit).await

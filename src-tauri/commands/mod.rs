@@ -17,6 +17,7 @@ use grantry_core::privileges::service::{
 };
 use grantry_core::privileges::{ObjectRef, Privilege};
 use grantry_core::sandbox::SandboxStatus;
+use grantry_core::setup::{SetupPlan, SetupRequest};
 use grantry_core::{Error, ImportRequest, Secret};
 use tauri::{AppHandle, Emitter, State};
 

@@ -1254,4 +1254,92 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     assert.ok(scroll[2], 'the sidebar list does not scroll on its own');
     await driver.manage().window().setRect({ width: 1280, height: 800 });
   });
+
+  step('the wizard writes the connector setup SQL for the platform chosen', 60_000, async () => {
+    await (await waitVisible(tid('add-integration'))).click();
+    await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+    await (await waitVisible(tid('kind-aws_rds'), UI_TIMEOUT, 'the AWS platform choice')).click();
+    await fill('field-database', 'app');
+    const setup = await waitVisible(tid('wizard-setup'), UI_TIMEOUT, 'the setup SQL disclosure');
+    await setup.findElement(By.css('summary')).click();
+    const user = await waitVisible(tid('setup-user'), UI_TIMEOUT, 'the connector user field');
+    await user.clear();
+    await user.sendKeys('rds "conn"');
+    const script = await waitFor(
+      async () => {
+        const t = await textOf(await waitVisible(tid('setup-script')));
+        return t.includes('"rds ""conn"""') ? t : null;
+      },
+      UI_TIMEOUT,
+      'the script does not follow the user name',
+    );
+    assert.match(script, /GRANT "rds_superuser" TO "rds ""conn""";/, script);
+    assert.match(script, /GRANT "rds_iam" TO "rds ""conn""";/, `an IAM login joins rds_iam:\n${script}`);
+    assert.match(script, /\\connect 'template1'/, script);
+    await (await waitVisible(tid('setup-login-password'))).click();
+    await waitFor(async () => !(await textOf(await waitVisible(tid('setup-script')))).includes('rds_iam'), UI_TIMEOUT, 'a password login still joins rds_iam');
+    // A name PostgreSQL refuses is said at the field.
+    await user.clear();
+    await user.sendKeys('pg_conn');
+    const err = await waitVisible(tid('field-error'), UI_TIMEOUT, 'the error for a pg_ name');
+    assert.match(await textOf(err), /pg_/, await textOf(err));
+    await user.clear();
+    await user.sendKeys('grantry');
+    await waitVisible(tid('setup-script'));
+    await screenshot('21-wizard-setup-sql.png');
+    await (await waitVisible(tid('wizard-cancel'))).click();
+    const discard = await appears(tid('confirm-discard-ok'), 1500);
+    if (discard) await (await waitVisible(tid('confirm-discard-ok'))).click();
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open');
+  });
+
+  step('the connector setup runs step by step through the plan drawer', 120_000, async () => {
+    await (await waitVisible(integrationItem('sandbox'))).click();
+    await (await waitRow('integration', 'sandbox')).click();
+    const panel = await waitVisible(tid('setup-panel'), CONNECT_TIMEOUT, 'the setup panel on the integration page');
+    const user = await panel.findElement(tid('setup-user'));
+    await user.clear();
+    await user.sendKeys('e2e_conn');
+    await (await panel.findElement(tid('setup-plan'))).click();
+    const steps = await waitFor(
+      async () => {
+        const err = await visible(tid('error'), panel);
+        if (err) throw new Error(`planning the setup failed: ${await textOf(err)}`);
+        const list = await panel.findElements(tid('setup-step'));
+        return list.length >= 2 ? list : null;
+      },
+      CONNECT_TIMEOUT,
+      'no setup steps',
+    );
+    // Only the first can be staged before the user exists.
+    assert.equal((await steps[0].findElements(tid('setup-stage'))).length, 1, 'the first step cannot be staged');
+    assert.equal((await steps[1].findElements(tid('setup-stage'))).length, 0, 'a later step can be staged before the role exists');
+    assert.match(await textOf(steps[1]), /after step 1/);
+    assert.ok(await visible(tid('setup-needs-role'), panel), 'nothing says why the later steps wait');
+    const firstDb = await steps[0].getAttribute('data-database');
+    await screenshot('22-connector-setup-plan.png');
+    await (await steps[0].findElement(tid('setup-stage'))).click();
+    await waitVisible(tid('plan-drawer'), UI_TIMEOUT, 'the drawer with the step');
+    await (await waitVisible(tid('plan-preview'))).click();
+    const sql = await (await waitPlanStep('plan-sql', 'planning')).getText();
+    assert.match(sql, /CREATE ROLE "e2e_conn" LOGIN CREATEROLE/, sql);
+    assert.match(sql, /GRANT "pg_read_all_stats" TO "e2e_conn"/, sql);
+    assert.match(sql, new RegExp(`GRANT .* ON DATABASE "${firstDb}" TO "e2e_conn" WITH GRANT OPTION`), sql);
+    await (await waitVisible(tid('plan-apply'))).click();
+    await (await waitVisible(tid('confirm-apply'), UI_TIMEOUT, 'the apply confirmation')).click();
+    const result = await waitPlanStep('apply-result', 'the apply');
+    assert.equal(await result.getAttribute('data-outcome'), 'committed', `apply: ${await textOf(result)}`);
+    assert.ok(await visible(tid('generated-password', '[data-role="e2e_conn"]')), 'the generated password is not shown');
+    await closeDrawer();
+    // Planned again, the user exists: the other databases can be staged now.
+    await (await panel.findElement(tid('setup-plan'))).click();
+    await waitFor(
+      async () => {
+        const list = await panel.findElements(tid('setup-step'));
+        return list.length >= 2 && (await list[1].findElements(tid('setup-stage'))).length === 1;
+      },
+      CONNECT_TIMEOUT,
+      'the second step cannot be staged after the first was applied',
+    );
+  });
 });

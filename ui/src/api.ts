@@ -13,6 +13,7 @@ import type { IntegrationInput } from './gen/IntegrationInput';
 import type { ObjectRef } from './gen/ObjectRef';
 import type { Privilege } from './gen/Privilege';
 import type { TreeQuery } from './gen/TreeQuery';
+import type { SetupRequest } from './gen/SetupRequest';
 
 export type { GrantryError };
 
@@ -185,6 +186,14 @@ export const refreshPrivileges = (integration: string) => call('refresh_privileg
 export const auditLog = (limit: number) => call('audit_log', { limit });
 export const auditExport = (format: 'csv' | 'json') => call('audit_export', { format });
 export const auditSave = (path: string, format: 'csv' | 'json') => call('audit_save', { path, format });
+
+// ---------------------------------------------------------------------- connector setup
+
+/** The connector's setup as a script, without a server (`databases`, `schemas`: defaults if empty). */
+export const setupScript = (request: SetupRequest, databases: string[], schemas: string[]) =>
+  call('setup_script', { request, databases, schemas });
+/** The setup planned against an integration's server: its steps, one plan per database. */
+export const setupPlan = (integration: string, request: SetupRequest) => call('setup_plan', { integration, request });
 
 // ------------------------------------------------------------------------------ sandbox
 

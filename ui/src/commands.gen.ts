@@ -25,6 +25,8 @@ import type { SandboxStatus } from './gen/SandboxStatus';
 import type { SavedExport } from './gen/SavedExport';
 import type { SchemaNode } from './gen/SchemaNode';
 import type { SchemaStats } from './gen/SchemaStats';
+import type { SetupPlan } from './gen/SetupPlan';
+import type { SetupRequest } from './gen/SetupRequest';
 import type { TreeQuery } from './gen/TreeQuery';
 import type { WhoCanAnswer } from './gen/WhoCanAnswer';
 
@@ -57,6 +59,8 @@ export interface Commands {
   plan_changes: { args: { integration: string; database: string | null; changes: Array<Change> }; returns: PlanView };
   run_plan: { args: { plan: string; dry: boolean; confirm: string | null }; returns: ApplyResult };
   refresh_privileges: { args: { integration: string }; returns: null };
+  setup_script: { args: { request: SetupRequest; databases: Array<string>; schemas: Array<string> }; returns: SetupPlan };
+  setup_plan: { args: { integration: string; request: SetupRequest }; returns: SetupPlan };
   audit_log: { args: { limit: number }; returns: Array<AuditEntry> };
   audit_export: { args: { format: string }; returns: string };
   audit_save: { args: { path: string; format: string }; returns: SavedExport };
@@ -95,6 +99,8 @@ export const COMMAND_NAMES = [
   'plan_changes',
   'run_plan',
   'refresh_privileges',
+  'setup_script',
+  'setup_plan',
   'audit_log',
   'audit_export',
   'audit_save',

@@ -16,11 +16,51 @@ import type { ImportCandidate } from '../gen/ImportCandidate';
 import type { ImportSource } from '../gen/ImportSource';
 import type { ImportRequest } from '../gen/ImportRequest';
 import type { Error as GrantryError } from '../gen/Error';
+import type { Change } from '../gen/Change';
+import type { SetupPlan } from '../gen/SetupPlan';
+import type { SetupRequest } from '../gen/SetupRequest';
 import type { ArgsOf, CommandName, ResultOf } from '../commands.gen';
 import { mockPrivileges } from './mockPrivileges';
 import { selfHostedIntegration as integration, serverInfo } from './fixtures';
 
 type Listener = (payload: unknown) => void;
+
+/** A connector setup as the core writes it, shortened: its script and, planned, its steps. */
+function mockSetup(request: SetupRequest, databases: string[], planned: boolean): SetupPlan {
+  if (request.user.trim() === '') throw { code: 'input.invalid', message: 'the role name is empty', detail: null, field: 'user' };
+  const u = `"${request.user.replaceAll('"', '""')}"`;
+  const dbs = databases.length ? databases : ['postgres', 'template1'];
+  const script = [
+    `-- Grantry's connector ${u}`,
+    `CREATE ROLE ${u} LOGIN CREATEROLE;`,
+    `GRANT "pg_read_all_stats" TO ${u};`,
+    ...dbs.flatMap((d) => [`\\connect '${d}'`, `GRANT ALL ON DATABASE "${d}" TO ${u} WITH GRANT OPTION;`]),
+  ].join('\n');
+  const grant = (d: string): Change => ({
+    action: 'grant',
+    privileges: ['CONNECT'],
+    on: { scope: 'object', kind: 'database', schema: null, name: d, args: null, columns: [] },
+    to: [request.user],
+    with_grant_option: true,
+    granted_by: null,
+  });
+  return {
+    request,
+    role_exists: false,
+    steps: planned
+      ? dbs.map((d, i) => ({
+          database: d,
+          purpose: i === 0 ? `create ${u}, its memberships, and grant on database "${d}" and its schemas` : `grant on database "${d}" and its schemas`,
+          changes: i === 0
+            ? [{ action: 'create_role', name: request.user, login: true, password: 'generate_show_once', valid_until: null, in_roles: [], createrole: true }, grant(d)]
+            : [grant(d)],
+          needs_role: i > 0,
+        }))
+      : [],
+    script,
+    notes: planned ? [] : ['written without a server: it names only the databases and schemas given'],
+  };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: GrantryError['code'], message: string, detail?: string): never => {
@@ -343,6 +383,8 @@ export function mockBackend() {
       };
       return d;
     },
+    setup_script: (a) => mockSetup(a.request, a.databases, false),
+    setup_plan: (a) => mockSetup(a.request, ['app', 'postgres', 'template1'], true),
     sandbox_status: () => ({ state: 'running', data_dir: null, port: 54329, version: '15.18', integration: 'sandbox' }),
     sandbox_start: () => ({ state: 'running', data_dir: null, port: 54329, version: '15.18', integration: 'sandbox' }),
     sandbox_stop: () => ({ state: 'stopped', data_dir: null, port: null, version: null, integration: 'sandbox' }),

@@ -130,6 +130,7 @@ export function describeChange(c: Change): string {
       return `REVOKE ${roleLabel(c.role)} FROM ${roleLabel(c.from)}`;
     case 'create_role': {
       let s = `CREATE ROLE ${roleLabel(c.name)} ${c.login ? 'LOGIN' : 'NOLOGIN'}`;
+      if (c.createrole) s += ' CREATEROLE';
       if (c.password === 'generate_show_once') s += ', generated password';
       if (c.password === 'generate_to_keychain') s += ', generated password in the keychain';
       if (c.valid_until) s += `, valid until ${c.valid_until}`;

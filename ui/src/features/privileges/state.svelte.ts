@@ -103,6 +103,17 @@ class PrivilegesState {
     return true;
   }
 
+  /**
+   * Stages `changes` in context `c` and makes it the current one, with the drawer open (a
+   * connector setup's step, for one database).
+   */
+  stageAllIn(c: PlanContext, changes: Change[]): void {
+    this.setContext(c, null);
+    const key = contextKey(c);
+    for (const change of changes) this.dispatch(key, { type: 'add', change, id: this.nextId++ });
+    this.drawerOpen = true;
+  }
+
   unstage(id: number): void {
     if (this.currentKey) this.dispatch(this.currentKey, { type: 'remove', id });
   }
