@@ -151,6 +151,41 @@ pub struct DiscoverArgs {
     pub tags: Vec<String>,
     #[command(flatten)]
     pub access: AwsAccessArgs,
+    #[command(flatten)]
+    pub add: DiscoverAddArgs,
+}
+
+/// `discover aws --add`: save what was found as integrations, in one step.
+#[derive(Args)]
+pub struct DiscoverAddArgs {
+    /// Save the databases found (these instance or cluster ids; none named: every one) as
+    /// integrations named by their ids.
+    #[arg(long, num_args = 0.., value_name = "ID")]
+    pub add: Option<Vec<String>>,
+    /// The user the new integrations log in as (required with --add).
+    #[arg(long, requires = "add")]
+    pub user: Option<String>,
+    /// iam (the default: a fresh token for each connection) or password (asked for at use,
+    /// with --password-stdin).
+    #[arg(long, requires = "add")]
+    pub auth: Option<String>,
+    /// The database to connect to (default: the one RDS reports, else postgres).
+    #[arg(long, requires = "add")]
+    pub database: Option<String>,
+    /// Default verify-full.
+    #[arg(long, requires = "add")]
+    pub sslmode: Option<String>,
+    /// The RDS CA bundle (global-bundle.pem).
+    #[arg(long, requires = "add")]
+    pub ca_cert: Option<String>,
+    /// The tag whose value is each integration's environment (`env=prod` -> production).
+    #[arg(long, requires = "add")]
+    pub environment_from_tag: Option<String>,
+    /// The environment of one without that tag (default development).
+    #[arg(long, requires = "add")]
+    pub environment: Option<String>,
+    #[arg(long, requires = "add")]
+    pub read_only: bool,
 }
 
 impl DiscoverArgs {
@@ -191,4 +226,58 @@ pub fn read_aws_secret_stdin() -> Result<(Secret, Option<Secret>), Error> {
         .filter(|t| !t.is_empty())
         .map(|t| Secret::new(t.to_string()));
     Ok((Secret::new(secret), token))
+}
+
+impl DiscoverArgs {
+    /// `--add`: the request to save what is found, with the AWS secret read from stdin.
+    pub fn add_request(
+        &self,
+        stdin: Option<(Secret, Option<Secret>)>,
+    ) -> Result<Option<grantry_core::integrations::discovered::AddDiscovered>, Error> {
+        use grantry_core::integrations::model::{AwsRdsInput, CertSource, Environment, SslMode};
+        let a = &self.add;
+        let Some(ids) = &a.add else { return Ok(None) };
+        let user = a.user.clone().unwrap_or_default();
+        if user.trim().is_empty() {
+            return Err(Error::invalid(
+                "--add needs --user: the user the new integrations log in as",
+            )
+            .at("username"));
+        }
+        let auth = RdsArgs {
+            auth: a.auth.clone(),
+            ..Default::default()
+        }
+        .auth()?;
+        let settings = AwsRdsInput {
+            region: self.region.clone(),
+            username: user,
+            auth,
+            // A password login is given its password at use (nothing to store yet).
+            session_only_password: auth == Some(DbAuth::Password),
+            database: a.database.clone(),
+            sslmode: match &a.sslmode {
+                Some(m) => Some(SslMode::parse(m).map_err(|e| e.at("sslmode"))?),
+                None => None,
+            },
+            ca_cert: a.ca_cert.clone().map(|path| CertSource::File { path }),
+            aws: self.access.input(stdin),
+            ..Default::default()
+        };
+        Ok(Some(
+            grantry_core::integrations::discovered::AddDiscovered {
+                settings,
+                tags: self.tags()?,
+                ids: ids.clone(),
+                environment_from_tag: a.environment_from_tag.clone(),
+                environment: a
+                    .environment
+                    .as_deref()
+                    .map(Environment::parse)
+                    .transpose()
+                    .map_err(|e| e.at("environment"))?,
+                read_only: a.read_only,
+            },
+        ))
+    }
 }

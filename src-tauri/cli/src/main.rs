@@ -139,7 +139,7 @@ struct ApplyArgs {
 #[derive(Subcommand)]
 enum DiscoverCmd {
     /// PostgreSQL instances and Aurora PostgreSQL clusters of an AWS region, filtered by tags.
-    Aws(aws::DiscoverArgs),
+    Aws(Box<aws::DiscoverArgs>),
 }
 
 #[derive(Subcommand)]
@@ -727,11 +727,16 @@ async fn run(cli: Cli) -> Result<Done, Error> {
             } else {
                 None
             };
-            let found = g
-                .integrations()
-                .discover_rds(&d.region, &d.access.input(stdin), &d.tags()?)
-                .await?;
-            out.rds_databases(&found)
+            match d.add_request(stdin.clone())? {
+                Some(req) => out.discovered_added(&g.integrations().add_discovered(req).await?),
+                None => {
+                    let found = g
+                        .integrations()
+                        .discover_rds(&d.region, &d.access.input(stdin), &d.tags()?)
+                        .await?;
+                    out.rds_databases(&found)
+                }
+            }
         }
         cmd @ (Command::Grants { .. }
         | Command::WhoCan { .. }

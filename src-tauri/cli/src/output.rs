@@ -257,6 +257,18 @@ impl Out {
         }
     }
 
+    pub fn discovered_added(&self, r: &grantry_core::integrations::discovered::DiscoveredAdded) {
+        if self.json {
+            return self.print_json(r);
+        }
+        for it in &r.integrations {
+            self.integration(it, "saved");
+        }
+        for n in &r.notes {
+            eprintln!("note: {}", esc(n));
+        }
+    }
+
     pub fn rds_databases(&self, found: &[grantry_core::connect::aws::RdsDatabase]) {
         if self.json {
             return self.print_json(&found);

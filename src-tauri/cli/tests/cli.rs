@@ -1287,6 +1287,132 @@ fn aws_rds_integrations_and_discovery() {
         .collect();
     assert_eq!(ids, ["pg-prod"]);
     assert_eq!(found[0]["iam_auth"], true);
+
+    // Saving what was found, in one step: all or nothing.
+    moto.create_db_instance(&RdsSpec {
+        region: "eu-west-1".into(),
+        id: "pg-perf".into(),
+        port: 5433,
+        iam: false,
+        tags: std::collections::BTreeMap::from([("env".to_string(), "perf".to_string())]),
+    });
+    let add_found = |ids: &[&str], extra: &[&str]| {
+        let mut args = vec![
+            "discover",
+            "aws",
+            "--region",
+            "eu-west-1",
+            "--aws-endpoint-url",
+            &moto.endpoint_url,
+            "--aws-access-key-id",
+            KEY,
+            "--aws-secret-stdin",
+            "--add",
+        ];
+        args.extend_from_slice(ids);
+        args.extend_from_slice(&["--user", "iam_cli", "--ca-cert", &ca]);
+        args.extend_from_slice(extra);
+        grantry(h, &args, Some(&format!("{SECRET}\n")))
+    };
+    let listed = || strings(&json(h, &["integration", "list"]), "name").len();
+    let before = listed();
+    // A tag value that names no environment refuses the whole step.
+    let out = add_found(&[], &["--environment-from-tag", "env"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("env=\"perf\" names no environment"), "{err}");
+    assert_eq!(listed(), before, "something was saved");
+    // An id that was not found: nothing is saved.
+    let out = add_found(&["pg-prod", "pg-gone"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(listed(), before, "something was saved");
+    // The ones picked, their environment from the tag, the other without IAM noted.
+    let out = add_found(
+        &["pg-prod", "pg-dev", "pg-perf"],
+        &[
+            "--environment-from-tag",
+            "env",
+            "--environment",
+            "staging",
+            "--json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = add_found(
+        &["pg-prod", "pg-dev"],
+        &["--environment-from-tag", "env", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        strings(&added["integrations"], "name"),
+        ["pg-prod", "pg-dev"]
+    );
+    let prod = json(h, &["integration", "show", "pg-prod"]);
+    assert_eq!(prod["environment"], "production");
+    assert_eq!(prod["connection"]["target"]["id"], "pg-prod");
+    assert_eq!(prod["connection"]["auth"], "iam");
+    assert_eq!(prod["connection"]["username"], "iam_cli");
+    assert!(!prod.to_string().contains(SECRET));
+    assert_eq!(
+        json(h, &["integration", "show", "pg-dev"])["environment"],
+        "development"
+    );
+    // Without the tag's environment, the default; IAM off is said.
+    let out = add_found(&["pg-perf"], &["--environment", "testing"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("IAM database authentication is not enabled"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json(h, &["integration", "show", "pg-perf"])["environment"],
+        "testing"
+    );
+    // Again: the names are taken, nothing more is saved.
+    let now = listed();
+    let out = add_found(&["pg-prod"], &[]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(listed(), now);
+    // The secret went to the keychain, never to the store.
+    for entry in walk(h) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(SECRET),
+            "the AWS secret is in {}",
+            entry.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     privileges::kinds::KindInfo::export_all_to(dir)?;
     privileges::kinds::PrivilegeInfo::export_all_to(dir)?;
     connect::aws::RdsDatabase::export_all_to(dir)?;
+    integrations::discovered::AddDiscovered::export_all_to(dir)?;
+    integrations::discovered::DiscoveredAdded::export_all_to(dir)?;
     setup::SetupPlan::export_all_to(dir)?;
     setup::SetupRun::export_all_to(dir)?;
     Ok(())

@@ -2,6 +2,7 @@
 //! operations on them: add, edit, remove, import, test. Secrets go to the keychain in the same
 //! step as the record, or nothing is saved.
 
+pub mod discovered;
 pub mod import;
 pub mod kinds;
 pub mod model;

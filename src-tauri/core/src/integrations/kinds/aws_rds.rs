@@ -40,6 +40,10 @@ impl RdsTarget {
             RdsTarget::Instance { id } | RdsTarget::Cluster { id, .. } => id,
         }
     }
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, RdsTarget::Cluster { .. })
+    }
+
     pub fn describe(&self) -> String {
         match self {
             RdsTarget::Instance { id } => format!("DB instance {id}"),
