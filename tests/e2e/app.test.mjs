@@ -1255,10 +1255,74 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await driver.manage().window().setRect({ width: 1280, height: 800 });
   });
 
+  step('an AWS region is searched from the wizard and what it holds is saved, environments from a tag', 90_000, async () => {
+    const A = PG.aws;
+    await (await waitVisible(tid('add-integration'))).click();
+    const w = await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
+    await (await waitVisible(tid('kind-aws_rds'), UI_TIMEOUT, 'the AWS platform choice')).click();
+    // AWS asks for the region and credentials first: the connection step can then search it.
+    await fill('field-region', A.region);
+    assert.equal(await w.getAttribute('data-step'), 'access', 'the region is not on the AWS access step');
+    // The segmented choice: its label is what shows.
+    await driver.executeScript('arguments[0].closest("label").click()', await driver.findElement(tid('field-aws-source-static')));
+    await fill('field-aws_access_key_id', 'AKIAE2EDISCOVERY0001');
+    await fill('field-aws_secret_access_key', 'e2e/discovery/secret/0000000000000000001');
+    await fill('field-aws_endpoint_url', A.endpoint_url);
+    await fill('field-username', 'iam_e2e');
+    assert.equal(await w.getAttribute('data-step'), 'connection');
+    await (await waitVisible(tid('discover-find'))).click();
+    const rows = await waitFor(
+      async () => {
+        const err = await visible(tid('error', ''), await waitVisible(tid('discover-panel')));
+        if (err) throw new Error(`discovery failed: ${await textOf(err)}`);
+        const r = await driver.findElements(tid('discover-row'));
+        return r.length > 0 ? r : null;
+      },
+      CONNECT_TIMEOUT,
+      'no databases found',
+    );
+    const ids = [];
+    for (const r of rows) ids.push(await r.getAttribute('data-id'));
+    assert.deepEqual(ids.sort(), ['orders-dev', 'orders-prod', 'reports'], `found ${ids}`);
+    // A tag filter narrows the list.
+    await fill('discover-tags', 'env=prod');
+    await (await waitVisible(tid('discover-find'))).click();
+    await waitFor(async () => (await driver.findElements(tid('discover-row'))).length === 1, CONNECT_TIMEOUT, 'the tag filter keeps more than orders-prod');
+    await fill('discover-tags', 'team');
+    await (await waitVisible(tid('discover-find'))).click();
+    await waitFor(async () => (await driver.findElements(tid('discover-row'))).length === 3, CONNECT_TIMEOUT, 'a key-only filter keeps some out');
+    assert.equal(await (await waitVisible(tid('discover-env-tag'))).getAttribute('value'), 'env', 'the environment tag is not guessed');
+    // Use: this integration targets the cluster.
+    const row = (id) => tid('discover-row', `[data-id="${id}"]`);
+    await (await (await waitVisible(row('reports'))).findElement(tid('discover-use'))).click();
+    await waitVisible(tid('discover-used'));
+    await screenshot('23-wizard-discovery.png');
+    // Two checked, saved in one step with their environments.
+    await (await (await waitVisible(row('orders-prod'))).findElement(tid('discover-check'))).click();
+    await (await (await waitVisible(row('orders-dev'))).findElement(tid('discover-check'))).click();
+    await (await waitVisible(tid('discover-save'))).click();
+    const added = await waitVisible(tid('discover-added'), CONNECT_TIMEOUT, 'the saved list');
+    const text = await textOf(added);
+    assert.match(text, /orders-prod \(production\)/, text);
+    assert.match(text, /orders-dev \(development\)/, text);
+    assert.match(text, /IAM database authentication is not enabled/, `orders-dev has IAM off: ${text}`);
+    const prodItem = await waitVisible(integrationItem('orders-prod'), UI_TIMEOUT, 'orders-prod in the sidebar');
+    assert.match(await textOf(prodItem), /\bprod(uction)?\b/i, 'orders-prod is not marked production');
+    // The target, the name and the database are the cluster's.
+    assert.equal(await (await inWizard('field-rds-id')).getAttribute('value'), 'reports');
+    assert.equal(await (await inWizard('field-name')).getAttribute('value'), 'reports');
+    assert.ok(!(await driver.getPageSource()).includes('e2e/discovery/secret'), 'the AWS secret is in the page source');
+    await (await waitVisible(tid('wizard-cancel'))).click();
+    const discard = await appears(tid('confirm-discard-ok'), 1500);
+    if (discard) await (await waitVisible(tid('confirm-discard-ok'))).click();
+    await waitFor(async () => !(await visible(wizard())), UI_TIMEOUT, 'the wizard stays open');
+  });
+
   step('the wizard writes the connector setup SQL for the platform chosen', 60_000, async () => {
     await (await waitVisible(tid('add-integration'))).click();
     await waitVisible(wizard(), UI_TIMEOUT, 'the wizard');
     await (await waitVisible(tid('kind-aws_rds'), UI_TIMEOUT, 'the AWS platform choice')).click();
+    await fill('field-region', 'eu-west-1');
     await fill('field-database', 'app');
     const setup = await waitVisible(tid('wizard-setup'), UI_TIMEOUT, 'the setup SQL disclosure');
     await setup.findElement(By.css('summary')).click();
@@ -1275,7 +1339,7 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     );
     assert.match(script, /GRANT "rds_superuser" TO "rds ""conn""";/, script);
     assert.match(script, /GRANT "rds_iam" TO "rds ""conn""";/, `an IAM login joins rds_iam:\n${script}`);
-    assert.match(script, /\\connect 'template1'/, script);
+    assert.ok(script.includes(`\\connect -reuse-previous=on '"dbname=''template1''"'`), script);
     await (await waitVisible(tid('setup-login-password'))).click();
     await waitFor(async () => !(await textOf(await waitVisible(tid('setup-script')))).includes('rds_iam'), UI_TIMEOUT, 'a password login still joins rds_iam');
     // A name PostgreSQL refuses is said at the field.

@@ -595,19 +595,25 @@ impl Out {
         }
     }
 
-    /// A setup run: each step's statements and outcome, in order.
+    /// A setup step as it ends: its statements and outcome (text only; `--json` prints the
+    /// whole run at its end).
+    pub fn setup_step(&self, n: usize, s: &grantry_core::setup::SetupStepRun) {
+        use std::io::Write;
+        println!("step {n}: {}", esc(&s.purpose));
+        if let Some(result) = &s.result {
+            run_lines(result);
+        }
+        if let Some(n) = &s.note {
+            println!("  {}", esc(n));
+        }
+        let _ = std::io::stdout().flush();
+    }
+
+    /// A setup run's end: with `--json` the whole run, else its notes (the steps were printed
+    /// as they ended).
     pub fn setup_run(&self, r: &grantry_core::setup::SetupRun) {
         if self.json {
             return self.print_json(r);
-        }
-        for (i, s) in r.steps.iter().enumerate() {
-            println!("step {}: {}", i + 1, esc(&s.purpose));
-            if let Some(result) = &s.result {
-                run_lines(result);
-            }
-            if let Some(n) = &s.note {
-                println!("  {}", esc(n));
-            }
         }
         for n in &r.notes {
             eprintln!("note: {}", esc(n));

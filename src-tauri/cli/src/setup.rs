@@ -17,7 +17,8 @@ pub struct SetupSqlArgs {
     /// Without a server: self-hosted, aws-rds or azure.
     #[arg(long)]
     pub kind: Option<String>,
-    /// The connector user to create (exact; it may hold any character but NUL).
+    /// The connector user to create (exact; quotes and spaces are fine, control characters
+    /// and right-to-left letters are refused: the driver cannot log in with them).
     #[arg(long)]
     pub user: String,
     /// The connector's login: password (the default), iam (aws-rds) or entra (azure). With an
@@ -84,6 +85,17 @@ fn kind_of(p: Platform) -> &'static str {
 }
 
 pub async fn run(g: &Grantry, out: &Out, a: SetupSqlArgs) -> Result<(), Error> {
+    // (clap's `requires` does not hold these when the integration, a positional, is absent.)
+    if a.integration.is_none() && (a.dry_run || a.apply || a.confirm.is_some()) {
+        return Err(Error::invalid(
+            "--dry-run, --apply and --confirm run the setup on a server: give the integration \
+             instead of --kind",
+        )
+        .at("kind"));
+    }
+    if a.confirm.is_some() && !a.apply {
+        return Err(Error::invalid("--confirm goes with --apply").at("confirm"));
+    }
     let Some(name) = &a.integration else {
         let Some(kind) = a.kind.as_deref() else {
             return Err(Error::invalid(
@@ -115,9 +127,18 @@ pub async fn run(g: &Grantry, out: &Out, a: SetupSqlArgs) -> Result<(), Error> {
         out.setup_plan(&plan);
         return Ok(());
     }
+    // Each step is printed as it ends: a password the first one generates is shown at once,
+    // whatever happens to the rest of the run.
+    let live = !out.json;
+    let counter = std::sync::atomic::AtomicUsize::new(0);
     let run = g
         .setup()
-        .run(name, &request, a.dry_run, a.confirm.as_deref())
+        .run(name, &request, a.dry_run, a.confirm.as_deref(), &|s| {
+            if live {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                out.setup_step(n, s);
+            }
+        })
         .await?;
     out.setup_run(&run);
     match run.error {

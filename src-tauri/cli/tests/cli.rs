@@ -1691,7 +1691,10 @@ fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
         script.contains("GRANT \"rds_iam\" TO \"rds conn\";"),
         "{script}"
     );
-    assert!(script.contains("\\connect 'app'"), "{script}");
+    assert!(
+        script.contains("\\connect -reuse-previous=on '\"dbname=''app''\"'"),
+        "{script}"
+    );
     fails(
         h,
         &[
@@ -1721,6 +1724,30 @@ fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
         "platform's own",
     );
     fails(h, &["setup-sql", "--user", "u"], 2, "--kind");
+    // Flags that run on a server are refused without one, never ignored.
+    for flags in [
+        &["--apply"][..],
+        &["--dry-run"][..],
+        &["--apply", "--confirm", "x"][..],
+    ] {
+        let mut args = vec!["setup-sql", "--kind", "self-hosted", "--user", "g"];
+        args.extend_from_slice(flags);
+        fails(h, &args, 2, "give the integration");
+    }
+    fails(
+        h,
+        &[
+            "setup-sql",
+            "--kind",
+            "self-hosted",
+            "--user",
+            "g",
+            "--schema",
+            "pg_catalog",
+        ],
+        2,
+        "the system's",
+    );
 
     // Against the server: every database, as a plan; the script runs in psql as it is.
     add_integration(h, &c, "db", "app", &["--environment", "production"]);
@@ -1741,6 +1768,20 @@ fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
 
     // A dry run leaves nothing behind; the apply asks for the production confirmation, then
     // shows the generated password once.
+    fails(
+        h,
+        &[
+            "setup-sql",
+            "db",
+            "--user",
+            "conn",
+            "--dry-run",
+            "--confirm",
+            "db",
+        ],
+        2,
+        "--confirm goes with --apply",
+    );
     let dry = json(h, &["setup-sql", "db", "--user", "conn", "--dry-run"]);
     assert_eq!(
         dry["steps"][0]["result"]["report"]["outcome"],

@@ -232,6 +232,21 @@ pub fn psql_arg(value: &str) -> String {
     out
 }
 
+/// A value of a libpq connection string (`key='value'`): single-quoted, its quotes and
+/// backslashes escaped with a backslash.
+pub fn conninfo_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        if ch == '\'' || ch == '\\' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
+}
+
 /// One `-- ` comment line (without its newline) that says `text` and cannot end early (see
 /// [`escape_controls`]: PostgreSQL's lexer ends a `--` comment at `\n` or `\r`).
 pub fn comment(text: &str) -> String {

@@ -110,18 +110,91 @@ fn request(user: &str) -> SetupRequest {
 #[tokio::test]
 async fn the_script_runs_in_psql_as_written() {
     let c = start(None);
+    // Names psql would take for a connection string, or strip quotes from.
+    let conninfo_db = "host=127.0.0.1 port=1 dbname=template1";
+    let quoted_db = "a\"b";
+    for db in [conninfo_db, quoted_db, "ab"] {
+        c.psql("postgres", &format!("CREATE DATABASE {}", q(db)));
+    }
     let env = common::grantry().await;
     let plan = env
         .g
         .setup()
         .script(
             &request(HOSTILE_USER),
-            &["app".into(), HOSTILE_DB.into()],
+            &[
+                "app".into(),
+                HOSTILE_DB.into(),
+                conninfo_db.into(),
+                quoted_db.into(),
+            ],
             &["public".into(), HOSTILE_SCHEMA.into()],
         )
-        .unwrap();
-    // Run by psql as the superuser, stopping at the first error.
-    c.psql_script("postgres", &[], &plan.script);
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    // Run by psql as the superuser, stopping at the first error. (The hostile schema is not
+    // in the two extra databases: their grants stop at the database, so run those parts of
+    // the script alone.)
+    let (main, extra) = plan
+        .script
+        .split_once(&format!(
+            "\n-- In database {}",
+            grantry_core::quote::escape_controls(&q(conninfo_db))
+        ))
+        .expect("the connection-string database's part");
+    c.psql_script("postgres", &[], main);
+    for (db, part) in [(conninfo_db, extra), (quoted_db, extra)] {
+        let start = part
+            .find(&format!(
+                "-- In database {}",
+                grantry_core::quote::escape_controls(&q(db))
+            ))
+            .unwrap_or(0);
+        let part = &part[start..];
+        let line = part.lines().find(|l| l.starts_with("\\connect")).unwrap();
+        let grant = part
+            .lines()
+            .find(|l| l.starts_with("GRANT ALL ON DATABASE"))
+            .unwrap();
+        // psql lands in that database, on the same server.
+        let (_, out) = c.psql_script(
+            "postgres",
+            &["-At"],
+            &format!(
+                "{line}\nSELECT current_database() = {};\n{grant}\n",
+                lit(db)
+            ),
+        );
+        assert_eq!(out.trim(), "t", "{line}");
+        assert_eq!(
+            truth(
+                &c,
+                "postgres",
+                &format!(
+                    "has_database_privilege({}, {}, 'CREATE WITH GRANT OPTION')",
+                    lit(HOSTILE_USER),
+                    lit(db)
+                )
+            ),
+            "t",
+            "{db}"
+        );
+    }
+    // Neither name reached another database.
+    for other in ["template1", "ab"] {
+        assert_eq!(
+            truth(
+                &c,
+                "postgres",
+                &format!(
+                    "has_database_privilege({}, {}, 'CREATE')",
+                    lit(HOSTILE_USER),
+                    lit(other)
+                )
+            ),
+            "f",
+            "{other}"
+        );
+    }
     assert_eq!(
         truth(
             &c,
@@ -318,15 +391,24 @@ async fn the_setup_goes_through_the_plan_pipeline_on_every_major() {
         for db in ["app", HOSTILE_DB] {
             holds_all(&c, db, user);
         }
-        // template1 carries the grants into a database created later.
+        // template1 carries its schemas' grants into a database created later (not those on
+        // the database itself: PostgreSQL does not copy them).
         c.psql("postgres", "CREATE DATABASE later");
         assert_eq!(
             truth(
                 &c,
                 "later",
-                &format!("has_database_privilege('{user}', 'later', 'CONNECT')")
+                &format!("has_schema_privilege('{user}', 'public', 'CREATE WITH GRANT OPTION')")
             ),
             "t"
+        );
+        assert_eq!(
+            truth(
+                &c,
+                "later",
+                &format!("has_database_privilege('{user}', 'later', 'CREATE')")
+            ),
+            "f"
         );
         // Every step is in the audit log: the first applied once (planned again, it had
         // nothing left to do), each of the others once.
@@ -389,6 +471,50 @@ async fn bad_requests_change_nothing() {
         assert_eq!(e.code, ErrorCode::InvalidInput, "{user:?}");
         assert_eq!(e.field.as_deref(), Some("user"), "{user:?}");
     }
+    // The administrator itself is no connector to set up.
+    let e = env
+        .g
+        .setup()
+        .plan("admin", &request(&c.superuser))
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("user"), "{}", e.message);
+    // What the setup cannot fix is said: a role that cannot log in, a superuser, a database
+    // that takes no connections.
+    c.psql(
+        "postgres",
+        "CREATE ROLE c_nologin NOLOGIN CREATEROLE; CREATE ROLE c_super LOGIN SUPERUSER; \
+         CREATE ROLE c_expired LOGIN CREATEROLE VALID UNTIL '2000-01-01'; \
+         CREATE DATABASE closed; ALTER DATABASE closed WITH ALLOW_CONNECTIONS false;",
+    );
+    for (user, says) in [
+        ("c_nologin", "without LOGIN"),
+        ("c_super", "is a superuser"),
+        ("c_expired", "cannot log in now"),
+        (
+            "c_nologin",
+            "\"closed\" is left out: it takes no connections",
+        ),
+    ] {
+        let p = env.g.setup().plan("admin", &request(user)).await.unwrap();
+        assert!(
+            p.notes.iter().any(|n| n.contains(says)),
+            "{user}: {:?}",
+            p.notes
+        );
+        assert!(!p.steps.iter().any(|s| s.database == "closed"));
+    }
+    let p = env
+        .g
+        .setup()
+        .plan("admin", &request("c_super"))
+        .await
+        .unwrap();
+    assert!(
+        !p.notes.iter().any(|n| n.contains("CREATEROLE")),
+        "{:?}",
+        p.notes
+    );
 }
 
 #[tokio::test]
@@ -410,7 +536,7 @@ async fn a_run_stops_at_the_first_step_that_does_not_go_through_and_a_second_fin
     let dry = env
         .g
         .setup()
-        .run("admin", &request(user), true, None)
+        .run("admin", &request(user), true, None, &|_| {})
         .await
         .unwrap();
     assert!(!dry.complete);
@@ -431,7 +557,7 @@ async fn a_run_stops_at_the_first_step_that_does_not_go_through_and_a_second_fin
     let run = env
         .g
         .setup()
-        .run("admin", &request(user), false, None)
+        .run("admin", &request(user), false, None, &|_| {})
         .await
         .unwrap();
     assert!(!run.complete);
@@ -477,7 +603,7 @@ async fn a_run_stops_at_the_first_step_that_does_not_go_through_and_a_second_fin
     let again = env
         .g
         .setup()
-        .run("admin", &request(user), false, None)
+        .run("admin", &request(user), false, None, &|_| {})
         .await
         .unwrap();
     assert!(again.complete, "{:?} {:#?}", again.error, again.notes);

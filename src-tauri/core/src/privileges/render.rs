@@ -251,7 +251,18 @@ pub fn entra_principal(name: &str) -> String {
 
 /// `\connect 'db'`: a psql script's switch to another database.
 pub fn psql_connect(database: &str) -> String {
-    format!("\\connect {}", crate::quote::psql_arg(database))
+    // psql reads a first argument holding `=` (or starting `postgres://`) as a connection
+    // string, and strips double quotes from it even inside single quotes: a name like
+    // `host=elsewhere dbname=x` would connect to another server. So the name is always given
+    // as a connection string, `dbname='...'` (libpq's quoting), inside double quotes (which
+    // psql removes, `""` standing for one), inside psql's single quotes; -reuse-previous
+    // keeps the host, port and user of the session.
+    let conninfo = format!("dbname={}", crate::quote::conninfo_value(database));
+    let identifier = format!("\"{}\"", conninfo.replace('"', "\"\""));
+    format!(
+        "\\connect -reuse-previous=on {}",
+        crate::quote::psql_arg(&identifier)
+    )
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT|REVOKE privs ON kind TO|FROM ..`

@@ -3,10 +3,11 @@
 //! the plan pipeline (preview, dry run, apply, audit).
 //!
 //! What every platform's connector gets: LOGIN (and CREATEROLE where the platform allows it),
-//! pg_read_all_stats for usage, and in every database it manages (template1 too, for databases
-//! created later) ALL on the database, its schemas, and their tables, sequences and functions
-//! WITH GRANT OPTION, with the same as default privileges for what the administrator creates
-//! later. RDS adds rds_superuser (and rds_iam for an IAM login); Azure adds azure_pg_admin (and
+//! pg_read_all_stats for usage, and in every database it manages ALL on the database, its
+//! schemas, and their tables, sequences and functions WITH GRANT OPTION, with the same as
+//! default privileges for what the administrator creates later. template1 is set up too:
+//! databases created later copy its schemas' grants and default privileges (not the grants on
+//! the database itself, which PostgreSQL does not copy). RDS adds rds_superuser (and rds_iam for an IAM login); Azure adds azure_pg_admin (and
 //! an Entra principal for a token login). The platforms' own databases (rdsadmin, azure_sys,
 //! azure_maintenance) are left alone.
 
@@ -133,20 +134,44 @@ impl Setup {
         }
         let home = it.connection.endpoint().database.clone();
         let pool = self.app.pool(integration, None).await?;
-        let (version_num, role_exists, has_createrole): (i32, bool, bool) =
-            sqlx::query_as(include_str!("role.sql"))
-                .bind(&request.user)
-                .fetch_one(&pool)
-                .await
-                .map_err(|e| classify(&e))?;
-        let all: Vec<(String, bool)> = sqlx::query_as(include_str!("databases.sql"))
+        #[allow(clippy::type_complexity)]
+        let (version_num, role_exists, has_createrole, can_login, superuser, expired, is_self): (
+            i32,
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+        ) = sqlx::query_as(include_str!("role.sql"))
+            .bind(&request.user)
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| classify(&e))?;
+        if is_self {
+            return Err(Error::invalid(format!(
+                "{} is the role this integration logs in as: the setup is for another user, \
+                 the one Grantry will connect as",
+                ident(&request.user)
+            ))
+            .at("user"));
+        }
+        let all: Vec<(String, bool, bool)> = sqlx::query_as(include_str!("databases.sql"))
             .fetch_all(&pool)
             .await
             .map_err(|e| classify(&e))?;
         let mut notes = Vec::new();
         let mut scope = Vec::new();
-        for (name, can_connect) in all {
+        for (name, allows_connections, can_connect) in all {
             if platform_database(request.platform, &name) {
+                continue;
+            }
+            if !allows_connections {
+                notes.push(format!(
+                    "database {} is left out: it takes no connections (ALLOW_CONNECTIONS \
+                     false); set it up after ALTER DATABASE ... WITH ALLOW_CONNECTIONS true",
+                    ident(&name)
+                ));
                 continue;
             }
             if !can_connect {
@@ -181,12 +206,32 @@ impl Setup {
             .at("user"));
         }
         let mut plan = build(request, &scope, role_exists, version_num);
-        if role_exists && needs_createrole(request.platform) && !has_createrole {
+        if role_exists && superuser {
+            plan.notes.push(format!(
+                "the role {} is a superuser: it needs none of these grants, and Grantry works \
+                 best connected as a role that is not one",
+                ident(&request.user)
+            ));
+        } else if role_exists && needs_createrole(request.platform) && !has_createrole {
             plan.notes.push(format!(
                 "the role {} exists without CREATEROLE, and a plan does not change role \
                  attributes: run {};",
                 ident(&request.user),
                 render::alter_role_createrole(&request.user)
+            ));
+        }
+        if role_exists && !can_login {
+            plan.notes.push(format!(
+                "the role {} exists without LOGIN, and a plan does not change role attributes: \
+                 Grantry cannot connect as it until ALTER ROLE ... LOGIN",
+                ident(&request.user)
+            ));
+        }
+        if role_exists && expired {
+            plan.notes.push(format!(
+                "the role {} cannot log in now: its password expired (VALID UNTIL) or its \
+                 connection limit is 0",
+                ident(&request.user)
             ));
         }
         plan.notes.extend(notes);
@@ -196,13 +241,15 @@ impl Setup {
     /// Plans and runs the setup on the server of `integration`, one step (one transaction) per
     /// database, each a dry run or an apply with its audit entry. An apply creates the role in
     /// the first step, then plans the others again; a dry run can run only the first step
-    /// while the role does not exist (the others grant to it).
+    /// while the role does not exist (the others grant to it). `on_step` is told of each
+    /// step as it ends (a password generated by the first is shown then, whatever follows).
     pub async fn run(
         &self,
         integration: &str,
         request: &SetupRequest,
         dry_run: bool,
         confirm: Option<&str>,
+        on_step: &(dyn Fn(&SetupStepRun) + Send + Sync),
     ) -> Result<SetupRun> {
         let mut plan = self.plan(integration, request).await?;
         let mut out = SetupRun {
@@ -219,18 +266,24 @@ impl Setup {
             if step.needs_role {
                 if !dry_run {
                     // The role exists now: the rest of the setup is planned again.
-                    plan = self.plan(integration, request).await?;
+                    match self.plan(integration, request).await {
+                        Ok(p) => plan = p,
+                        Err(e) => return Ok(out.stopped(e, &plan, i, on_step)),
+                    }
                     continue;
                 }
-                out.steps.push(SetupStepRun {
-                    database: step.database,
-                    purpose: step.purpose,
-                    result: None,
-                    note: Some(format!(
-                        "not dry-run: it grants to {}, which the first step creates",
-                        ident(&request.user)
-                    )),
-                });
+                out.push(
+                    on_step,
+                    SetupStepRun {
+                        database: step.database,
+                        purpose: step.purpose,
+                        result: None,
+                        note: Some(format!(
+                            "not dry-run: it grants to {}, which the first step creates",
+                            ident(&request.user)
+                        )),
+                    },
+                );
                 all_ran = false;
                 i += 1;
                 continue;
@@ -247,15 +300,18 @@ impl Setup {
             {
                 Ok(pv) => pv,
                 Err(e) if out.steps.is_empty() => return Err(in_db(e)),
-                Err(e) => return Ok(out.stopped(in_db(e), &plan, i)),
+                Err(e) => return Ok(out.stopped(in_db(e), &plan, i, on_step)),
             };
             if pv.plan.statements.is_empty() && pv.plan.blocking.is_empty() {
-                out.steps.push(SetupStepRun {
-                    database: step.database,
-                    purpose: step.purpose,
-                    result: None,
-                    note: Some("nothing to do: done already".into()),
-                });
+                out.push(
+                    on_step,
+                    SetupStepRun {
+                        database: step.database,
+                        purpose: step.purpose,
+                        result: None,
+                        note: Some("nothing to do: done already".into()),
+                    },
+                );
                 i += 1;
                 continue;
             }
@@ -272,23 +328,26 @@ impl Setup {
             {
                 Ok(r) => r,
                 Err(e) if out.steps.is_empty() => return Err(in_db(e)),
-                Err(e) => return Ok(out.stopped(in_db(e), &plan, i)),
+                Err(e) => return Ok(out.stopped(in_db(e), &plan, i, on_step)),
             };
             let went_through = matches!(
                 (r.report.outcome, dry_run),
                 (RunOutcome::Committed, false) | (RunOutcome::RolledBack, true)
             ) && (!dry_run || pv.plan.blocking.is_empty());
-            out.steps.push(SetupStepRun {
-                database: step.database,
-                purpose: step.purpose,
-                result: Some(r),
-                note: (!pv.plan.blocking.is_empty()).then(|| {
-                    format!(
-                        "the administrator cannot carry out: {}",
-                        pv.plan.blocking.join("; ")
-                    )
-                }),
-            });
+            out.push(
+                on_step,
+                SetupStepRun {
+                    database: step.database,
+                    purpose: step.purpose,
+                    result: Some(r),
+                    note: (!pv.plan.blocking.is_empty()).then(|| {
+                        format!(
+                            "the administrator cannot carry out: {}",
+                            pv.plan.blocking.join("; ")
+                        )
+                    }),
+                },
+            );
             if !went_through {
                 let message = out.steps[out.steps.len() - 1]
                     .result
@@ -303,7 +362,7 @@ impl Setup {
                     },
                     message,
                 );
-                return Ok(out.stopped(in_db(e), &plan, i));
+                return Ok(out.stopped(in_db(e), &plan, i, on_step));
             }
             i += 1;
         }
@@ -321,16 +380,30 @@ fn platform_name_of(c: &Connection) -> &'static str {
 }
 
 impl SetupRun {
+    fn push(&mut self, on_step: &(dyn Fn(&SetupStepRun) + Send + Sync), s: SetupStepRun) {
+        on_step(&s);
+        self.steps.push(s);
+    }
+
     /// The run, stopped by `e` at step `i` of `plan`.
-    fn stopped(mut self, e: Error, plan: &SetupPlan, i: usize) -> SetupRun {
+    fn stopped(
+        mut self,
+        e: Error,
+        plan: &SetupPlan,
+        i: usize,
+        on_step: &(dyn Fn(&SetupStepRun) + Send + Sync),
+    ) -> SetupRun {
         let step = &plan.steps[i];
         if self.steps.last().map(|s| &s.database) != Some(&step.database) {
-            self.steps.push(SetupStepRun {
-                database: step.database.clone(),
-                purpose: step.purpose.clone(),
-                result: None,
-                note: Some(e.message.clone()),
-            });
+            self.push(
+                on_step,
+                SetupStepRun {
+                    database: step.database.clone(),
+                    purpose: step.purpose.clone(),
+                    result: None,
+                    note: Some(e.message.clone()),
+                },
+            );
         }
         let later = plan.steps.len() - i - 1;
         let at = ident(&plan.steps[i].database);
@@ -341,7 +414,8 @@ impl SetupRun {
         } else {
             self.notes.push(format!(
                 "stopped at database {at}: the steps before it stay applied and the {later} \
-                 later step(s) did not run; running the setup again finishes it"
+                 later step(s) did not run; once the cause above is fixed, running the setup \
+                 again finishes it"
             ));
         }
         self.error = Some(e);
@@ -608,6 +682,15 @@ fn offline(request: &SetupRequest, databases: &[String], schemas: &[String]) -> 
             ))
             .at("schema"));
         }
+        // The system's schemas, as the server's setup leaves them out (schemas.sql): ALL on
+        // pg_catalog would let the connector read pg_authid's password verifiers.
+        if s.starts_with("pg_") || s == "information_schema" {
+            return Err(Error::invalid(format!(
+                "schema {} is the system's: the connector's setup leaves it alone",
+                crate::quote::escape_controls(&ident(s))
+            ))
+            .at("schema"));
+        }
     }
     let scope: Vec<DatabaseScope> = databases
         .iter()
@@ -716,7 +799,7 @@ fn script(request: &SetupRequest, scope: &[DatabaseScope], role_exists: bool) ->
                 "In database {}{}",
                 ident(&db.name),
                 if db.name == "template1" {
-                    " (copied into databases created later)"
+                    " (databases created later copy its schemas' grants and default privileges)"
                 } else {
                     ""
                 }
@@ -801,7 +884,9 @@ mod tests {
         assert!(s.script.contains("GRANT \"azure_pg_admin\" TO \"app@x\";"));
         let s = offline(&req(Platform::SelfHosted, "g"), &[], &[]).unwrap();
         assert!(s.script.contains("CREATE ROLE \"g\" LOGIN CREATEROLE;"));
-        assert!(s.script.contains("\\connect 'template1'\n"));
+        assert!(s
+            .script
+            .contains("\\connect -reuse-previous=on '\"dbname=''template1''\"'\n"));
         assert!(s
             .script
             .contains("(which sends only a SCRAM verifier): \\password \"g\"\n"));
@@ -822,9 +907,9 @@ mod tests {
         .unwrap();
         // The \connect argument is one line, its quote and backslash escaped (psql runs the
         // rest: core/tests/setup.rs).
-        assert!(s
-            .script
-            .contains("\n\\connect 'd''b\\n\\\\connect postgres'\n"));
+        assert!(s.script.contains(
+            "\n\\connect -reuse-previous=on '\"dbname=''d\\\\''b\\n\\\\\\\\connect postgres''\"'\n"
+        ));
         assert!(s
             .script
             .contains("GRANT ALL ON SCHEMA \"s\"\"c\" TO \"x\"\"; DROP ROLE"));
@@ -840,6 +925,10 @@ mod tests {
         ] {
             let e = offline(&req(Platform::SelfHosted, u), &[], &[]).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{u}");
+        }
+        for schema in ["pg_catalog", "pg_toast", "information_schema"] {
+            let e = offline(&req(Platform::SelfHosted, "g"), &[], &[schema.into()]).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("schema"), "{schema}");
         }
         let e = offline(
             &req(Platform::Azure { entra: false }, "g"),
