@@ -51,7 +51,14 @@ fn start(bindir: Option<&std::path::Path>) -> Cluster {
             ),
         );
     }
-    c.psql("app", "CREATE EXTENSION pg_stat_statements");
+    // An extension's functions beside the database's own in public: these are granted one
+    // by one there.
+    c.psql(
+        "app",
+        "CREATE EXTENSION pg_stat_statements; \
+         CREATE FUNCTION public.mine(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT a'; \
+         ALTER FUNCTION public.mine(int, text) OWNER TO other;",
+    );
     c
 }
 
@@ -60,8 +67,13 @@ fn truth(c: &Cluster, db: &str, sql: &str) -> String {
     c.psql(db, &format!("SELECT {sql}"))
 }
 
-/// The user holds everything with the grant option in `db`, as the server says.
+/// The user holds everything with the grant option in `db`, as the server says (existing
+/// functions too when `functions`).
 fn holds_all(c: &Cluster, db: &str, user: &str) {
+    holds(c, db, user, true)
+}
+
+fn holds(c: &Cluster, db: &str, user: &str, functions: bool) {
     let u = lit(user);
     let s = q(HOSTILE_SCHEMA);
     for check in [
@@ -79,14 +91,33 @@ fn holds_all(c: &Cluster, db: &str, user: &str) {
             "has_sequence_privilege({u}, {}, 'USAGE WITH GRANT OPTION')",
             lit(&format!("{s}.t_id_seq"))
         ),
-        format!(
-            "has_function_privilege({u}, {}, 'EXECUTE WITH GRANT OPTION')",
-            lit(&format!("{s}.f()"))
-        ),
         format!("pg_has_role({u}, 'pg_read_all_stats', 'USAGE')"),
     ] {
         assert_eq!(truth(c, db, &check), "t", "{check} in {db:?}");
     }
+    let f = format!(
+        "has_function_privilege({u}, {}, 'EXECUTE WITH GRANT OPTION')",
+        lit(&format!("{s}.f()"))
+    );
+    assert_eq!(
+        truth(c, db, &f),
+        if functions { "t" } else { "f" },
+        "{f} in {db:?}"
+    );
+    // Never an extension's routines (pg_stat_statements_reset, which PUBLIC may not run).
+    assert_eq!(
+        truth(
+            c,
+            db,
+            &format!(
+                "coalesce(bool_or(has_function_privilege({u}, p.oid, 'EXECUTE WITH GRANT OPTION')), false) \
+                 FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass \
+                 AND d.objid = p.oid AND d.deptype = 'e'"
+            )
+        ),
+        "f",
+        "an extension's function in {db:?}"
+    );
     // Default privileges: a table the administrator creates later is the user's to grant.
     c.psql(db, "CREATE TABLE public.later (x int)");
     assert_eq!(
@@ -207,8 +238,10 @@ async fn the_script_runs_in_psql_as_written() {
         "t"
     );
     // No name became SQL: the role x the user name spells out a DROP of was never needed.
+    // Without a server the script grants on no existing function (it cannot tell an
+    // extension's).
     for db in ["app", HOSTILE_DB] {
-        holds_all(&c, db, HOSTILE_USER);
+        holds(&c, db, HOSTILE_USER, false);
     }
     // The connection test, as that user, finds the powers.
     c.psql(
@@ -391,6 +424,17 @@ async fn the_setup_goes_through_the_plan_pipeline_on_every_major() {
         for db in ["app", HOSTILE_DB] {
             holds_all(&c, db, user);
         }
+        assert_eq!(
+            truth(
+                &c,
+                "app",
+                &format!(
+                    "has_function_privilege('{user}', 'public.mine(integer, text)', 'EXECUTE WITH GRANT OPTION')"
+                )
+            ),
+            "t",
+            "a function beside an extension's"
+        );
         // template1 carries its schemas' grants into a database created later (not those on
         // the database itself: PostgreSQL does not copy them).
         c.psql("postgres", "CREATE DATABASE later");

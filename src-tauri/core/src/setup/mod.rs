@@ -94,10 +94,13 @@ pub struct SetupRun {
 }
 
 /// A database of the server and its schemas.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DatabaseScope {
     pub name: String,
     pub schemas: Vec<String>,
+    /// The schemas holding an extension's routines, each with its other functions (name,
+    /// identity arguments): granted one by one there (see routines.sql).
+    pub routines: std::collections::BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Setup {
@@ -186,7 +189,23 @@ impl Setup {
                 .fetch_all(&pool)
                 .await
                 .map_err(|e| classify(&e))?;
-            scope.push(DatabaseScope { name, schemas });
+            let rows: Vec<(String, Option<String>, Option<String>)> =
+                sqlx::query_as(include_str!("routines.sql"))
+                    .fetch_all(&pool)
+                    .await
+                    .map_err(|e| classify(&e))?;
+            let mut routines = std::collections::BTreeMap::<String, Vec<(String, String)>>::new();
+            for (schema, f, args) in rows {
+                let list = routines.entry(schema).or_default();
+                if let (Some(f), Some(args)) = (f, args) {
+                    list.push((f, args));
+                }
+            }
+            scope.push(DatabaseScope {
+                name,
+                schemas,
+                routines,
+            });
         }
         // The integration's own database first: the role is created there.
         scope.sort_by_key(|d| d.name != home);
@@ -583,6 +602,27 @@ fn database_changes(user: &str, db: &DatabaseScope, version_num: i32) -> Vec<Cha
             ObjectKind::Sequence,
             ObjectKind::Function,
         ] {
+            if kind == ObjectKind::Function {
+                if let Some(own) = db.routines.get(s) {
+                    // An extension's routines are left out: one grant per other function.
+                    for (name, args) in own {
+                        out.push(Change::Grant {
+                            privileges: all(kind),
+                            on: Target::Object {
+                                kind,
+                                schema: Some(s.clone()),
+                                name: name.clone(),
+                                args: Some(args.clone()),
+                                columns: vec![],
+                            },
+                            to: to.clone(),
+                            with_grant_option: true,
+                            granted_by: None,
+                        });
+                    }
+                    continue;
+                }
+            }
             out.push(Change::Grant {
                 privileges: all(kind),
                 on: Target::AllInSchema {
@@ -640,7 +680,7 @@ fn build(
         request: request.clone(),
         role_exists,
         steps,
-        script: script(request, scope, role_exists),
+        script: script(request, scope, role_exists, true),
         notes: Vec::new(),
     }
 }
@@ -698,18 +738,22 @@ fn offline(request: &SetupRequest, databases: &[String], schemas: &[String]) -> 
             name: d.clone(),
             // template1 usually holds only public; every database gets the schemas named.
             schemas: schemas.clone(),
+            // Unknown without a server: the script grants no ALL FUNCTIONS (see script()).
+            routines: Default::default(),
         })
         .collect();
     let mut plan = SetupPlan {
         request: request.clone(),
         role_exists: false,
         steps: Vec::new(),
-        script: script(request, &scope, false),
+        script: script(request, &scope, false, false),
         notes: Vec::new(),
     };
     plan.notes.push(
-        "written without a server: it names only the databases and schemas given; a setup \
-         planned against the server covers every database and schema"
+        "written without a server: it names only the databases and schemas given, and grants \
+         on no existing function (ALL FUNCTIONS IN SCHEMA would take in an extension's, such \
+         as dblink_connect_u); a setup planned against the server covers every database, \
+         schema and function but an extension's"
             .into(),
     );
     Ok(plan)
@@ -717,7 +761,17 @@ fn offline(request: &SetupRequest, databases: &[String], schemas: &[String]) -> 
 
 /// The setup as a psql script: the role and its memberships, then each database after a
 /// `\connect`, every statement from the one renderer.
-fn script(request: &SetupRequest, scope: &[DatabaseScope], role_exists: bool) -> String {
+///
+/// `known`: the scope was read from the server, so a schema's functions are granted as the
+/// steps grant them (ALL FUNCTIONS, or one by one where an extension's routines are). Without
+/// the server no ALL FUNCTIONS is written: it would take in an extension's functions (dblink's
+/// dblink_connect_u, which PUBLIC may not run) that nobody knows are there.
+fn script(
+    request: &SetupRequest,
+    scope: &[DatabaseScope],
+    role_exists: bool,
+    known: bool,
+) -> String {
     let user = &request.user;
     let to = vec![user.clone()];
     let p = request.platform;
@@ -827,6 +881,22 @@ fn script(request: &SetupRequest, scope: &[DatabaseScope], role_exists: bool) ->
                 ObjectKind::Sequence,
                 ObjectKind::Function,
             ] {
+                if kind == ObjectKind::Function {
+                    if !known {
+                        continue;
+                    }
+                    if let Some(own) = db.routines.get(s) {
+                        for (name, args) in own {
+                            stmts.push(render::grant(
+                                &render::object(kind, Some(s), name, Some(args)),
+                                "ALL",
+                                &to,
+                                true,
+                            ));
+                        }
+                        continue;
+                    }
+                }
                 stmts.push(render::grant(
                     &render::target(
                         &Target::AllInSchema {
@@ -945,10 +1015,12 @@ mod tests {
             DatabaseScope {
                 name: "app".into(),
                 schemas: vec!["public".into(), "sales".into()],
+                ..Default::default()
             },
             DatabaseScope {
                 name: "template1".into(),
                 schemas: vec!["public".into()],
+                ..Default::default()
             },
         ];
         let p = build(&req(Platform::SelfHosted, "g"), &scope, false, 170000);
