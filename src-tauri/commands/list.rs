@@ -41,6 +41,15 @@ ipc! {
     test_integration_input(core; input: IntegrationInput, existing: Option<String>) -> ConnectionReport {
         core.integrations().test_input(input, existing.as_deref()).await
     }
+    /// The PostgreSQL instances and Aurora clusters of a region with every tag of `tags`
+    /// (`[key, null]`: any value).
+    discover_rds(core; region: String, access: AwsAccessInput, tags: Vec<(String, Option<String>)>) -> Vec<RdsDatabase> {
+        core.integrations().discover_rds(&region, &access, &tags).await
+    }
+    /// Saves databases discovery found as integrations, all or none.
+    add_discovered(core; request: AddDiscovered) -> DiscoveredAdded {
+        core.integrations().add_discovered(request).await
+    }
     import_candidates(core; source: ImportSource) -> Vec<ImportCandidate> {
         core.integrations().import_candidates(&source)
     }

@@ -7,8 +7,11 @@ use grantry_core::audit::{AuditEntry, SavedExport};
 use grantry_core::catalog::{
     DatabaseNode, Page, RelationDetail, RelationNode, SchemaNode, SchemaStats, TreeQuery,
 };
+use grantry_core::connect::aws::RdsDatabase;
 use grantry_core::connect::ConnectionReport;
+use grantry_core::integrations::discovered::{AddDiscovered, DiscoveredAdded};
 use grantry_core::integrations::import::{ImportCandidate, ImportSource};
+use grantry_core::integrations::model::AwsAccessInput;
 use grantry_core::integrations::model::{Integration, IntegrationInput};
 use grantry_core::privileges::inspect::Role;
 use grantry_core::privileges::plan::Change;

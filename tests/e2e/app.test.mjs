@@ -1270,6 +1270,16 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     await fill('field-aws_endpoint_url', A.endpoint_url);
     await fill('field-username', 'iam_e2e');
     assert.equal(await w.getAttribute('data-step'), 'connection');
+    // verify-full (the default) takes the RDS CA bundle: given on the security step first,
+    // as the integrations saved from the list share it.
+    await fill('field-name', 'orders-wizard');
+    await fill('field-rds-id', 'orders-prod');
+    await (await inWizard('wizard-next')).click();
+    await waitFor(async () => (await w.getAttribute('data-step')) === 'security', UI_TIMEOUT, 'the security step');
+    await driver.executeScript('arguments[0].closest("label").click()', await driver.findElement(By.css('input[name="ca"][value="file"]')));
+    await fill('field-ca-path', PG.ca_cert);
+    await (await waitVisible(tid('wizard-back'))).click();
+    await waitFor(async () => (await w.getAttribute('data-step')) === 'connection', UI_TIMEOUT, 'back on the connection step');
     await (await waitVisible(tid('discover-find'))).click();
     const rows = await waitFor(
       async () => {
@@ -1308,9 +1318,9 @@ describe('Grantry desktop app', { timeout: 420_000 }, () => {
     assert.match(text, /IAM database authentication is not enabled/, `orders-dev has IAM off: ${text}`);
     const prodItem = await waitVisible(integrationItem('orders-prod'), UI_TIMEOUT, 'orders-prod in the sidebar');
     assert.match(await textOf(prodItem), /\bprod(uction)?\b/i, 'orders-prod is not marked production');
-    // The target, the name and the database are the cluster's.
+    // The target is the cluster's; the name typed is kept.
     assert.equal(await (await inWizard('field-rds-id')).getAttribute('value'), 'reports');
-    assert.equal(await (await inWizard('field-name')).getAttribute('value'), 'reports');
+    assert.equal(await (await inWizard('field-name')).getAttribute('value'), 'orders-wizard');
     assert.ok(!(await driver.getPageSource()).includes('e2e/discovery/secret'), 'the AWS secret is in the page source');
     await (await waitVisible(tid('wizard-cancel'))).click();
     const discard = await appears(tid('confirm-discard-ok'), 1500);

@@ -6,6 +6,8 @@ import { listen } from '@tauri-apps/api/event';
 import type { Error as GrantryError } from './gen/Error';
 import { ERROR_TITLE } from './shared/labels';
 import type { ArgsOf, CommandName, ResultOf } from './commands.gen';
+import type { AddDiscovered } from './gen/AddDiscovered';
+import type { AwsAccessInput } from './gen/AwsAccessInput';
 import type { Change } from './gen/Change';
 import type { ImportRequest } from './gen/ImportRequest';
 import type { ImportSource } from './gen/ImportSource';
@@ -145,6 +147,11 @@ export const validateIntegration = (input: IntegrationInput, existing: string | 
   call('validate_integration', { input, existing });
 export const testIntegrationInput = (input: IntegrationInput, existing: string | null) =>
   call('test_integration_input', { input, existing });
+/** The PostgreSQL instances and Aurora clusters of a region with every tag given (`[key, null]`: any value). */
+export const discoverRds = (region: string, access: AwsAccessInput, tags: [string, string | null][]) =>
+  call('discover_rds', { region, access, tags });
+/** Saves databases discovery found as integrations, all or none. */
+export const addDiscovered = (request: AddDiscovered) => call('add_discovered', { request });
 export const importCandidates = (source: ImportSource) => call('import_candidates', { source });
 export const importIntegration = (request: ImportRequest) => call('import_integration', { request });
 

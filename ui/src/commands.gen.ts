@@ -1,11 +1,14 @@
 // Generated from src-tauri/commands/list.rs, the one declaration of the IPC surface: do not edit.
 // `cargo test -p grantry-app` fails when this file is stale; GRANTRY_UPDATE_BINDINGS=1 rewrites it.
 
+import type { AddDiscovered } from './gen/AddDiscovered';
 import type { ApplyResult } from './gen/ApplyResult';
 import type { AuditEntry } from './gen/AuditEntry';
+import type { AwsAccessInput } from './gen/AwsAccessInput';
 import type { Change } from './gen/Change';
 import type { ConnectionReport } from './gen/ConnectionReport';
 import type { DatabaseNode } from './gen/DatabaseNode';
+import type { DiscoveredAdded } from './gen/DiscoveredAdded';
 import type { Error } from './gen/Error';
 import type { ImportCandidate } from './gen/ImportCandidate';
 import type { ImportRequest } from './gen/ImportRequest';
@@ -17,6 +20,7 @@ import type { ObjectRef } from './gen/ObjectRef';
 import type { Page } from './gen/Page';
 import type { PlanView } from './gen/PlanView';
 import type { Privilege } from './gen/Privilege';
+import type { RdsDatabase } from './gen/RdsDatabase';
 import type { RelationDetail } from './gen/RelationDetail';
 import type { RelationNode } from './gen/RelationNode';
 import type { Role } from './gen/Role';
@@ -41,6 +45,8 @@ export interface Commands {
   test_integration: { args: { name: string }; returns: ConnectionReport };
   validate_integration: { args: { input: IntegrationInput; existing: string | null }; returns: Array<Error> };
   test_integration_input: { args: { input: IntegrationInput; existing: string | null }; returns: ConnectionReport };
+  discover_rds: { args: { region: string; access: AwsAccessInput; tags: Array<[string, string | null]> }; returns: Array<RdsDatabase> };
+  add_discovered: { args: { request: AddDiscovered }; returns: DiscoveredAdded };
   import_candidates: { args: { source: ImportSource }; returns: Array<ImportCandidate> };
   import_integration: { args: { request: ImportRequest }; returns: Integration };
   list_databases: { args: { integration: string; query: TreeQuery }; returns: Page<DatabaseNode> };
@@ -81,6 +87,8 @@ export const COMMAND_NAMES = [
   'test_integration',
   'validate_integration',
   'test_integration_input',
+  'discover_rds',
+  'add_discovered',
   'import_candidates',
   'import_integration',
   'list_databases',

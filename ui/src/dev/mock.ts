@@ -383,6 +383,8 @@ export function mockBackend() {
       };
       return d;
     },
+    discover_rds: () => [],
+    add_discovered: () => fail('lookup.not_found', 'no database found in the mock region'),
     setup_script: (a) => mockSetup(a.request, a.databases, false),
     setup_plan: (a) => mockSetup(a.request, ['app', 'postgres', 'template1'], true),
     sandbox_status: () => ({ state: 'running', data_dir: null, port: 54329, version: '15.18', integration: 'sandbox' }),

@@ -11,10 +11,12 @@
 //! e2e_user may SELECT but not grant. On `app.orders`: roles named `"select"`, `"user"` and one
 //! of 63 characters, a grant `"select"` made with its grant option, and a very long default.
 //! Beside it: an Entra ID token authority and an Azure Flexible Server front on the same
-//! cluster, with an app whose client secret logs in as the principal `entra_e2e` (`"entra"`).
+//! cluster, with an app whose client secret logs in as the principal `entra_e2e` (`"entra"`),
+//! and a moto server with the RDS databases of region eu-west-1 to discover (`"aws"`).
 
 use grantry_testrig::entra::{App, EntraAuthority};
 use grantry_testrig::entra_front::{create_principal, EntraFront, EntraFrontConfig, PrincipalType};
+use grantry_testrig::moto::{Moto, RdsSpec};
 use grantry_testrig::{pki, Cluster, Options};
 use std::io::{BufRead, Write};
 
@@ -80,6 +82,22 @@ fn main() {
     authority.add_app(TENANT, app.clone());
     let front = EntraFront::start(&c, EntraFrontConfig::new(TENANT, authority.jwks()));
     create_principal(&c, "entra_e2e", &app.object_id, PrincipalType::Service);
+    // An AWS region for discovery: moto with two PostgreSQL instances and an Aurora cluster,
+    // tagged with their environments.
+    let moto = Moto::start();
+    let spec = |id: &str, iam: bool, env: &str| RdsSpec {
+        region: "eu-west-1".into(),
+        id: id.into(),
+        port: c.port,
+        iam,
+        tags: std::collections::BTreeMap::from([
+            ("env".to_string(), env.to_string()),
+            ("team".to_string(), "orders".to_string()),
+        ]),
+    };
+    moto.create_db_instance(&spec("orders-prod", true, "prod"));
+    moto.create_db_instance(&spec("orders-dev", false, "dev"));
+    moto.create_db_cluster(&spec("reports", true, "staging"));
     let line = serde_json::json!({
         "host": "localhost",
         "port": c.port,
@@ -96,6 +114,10 @@ fn main() {
             "host": front.endpoint_host,
             "port": front.port,
             "user": "entra_e2e",
+        },
+        "aws": {
+            "endpoint_url": moto.endpoint_url,
+            "region": "eu-west-1",
         },
     });
     println!("{line}");
@@ -120,6 +142,7 @@ fn main() {
         let _ = writeln!(out, "{answer}");
         let _ = out.flush();
     }
+    drop(moto);
     drop(front);
     drop(authority);
     drop(c);

@@ -68,6 +68,10 @@ describe('fieldErrors', () => {
     // A cloud kind's access step comes before TLS: Save goes to it first.
     expect(firstStepWithError({ ca: 'x', entra_client_id: 'not a GUID' })).toBe('access');
     expect(firstStepWithError({ aws_access_key_id: 'x' })).toBe('access');
+    // AWS asks for its access before the connection.
+    const aws = stepsFor(emptyForm('aws_rds'), false);
+    expect(firstStepWithError({ aws_access_key_id: 'x', host: 'y' }, aws)).toBe('access');
+    expect(firstStepWithError({ aws_access_key_id: 'x', host: 'y' })).toBe('connection');
   });
   it('keeps the first problem of a field, and lets format errors win', () => {
     const { fields } = fieldErrors([problem('port', 'first'), problem('port', 'second')], { timeout: 'not a number' });
@@ -209,13 +213,14 @@ describe('the cloud kinds', () => {
   it('have their own steps: AWS access always, Entra ID only for an Entra login', () => {
     const ids = (f: Parameters<typeof stepsFor>[0], editing = false) => stepsFor(f, editing).map((s) => s.id);
     expect(ids(emptyForm())).toEqual(['source', 'connection', 'security', 'options']);
-    expect(ids(emptyForm('aws_rds'))).toEqual(['source', 'connection', 'access', 'security', 'options']);
+    expect(ids(emptyForm('aws_rds'))).toEqual(['source', 'access', 'connection', 'security', 'options']);
+    expect(ids(emptyForm('aws_rds'), true)).toEqual(['access', 'connection', 'security', 'options']);
     expect(ids({ ...emptyForm('azure'), azureLogin: 'entra' }, true)).toEqual(['connection', 'access', 'security', 'options']);
     expect(ids({ ...emptyForm('azure'), azureLogin: 'password' })).toEqual(['source', 'connection', 'security', 'options']);
-    expect(stepsFor(emptyForm('aws_rds'), false)[2].label).toBe('AWS access');
+    expect(stepsFor(emptyForm('aws_rds'), false)[1].label).toBe('AWS access');
     expect(stepsFor({ ...emptyForm('azure'), azureLogin: 'entra' }, false)[2].label).toBe('Entra ID');
     expect(stepOfField('aws_secret_access_key')).toBe('access');
-    expect(stepOfField('region')).toBe('connection');
+    expect(stepOfField('region')).toBe('access');
   });
 
   it('switching the platform keeps what is common and takes the kind\u2019s TLS default', () => {

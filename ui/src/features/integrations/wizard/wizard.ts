@@ -137,13 +137,21 @@ export const STEPS: { id: StepId; label: string }[] = [
 
 /**
  * The steps for a kind: the platform and source first (not when editing), the connection, the
- * cloud access (AWS credentials; Entra ID when Azure logs in with it), TLS, options.
+ * cloud access (AWS credentials; Entra ID when Azure logs in with it), TLS, options. AWS asks
+ * for its region and credentials before the connection, whose database can then be found in
+ * the region.
  */
 export function stepsFor(f: Pick<WizardForm, 'kind' | 'azureLogin'>, editing: boolean): { id: StepId; label: string }[] {
   const access = f.kind === 'aws_rds' ? 'AWS access' : f.kind === 'azure' && f.azureLogin === 'entra' ? 'Entra ID' : null;
-  return STEPS.filter((s) => (s.id !== 'access' || access !== null) && !(editing && s.id === 'source')).map((s) =>
+  const steps = STEPS.filter((s) => (s.id !== 'access' || access !== null) && !(editing && s.id === 'source')).map((s) =>
     s.id === 'access' ? { ...s, label: access ?? s.label } : s,
   );
+  if (f.kind === 'aws_rds') {
+    const a = steps.findIndex((s) => s.id === 'access');
+    const c = steps.findIndex((s) => s.id === 'connection');
+    [steps[a], steps[c]] = [steps[c], steps[a]];
+  }
+  return steps;
 }
 
 const FIELD_STEP: Record<FieldName, StepId> = {
@@ -160,7 +168,7 @@ const FIELD_STEP: Record<FieldName, StepId> = {
   timeout: 'security',
   application_name: 'security',
   environment: 'options',
-  region: 'connection',
+  region: 'access',
   target: 'connection',
   aws_profile: 'access',
   aws_config_file: 'access',
@@ -188,9 +196,9 @@ export function errorsOnStep(errors: FieldErrors, step: StepId): FieldName[] {
   return (Object.keys(errors) as FieldName[]).filter((f) => errors[f] !== undefined && FIELD_STEP[f] === step);
 }
 
-/** The first step (in wizard order) holding one of the errors. */
-export function firstStepWithError(errors: FieldErrors): StepId | null {
-  for (const s of STEPS) {
+/** The first step (in the wizard's order, `steps`) holding one of the errors. */
+export function firstStepWithError(errors: FieldErrors, steps: { id: StepId }[] = STEPS): StepId | null {
+  for (const s of steps) {
     if ((Object.keys(errors) as FieldName[]).some((f) => FIELD_STEP[f] === s.id)) return s.id;
   }
   return null;
