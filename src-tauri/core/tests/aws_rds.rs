@@ -189,6 +189,17 @@ async fn an_iam_integration_logs_in_with_fresh_tokens_and_a_refused_one_says_why
         .filter(|a| a.user == "iam_app" && matches!(a.outcome, Outcome::Accepted { .. }))
         .count();
     assert!(accepted >= 2, "{:?}", front.attempts());
+    // The tokens minted for those logins are kept nowhere.
+    let answers = vec![
+        serde_json::to_string(&report).unwrap(),
+        serde_json::to_string(&env.g.integrations().list().await.unwrap()).unwrap(),
+    ];
+    let tokens = front.passwords();
+    assert!(tokens.len() >= 2, "{tokens:?}");
+    for t in &tokens {
+        assert!(t.contains("X-Amz-Signature="), "not an IAM token: {t}");
+        common::assert_token_kept_nowhere(&env, t, &answers).await;
+    }
 
     // A user without rds_iam: its token goes to password authentication and fails there.
     env.g

@@ -289,6 +289,21 @@ async fn client_secret_logs_in_with_a_live_token_for_each_connection(rig: &Rig) 
         .filter(|a| a.user == "entra_connector" && matches!(a.outcome, Outcome::Accepted { .. }))
         .count();
     assert!(accepted >= 3, "{:?}", rig.front.attempts());
+    // The access tokens minted for those logins are kept nowhere.
+    let answers = vec![
+        serde_json::to_string(&report).unwrap(),
+        serde_json::to_string(&env.g.integrations().list().await.unwrap()).unwrap(),
+    ];
+    let tokens: Vec<String> = rig
+        .front
+        .passwords()
+        .into_iter()
+        .filter(|t| t.starts_with("eyJ") && t.matches('.').count() == 2)
+        .collect();
+    assert!(tokens.len() >= 3, "{} access tokens", tokens.len());
+    for t in &tokens {
+        common::assert_token_kept_nowhere(&env, t, &answers).await;
+    }
     env.g.close().await;
 }
 

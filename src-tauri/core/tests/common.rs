@@ -278,3 +278,61 @@ pub fn prerequisite(
         .unwrap_or_else(|| panic!("no prerequisite {id}: {:#?}", report.prerequisites))
         .clone()
 }
+
+/// A token minted for a login (an IAM token, an Entra ID access token) is used once and kept
+/// nowhere: in no file under GRANTRY_HOME, no secret of any integration in the keychain, no
+/// answer the UI or CLI gets (`answers`, serialized).
+pub async fn assert_token_kept_nowhere(env: &Env, token: &str, answers: &[String]) {
+    assert!(token.len() > 40, "not a token: {token:?}");
+    // The signature (or the JWT's) is the part that must not travel: look for its tail too.
+    let tail = &token[token.len() - 32..];
+    for needle in [token, tail] {
+        let hits = files_with(env.home.path(), needle.as_bytes());
+        assert!(hits.is_empty(), "a minted token is in {hits:?}");
+        for a in answers {
+            assert!(!a.contains(needle), "a minted token is in an answer: {a}");
+        }
+    }
+    for it in env.g.integrations().list().await.unwrap() {
+        for kind in grantry_core::secrets::SecretKind::ALL {
+            let id = it.id.clone();
+            let saved = env
+                .g
+                .app()
+                .secrets()
+                .keychain(move |k| k.get(&id, kind))
+                .await
+                .unwrap();
+            assert!(
+                saved.as_ref().map(Secret::expose) != Some(token),
+                "a minted token is saved as {kind:?} of {}",
+                it.name
+            );
+            assert!(
+                env.g
+                    .app()
+                    .secrets()
+                    .session_get(&it.id, kind)
+                    .map(|s| s.expose().to_string())
+                    != Some(token.to_string())
+            );
+        }
+    }
+}
+
+/// The files under `dir` whose bytes hold `needle`.
+pub fn files_with(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            hits.extend(files_with(&path, needle));
+        } else if std::fs::read(&path)
+            .map(|b| b.windows(needle.len()).any(|w| w == needle))
+            .unwrap_or(false)
+        {
+            hits.push(path.display().to_string());
+        }
+    }
+    hits
+}

@@ -168,6 +168,11 @@ impl IamFront {
         self.front.psql(user, password, sslmode, sql)
     }
 
+    /// Every password (token) clients sent, oldest first.
+    pub fn passwords(&self) -> Vec<String> {
+        self.front.passwords()
+    }
+
     /// Every connection so far, oldest first.
     pub fn attempts(&self) -> Vec<Attempt> {
         self.front.attempts()

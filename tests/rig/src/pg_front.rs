@@ -76,6 +76,8 @@ impl TestClock {
 struct State<O> {
     log: Mutex<Vec<Attempt<O>>>,
     clock: TestClock,
+    /// Every password (token) a client sent, oldest first: what a leak test looks for.
+    passwords: Mutex<Vec<String>>,
 }
 
 /// What to do with a connection once the gate has decided.
@@ -120,6 +122,7 @@ pub(crate) struct Conn<'a> {
     pub pool: &'a sqlx::PgPool,
     clock: &'a TestClock,
     client: &'a mut Box<dyn Stream>,
+    passwords: &'a Mutex<Vec<String>>,
 }
 
 impl Conn<'_> {
@@ -143,7 +146,9 @@ impl Conn<'_> {
         match read_message(self.client, MAX_PASSWORD_MESSAGE).await {
             Ok((b'p', body)) => {
                 let body = body.strip_suffix(b"\0").unwrap_or(&body);
-                Ok(String::from_utf8_lossy(body).into_owned())
+                let password = String::from_utf8_lossy(body).into_owned();
+                self.passwords.lock().unwrap().push(password.clone());
+                Ok(password)
             }
             Ok((kind, _)) => Err(format!(
                 "expected a PasswordMessage, got message type {:?}",
@@ -198,6 +203,7 @@ impl<O: Clone + Send + 'static> Front<O> {
         let state = Arc::new(State {
             log: Mutex::new(Vec::new()),
             clock: TestClock::new(),
+            passwords: Mutex::new(Vec::new()),
         });
         let backend = Backend {
             socket_dir: cluster.cluster.socket_dir(),
@@ -301,6 +307,11 @@ impl<O: Clone + Send + 'static> Front<O> {
     /// Every connection so far, oldest first.
     pub fn attempts(&self) -> Vec<Attempt<O>> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// Every password (token) clients sent, oldest first.
+    pub fn passwords(&self) -> Vec<String> {
+        self.state.passwords.lock().unwrap().clone()
     }
 
     /// The outcome of `user`'s latest connection.
@@ -464,6 +475,7 @@ impl<G: Gate> Server<G> {
                 pool: &self.pool,
                 clock: &self.state.clock,
                 client: &mut client,
+                passwords: &self.state.passwords,
             })
             .await;
         self.state.log.lock().unwrap().push(Attempt {
