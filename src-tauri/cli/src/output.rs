@@ -633,7 +633,8 @@ fn run_lines(r: &ApplyResult) {
             eprintln!(
                 "{mark} {:>5} ms  {}{}",
                 s.elapsed_ms,
-                esc(&s.sql),
+                // A new role's SCRAM verifier is not repeated (as in the audit log).
+                esc(&grantry_core::privileges::render::redact_verifiers(&s.sql)),
                 s.error
                     .as_ref()
                     .map(|e| format!("\n          {}", esc(e)))

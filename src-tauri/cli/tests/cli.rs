@@ -1796,7 +1796,7 @@ fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
         "production",
     );
     assert_eq!(c.psql("postgres", &format!("SELECT {count}")), "0");
-    let applied = ok(
+    let run = grantry(
         h,
         &[
             "setup-sql",
@@ -1808,6 +1808,18 @@ fn setup_sql_prints_dry_runs_and_applies_the_connector_setup() {
             "db",
         ],
         None,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let applied = String::from_utf8(run.stdout).unwrap();
+    let listing = String::from_utf8_lossy(&run.stderr);
+    assert!(listing.contains("CREATE ROLE \"conn\""), "{listing}");
+    assert!(
+        !listing.contains("SCRAM-SHA-256$"),
+        "the verifier is printed: {listing}"
     );
     let password = applied
         .lines()
