@@ -675,3 +675,101 @@ async fn a_run_stops_at_the_first_step_that_does_not_go_through_and_a_second_fin
         );
     }
 }
+
+/// On servers that have the platforms' roles (as ordinary roles here), a connector the setup
+/// script made passes every check of its platform; without the platform's role it fails
+/// exactly that check.
+#[tokio::test]
+async fn emulated_platforms_connectors_pass_every_check_and_fail_exactly_a_missing_one() {
+    use grantry_core::integrations::model::{
+        AwsRdsInput, AzureAuthInput, AzureInput, ConnectionInput, DbAuth, IntegrationInput, SslMode,
+    };
+    let c = start(None);
+    c.psql(
+        "postgres",
+        "CREATE ROLE rds_superuser NOLOGIN; CREATE ROLE azure_pg_admin NOLOGIN;",
+    );
+    let env = common::grantry().await;
+    for (platform, user, role) in [
+        (Platform::AwsRds { iam: false }, "rds_conn", "rds_superuser"),
+        (
+            Platform::Azure { entra: false },
+            "az_conn",
+            "azure_pg_admin",
+        ),
+    ] {
+        let plan = env
+            .g
+            .setup()
+            .script(
+                &SetupRequest {
+                    platform,
+                    user: user.into(),
+                },
+                &["app".into()],
+                &["public".into(), HOSTILE_SCHEMA.into()],
+            )
+            .unwrap();
+        c.psql_script("postgres", &[], &plan.script);
+        c.psql(
+            "postgres",
+            &format!("ALTER ROLE {user} PASSWORD 'pw-{user}'"),
+        );
+        let password = Some(grantry_core::Secret::new(format!("pw-{user}")));
+        let connection = match platform {
+            Platform::AwsRds { .. } => ConnectionInput::AwsRds(AwsRdsInput {
+                region: "eu-west-1".into(),
+                host: "localhost".into(),
+                port: Some(c.port as i64),
+                database: Some("app".into()),
+                username: user.into(),
+                auth: Some(DbAuth::Password),
+                password,
+                sslmode: Some(SslMode::Require),
+                ..Default::default()
+            }),
+            _ => ConnectionInput::Azure(AzureInput {
+                host: "localhost".into(),
+                port: Some(c.port as i64),
+                database: Some("app".into()),
+                username: user.into(),
+                auth: AzureAuthInput::Password,
+                password,
+                sslmode: Some(SslMode::Require),
+                ..Default::default()
+            }),
+        };
+        env.g
+            .integrations()
+            .add(IntegrationInput {
+                name: user.into(),
+                connection,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{user}: {}", e.message));
+        let report = env.g.integrations().test(user).await.unwrap();
+        assert!(report.ok, "{user}: {}", report.message);
+        let failed: Vec<&str> = report
+            .prerequisites
+            .iter()
+            .filter(|p| !p.ok)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert!(failed.is_empty(), "{user}: {:#?}", report.prerequisites);
+        assert!(
+            report.prerequisites.iter().any(|p| p.id == role),
+            "{user}: no {role} check"
+        );
+        // Without the platform's role: that check fails, and only that one.
+        c.psql("postgres", &format!("REVOKE {role} FROM {user}"));
+        let report = env.g.integrations().test(user).await.unwrap();
+        let failed: Vec<&str> = report
+            .prerequisites
+            .iter()
+            .filter(|p| !p.ok)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(failed, [role], "{user}: {:#?}", report.prerequisites);
+    }
+}

@@ -547,6 +547,13 @@ pub async fn test_rds(
         };
         ConnectionReport::failed(steps, kind, e.message, e.detail)
     };
+    // A password login to a host given by hand needs nothing of AWS: no credentials to find,
+    // no API to ask (the pool does not ask either).
+    if rds.auth == DbAuth::Password && rds.target.is_none() {
+        return super::test_connection(&rds.endpoint, db_secrets)
+            .await
+            .checked_for(super::prerequisites::Platform::AwsRds { iam: false });
+    }
     let t = Instant::now();
     let aws = match configure(&rds.aws, &rds.region, aws_secrets, None).await {
         Ok(a) => a,

@@ -231,7 +231,7 @@ impl Setup {
                  best connected as a role that is not one",
                 ident(&request.user)
             ));
-        } else if role_exists && needs_createrole(request.platform) && !has_createrole {
+        } else if role_exists && !has_createrole {
             plan.notes.push(format!(
                 "the role {} exists without CREATEROLE, and a plan does not change role \
                  attributes: run {};",
@@ -484,11 +484,6 @@ fn platform_database(p: Platform, name: &str) -> bool {
         }
 }
 
-/// RDS gives no CREATEROLE to others than the master user's kind: rds_superuser carries it.
-fn needs_createrole(p: Platform) -> bool {
-    !matches!(p, Platform::AwsRds { .. })
-}
-
 /// The platform's role a connector joins, and the login role of a token login.
 fn platform_roles(p: Platform) -> Vec<&'static str> {
     match p {
@@ -549,7 +544,9 @@ fn role_changes(request: &SetupRequest, role_exists: bool) -> Vec<Change> {
             },
             valid_until: None,
             in_roles: vec![],
-            createrole: needs_createrole(request.platform).then_some(true),
+            // Every platform's: on RDS too, rds_superuser carries no role attributes (the master
+            // user has CREATEROLE of its own).
+            createrole: Some(true),
         });
     }
     for role in platform_roles(request.platform) {
@@ -808,14 +805,14 @@ fn script(
                 name: user,
                 attributes: render::RoleAttributes {
                     login: true,
-                    createrole: needs_createrole(p),
+                    createrole: true,
                 },
                 verifier: None,
                 valid_until: None,
                 in_roles: &[],
             })),
         }
-    } else if needs_createrole(p) {
+    } else {
         stmts.push(render::alter_role_createrole(user));
     }
     for role in platform_roles(p) {
@@ -938,7 +935,8 @@ mod tests {
         assert!(s.script.contains("GRANT \"rds_superuser\" TO \"grantry\";"));
         assert!(s.script.contains("GRANT \"rds_iam\" TO \"grantry\";"));
         assert!(
-            s.script.contains("CREATE ROLE \"grantry\" LOGIN;"),
+            s.script
+                .contains("CREATE ROLE \"grantry\" LOGIN CREATEROLE;"),
             "{}",
             s.script
         );
