@@ -260,7 +260,9 @@ impl DiscoverArgs {
                 Some(m) => Some(SslMode::parse(m).map_err(|e| e.at("sslmode"))?),
                 None => None,
             },
-            ca_cert: a.ca_cert.clone().map(|path| CertSource::File { path }),
+            ca_cert: a.ca_cert.clone().map(|path| CertSource::File {
+                path: crate::file_arg(path),
+            }),
             aws: self.access.input(stdin),
             ..Default::default()
         };

@@ -295,6 +295,15 @@ fn read_secret_line(flag: &str, what: &str) -> Result<Secret, Error> {
     Ok(Secret::new(line))
 }
 
+/// A file named on the command line, as the saved integration keeps it: absolute, so that it
+/// is found from any directory later (the app's, another shell's).
+pub fn file_arg(path: String) -> String {
+    match std::path::absolute(&path) {
+        Ok(p) => p.display().to_string(),
+        Err(_) => path,
+    }
+}
+
 fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
     match a.kind.as_str() {
         "self-hosted" => {}
@@ -349,13 +358,13 @@ fn add_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         input.sslmode = Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?);
     }
     if let Some(c) = a.ca_cert {
-        input.ca_cert = Some(CertSource::File { path: c });
+        input.ca_cert = Some(CertSource::File { path: file_arg(c) });
     }
     if let Some(c) = a.client_cert {
-        input.client_cert = Some(CertSource::File { path: c });
+        input.client_cert = Some(CertSource::File { path: file_arg(c) });
     }
     if let Some(k) = a.client_key {
-        input.client_key = Some(KeyInput::File { path: k });
+        input.client_key = Some(KeyInput::File { path: file_arg(k) });
     }
     if a.connect_timeout.is_some() {
         input.connect_timeout_secs = a.connect_timeout;
@@ -452,7 +461,9 @@ fn azure_input(a: AddArgs) -> Result<IntegrationInput, Error> {
             Some(m) => Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?),
             None => None,
         },
-        ca_cert: a.ca_cert.map(|path| CertSource::File { path }),
+        ca_cert: a.ca_cert.map(|path| CertSource::File {
+            path: file_arg(path),
+        }),
         connect_timeout_secs: a.connect_timeout,
         application_name: a.application_name,
         ..Default::default()
@@ -524,7 +535,9 @@ fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
             Some(m) => Some(SslMode::parse(&m).map_err(|e| e.at("sslmode"))?),
             None => None,
         },
-        ca_cert: a.ca_cert.map(|path| CertSource::File { path }),
+        ca_cert: a.ca_cert.map(|path| CertSource::File {
+            path: file_arg(path),
+        }),
         connect_timeout_secs: a.connect_timeout,
         application_name: a.application_name,
         aws: a.rds.access.input(stdin),

@@ -1288,6 +1288,38 @@ fn aws_rds_integrations_and_discovery() {
     assert_eq!(ids, ["pg-prod"]);
     assert_eq!(found[0]["iam_auth"], true);
 
+    // A named profile is that profile only: keys in the environment never stand in for it.
+    let no_aws = tempfile::tempdir().unwrap();
+    let out = grantry_env(
+        h,
+        &[
+            ("HOME".into(), no_aws.path().display().to_string()),
+            ("AWS_ACCESS_KEY_ID".into(), KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), SECRET.into()),
+        ],
+        &[
+            "discover",
+            "aws",
+            "--region",
+            "eu-west-1",
+            "--aws-endpoint-url",
+            &moto.endpoint_url,
+            "--aws-profile",
+            "nosuch",
+        ],
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "a missing profile listed with the environment's keys: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nosuch"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Saving what was found, in one step: all or nothing.
     moto.create_db_instance(&RdsSpec {
         region: "eu-west-1".into(),
@@ -1310,7 +1342,10 @@ fn aws_rds_integrations_and_discovery() {
             "--add",
         ];
         args.extend_from_slice(ids);
-        args.extend_from_slice(&["--user", "iam_cli", "--ca-cert", &ca]);
+        args.extend_from_slice(&["--user", "iam_cli"]);
+        if !extra.contains(&"--ca-cert") {
+            args.extend_from_slice(&["--ca-cert", &ca]);
+        }
         args.extend_from_slice(extra);
         grantry(h, &args, Some(&format!("{SECRET}\n")))
     };
@@ -1360,6 +1395,7 @@ fn aws_rds_integrations_and_discovery() {
     );
     let prod = json(h, &["integration", "show", "pg-prod"]);
     assert_eq!(prod["environment"], "production");
+
     assert_eq!(prod["connection"]["target"]["id"], "pg-prod");
     assert_eq!(prod["connection"]["auth"], "iam");
     assert_eq!(prod["connection"]["username"], "iam_cli");
@@ -1368,8 +1404,14 @@ fn aws_rds_integrations_and_discovery() {
         json(h, &["integration", "show", "pg-dev"])["environment"],
         "development"
     );
-    // Without the tag's environment, the default; IAM off is said.
-    let out = add_found(&["pg-perf"], &["--environment", "testing"]);
+    // Without the tag's environment, the default; IAM off is said. A CA file named relative
+    // to the working directory is kept absolute (found from anywhere later).
+    let depth = std::env::current_dir().unwrap().components().count() - 1;
+    let relative_ca = format!("{}{}", "../".repeat(depth), ca.trim_start_matches('/'));
+    let out = add_found(
+        &["pg-perf"],
+        &["--environment", "testing", "--ca-cert", &relative_ca],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -1380,9 +1422,14 @@ fn aws_rds_integrations_and_discovery() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let perf = json(h, &["integration", "show", "pg-perf"]);
+    assert_eq!(perf["environment"], "testing");
+    let saved_ca = perf["connection"]["ca_cert"]["path"].as_str().unwrap();
+    assert!(saved_ca.starts_with('/'), "{saved_ca}");
     assert_eq!(
-        json(h, &["integration", "show", "pg-perf"])["environment"],
-        "testing"
+        std::fs::read(saved_ca).unwrap(),
+        std::fs::read(&ca).unwrap(),
+        "{saved_ca}"
     );
     // Again: the names are taken, nothing more is saved.
     let now = listed();

@@ -405,6 +405,24 @@ async fn a_missing_profile_or_an_unreachable_api_is_its_own_failure() {
         "{}",
         err.message
     );
+    // With the profile in its files, its keys are the ones used, and discovery works.
+    std::fs::write(
+        &creds,
+        "[ops]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile/secret/0001\n",
+    )
+    .unwrap();
+    let access = AwsAccess {
+        endpoint_url: Some(moto().endpoint_url.clone()),
+        ..access
+    };
+    let aws = configure(&access, REGION, &AwsSecrets::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        aws.credentials().await.unwrap().access_key_id(),
+        "AKIAPROFILEKEY000001"
+    );
+    aws.discover(&[]).await.unwrap();
 
     // Nothing listens on the endpoint: the RDS API is unreachable, said as such.
     let port = grantry_core::sandbox::localpg::free_port().unwrap();
@@ -478,4 +496,149 @@ async fn static_secrets_stay_in_the_keychain_and_leave_with_the_integration() {
     env.g.integrations().remove("keys").await.unwrap();
     let after = env.g.app().aws_secrets(&stored).await.unwrap();
     assert!(after.secret_access_key.is_none());
+}
+
+/// A keychain that takes `ok_sets` secrets, then fails every call (a keyring daemon that
+/// died while several integrations were being saved).
+struct DyingKeychain {
+    inner: grantry_core::secrets::MemoryKeychain,
+    sets: std::sync::atomic::AtomicUsize,
+    ok_sets: usize,
+}
+
+impl DyingKeychain {
+    fn dead(&self) -> bool {
+        self.sets.load(std::sync::atomic::Ordering::SeqCst) >= self.ok_sets
+    }
+    fn refuse() -> grantry_core::Error {
+        grantry_core::Error::new(ErrorCode::KeychainUnavailable, "the keychain went away")
+    }
+}
+
+impl grantry_core::secrets::SecretStore for DyingKeychain {
+    fn get(
+        &self,
+        id: &str,
+        kind: grantry_core::secrets::SecretKind,
+    ) -> grantry_core::Result<Option<Secret>> {
+        if self.dead() {
+            return Err(Self::refuse());
+        }
+        self.inner.get(id, kind)
+    }
+    fn set(
+        &self,
+        id: &str,
+        kind: grantry_core::secrets::SecretKind,
+        value: &Secret,
+    ) -> grantry_core::Result<()> {
+        if self.dead() {
+            return Err(Self::refuse());
+        }
+        self.sets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.set(id, kind, value)
+    }
+    fn delete(
+        &self,
+        id: &str,
+        kind: grantry_core::secrets::SecretKind,
+    ) -> grantry_core::Result<()> {
+        if self.dead() {
+            return Err(Self::refuse());
+        }
+        self.inner.delete(id, kind)
+    }
+    fn describe(&self) -> String {
+        "a keychain that dies".into()
+    }
+}
+
+#[tokio::test]
+async fn saving_what_discovery_found_is_all_or_none_even_when_the_keychain_dies_midway() {
+    use grantry_core::integrations::discovered::AddDiscovered;
+    let m = moto();
+    let region = "ca-central-1";
+    let tags = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+    for (id, t) in [
+        ("keep-a", tags("env", "prod")),
+        ("keep-b", tags("Env", "PROD")),
+        ("keep-c", tags("team", "x")),
+    ] {
+        m.create_db_instance(&RdsSpec {
+            region: region.into(),
+            id: id.into(),
+            port: 5432,
+            iam: true,
+            tags: t,
+        });
+    }
+    let request = |ids: &[&str]| AddDiscovered {
+        settings: AwsRdsInput {
+            region: region.into(),
+            username: "grantry".into(),
+            sslmode: Some(SslMode::Require),
+            aws: AwsAccessInput {
+                credentials: AwsCredentialsInput::Static {
+                    access_key_id: KEY.into(),
+                    secret_access_key: Some(Secret::new(SECRET)),
+                    session_token: None,
+                    clear_session_token: false,
+                },
+                endpoint_url: Some(m.endpoint_url.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        ids: ids.iter().map(|s| s.to_string()).collect(),
+        environment_from_tag: Some("env".into()),
+        ..Default::default()
+    };
+    // The keychain takes the first integration's secret, then dies.
+    let home = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(DyingKeychain {
+        inner: Default::default(),
+        sets: Default::default(),
+        ok_sets: 1,
+    });
+    let g = common::open(home.path(), Some(store)).await;
+    let e = g
+        .integrations()
+        .add_discovered(request(&["keep-a", "keep-b", "keep-c"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::KeychainUnavailable, "{}", e.message);
+    assert!(e.message.contains("nothing was saved"), "{}", e.message);
+    assert!(e.message.contains("keep-a may remain"), "{}", e.message);
+    assert!(
+        g.integrations().list().await.unwrap().is_empty(),
+        "an integration outlived the failed save"
+    );
+
+    // With a keychain that works: the tag's key in any case, a database without it noted,
+    // the same id twice saved once.
+    let env = grantry().await;
+    let r = env
+        .g
+        .integrations()
+        .add_discovered(request(&["keep-a", "keep-b", "keep-c", "keep-a"]))
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str)> = r
+        .integrations
+        .iter()
+        .map(|i| (i.name.as_str(), i.environment.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("keep-a", "production"),
+            ("keep-b", "production"),
+            ("keep-c", "development")
+        ]
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("keep-c has no tag env")),
+        "{:?}",
+        r.notes
+    );
 }

@@ -54,8 +54,16 @@ pub async fn configure(
     secrets: &AwsSecrets,
     time_source: Option<aws_smithy_async::time::SharedTimeSource>,
 ) -> Result<Aws> {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+    // A server that takes the connection and never answers is an unreachable API, in bounded
+    // time (the SDK's default waits for ever).
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .read_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(90))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .timeout_config(timeouts);
     if let Some(u) = &access.endpoint_url {
         loader = loader.endpoint_url(u);
     }
@@ -69,19 +77,26 @@ pub async fn configure(
             config_file,
             credentials_file,
         } => {
-            if config_file.is_some() || credentials_file.is_some() {
-                let mut files = ProfileFiles::builder();
-                files = match config_file {
-                    Some(f) => files.with_file(ProfileFileKind::Config, expand_home(f)),
-                    None => files.include_default_config_file(true),
-                };
-                files = match credentials_file {
-                    Some(f) => files.with_file(ProfileFileKind::Credentials, expand_home(f)),
-                    None => files.include_default_credentials_file(true),
-                };
-                loader = loader.profile_files(files.build());
-            }
-            loader = loader.profile_name(name);
+            let mut files = ProfileFiles::builder();
+            files = match config_file {
+                Some(f) => files.with_file(ProfileFileKind::Config, expand_home(f)),
+                None => files.include_default_config_file(true),
+            };
+            files = match credentials_file {
+                Some(f) => files.with_file(ProfileFileKind::Credentials, expand_home(f)),
+                None => files.include_default_credentials_file(true),
+            };
+            let files = files.build();
+            loader = loader.profile_files(files.clone()).profile_name(name);
+            // The profile named, and only it: the default chain would take AWS_ACCESS_KEY_ID
+            // from the environment first, so another account's keys would act under this
+            // profile's name.
+            loader = loader.credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(name)
+                    .profile_files(files)
+                    .build(),
+            );
             format!("AWS profile {name:?}")
         }
         AwsCredentials::Static {

@@ -85,14 +85,28 @@ impl Integrations {
     /// known, environments readable), then saved; if one save fails the others are removed.
     pub async fn add_discovered(&self, req: AddDiscovered) -> Result<DiscoveredAdded> {
         let s = &req.settings;
+        if req
+            .environment_from_tag
+            .as_deref()
+            .is_some_and(|k| k.trim().is_empty())
+        {
+            return Err(
+                Error::invalid("the environment tag's key is empty").at("environment_from_tag")
+            );
+        }
         let found = self.discover_rds(&s.region, &s.aws, &req.tags).await?;
         let picked: Vec<&RdsDatabase> = if req.ids.is_empty() {
             found.iter().collect()
         } else {
-            req.ids
-                .iter()
-                .map(|id| pick(&found, id, &s.region))
-                .collect::<Result<_>>()?
+            let mut list: Vec<&RdsDatabase> = Vec::new();
+            for id in &req.ids {
+                let d = pick(&found, id, &s.region)?;
+                // The same database named twice is saved once.
+                if !list.iter().any(|x| std::ptr::eq(*x, d)) {
+                    list.push(d);
+                }
+            }
+            list
         };
         if picked.is_empty() {
             return Err(Error::new(
@@ -123,8 +137,21 @@ impl Integrations {
             })?;
             let environment = match &req.environment_from_tag {
                 None => req.environment,
-                Some(key) => match d.tags.get(key) {
-                    None => req.environment,
+                // Tag keys are case-sensitive in AWS, but `Env` and `env` mean the same here.
+                Some(key) => match d.tags.get(key).or_else(|| {
+                    d.tags
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                        .map(|(_, v)| v)
+                }) {
+                    None => {
+                        notes.push(format!(
+                            "{} has no tag {key}: saved as {}",
+                            d.target.describe(),
+                            req.environment.unwrap_or_default().as_str()
+                        ));
+                        req.environment
+                    }
                     Some(v) => Some(environment_of_tag(v).ok_or_else(|| {
                         Error::invalid(format!(
                             "{}: tag {key}={v:?} names no environment (production, staging, \
@@ -194,13 +221,41 @@ impl Integrations {
             match self.add(input).await {
                 Ok(it) => saved.push(it),
                 Err(e) => {
+                    // Undone: the keychain may be what failed, so an integration whose secrets
+                    // cannot be deleted still loses its record (the secret stays in the
+                    // keychain only, under an id nothing refers to), and what could not be
+                    // undone at all is named.
+                    let mut left = Vec::new();
+                    let mut orphaned = Vec::new();
                     for it in &saved {
-                        let _ = self.remove(&it.id).await;
+                        if self.remove(&it.id).await.is_ok() {
+                            continue;
+                        }
+                        match self.app.store().delete(&it.id).await {
+                            Ok(_) => {
+                                self.app.forget_pools(&it.id).await;
+                                orphaned.push(it.name.clone());
+                            }
+                            Err(_) => left.push(it.name.clone()),
+                        }
                     }
-                    return Err(Error {
-                        message: format!("{}; nothing was saved", e.message),
-                        ..e
-                    });
+                    let mut message = format!("{}; ", e.message);
+                    if left.is_empty() {
+                        message.push_str("nothing was saved");
+                    } else {
+                        message.push_str(&format!(
+                            "these could not be undone and stay saved: {}",
+                            left.join(", ")
+                        ));
+                    }
+                    if !orphaned.is_empty() {
+                        message.push_str(&format!(
+                            " (the keychain did not answer: the AWS secret saved for {} may \
+                             remain in it, under an integration id nothing uses)",
+                            orphaned.join(", ")
+                        ));
+                    }
+                    return Err(Error { message, ..e });
                 }
             }
         }
