@@ -1410,7 +1410,7 @@ fn aws_rds_integrations_and_discovery() {
     let relative_ca = format!("{}{}", "../".repeat(depth), ca.trim_start_matches('/'));
     let out = add_found(
         &["pg-perf"],
-        &["--environment", "testing", "--ca-cert", &relative_ca],
+        &["--environment", " TESTING", "--ca-cert", &relative_ca],
     );
     assert!(
         out.status.success(),

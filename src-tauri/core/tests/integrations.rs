@@ -390,3 +390,69 @@ async fn abandoned_runs_become_unknown_at_the_next_start() {
     assert!(log[2].error.as_deref().unwrap().contains("cut off"));
     assert!(log[4].error.as_deref().unwrap().contains("cut off"));
 }
+
+#[tokio::test]
+async fn two_opens_of_a_new_store_at_once_both_succeed() {
+    // The app and the CLI started together on a fresh data dir: one migrates, the other waits.
+    for _ in 0..10 {
+        let home = tempfile::tempdir().unwrap();
+        let keychain = || -> Option<std::sync::Arc<dyn grantry_core::secrets::SecretStore>> {
+            Some(std::sync::Arc::new(
+                grantry_core::secrets::MemoryKeychain::default(),
+            ))
+        };
+        let (a, b) = tokio::join!(
+            common::try_open(home.path(), keychain()),
+            common::try_open(home.path(), keychain())
+        );
+        for g in [a, b] {
+            let g = g.unwrap_or_else(|e| panic!("{}: {:?}", e.message, e.detail));
+            assert!(g.integrations().list().await.unwrap().is_empty());
+            g.close().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_user_name_the_server_would_cut_is_refused_at_its_field() {
+    let env = common::grantry().await;
+    let input = grantry_core::integrations::model::IntegrationInput {
+        name: "long-user".into(),
+        connection: grantry_core::integrations::model::ConnectionInput::SelfHosted(
+            grantry_core::integrations::model::SelfHostedInput {
+                host: "localhost".into(),
+                username: "u".repeat(64),
+                ..Default::default()
+            },
+        ),
+        ..Default::default()
+    };
+    let problems = env.g.integrations().problems(&input, None).await.unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|e| e.field.as_deref() == Some("username") && e.message.contains("at most 63")),
+        "{problems:?}"
+    );
+    assert!(env.g.integrations().add(input).await.is_err());
+    assert!(env.g.integrations().list().await.unwrap().is_empty());
+    // 63 bytes is a name.
+    let ok = grantry_core::integrations::model::IntegrationInput {
+        name: "63".into(),
+        connection: grantry_core::integrations::model::ConnectionInput::SelfHosted(
+            grantry_core::integrations::model::SelfHostedInput {
+                host: "localhost".into(),
+                username: "u".repeat(63),
+                ..Default::default()
+            },
+        ),
+        ..Default::default()
+    };
+    assert!(env
+        .g
+        .integrations()
+        .problems(&ok, None)
+        .await
+        .unwrap()
+        .is_empty());
+}

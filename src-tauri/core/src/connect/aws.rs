@@ -273,7 +273,9 @@ impl Aws {
             .send();
         while let Some(c) = pages.next().await {
             let c = c.map_err(|e| api_error("DescribeDBClusters", &e))?;
-            if c.engine() == Some("aurora-postgresql") {
+            // Aurora PostgreSQL, and Multi-AZ DB clusters of RDS for PostgreSQL (engine
+            // postgres, with writer and reader endpoints as Aurora has).
+            if matches!(c.engine(), Some("aurora-postgresql") | Some("postgres")) {
                 out.push(cluster(&c));
             }
         }

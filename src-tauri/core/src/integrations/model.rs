@@ -86,7 +86,7 @@ impl Environment {
             Self::Production,
         ]
         .into_iter()
-        .find(|e| e.as_str() == s)
+        .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
         .ok_or_else(|| {
             Error::invalid(format!(
                 "unknown environment {s:?}: expected development, testing, staging or production"

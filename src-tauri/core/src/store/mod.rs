@@ -20,6 +20,9 @@ pub struct Store {
 
 impl Store {
     pub async fn open(path: &Path) -> Result<Self> {
+        // Two processes opening a new store at once (the app and the CLI) would both create
+        // its tables: the first to come migrates it while the other waits.
+        let _lock = migration_lock(path).await;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -43,6 +46,28 @@ impl Store {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// An exclusive lock on `<store>.lock` beside the store, held while it is opened and
+/// migrated (`None` where the lock file cannot be made, a read-only directory: the open says
+/// what is wrong then).
+async fn migration_lock(path: &Path) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let lock = path.with_extension("lock");
+    tokio::task::spawn_blocking(move || {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .ok()?;
+        // SAFETY: flock(2) on a descriptor this function owns.
+        let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+        (r == 0).then_some(f)
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> Error {

@@ -205,6 +205,15 @@ impl SelfHostedInput {
         let username = self.username.trim();
         if username.is_empty() {
             bad("username", Error::invalid("the user name is required"));
+        } else if username.len() > 63 {
+            // The server would cut it to 63 bytes and log in as that other name.
+            bad(
+                "username",
+                Error::invalid(format!(
+                    "the user name has {} bytes: PostgreSQL names have at most 63",
+                    username.len()
+                )),
+            );
         } else if let Some(m) = login_name_problem(username) {
             bad("username", Error::invalid(m));
         }
