@@ -530,14 +530,25 @@ where
         .with_detail(text),
         SdkError::ServiceError(s) => {
             let err = s.err();
-            Error::new(
-                ErrorCode::AwsApi,
-                format!(
-                    "the RDS API refused {op}: {}: {}",
-                    err.code().unwrap_or("error"),
-                    err.message().unwrap_or("")
+            match (err.code(), err.message()) {
+                (Some(code), message) => Error::new(
+                    ErrorCode::AwsApi,
+                    format!(
+                        "the RDS API refused {op}: {code}{}",
+                        message.map(|m| format!(": {m}")).unwrap_or_default()
+                    ),
                 ),
-            )
+                // An answer that is no AWS error (a proxy's page, a wrong endpoint): what
+                // came back is the detail.
+                (None, _) => Error::new(
+                    ErrorCode::AwsApi,
+                    format!(
+                        "the RDS API's answer to {op} was not an AWS answer: is the endpoint \
+                         (or the region) right?"
+                    ),
+                )
+                .with_detail(text),
+            }
         }
         _ => Error::new(ErrorCode::AwsApi, format!("{op} failed")).with_detail(text),
     }

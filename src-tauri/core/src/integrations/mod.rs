@@ -589,8 +589,10 @@ fn input_port(input: &IntegrationInput) -> Option<i64> {
 fn keychain_refused(e: Error) -> Error {
     if e.code == ErrorCode::KeychainUnavailable {
         Error {
-            message: "the OS keychain is not available, so nothing was saved; \
-                      save again choosing not to save the password (it will be asked once per session)"
+            message: "the OS keychain is not available, so nothing was saved: Grantry keeps \
+                      secrets (passwords, keys, client secrets) there only; unlock or start it, \
+                      or, for a password login, save again choosing not to save the password \
+                      (it will be asked once per session)"
                 .into(),
             ..e
         }
