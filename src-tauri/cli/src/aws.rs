@@ -29,6 +29,9 @@ pub struct AwsAccessArgs {
         requires = "aws_access_key_id"
     )]
     pub aws_secret_stdin: bool,
+    /// The keys are temporary (ASIA...): their session token is stdin's second line, required.
+    #[arg(long, requires = "aws_secret_stdin")]
+    pub aws_session_token_stdin: bool,
     /// Assume this role (arn:aws:iam::ACCOUNT:role/NAME) on top of the credentials.
     #[arg(long, visible_alias = "assume-role-arn")]
     pub assume_role: Option<String>,
@@ -207,7 +210,7 @@ impl DiscoverArgs {
 }
 
 /// Reads the secret access key (first line) and an optional session token (second line).
-pub fn read_aws_secret_stdin() -> Result<(Secret, Option<Secret>), Error> {
+pub fn read_aws_secret_stdin(token_required: bool) -> Result<(Secret, Option<Secret>), Error> {
     use std::io::Read;
     let mut s = String::new();
     std::io::stdin()
@@ -225,6 +228,12 @@ pub fn read_aws_secret_stdin() -> Result<(Secret, Option<Secret>), Error> {
         .next()
         .filter(|t| !t.is_empty())
         .map(|t| Secret::new(t.to_string()));
+    if token_required && token.is_none() {
+        return Err(Error::invalid(
+            "--aws-session-token-stdin: the second line of stdin (the session token) is empty",
+        )
+        .at("aws_session_token"));
+    }
     Ok((Secret::new(secret), token))
 }
 

@@ -506,7 +506,9 @@ fn rds_input(a: AddArgs) -> Result<IntegrationInput, Error> {
         .at("auth"));
     }
     let stdin = if a.rds.access.aws_secret_stdin {
-        Some(aws::read_aws_secret_stdin()?)
+        Some(aws::read_aws_secret_stdin(
+            a.rds.access.aws_session_token_stdin,
+        )?)
     } else {
         None
     };
@@ -736,7 +738,9 @@ async fn run(cli: Cli) -> Result<Done, Error> {
         Command::SetupSql(a) => setup::run(&g, &out, a).await?,
         Command::Discover(DiscoverCmd::Aws(d)) => {
             let stdin = if d.access.aws_secret_stdin {
-                Some(aws::read_aws_secret_stdin()?)
+                Some(aws::read_aws_secret_stdin(
+                    d.access.aws_session_token_stdin,
+                )?)
             } else {
                 None
             };

@@ -1200,6 +1200,40 @@ fn aws_rds_integrations_and_discovery() {
     let report = prints(h, &["integration", "test", "orders"], "IAM token");
     assert!(report.contains("connected to PostgreSQL"), "{report}");
 
+    // Temporary keys: --aws-session-token-stdin wants the token on stdin's second line.
+    let temp = [
+        "--region",
+        "eu-west-1",
+        "--aws-access-key-id",
+        "ASIARIGTESTTEMPKEY01",
+        "--aws-secret-stdin",
+        "--aws-session-token-stdin",
+    ];
+    let out = add("temp", &temp, Some("temp-secret-0000000000000001\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the session token) is empty"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add(
+        "temp",
+        &temp,
+        Some("temp-secret-0000000000000001\ntemp-session-token-000000000001\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = json(h, &["integration", "show", "temp"]);
+    assert_eq!(
+        shown["connection"]["aws"]["credentials"]["has_session_token"], true,
+        "{shown}"
+    );
+    assert!(!shown.to_string().contains("temp-session-token"));
+    ok(h, &["integration", "remove", "temp"], None);
+
     // No region: refused, naming it; RDS flags on a self-hosted server: refused.
     let out = add(
         "x",
