@@ -695,14 +695,19 @@ fn offline(request: &SetupRequest, databases: &[String], schemas: &[String]) -> 
     } else {
         schemas.to_vec()
     };
-    for d in &databases {
-        if d.is_empty() || d.len() > 63 || d.contains('\0') {
+    // A name PostgreSQL can hold: 1 to 63 bytes, no NUL.
+    let check_name = |what: &str, name: &str| {
+        if name.is_empty() || name.len() > 63 || name.contains('\0') {
             return Err(Error::invalid(format!(
-                "database name {}: a name has 1 to 63 bytes and no NUL",
-                crate::quote::escape_controls(&ident(d))
+                "{what} name {}: a name has 1 to 63 bytes and no NUL",
+                crate::quote::escape_controls(&ident(name))
             ))
-            .at("database"));
+            .at(what));
         }
+        Ok(())
+    };
+    for d in &databases {
+        check_name("database", d)?;
         if platform_database(request.platform, d) {
             return Err(Error::invalid(format!(
                 "database {} is the platform's own: the connector's setup leaves it alone",
@@ -712,13 +717,7 @@ fn offline(request: &SetupRequest, databases: &[String], schemas: &[String]) -> 
         }
     }
     for s in &schemas {
-        if s.is_empty() || s.len() > 63 || s.contains('\0') {
-            return Err(Error::invalid(format!(
-                "schema name {}: a name has 1 to 63 bytes and no NUL",
-                crate::quote::escape_controls(&ident(s))
-            ))
-            .at("schema"));
-        }
+        check_name("schema", s)?;
         // The system's schemas, as the server's setup leaves them out (schemas.sql): ALL on
         // pg_catalog would let the connector read pg_authid's password verifiers.
         if s.starts_with("pg_") || s == "information_schema" {
